@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    // e2e suites start real sshd fleets; running files one at a time keeps the 2-core machine honest.
+    fileParallelism: false,
+    coverage: { provider: 'v8', include: ['src/**'], reporter: ['text-summary'] },
+  },
+});
