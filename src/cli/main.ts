@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, SshplayError, UsageError } from '../errors.js';
+import { loadInventory, renderInventoryGraph, renderInventoryList } from '../inventory/index.js';
+import { EXIT, runPlaybookCommand } from './run-command.js';
+import { runWorksheetCommand } from './worksheet-command.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const increase = (_: string, previous: number) => previous + 1;
+
+function program(): Command {
+  const cli = new Command('sshplay')
+    .description('Agentless playbooks over SSH: the host side of NetApp E-Series iSER over InfiniBand, and more')
+    .version('0.1.0')
+    .exitOverride();
+
+  cli
+    .command('run')
+    .description('run a playbook against inventory hosts')
+    .argument('<playbook>', 'playbook file (YAML)')
+    .requiredOption('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect, [])
+    .option('-l, --limit <pattern>', "only these hosts: group or host names, globs, 'a:b', '!c', '&d', @retry-file")
+    .option('-C, --check', 'show what would change; change nothing')
+    .option('-D, --diff', 'show file diffs')
+    .option('-f, --forks <n>', 'hosts worked on at once', '10')
+    .option('-e, --extra-vars <vars>', 'key=value, JSON/YAML mapping or @file (repeatable, highest precedence)', collect, [])
+    .option('-t, --tags <tags>', 'only tasks with these tags (comma separated)')
+    .option('--skip-tags <tags>', 'skip tasks with these tags')
+    .option('--known-hosts <file>', 'known_hosts file to verify host keys against (default ~/.ssh/known_hosts)')
+    .option('--accept-new-host-keys', 'trust and record keys of hosts not yet known (changed keys are still refused)')
+    .option('--json', 'one JSON object per event on stdout')
+    .option('-v, --verbose', 'more output (repeat for more)', increase, 0)
+    .option('--list-hosts', 'list the hosts each play would run on, and stop')
+    .option('--list-tasks', 'list the tasks of each play, and stop')
+    .option('-T, --timeout <seconds>', 'connect timeout per host', '10')
+    .option('--profile', 'print time spent per task at the end')
+    .option('--start-at-task <name>', 'start at the task with this name')
+    .option('--step', 'confirm each task before it runs')
+    .option('-k, --ask-pass', 'ask for the SSH password')
+    .option('-K, --ask-become-pass', 'ask for the sudo password')
+    .addOption(new Option('--no-retry-file', 'do not write <playbook>.retry after failures'))
+    .action(async (playbook: string, options) => {
+      process.exitCode = await runPlaybookCommand(playbook, options);
+    });
+
+  cli
+    .command('inventory')
+    .description('show an inventory as sshplay (and Ansible) reads it')
+    .requiredOption('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect, [])
+    .option('--list', 'all hosts with their variables, as JSON')
+    .option('--graph', 'the group tree')
+    .action(async (options: { inventory: string[]; list?: boolean; graph?: boolean }) => {
+      const inventory = await loadInventory(options.inventory);
+      if (options.graph) process.stdout.write(`${renderInventoryGraph(inventory)}\n`);
+      else process.stdout.write(`${JSON.stringify(renderInventoryList(inventory), null, 2)}\n`);
+    });
+
+  cli
+    .command('worksheet')
+    .description("fill in the document's iSER worksheet from the inventory and live facts")
+    .requiredOption('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect, [])
+    .option('-l, --limit <pattern>', 'hosts to include', 'iser_hosts')
+    .option('-o, --output <file>', 'write to a .md or .html file instead of stdout')
+    .option('--known-hosts <file>', 'known_hosts file')
+    .option('-T, --timeout <seconds>', 'connect timeout per host', '10')
+    .action(async (options) => {
+      process.exitCode = await runWorksheetCommand(options);
+    });
+  return cli;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? 0 : EXIT.usage;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`ERROR: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    if (e instanceof ConfigError) {
+      process.stderr.write(`ERROR: ${e.message}\n`);
+      return EXIT.config;
+    }
+    if (e instanceof SshplayError) {
+      process.stderr.write(`ERROR: ${e.message}\n`);
+      return EXIT.failed;
+    }
+    process.stderr.write(`INTERNAL ERROR (a bug in sshplay): ${(e as Error).stack ?? String(e)}\n`);
+    return 250;
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,168 @@
+import { writeFile } from 'node:fs/promises';
+import { homedir, userInfo } from 'node:os';
+import { basename, join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { KnownHosts } from '../connection/known-hosts.js';
+import { SshConnection } from '../connection/ssh.js';
+import type { Connection } from '../connection/types.js';
+import { Engine, type RunSummary } from '../engine/run.js';
+import type { Reporter } from '../engine/events.js';
+import { UsageError } from '../errors.js';
+import { connectionOf, hostVars, type Inventory, loadInventory, selectHosts } from '../inventory/index.js';
+import { loadPlaybook } from '../playbook/load.js';
+import { ConsoleReporter } from '../report/console.js';
+import { JsonReporter } from '../report/json.js';
+import { parseExtraVars } from './extra-vars.js';
+import { readSecret } from './prompt.js';
+
+export interface RunCliOptions {
+  inventory: string[];
+  limit?: string;
+  check?: boolean;
+  diff?: boolean;
+  forks: string;
+  extraVars: string[];
+  tags?: string;
+  skipTags?: string;
+  knownHosts?: string;
+  acceptNewHostKeys?: boolean;
+  json?: boolean;
+  verbose: number;
+  listHosts?: boolean;
+  listTasks?: boolean;
+  timeout: string;
+  profile?: boolean;
+  startAtTask?: string;
+  step?: boolean;
+  askPass?: boolean;
+  askBecomePass?: boolean;
+  retryFile?: boolean;
+}
+
+export const EXIT = { ok: 0, failed: 2, unreachable: 3, config: 4, usage: 5, interrupted: 99 } as const;
+
+/** Hosts of a pattern, narrowed by --limit: the same intersection ansible-playbook makes. */
+export function playHosts(inventory: Inventory, pattern: string, limit: string | undefined): string[] {
+  const hosts = selectHosts(inventory, pattern);
+  if (!limit) return hosts;
+  const allowed = new Set(selectHosts(inventory, limit));
+  return hosts.filter((h) => allowed.has(h));
+}
+
+function positiveInt(value: string, option: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${option} expects a positive whole number, got '${value}'`);
+  return n;
+}
+
+export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions): Promise<number> {
+  const forks = positiveInt(o.forks, '--forks');
+  const timeoutS = positiveInt(o.timeout, '--timeout');
+  const extraVars = await parseExtraVars(o.extraVars);
+  const inventory = await loadInventory(o.inventory);
+  const playbook = await loadPlaybook(playbookFile);
+  const split = (s?: string) => (s ? s.split(',').map((t) => t.trim()).filter(Boolean) : []);
+
+  if (o.limit) {
+    const limited = selectHosts(inventory, o.limit);
+    if (limited.length === 0) throw new UsageError(`--limit '${o.limit}' matches no host of the inventory (${o.inventory.join(', ')})`);
+  }
+  if (o.listHosts || o.listTasks) {
+    for (const play of playbook.plays) {
+      const hosts = playHosts(inventory, play.hosts, o.limit);
+      process.stdout.write(`play: ${play.name} (${hosts.length} hosts)\n`);
+      if (o.listHosts) for (const h of hosts) process.stdout.write(`    ${h}\n`);
+      if (o.listTasks)
+        for (const t of play.tasks) process.stdout.write(`    ${t.name}${t.tags.length ? `  TAGS: [${t.tags.join(', ')}]` : ''}\n`);
+    }
+    return EXIT.ok;
+  }
+
+  const password = o.askPass ? await readSecret('SSH password: ') : undefined;
+  const becomePassword = o.askBecomePass ? await readSecret('BECOME password: ') : undefined;
+  const knownHosts = await KnownHosts.load(o.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'));
+  const reporter: Reporter = o.json
+    ? new JsonReporter()
+    : new ConsoleReporter({
+        verbosity: o.verbose,
+        live: !!process.stdout.isTTY && !o.step,
+        color: !!process.stdout.isTTY && !process.env.NO_COLOR,
+        profile: !!o.profile,
+      });
+  const varsCache = new Map<string, Record<string, unknown>>();
+  const inventoryVars = (host: string) => {
+    let v = varsCache.get(host);
+    if (!v) {
+      v = hostVars(inventory, host, extraVars);
+      varsCache.set(host, v);
+    }
+    return v;
+  };
+  const connect = async (host: string, vars: Record<string, unknown>): Promise<Connection> => {
+    const c = connectionOf({ name: host, vars });
+    return SshConnection.open(
+      {
+        name: host,
+        address: c.host,
+        port: c.port,
+        user: c.user ?? userInfo().username,
+        privateKeyFile: c.privateKeyFile,
+        password: c.password ?? password,
+        become: c.become,
+        becomeUser: c.becomeUser,
+        becomePassword: c.becomePassword ?? becomePassword,
+      },
+      { knownHosts, acceptNewHostKeys: o.acceptNewHostKeys, connectTimeoutMs: timeoutS * 1000 },
+    );
+  };
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(EXIT.interrupted);
+    process.stderr.write('\nInterrupted: finishing running tasks, starting no new ones (Ctrl-C again to quit now)\n');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  let step: ((task: string) => Promise<boolean>) | undefined;
+  if (o.step) {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    step = async (task) => !/^n/i.test(await rl.question(`Perform task: ${task} (y/n)? `));
+  }
+  let summary: RunSummary;
+  try {
+    summary = await new Engine(
+      {
+        playbook,
+        hostsFor: (pattern) => playHosts(inventory, pattern, o.limit),
+        inventoryVars,
+        connect,
+        reporter,
+        signal: abort.signal,
+      },
+      {
+        check: !!o.check,
+        diff: !!o.diff,
+        forks,
+        tags: split(o.tags),
+        skipTags: split(o.skipTags),
+        extraVars,
+        startAtTask: o.startAtTask,
+        step,
+      },
+    ).run();
+  } finally {
+    process.off('SIGINT', onSigint);
+    reporter.close?.();
+  }
+  const bad = [...summary.failed, ...summary.unreachable];
+  if (bad.length > 0 && o.retryFile !== false) {
+    const retry = `${basename(playbookFile).replace(/\.ya?ml$/, '')}.retry`;
+    await writeFile(retry, `${bad.join('\n')}\n`);
+    if (!o.json) process.stderr.write(`\nTo retry the failed and unreachable hosts only:\n    sshplay run ${playbookFile} -i ${o.inventory.join(' -i ')} --limit @${retry}\n`);
+  }
+  if (summary.interrupted) return EXIT.interrupted;
+  if (summary.failed.length > 0) return EXIT.failed;
+  if (summary.unreachable.length > 0) return EXIT.unreachable;
+  return EXIT.ok;
+}

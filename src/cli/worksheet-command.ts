@@ -1,0 +1,72 @@
+import { writeFile } from 'node:fs/promises';
+import { homedir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { KnownHosts } from '../connection/known-hosts.js';
+import { SshConnection } from '../connection/ssh.js';
+import { UsageError } from '../errors.js';
+import { parseOsRelease } from '../facts/os-release.js';
+import { connectionOf, hostVars, loadInventory, selectHosts } from '../inventory/index.js';
+import { type WorksheetHost, worksheetHtml, worksheetMarkdown } from '../report/worksheet.js';
+
+interface WorksheetOptions {
+  inventory: string[];
+  limit: string;
+  output?: string;
+  knownHosts?: string;
+  timeout: string;
+}
+
+/** Reads each host's IQN, OS, kernel and port GUIDs in one round trip, and writes the worksheet. */
+export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> {
+  const inventory = await loadInventory(o.inventory);
+  const hosts = selectHosts(inventory, o.limit);
+  if (hosts.length === 0) throw new UsageError(`--limit '${o.limit}' matches no host`);
+  const knownHosts = await KnownHosts.load(o.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'));
+  const limit = pLimit(20);
+  let failures = 0;
+  const first = hostVars(inventory, hosts[0] as string);
+  const rows = await Promise.all(
+    hosts.map((name) =>
+      limit(async (): Promise<WorksheetHost> => {
+        const vars = hostVars(inventory, name);
+        const ifaces = Array.isArray(vars.ipoib_interfaces) ? (vars.ipoib_interfaces as { name: string; address: string }[]) : [];
+        const row: WorksheetHost = { name, initiatorIqn: '(unreachable)', osName: '', kernel: '', ports: ifaces.map((i) => ({ ...i })) };
+        try {
+          const c = connectionOf({ name, vars });
+          const conn = await SshConnection.open(
+            { name, address: c.host, port: c.port, user: c.user ?? userInfo().username, privateKeyFile: c.privateKeyFile, password: c.password },
+            { knownHosts, connectTimeoutMs: Number(o.timeout) * 1000 },
+          );
+          try {
+            const [[iqnFile, osFile], [uname, ibstat]] = await Promise.all([
+              conn.readFiles(['/etc/iscsi/initiatorname.iscsi', '/etc/os-release']),
+              conn.read([{ argv: ['uname', '-r'] }, { argv: ['ibstat', '-p'] }]),
+            ]);
+            row.initiatorIqn = /InitiatorName=(\S+)/.exec(iqnFile?.content?.toString() ?? '')?.[1] ?? '(none)';
+            row.osName = parseOsRelease(osFile?.content?.toString() ?? '').prettyName;
+            row.kernel = uname?.stdout.trim() ?? '';
+            const guids = ibstat?.rc === 0 ? ibstat.stdout.trim().split('\n') : [];
+            row.ports.forEach((p, i) => {
+              p.guid = guids[i];
+            });
+          } finally {
+            await conn.close();
+          }
+        } catch (e) {
+          failures++;
+          process.stderr.write(`${name}: ${(e as Error).message}\n`);
+        }
+        return row;
+      }),
+    ),
+  );
+  const portals = Array.isArray(first.iser_target_portals)
+    ? (first.iser_target_portals as { address: string }[]).map((p) => p.address)
+    : [];
+  const data = { targetIqn: String(first.iser_target_iqn ?? '(not set)'), portals, hosts: rows, generatedAt: new Date().toISOString() };
+  const text = o.output?.endsWith('.html') ? worksheetHtml(data) : worksheetMarkdown(data);
+  if (o.output) await writeFile(o.output, text);
+  else process.stdout.write(text);
+  return failures > 0 ? 3 : 0;
+}

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import type { SFTPWrapper, Stats } from 'ssh2';
+import type { RemoteFile, RemoteStat, WriteOptions, WriteResult } from './types.js';
+
+/** File reads and writes over one SFTP channel: no remote process per file, requests pipelined. */
+export interface FileTransport {
+  readFiles(paths: readonly string[]): Promise<(RemoteFile | null)[]>;
+  writeFile(path: string, content: Buffer, options?: WriteOptions): Promise<WriteResult>;
+}
+
+const S_IFMT = 0o170000;
+
+export function toRemoteStat(s: Pick<Stats, 'mode' | 'uid' | 'gid' | 'size'>, isSymlink = false): RemoteStat {
+  const type = s.mode & S_IFMT;
+  return {
+    mode: s.mode & 0o7777,
+    uid: s.uid,
+    gid: s.gid,
+    size: s.size,
+    isFile: type === 0o100000,
+    isDirectory: type === 0o040000,
+    isSymlink,
+  };
+}
+
+function call<T>(fn: (cb: (err: Error | null | undefined, value: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
+}
+
+function isNoSuchFile(e: unknown): boolean {
+  return (e as { code?: number }).code === 2;
+}
+
+export function backupName(path: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  return `${path}.${stamp}.bak`;
+}
+
+export class SftpFiles implements FileTransport {
+  ops = 0;
+  constructor(private readonly sftp: SFTPWrapper) {}
+
+  private async readOne(path: string): Promise<RemoteFile | null> {
+    this.ops++;
+    let stats: Stats;
+    try {
+      stats = await call<Stats>((cb) => this.sftp.stat(path, cb));
+    } catch (e) {
+      if (isNoSuchFile(e)) return null;
+      throw e;
+    }
+    const stat = toRemoteStat(stats);
+    if (!stat.isFile) return { stat, content: null };
+    this.ops++;
+    const content = await call<Buffer>((cb) => this.sftp.readFile(path, cb));
+    return { stat, content };
+  }
+
+  readFiles(paths: readonly string[]): Promise<(RemoteFile | null)[]> {
+    return Promise.all(paths.map((p) => this.readOne(p)));
+  }
+
+  /**
+   * Atomic replace: the new bytes go to a temporary file in the same directory (same filesystem),
+   * are fsynced, get their mode and owner, and only then are renamed over the target. A broken
+   * connection at any point leaves either the old file or the new one, never half of one; the
+   * temporary file is removed on failure when the channel still answers.
+   */
+  async writeFile(path: string, content: Buffer, options: WriteOptions = {}): Promise<WriteResult> {
+    const [existing] = await this.readFiles([path]);
+    const mode = options.mode ?? existing?.stat.mode ?? 0o644;
+    const uid = options.uid ?? existing?.stat.uid;
+    const gid = options.gid ?? existing?.stat.gid;
+    const result: WriteResult = {};
+    if (options.backup && existing?.content) {
+      result.backupPath = backupName(path);
+      await this.writeFile(result.backupPath, existing.content, { mode: existing.stat.mode });
+    }
+    const tmp = posix.join(posix.dirname(path), `.${posix.basename(path)}.sshplay-${randomBytes(6).toString('hex')}`);
+    this.ops += 6;
+    const handle = await call<Buffer>((cb) => this.sftp.open(tmp, 'w', { mode: 0o600 }, cb));
+    try {
+      await call<number>((cb) => this.sftp.write(handle, content, 0, content.length, 0, (err) => cb(err, 0)));
+      await call<unknown>((cb) => this.sftp.ext_openssh_fsync(handle, (err, info) => cb(err, info)));
+      if (uid !== undefined && gid !== undefined) await call<void>((cb) => this.sftp.fchown(handle, uid, gid, cb));
+      await call<void>((cb) => this.sftp.fchmod(handle, mode, cb));
+      await call<void>((cb) => this.sftp.close(handle, cb));
+      await call<void>((cb) => this.sftp.ext_openssh_rename(tmp, path, cb));
+    } catch (e) {
+      await call<void>((cb) => this.sftp.unlink(tmp, cb)).catch(() => undefined);
+      throw e;
+    }
+    const [written] = await this.readFiles([path]);
+    if (!written?.content?.equals(content)) {
+      throw new Error(`content of ${path} differs from what was written (verify after write)`);
+    }
+    return result;
+  }
+}

@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import type { Readable, Writable } from 'node:stream';
+import { type Cmd, shellText } from '../shell.js';
+import type { RunResult } from './types.js';
+
+interface Pending {
+  seq: number;
+  stdout?: string;
+  rc?: number;
+  stderr?: string;
+  resolve: (r: RunResult) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * One remote `/bin/sh` kept open for the whole run and driven over its stdin: every command of every
+ * task goes through this single exec channel, so a host pays for one shell, not one per command.
+ *
+ * Each command runs in a subshell with stdin from /dev/null (it cannot eat the protocol, and `exit`
+ * inside a script cannot end our shell); after it, the shell prints a marker with a sequence number
+ * and the exit code on stdout, and the same marker on stderr. Streams keep their order, so the text
+ * before a marker is exactly that command's output. The marker holds 128 random bits.
+ */
+export class ShellSession {
+  private readonly marker = `__SSHPLAY_${randomBytes(16).toString('hex')}__`;
+  private seq = 0;
+  private readonly queue: Pending[] = [];
+  private outBuf = Buffer.alloc(0);
+  private errBuf = Buffer.alloc(0);
+  private closedError: Error | null = null;
+  commands = 0;
+
+  constructor(
+    private readonly stdin: Writable,
+    stdout: Readable,
+    stderr: Readable,
+    private readonly onBroken: (why: string) => Error,
+  ) {
+    stdout.on('data', (chunk: Buffer) => {
+      this.outBuf = Buffer.concat([this.outBuf, chunk]);
+      this.drain();
+    });
+    stderr.on('data', (chunk: Buffer) => {
+      this.errBuf = Buffer.concat([this.errBuf, chunk]);
+      this.drain();
+    });
+    stdin.on('error', () => this.fail('the remote shell stopped reading'));
+    // A plain, predictable environment for parsing tool output.
+    stdin.write('export LC_ALL=C LANG=C\n');
+  }
+
+  /** Called by the owner when the channel closes. */
+  fail(why: string): void {
+    if (this.closedError) return;
+    this.closedError = this.onBroken(why);
+    for (const p of this.queue.splice(0)) p.reject(this.closedError);
+  }
+
+  /** Sends all commands in one write and resolves when every result is back: one round trip. */
+  run(cmds: readonly Cmd[], timeoutMs?: number, chain?: number[][]): Promise<RunResult[]> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    if (cmds.length === 0) return Promise.resolve([]);
+    let script = chain ? '__sshplay_ok=0\n' : '';
+    const results: Promise<RunResult>[] = [];
+    for (const [i, cmd] of cmds.entries()) {
+      const seq = ++this.seq;
+      const body = `(\n${shellText(cmd)}\n) </dev/null`;
+      if (chain) {
+        const ok = (chain[i] ?? [0]).join('|');
+        script += `if [ $__sshplay_ok = 0 ]; then ${body}\n__sshplay_rc=$?; case $__sshplay_rc in ${ok}) ;; *) __sshplay_ok=1;; esac; else __sshplay_rc=-1; fi\n`;
+      } else {
+        script += `${body}\n__sshplay_rc=$?\n`;
+      }
+      script += `printf '${this.marker}.${seq}:%d\\n' $__sshplay_rc; printf '${this.marker}.${seq}\\n' >&2\n`;
+      results.push(
+        new Promise<RunResult>((resolve, reject) => {
+          this.queue.push({ seq, resolve, reject });
+        }),
+      );
+    }
+    this.commands += cmds.length;
+    this.stdin.write(script);
+    const all = Promise.all(results);
+    if (!timeoutMs) return all;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.fail(`a command ran longer than ${timeoutMs / 1000}s (--timeout)`);
+        reject(this.closedError);
+      }, timeoutMs);
+    });
+    return Promise.race([all, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private drain(): void {
+    for (;;) {
+      const head = this.queue[0];
+      if (!head) return;
+      if (head.stdout === undefined) {
+        const tag = Buffer.from(`${this.marker}.${head.seq}:`);
+        const at = this.outBuf.indexOf(tag);
+        if (at >= 0) {
+          const eol = this.outBuf.indexOf(10, at + tag.length);
+          if (eol < 0) return;
+          head.stdout = this.outBuf.subarray(0, at).toString('utf8');
+          head.rc = Number(this.outBuf.subarray(at + tag.length, eol).toString());
+          this.outBuf = this.outBuf.subarray(eol + 1);
+        }
+      }
+      if (head.stderr === undefined) {
+        const tag = Buffer.from(`${this.marker}.${head.seq}\n`);
+        const at = this.errBuf.indexOf(tag);
+        if (at >= 0) {
+          head.stderr = this.errBuf.subarray(0, at).toString('utf8');
+          this.errBuf = this.errBuf.subarray(at + tag.length);
+        }
+      }
+      if (head.stdout === undefined || head.stderr === undefined) return;
+      this.queue.shift();
+      head.resolve({ rc: head.rc ?? 0, stdout: head.stdout, stderr: head.stderr });
+    }
+  }
+
+  close(): void {
+    if (!this.closedError) this.stdin.end('exit 0\n');
+  }
+}

@@ -1,0 +1,255 @@
+import { readFile } from 'node:fs/promises';
+import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import { ConnectionError, TaskError } from '../errors.js';
+import { type Cmd, quoteArg } from '../shell.js';
+import { type HostKeyVerdict, hostLookupName, type KnownHosts } from './known-hosts.js';
+import { type FileTransport, SftpFiles } from './sftp-files.js';
+import { ShellFiles } from './shell-files.js';
+import { ShellSession } from './shell-session.js';
+import type {
+  Connection,
+  ConnectionStats,
+  RemoteFile,
+  RunOptions,
+  RunResult,
+  WriteOptions,
+  WriteResult,
+} from './types.js';
+
+export interface SshTarget {
+  /** Inventory name, used in messages. */
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  privateKeyFile?: string;
+  passphrase?: string;
+  password?: string;
+  become?: boolean;
+  becomeUser?: string;
+  becomePassword?: string;
+}
+
+export interface SshOptions {
+  knownHosts: KnownHosts;
+  acceptNewHostKeys?: boolean;
+  connectTimeoutMs?: number;
+  /** Keepalive probes keep long commands' connections open through firewalls and detect dead peers. */
+  keepaliveIntervalMs?: number;
+}
+
+const BECOME_PROMPT = '__SSHPLAY_BECOME_PROMPT__';
+const BECOME_READY = '__SSHPLAY_BECOME_READY__';
+
+function describeVerdict(target: SshTarget, verdict: HostKeyVerdict, file: string): string {
+  const lookup = hostLookupName(target.address, target.port);
+  switch (verdict.status) {
+    case 'trusted':
+      return '';
+    case 'unknown':
+      return (
+        `host key unknown: ${verdict.keyType} ${verdict.fingerprint} is not in ${file}. ` +
+        `Check the fingerprint, then trust it with: ssh-keyscan -p ${target.port} ${target.address} >> ${file} ` +
+        '(or run again with --accept-new-host-keys)'
+      );
+    case 'changed':
+      return (
+        `@@@ HOST KEY CHANGED @@@ ${lookup} now offers ${verdict.keyType} ${verdict.fingerprint}, which differs from ` +
+        `the key recorded in ${file}. Someone could be intercepting the connection, or the host was reinstalled. ` +
+        'Refusing to connect. If the change is expected, remove the old key with: ' +
+        `ssh-keygen -f ${file} -R ${quoteArg(lookup)}`
+      );
+    case 'revoked':
+      return `host key ${verdict.keyType} ${verdict.fingerprint} is marked @revoked in ${file}; refusing to connect`;
+  }
+}
+
+/** One ssh2 connection per host, opened once; one persistent shell channel and one SFTP channel over it. */
+export class SshConnection implements Connection {
+  readonly host: string;
+  private files!: FileTransport;
+  private sftpFiles?: SftpFiles;
+  private shell!: ShellSession;
+  private readonly execStats = { channels: 0, roundTrips: 0 };
+  private closed = false;
+
+  private constructor(
+    private readonly client: Client,
+    private readonly target: SshTarget,
+  ) {
+    this.host = target.name;
+  }
+
+  get stats(): ConnectionStats {
+    return {
+      execChannels: this.execStats.channels,
+      commands: this.shell?.commands ?? 0,
+      roundTrips: this.execStats.roundTrips,
+      sftpOps: this.sftpFiles?.ops ?? 0,
+    };
+  }
+
+  static async open(target: SshTarget, options: SshOptions): Promise<SshConnection> {
+    const client = new Client();
+    const fail = (message: string, cause?: unknown) => new ConnectionError(target.name, message, { cause });
+    let keyProblem = '';
+    let pendingKey: Buffer | null = null;
+    const config: ConnectConfig = {
+      host: target.address,
+      port: target.port,
+      username: target.user,
+      readyTimeout: options.connectTimeoutMs ?? 10_000,
+      keepaliveInterval: options.keepaliveIntervalMs ?? 15_000,
+      keepaliveCountMax: 4,
+      hostVerifier: (key: Buffer) => {
+        const verdict = options.knownHosts.verify(target.address, target.port, key);
+        if (verdict.status === 'trusted') return true;
+        if (verdict.status === 'unknown' && options.acceptNewHostKeys) {
+          pendingKey = key;
+          return true;
+        }
+        keyProblem = describeVerdict(target, verdict, options.knownHosts.file);
+        return false;
+      },
+    };
+    if (target.privateKeyFile) {
+      try {
+        config.privateKey = await readFile(target.privateKeyFile);
+      } catch (e) {
+        throw fail(`cannot read private key ${target.privateKeyFile}: ${(e as Error).message}`, e);
+      }
+      config.passphrase = target.passphrase ?? process.env.SSHPLAY_KEY_PASSPHRASE;
+    }
+    if (process.env.SSH_AUTH_SOCK) config.agent = process.env.SSH_AUTH_SOCK;
+    if (target.password) config.password = target.password;
+
+    await new Promise<void>((resolve, reject) => {
+      client.once('ready', () => resolve());
+      client.once('error', (err: Error & { level?: string }) => {
+        if (keyProblem) reject(fail(keyProblem));
+        else if (err.level === 'client-authentication')
+          reject(fail(`authentication refused for user ${target.user} (tried: key, agent, password as configured)`));
+        else if (err.level === 'client-timeout')
+          reject(fail(`no answer within ${(config.readyTimeout ?? 0) / 1000}s (connect timeout)`, err));
+        else reject(fail(err.message, err));
+      });
+      try {
+        client.connect(config);
+      } catch (e) {
+        reject(fail((e as Error).message, e));
+      }
+    });
+    if (pendingKey) await options.knownHosts.add(target.address, target.port, pendingKey);
+
+    const conn = new SshConnection(client, target);
+    client.on('error', (err) => conn.shell?.fail(err.message));
+    client.on('close', () => {
+      conn.closed = true;
+      conn.shell?.fail('connection closed');
+    });
+    await conn.startShell();
+    return conn;
+  }
+
+  private needsSudo(): boolean {
+    const becomeUser = this.target.becomeUser ?? 'root';
+    return !!this.target.become && becomeUser !== this.target.user;
+  }
+
+  private exec(command: string): Promise<ClientChannel> {
+    this.execStats.channels++;
+    return new Promise((resolve, reject) =>
+      this.client.exec(command, (err, stream) => (err ? reject(err) : resolve(stream))),
+    );
+  }
+
+  private async startShell(): Promise<void> {
+    const broken = (why: string) => new ConnectionError(this.host, why);
+    if (!this.needsSudo()) {
+      const channel = await this.exec('/bin/sh');
+      this.shell = new ShellSession(channel, channel, channel.stderr, broken);
+      channel.on('close', () => this.shell.fail('the remote shell exited'));
+      this.sftpFiles = new SftpFiles(await new Promise<SFTPWrapper>((res, rej) => this.client.sftp((e, s) => (e ? rej(e) : res(s)))));
+      this.files = this.sftpFiles;
+      return;
+    }
+    // sudo reads the password from stdin (-S) only when it asks; the prompt is a marker so we know when.
+    const user = quoteArg(this.target.becomeUser ?? 'root');
+    const channel = await this.exec(
+      `sudo -S -p ${BECOME_PROMPT} -u ${user} /bin/sh -c 'echo ${BECOME_READY}; exec /bin/sh'`,
+    );
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      let err = '';
+      const onOut = (d: Buffer) => {
+        out += d.toString();
+        if (out.includes(BECOME_READY)) {
+          channel.off('data', onOut);
+          channel.stderr.off('data', onErr);
+          resolve();
+        }
+      };
+      const onErr = (d: Buffer) => {
+        err += d.toString();
+        if (err.includes(BECOME_PROMPT)) {
+          err = err.replace(BECOME_PROMPT, '');
+          if (!this.target.becomePassword) return reject(broken('sudo asks for a password; set ansible_become_password or --ask-become-pass'));
+          channel.write(`${this.target.becomePassword}\n`);
+        } else if (/incorrect password|not in the sudoers|not allowed/i.test(err)) {
+          reject(broken(`become failed: ${err.trim()}`));
+        }
+      };
+      channel.on('data', onOut);
+      channel.stderr.on('data', onErr);
+      channel.on('close', () => reject(broken(`become failed: ${err.trim() || 'sudo exited'}`)));
+    });
+    channel.removeAllListeners('close');
+    this.shell = new ShellSession(channel, channel, channel.stderr, broken);
+    channel.on('close', () => this.shell.fail('the remote shell exited'));
+    this.files = new ShellFiles(this.shell);
+  }
+
+  private count<T>(p: Promise<T>): Promise<T> {
+    this.execStats.roundTrips++;
+    return p;
+  }
+
+  read(cmds: readonly Cmd[], options?: RunOptions): Promise<RunResult[]> {
+    return this.count(this.shell.run(cmds, options?.timeoutMs));
+  }
+
+  run(cmds: readonly Cmd[], options?: RunOptions): Promise<RunResult[]> {
+    return this.count(this.shell.run(cmds, options?.timeoutMs, options?.chain));
+  }
+
+  async readFiles(paths: readonly string[]): Promise<(RemoteFile | null)[]> {
+    try {
+      return await this.count(this.files.readFiles(paths));
+    } catch (e) {
+      await settle();
+      if (!this.closed) throw new TaskError(`reading ${paths.join(', ')}: ${(e as Error).message}`, { cause: e });
+      throw new ConnectionError(this.host, `reading ${paths.join(', ')}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  async writeFile(path: string, content: Buffer, options?: WriteOptions): Promise<WriteResult> {
+    try {
+      return await this.count(this.files.writeFile(path, content, options));
+    } catch (e) {
+      // An SFTP status (permission denied, no such directory) is the task's failure; anything else is the transport's.
+      await settle();
+      if (!this.closed) throw new TaskError(`writing ${path}: ${(e as Error).message}`, { cause: e });
+      throw new ConnectionError(this.host, `writing ${path}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.shell?.close();
+    this.client.end();
+  }
+}
+
+/** A transport failure shows up as a channel error first and a 'close' event just after: wait for it. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 50));
+}

@@ -1,0 +1,80 @@
+import type { Cmd } from '../shell.js';
+
+/** What a command did on a host. A non-zero exit is data here, not an exception. */
+export interface RunResult {
+  rc: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Stat of a remote path; null in a FileState means "absent". */
+export interface RemoteStat {
+  mode: number; // permission bits only (e.g. 0o644)
+  uid: number;
+  gid: number;
+  size: number;
+  isFile: boolean;
+  isDirectory: boolean;
+  isSymlink: boolean;
+}
+
+export interface WriteOptions {
+  /** Permission bits; default: the existing file's, or 0o644 for a new file. */
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  /** Keep the previous content at `<path>.<timestamp>.bak` before replacing it. */
+  backup?: boolean;
+}
+
+export interface WriteResult {
+  backupPath?: string;
+}
+
+/** Counters the benchmark reports: how much remote work sshplay caused. */
+export interface ConnectionStats {
+  /** Exec channels opened (the persistent shell counts once). */
+  execChannels: number;
+  /** Commands sent to the host's shell (each is at least one remote process unless a builtin). */
+  commands: number;
+  /** Round trips: batches of commands or file operations waited on. */
+  roundTrips: number;
+  sftpOps: number;
+}
+
+/**
+ * One open transport to one host. Only the engine's apply step calls the writing methods; modules see
+ * a read-only view (ReadOnlyConnection) so that check mode cannot change a host by construction.
+ */
+export interface Connection extends ReadOnlyConnection {
+  /** Runs commands that may change the host. */
+  run(cmds: readonly Cmd[], options?: RunOptions): Promise<RunResult[]>;
+  /** Atomic write: temporary file in the same directory, fsync, chmod/chown, rename; content verified. */
+  writeFile(path: string, content: Buffer, options?: WriteOptions): Promise<WriteResult>;
+  close(): Promise<void>;
+}
+
+export interface RunOptions {
+  /** Fails the host when one command runs longer (ms). */
+  timeoutMs?: number;
+  /**
+   * Run as a chain: command i runs only if every earlier one exited with one of its ok codes
+   * (chain[i] lists the ok codes of command i); a command not run reports rc -1.
+   */
+  chain?: number[][];
+}
+
+export interface ReadOnlyConnection {
+  readonly host: string;
+  readonly stats: ConnectionStats;
+  /** Runs read-only commands in one round trip (facts, and `check_mode: false` tasks). */
+  read(cmds: readonly Cmd[], options?: RunOptions): Promise<RunResult[]>;
+  /** Stat and content of files in one round trip; null where the path does not exist. */
+  readFiles(paths: readonly string[]): Promise<(RemoteFile | null)[]>;
+}
+
+export interface RemoteFile {
+  stat: RemoteStat;
+  /** Content for regular files (null for directories and others). */
+  content: Buffer | null;
+}

@@ -1,0 +1,50 @@
+import type { Connection, RunResult } from '../connection/types.js';
+import type { HostFacts } from '../facts/host-facts.js';
+import type { Change } from '../modules/types.js';
+import { shellText } from '../shell.js';
+
+export interface Applied {
+  /** Results of the exec changes, in order; a command after a failed one is not run (rc -1). */
+  runs: (RunResult & { cmd: string })[];
+  backups: string[];
+  failed?: string;
+}
+
+/**
+ * The only place where sshplay changes a host. Consecutive commands go to the host in one round trip
+ * as a chain: each runs only if the one before it succeeded (by its own ok codes). A change invalidates
+ * the facts it may have touched, so later plans read the host again.
+ */
+export async function applyChanges(conn: Connection, facts: HostFacts, changes: readonly Change[]): Promise<Applied> {
+  const applied: Applied = { runs: [], backups: [] };
+  let i = 0;
+  while (i < changes.length) {
+    const change = changes[i] as Change;
+    if (change.kind === 'write') {
+      const r = await conn.writeFile(change.path, change.content, {
+        mode: change.mode,
+        uid: change.uid,
+        gid: change.gid,
+        backup: change.backup,
+      });
+      facts.invalidateFile(change.path);
+      if (r.backupPath) applied.backups.push(r.backupPath);
+      i++;
+      continue;
+    }
+    const chain: Extract<Change, { kind: 'exec' }>[] = [];
+    while (i < changes.length && (changes[i] as Change).kind === 'exec') chain.push(changes[i++] as Extract<Change, { kind: 'exec' }>);
+    const results = await conn.run(chain.map((c) => c.cmd), { chain: chain.map((c) => c.okCodes ?? [0]) });
+    facts.invalidateAll();
+    results.forEach((r, j) => {
+      applied.runs.push({ ...r, cmd: shellText((chain[j] as { cmd: Parameters<typeof shellText>[0] }).cmd) });
+    });
+    const bad = results.findIndex((r, j) => !(chain[j]?.okCodes ?? [0]).includes(r.rc));
+    if (bad >= 0) {
+      const r = results[bad] as RunResult;
+      applied.failed = `command failed (rc=${r.rc}): ${shellText((chain[bad] as Extract<Change, { kind: 'exec' }>).cmd)}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}` : ''}`;
+      return applied;
+    }
+  }
+  return applied;
+}

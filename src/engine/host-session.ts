@@ -1,0 +1,30 @@
+import type { Connection } from '../connection/types.js';
+import { HostFacts } from '../facts/host-facts.js';
+
+/** Everything sshplay holds for one host during a run: its connection, facts cache and variables set by tasks. */
+export class HostSession {
+  conn?: Connection;
+  facts?: HostFacts;
+  /** Facts gathered at the first play (ansible_* names). */
+  gathered: Record<string, unknown> = {};
+  /** `register` results and `set_fact` values: host variables for the rest of the run. */
+  setVars: Record<string, unknown> = {};
+  state: 'ok' | 'failed' | 'unreachable' = 'ok';
+  /** Set after a change: the next plan re-reads what the remaining tasks want, in one round trip. */
+  stale = true;
+  private opening?: Promise<Connection>;
+
+  constructor(readonly name: string) {}
+
+  async connection(open: () => Promise<Connection>): Promise<Connection> {
+    if (this.conn) return this.conn;
+    this.opening ??= open();
+    this.conn = await this.opening;
+    this.facts = new HostFacts(this.conn);
+    return this.conn;
+  }
+
+  async close(): Promise<void> {
+    await this.conn?.close().catch(() => undefined);
+  }
+}

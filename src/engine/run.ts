@@ -1,0 +1,540 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import pLimit from 'p-limit';
+import type { Connection, RunResult } from '../connection/types.js';
+import { ConfigError, ConnectionError, SshplayError } from '../errors.js';
+import type { FactRequest } from '../facts/host-facts.js';
+import { ArgError, validateArgs } from '../modules/args.js';
+import { splitWords } from '../modules/command.js';
+import type { Module, Plan, PlanContext } from '../modules/types.js';
+import type { Play, Playbook, Task } from '../playbook/types.js';
+import { shellText } from '../shell.js';
+import { ExpressionError, evaluateCondition } from '../template/expression.js';
+import { renderText, renderValue, TemplateError } from '../template/render.js';
+import { type Applied, applyChanges } from './apply.js';
+import { batchExceedsFailLimit, computeBatches } from './batches.js';
+import { type EngineEvent, emptyStats, type HostStats, type Reporter, type TaskStatus } from './events.js';
+import { GATHER_REQUESTS, gatherFacts } from './gather.js';
+import { HostSession } from './host-session.js';
+import { loadVarsFile, redact, renderVarsInOrder, SECRET_VARS } from './vars.js';
+
+export interface EngineOptions {
+  check: boolean;
+  diff: boolean;
+  forks: number;
+  tags: string[];
+  skipTags: string[];
+  extraVars: Record<string, unknown>;
+  startAtTask?: string;
+  /** Asks before each task (--step); resolves false to skip it. */
+  step?: (task: string) => Promise<boolean>;
+}
+
+export interface EngineInput {
+  playbook: Playbook;
+  /** Hosts of a play: its `hosts:` pattern intersected with --limit, in inventory order. */
+  hostsFor(pattern: string): string[];
+  /** The inventory's variables for a host (precedence already applied), without extra vars. */
+  inventoryVars(host: string): Record<string, unknown>;
+  connect(host: string, vars: Record<string, unknown>): Promise<Connection>;
+  reporter: Reporter;
+  signal?: AbortSignal;
+}
+
+export interface RunSummary {
+  stats: Record<string, HostStats>;
+  failed: string[];
+  unreachable: string[];
+  notStarted: Record<string, string>;
+  interrupted: boolean;
+  /** Connection counters per host (for the benchmark). */
+  connectionStats: Record<string, Connection['stats']>;
+}
+
+class HostStopped extends Error {}
+
+type Vars = Record<string, unknown>;
+
+interface TaskOutcome {
+  status: TaskStatus;
+  result: Vars;
+  msg?: string;
+}
+
+/** Renders task arguments for one host; command words and shell values get their safe treatment. */
+function renderArgs(module: Module<never>, args: Vars, vars: Vars): Vars {
+  const out: Vars = {};
+  for (const [key, value] of Object.entries(args)) {
+    const mode = module.schema[key]?.render;
+    if (mode === 'words' && typeof value === 'string') out[key] = splitWords(value).map((w) => renderText(w, vars));
+    else if (mode === 'shell' && typeof value === 'string') out[key] = renderText(quoteMustaches(value), vars);
+    else out[key] = renderValue(value, vars);
+  }
+  return out;
+}
+
+/** `{{ x }}` becomes `{{quote (x)}}`; triple-stash, blocks, comments and partials stay as written. */
+export function quoteMustaches(script: string): string {
+  return script.replace(/(?<!\{)\{\{(?![{#/!>^&*]|\s*else\b)\s*([^}]+?)\s*\}\}(?!\})/g, (_, inner: string) =>
+    /\s/.test(inner) ? `{{quote (${inner})}}` : `{{quote ${inner}}}`,
+  );
+}
+
+function tagsMatch(task: Task, play: Play, options: EngineOptions): boolean {
+  const tags = new Set([...play.tags, ...task.tags]);
+  if (tags.has('always')) return !options.skipTags.includes('always');
+  if (options.skipTags.some((t) => tags.has(t))) return false;
+  if (options.tags.length === 0 || options.tags.includes('all')) return !tags.has('never');
+  return options.tags.some((t) => tags.has(t) || (t === 'untagged' && tags.size === 0));
+}
+
+function resultFromRuns(applied: Applied | undefined): Vars {
+  const last = applied?.runs[applied.runs.length - 1];
+  if (!last) return {};
+  const lines = (s: string) => (s === '' ? [] : s.replace(/\n$/, '').split('\n'));
+  return {
+    rc: last.rc,
+    stdout: last.stdout.replace(/\n$/, ''),
+    stderr: last.stderr.replace(/\n$/, ''),
+    stdout_lines: lines(last.stdout),
+    stderr_lines: lines(last.stderr),
+    cmd: last.cmd,
+    commands: applied?.runs.map((r) => ({ cmd: r.cmd, rc: r.rc })),
+  };
+}
+
+export class Engine {
+  private readonly sessions = new Map<string, HostSession>();
+  private readonly stats: Record<string, HostStats> = {};
+  private readonly notStarted: Record<string, string> = {};
+  private interrupted = false;
+  private started = Date.now();
+  private reachedStartTask: boolean;
+
+  constructor(
+    private readonly input: EngineInput,
+    private readonly options: EngineOptions,
+  ) {
+    this.reachedStartTask = !options.startAtTask;
+    input.signal?.addEventListener('abort', () => {
+      this.interrupted = true;
+    });
+  }
+
+  private emit(event: EngineEvent): void {
+    this.input.reporter.emit(event);
+  }
+
+  private session(host: string): HostSession {
+    let s = this.sessions.get(host);
+    if (!s) {
+      s = new HostSession(host);
+      this.sessions.set(host, s);
+      this.stats[host] = emptyStats();
+    }
+    return s;
+  }
+
+  private secretsOf(vars: Vars): string[] {
+    return SECRET_VARS.map((k) => vars[k]).filter((v): v is string => typeof v === 'string');
+  }
+
+  async run(): Promise<RunSummary> {
+    this.started = Date.now();
+    try {
+      for (const play of this.input.playbook.plays) {
+        if (this.interrupted) break;
+        const stop = await this.runPlay(play);
+        if (stop) break;
+      }
+    } finally {
+      await Promise.all([...this.sessions.values()].map((s) => s.close()));
+    }
+    const summary: RunSummary = {
+      stats: this.stats,
+      failed: [...this.sessions.values()].filter((s) => s.state === 'failed').map((s) => s.name),
+      unreachable: [...this.sessions.values()].filter((s) => s.state === 'unreachable').map((s) => s.name),
+      notStarted: this.notStarted,
+      interrupted: this.interrupted,
+      connectionStats: Object.fromEntries(
+        [...this.sessions.values()].flatMap((s) => (s.conn ? [[s.name, s.conn.stats]] : [])),
+      ),
+    };
+    this.emit({
+      type: 'recap',
+      stats: this.stats,
+      notStarted: this.notStarted,
+      durationMs: Date.now() - this.started,
+      interrupted: this.interrupted,
+    });
+    return summary;
+  }
+
+  /** Runs one play batch by batch; returns true when the whole run must stop (fail limit, fatal error). */
+  private async runPlay(play: Play): Promise<boolean> {
+    const all = this.input.hostsFor(play.hosts);
+    const hosts = all.filter((h) => this.session(h).state === 'ok');
+    this.emit({ type: 'play_start', play: play.name, hosts, check: this.options.check });
+    if (hosts.length === 0) return false;
+    const batches = computeBatches(hosts, play.serial);
+    const limit = pLimit(Math.max(1, this.options.forks));
+    for (const [b, batch] of batches.entries()) {
+      if (this.interrupted) {
+        this.markNotStarted(play, batches.slice(b).flat(), 'interrupted (Ctrl-C) before this batch started');
+        return true;
+      }
+      if (batches.length > 1) this.emit({ type: 'batch_start', play: play.name, batch: b + 1, hosts: batch });
+      let fatal = false;
+      await Promise.all(
+        batch.map((host) =>
+          limit(async () => {
+            if (fatal || this.interrupted) {
+              if (!this.interrupted) this.markNotStarted(play, [host], 'any_errors_fatal: another host failed');
+              return;
+            }
+            await this.runHost(play, host);
+            if (play.anyErrorsFatal && this.session(host).state !== 'ok') fatal = true;
+          }),
+        ),
+      );
+      const failedInBatch = batch.filter((h) => this.session(h).state !== 'ok').length;
+      const rest = batches.slice(b + 1).flat();
+      if (fatal) {
+        this.markNotStarted(play, rest, 'any_errors_fatal: a host failed');
+        return true;
+      }
+      if (batchExceedsFailLimit(failedInBatch, batch.length, play.maxFailPercentage)) {
+        this.markNotStarted(
+          play,
+          rest,
+          `max_fail_percentage ${play.maxFailPercentage}% exceeded: ${failedInBatch} of ${batch.length} hosts failed in batch ${b + 1}`,
+        );
+        return true;
+      }
+      if (play.serial.length > 0 && failedInBatch === batch.length && rest.length > 0) {
+        // Ansible stops a serial play when a whole batch failed: the next batch would very likely fail too.
+        this.markNotStarted(play, rest, `every host of batch ${b + 1} failed`);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private markNotStarted(play: Play, hosts: string[], reason: string): void {
+    if (hosts.length === 0) return;
+    for (const h of hosts) {
+      this.session(h);
+      this.notStarted[h] ??= reason;
+    }
+    this.emit({ type: 'hosts_not_started', play: play.name, hosts, reason });
+  }
+
+  private async baseVars(play: Play, s: HostSession): Promise<Vars> {
+    const inventory = this.input.inventoryVars(s.name);
+    let vars: Vars = {
+      ...inventory,
+      ...s.gathered,
+      ansible_check_mode: this.options.check,
+      ansible_diff_mode: this.options.diff,
+      playbook_dir: resolve(play.baseDir),
+      ansible_play_hosts: this.input.hostsFor(play.hosts),
+      ...this.options.extraVars,
+    };
+    vars = { ...vars, ...renderVarsInOrder(play.vars, vars) };
+    for (const f of play.varsFiles) {
+      const file = await loadVarsFile(play.baseDir, renderText(f, vars));
+      vars = { ...vars, ...renderVarsInOrder(file, vars) };
+    }
+    return { ...vars, ...s.setVars, ...this.options.extraVars };
+  }
+
+  private async runHost(play: Play, host: string): Promise<void> {
+    const s = this.session(host);
+    const notified = new Set<string>();
+    try {
+      if (play.gatherFacts && Object.keys(s.gathered).length === 0) {
+        await this.ensureConnection(play, s);
+      }
+      for (const [i, task] of play.tasks.entries()) {
+        if (this.interrupted) return;
+        if (!this.reachedStartTask) {
+          if (task.name !== this.options.startAtTask) continue;
+          this.reachedStartTask = true;
+        }
+        if (!tagsMatch(task, play, this.options)) continue;
+        if (this.options.step && !(await this.options.step(task.name))) continue;
+        const outcome = await this.runTask(play, s, task, false, play.tasks.slice(i + 1));
+        if (outcome.status === 'changed') for (const n of task.notify) notified.add(n);
+        if (outcome.status === 'failed') {
+          s.state = 'failed';
+          return;
+        }
+      }
+      for (const handler of play.handlers) {
+        if (this.interrupted) return;
+        if (![handler.name, ...handler.listen].some((n) => notified.has(n))) continue;
+        const outcome = await this.runTask(play, s, handler, true, []);
+        if (outcome.status === 'failed') {
+          s.state = 'failed';
+          return;
+        }
+      }
+    } catch (e) {
+      if (e instanceof HostStopped) return;
+      throw e;
+    }
+  }
+
+  private async ensureConnection(play: Play, s: HostSession): Promise<Connection> {
+    if (s.conn) return s.conn;
+    const vars = await this.baseVars(play, s);
+    try {
+      const conn = await s.connection(() => this.input.connect(s.name, vars));
+      const facts = s.facts as NonNullable<HostSession['facts']>;
+      if (Object.keys(s.gathered).length === 0) {
+        await facts.prefetch([...GATHER_REQUESTS, ...(await this.wantsOf(play, s, play.tasks))]);
+        s.gathered = await gatherFacts(facts);
+        s.stale = false;
+      }
+      return conn;
+    } catch (e) {
+      if (e instanceof ConnectionError) {
+        this.unreachable(play, s, e.message);
+        throw new HostStopped();
+      }
+      throw e;
+    }
+  }
+
+  private unreachable(play: Play, s: HostSession, msg: string): void {
+    s.state = 'unreachable';
+    (this.stats[s.name] as HostStats).unreachable++;
+    const secrets = this.secretsOf(this.input.inventoryVars(s.name));
+    this.emit({
+      type: 'task_result',
+      play: play.name,
+      task: 'connect',
+      host: s.name,
+      status: 'unreachable',
+      handler: false,
+      msg: redact(msg, secrets),
+      durationMs: 0,
+    });
+  }
+
+  /** What the given tasks will read, as far as it can be known now (tasks whose arguments render). */
+  private async wantsOf(play: Play, s: HostSession, tasks: readonly Task[]): Promise<FactRequest[]> {
+    const requests: FactRequest[] = [];
+    let vars: Vars;
+    try {
+      vars = await this.baseVars(play, s);
+    } catch {
+      return requests;
+    }
+    vars = { ...vars, ...s.gathered };
+    for (const task of tasks) {
+      const module = task.module as Module<Vars>;
+      if (!module.wants || !tagsMatch(task, play, this.options)) continue;
+      try {
+        const taskVars = { ...vars, ...renderVarsInOrder(task.vars, vars) };
+        const items = task.loop === undefined ? [undefined] : (renderValue(task.loop, taskVars) as unknown[]);
+        if (!Array.isArray(items)) continue;
+        for (const item of items) {
+          const itemVars = item === undefined ? taskVars : { ...taskVars, [task.loopVar]: item };
+          try {
+            if (task.when.some((w) => !evaluateCondition(w, itemVars))) continue;
+          } catch {
+            // A condition on a result not known yet: read the facts anyway.
+          }
+          const args = validateArgs(module.name, module.schema, renderArgs(task.module, task.args, itemVars));
+          requests.push(...module.wants(args, itemVars));
+        }
+      } catch {
+        // Arguments that depend on what earlier tasks register are read when the task runs.
+      }
+    }
+    return requests;
+  }
+
+  private async runTask(play: Play, s: HostSession, task: Task, handler: boolean, later: readonly Task[]): Promise<TaskOutcome> {
+    const started = Date.now();
+    const stats = this.stats[s.name] as HostStats;
+    this.emit({ type: 'task_start', play: play.name, task: task.name, host: s.name, handler });
+    let vars: Vars;
+    try {
+      vars = await this.baseVars(play, s);
+      vars = { ...vars, ...renderVarsInOrder(task.vars, vars) };
+    } catch (e) {
+      return this.taskFailed(play, s, task, handler, started, this.describeError(e, task, s.name));
+    }
+    const secrets = this.secretsOf(vars);
+    let items: unknown[] = [undefined];
+    if (task.loop !== undefined) {
+      try {
+        const rendered = renderValue(task.loop, vars);
+        if (!Array.isArray(rendered)) throw new TemplateError(`loop must be a list, got ${typeof rendered}`);
+        items = rendered;
+      } catch (e) {
+        return this.taskFailed(play, s, task, handler, started, this.describeError(e, task, s.name));
+      }
+    }
+    const itemResults: Vars[] = [];
+    let anyChanged = false;
+    let anyFailed = false;
+    let allSkipped = true;
+    let failMsg: string | undefined;
+    for (const item of items) {
+      const itemVars = item === undefined ? vars : { ...vars, [task.loopVar]: item };
+      const itemStarted = Date.now();
+      const outcome = await this.runItem(play, s, task, itemVars, later);
+      if (outcome.status === 'unreachable') throw new HostStopped();
+      const ignored = outcome.status === 'failed' && task.ignoreErrors;
+      if (outcome.status !== 'skipped') allSkipped = false;
+      if (outcome.status === 'changed') anyChanged = true;
+      if (outcome.status === 'failed' && !ignored) {
+        anyFailed = true;
+        failMsg = outcome.msg;
+      }
+      itemResults.push(item === undefined ? outcome.result : { ...outcome.result, [task.loopVar]: item });
+      const plan = outcome.result.__plan as Plan | undefined;
+      const hidden = task.noLog;
+      this.emit({
+        type: 'task_result',
+        play: play.name,
+        task: task.name,
+        host: s.name,
+        status: outcome.status,
+        handler,
+        item: item === undefined ? undefined : hidden ? '(hidden: no_log)' : item,
+        msg: hidden ? (outcome.status === 'failed' ? 'failed (output hidden: no_log)' : undefined) : outcome.msg && redact(outcome.msg, secrets),
+        diff: this.options.diff && !hidden && plan?.diff ? redact(plan.diff, secrets) : undefined,
+        commands: hidden
+          ? undefined
+          : plan?.changes.flatMap((c) => (c.kind === 'exec' ? [redact(shellText(c.cmd), secrets)] : [`write ${c.path}`])),
+        stdout: hidden ? undefined : typeof outcome.result.stdout === 'string' ? redact(outcome.result.stdout, secrets) : undefined,
+        stderr: hidden ? undefined : typeof outcome.result.stderr === 'string' ? redact(outcome.result.stderr, secrets) : undefined,
+        rc: typeof outcome.result.rc === 'number' ? outcome.result.rc : undefined,
+        ignored,
+        durationMs: Date.now() - itemStarted,
+      });
+      if (outcome.status === 'failed') {
+        if (ignored) stats.ignored++;
+        else break;
+      }
+    }
+    const status: TaskStatus = anyFailed ? 'failed' : allSkipped ? 'skipped' : anyChanged ? 'changed' : 'ok';
+    stats[status as Exclude<TaskStatus, 'unreachable'>]++;
+    const cleaned = itemResults.map(({ __plan, ...rest }) => rest);
+    const result: Vars =
+      task.loop === undefined
+        ? (cleaned[0] ?? {})
+        : { results: cleaned, changed: anyChanged, failed: anyFailed, skipped: allSkipped, msg: failMsg };
+    if (task.register) s.setVars[task.register] = result;
+    for (const r of cleaned) {
+      const facts = r.ansible_facts as Vars | undefined;
+      if (facts && status !== 'failed') Object.assign(s.setVars, facts);
+    }
+    return { status, result, msg: failMsg };
+  }
+
+  private taskFailed(play: Play, s: HostSession, task: Task, handler: boolean, started: number, msg: string): TaskOutcome {
+    (this.stats[s.name] as HostStats).failed++;
+    this.emit({ type: 'task_result', play: play.name, task: task.name, host: s.name, status: 'failed', handler, msg, durationMs: Date.now() - started });
+    return { status: 'failed', result: { failed: true, msg }, msg };
+  }
+
+  private describeError(e: unknown, task: Task, host: string): string {
+    const where = `task '${task.name}' (${task.where.file}:${task.where.line ?? '?'}) on ${host}`;
+    if (e instanceof TemplateError) return `${e.message}${e.line ? ` (template line ${e.line})` : ''} in ${where}`;
+    if (e instanceof ExpressionError || e instanceof ArgError) return `${e.message} in ${where}`;
+    if (e instanceof ConfigError || e instanceof SshplayError) return e.message;
+    return `${(e as Error).message ?? String(e)} in ${where}`;
+  }
+
+  private async runItem(play: Play, s: HostSession, task: Task, vars: Vars, later: readonly Task[]): Promise<TaskOutcome> {
+    const module = task.module as Module<Vars>;
+    try {
+      for (const w of task.when) {
+        if (!evaluateCondition(w, vars)) return { status: 'skipped', result: { skipped: true, changed: false }, msg: `when: ${w}` };
+      }
+      let args: Vars;
+      if (module.anyArgs) args = renderValue(task.args, vars) as Vars;
+      else args = validateArgs(module.name, module.schema, renderArgs(task.module, task.args, vars));
+      let conn: Connection | undefined;
+      if (!module.local) {
+        conn = await this.ensureConnection(play, s);
+        if (s.stale) {
+          // After a change, the facts of this task and the rest of the play are re-read in one round trip.
+          s.stale = false;
+          await s.facts?.prefetch(await this.wantsOf(play, s, [task, ...later]));
+        }
+      }
+      const ctx = this.planContext(play, s, vars);
+      const plan = await module.plan(ctx, args);
+      const base: Vars = { ...(plan.result ?? {}), __plan: plan };
+      if (plan.failed) return { status: 'failed', result: { ...base, failed: true, changed: false, msg: plan.failed }, msg: plan.failed };
+      const wouldChange = plan.changes.length > 0;
+      const apply = wouldChange && (!this.options.check || task.checkMode === false) && task.checkMode !== true;
+      let applied: Applied | undefined;
+      if (apply && conn) {
+        applied = await applyChanges(conn, s.facts as NonNullable<HostSession['facts']>, plan.changes);
+        s.stale = true;
+      }
+      let result: Vars = { ...base, ...resultFromRuns(applied), changed: wouldChange, failed: !!applied?.failed };
+      if (wouldChange && !apply) result = { ...result, skipped: true, check_mode: true, msg: `check mode: would ${plan.preview ?? 'change'}` };
+      if (applied?.failed) result.msg = applied.failed;
+      if (applied?.backups.length) result.backup_file = applied.backups[0];
+      const evalVars = task.register ? { ...vars, [task.register]: result, ...result } : { ...vars, ...result };
+      if (task.changedWhen) result.changed = task.changedWhen.every((c) => evaluateCondition(c, evalVars));
+      if (task.failedWhen) {
+        result.failed = task.failedWhen.some((c) => evaluateCondition(c, evalVars));
+        if (result.failed && !result.msg) result.msg = `failed_when: ${task.failedWhen.join(' or ')}`;
+      }
+      const msg = (result.msg as string | undefined) ?? (wouldChange ? plan.preview : plan.noop);
+      if (result.failed) return { status: 'failed', result, msg };
+      return { status: result.changed ? 'changed' : 'ok', result, msg };
+    } catch (e) {
+      if (e instanceof HostStopped) return { status: 'unreachable', result: {} };
+      if (e instanceof ConnectionError) {
+        this.unreachable(play, s, e.message);
+        return { status: 'unreachable', result: {} };
+      }
+      const msg = this.describeError(e, task, s.name);
+      return { status: 'failed', result: { failed: true, changed: false, msg }, msg };
+    }
+  }
+
+  private planContext(play: Play, s: HostSession, vars: Vars): PlanContext {
+    const facts = s.facts;
+    const readLocal = async (path: string, kind: 'template' | 'file') => {
+      const folder = kind === 'template' ? 'templates' : 'files';
+      const candidates = [join(play.baseDir, folder, path), join(play.baseDir, path), join(play.baseDir, '..', folder, path), resolve(path)];
+      for (const candidate of candidates) {
+        try {
+          return { path: candidate, content: await readFile(candidate) };
+        } catch {
+          // try the next place
+        }
+      }
+      throw new ConfigError(`${kind} '${path}' not found (looked in ${candidates.join(', ')})`, { file: path });
+    };
+    return {
+      host: s.name,
+      vars,
+      facts: facts as NonNullable<typeof facts>,
+      check: this.options.check,
+      readLocal,
+      async renderTemplate(path: string) {
+        const { path: found, content } = await readLocal(path, 'template');
+        try {
+          return renderText(content.toString('utf8'), vars);
+        } catch (e) {
+          if (e instanceof TemplateError) throw new TemplateError(`${found}${e.line ? `:${e.line}` : ''}: ${e.message}`);
+          throw e;
+        }
+      },
+    };
+  }
+}
+
+export type { RunResult };

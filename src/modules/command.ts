@@ -1,0 +1,85 @@
+/**
+ * command: runs a program with arguments, no shell. A free-form string is split into words *before*
+ * its {{ values }} are rendered, so a value is always exactly one argument.
+ *
+ *   - command: iscsiadm -m session
+ *     check_mode: false          # read-only: runs in --check too, so later tasks see real output
+ *   - command: { argv: [dracut, --force, --add, multipath], creates: /boot/initramfs.img }
+ */
+import { shellText, sh, type Cmd } from '../shell.js';
+import type { FactRequest } from '../facts/host-facts.js';
+import type { Module, PlanContext, Plan } from './types.js';
+
+export interface CommandArgs {
+  cmd?: string[];
+  argv?: string[];
+  creates?: string;
+  removes?: string;
+  chdir?: string;
+}
+
+/** Splits a command template into words, keeping quoted text and {{ ... }} expressions whole. */
+export function splitWords(template: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  for (let i = 0; i < template.length; i++) {
+    const c = template[i] as string;
+    if (template.startsWith('{{', i)) {
+      const end = template.indexOf('}}', i);
+      const stop = end < 0 ? template.length : end + 2;
+      word += template.slice(i, stop);
+      inWord = true;
+      i = stop - 1;
+    } else if (c === '"' || c === "'") {
+      const end = template.indexOf(c, i + 1);
+      if (end < 0) throw new Error(`unterminated ${c} quote in: ${template}`);
+      word += template.slice(i + 1, end);
+      inWord = true;
+      i = end;
+    } else if (c === '\\' && i + 1 < template.length) {
+      word += template[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      word += c;
+      inWord = true;
+    }
+  }
+  if (inWord) words.push(word);
+  return words;
+}
+
+export function guardFacts(a: { creates?: string; removes?: string }): FactRequest[] {
+  return [a.creates, a.removes].flatMap((p) => (p ? [{ kind: 'file' as const, path: p }] : []));
+}
+
+/** `creates`/`removes` make a command idempotent: skipped when its product exists (or its input is gone). */
+export async function planGuardedCommand(ctx: PlanContext, a: { creates?: string; removes?: string }, cmd: Cmd): Promise<Plan> {
+  if (a.creates && (await ctx.facts.file(a.creates))) return { changes: [], noop: `${a.creates} exists` };
+  if (a.removes && !(await ctx.facts.file(a.removes))) return { changes: [], noop: `${a.removes} does not exist` };
+  return { changes: [{ kind: 'exec', cmd }], preview: `run: ${shellText(cmd)}` };
+}
+
+export const command: Module<CommandArgs> = {
+  name: 'command',
+  summary: 'run a program with arguments (no shell); creates/removes make it idempotent',
+  freeForm: 'cmd',
+  schema: {
+    cmd: { type: 'list', render: 'words' },
+    argv: { type: 'list' },
+    creates: { type: 'str' },
+    removes: { type: 'str' },
+    chdir: { type: 'str' },
+  },
+  wants: guardFacts,
+  async plan(ctx, a) {
+    const argv = (a.argv ?? a.cmd ?? []).map(String);
+    if (argv.length === 0) return { changes: [], failed: "command needs 'cmd' or 'argv'" };
+    const cmd: Cmd = a.chdir ? sh`cd ${a.chdir} && exec ${argv}` : { argv };
+    return planGuardedCommand(ctx, a, cmd);
+  },
+};

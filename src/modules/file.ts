@@ -1,0 +1,57 @@
+/**
+ * file: a path's type and attributes: directory, absent, touch (created when missing), or file (attributes only).
+ *
+ *   - file: { path: /mnt/iser, state: directory, mode: '0755' }
+ */
+import { sh } from '../shell.js';
+import { formatMode, resolveId } from './file-plan.js';
+import type { Change, Module } from './types.js';
+
+export interface FileArgs {
+  path: string;
+  state: 'file' | 'directory' | 'absent' | 'touch';
+  mode?: number;
+  owner?: string;
+  group?: string;
+}
+
+export const file: Module<FileArgs> = {
+  name: 'file',
+  summary: 'ensure a directory, an absent path, an existing (touched) file, or a mode/owner',
+  schema: {
+    path: { type: 'str', required: true, aliases: ['dest', 'name'] },
+    state: { type: 'str', choices: ['file', 'directory', 'absent', 'touch'], default: 'file' },
+    mode: { type: 'mode' },
+    owner: { type: 'str' },
+    group: { type: 'str' },
+  },
+  wants: (a) => [{ kind: 'file', path: a.path }],
+  async plan(ctx, a) {
+    const current = await ctx.facts.file(a.path);
+    if (a.state === 'absent') {
+      if (!current) return { changes: [], noop: `${a.path} is already absent` };
+      return { changes: [{ kind: 'exec', cmd: { argv: ['rm', '-rf', '--', a.path] } }], diff: `- ${a.path}\n` };
+    }
+    const changes: Change[] = [];
+    const notes: string[] = [];
+    if (!current) {
+      if (a.state === 'file') return { changes: [], failed: `${a.path} does not exist (state=file does not create; use touch)` };
+      changes.push({ kind: 'exec', cmd: a.state === 'directory' ? { argv: ['mkdir', '-p', '--', a.path] } : { argv: ['touch', '--', a.path] } });
+      notes.push(`create ${a.state === 'directory' ? 'directory' : 'file'}`);
+    } else if (a.state === 'directory' && !current.stat.isDirectory) {
+      return { changes: [], failed: `${a.path} exists and is not a directory` };
+    }
+    if (a.mode !== undefined && current?.stat.mode !== a.mode) {
+      changes.push({ kind: 'exec', cmd: { argv: ['chmod', formatMode(a.mode), '--', a.path] } });
+      notes.push(`mode ${current ? formatMode(current.stat.mode) : '(new)'} -> ${formatMode(a.mode)}`);
+    }
+    const uid = await resolveId(ctx, 'passwd', a.owner);
+    const gid = await resolveId(ctx, 'group', a.group);
+    if ((uid !== undefined && current?.stat.uid !== uid) || (gid !== undefined && current?.stat.gid !== gid)) {
+      changes.push({ kind: 'exec', cmd: sh`chown ${`${uid ?? ''}:${gid ?? ''}`} -- ${a.path}` });
+      notes.push('owner/group');
+    }
+    if (changes.length === 0) return { changes, noop: `${a.path} is already as wanted` };
+    return { changes, diff: `${a.path}: ${notes.join(', ')}\n`, preview: notes.join(', ') };
+  },
+};

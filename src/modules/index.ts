@@ -1,0 +1,24 @@
+import { assert } from './assert.js';
+import { command } from './command.js';
+import { copy } from './copy.js';
+import { debug } from './debug.js';
+import { fail } from './fail.js';
+import { file } from './file.js';
+import { lineinfile } from './lineinfile.js';
+import { service } from './service.js';
+import { setFact } from './set-fact.js';
+import { shell } from './shell.js';
+import { template } from './template.js';
+import type { Module } from './types.js';
+
+/** Every module by its YAML key. `ansible.builtin.<name>` is accepted as the same module. */
+export const MODULES: ReadonlyMap<string, Module<never>> = new Map<string, Module<never>>(
+  [template, copy, file, lineinfile, command, shell, service, assert, setFact, fail, debug].map((m) => [
+    m.name,
+    m as Module<never>,
+  ]),
+);
+
+export function findModule(key: string): Module<never> | undefined {
+  return MODULES.get(key.replace(/^ansible\.builtin\./, '').replace(/^ansible\.legacy\./, ''));
+}

@@ -1,0 +1,66 @@
+import type { RemoteStat } from '../connection/types.js';
+import type { FactRequest, HostFacts } from '../facts/host-facts.js';
+import type { Cmd } from '../shell.js';
+import type { ArgSchema } from './args.js';
+
+/** A change a module wants; only the engine's apply step performs it, and never in check mode. */
+export type Change =
+  | {
+      kind: 'exec';
+      cmd: Cmd;
+      /** Exit codes that mean success (default [0]); e.g. iscsiadm's 15 "session already exists". */
+      okCodes?: number[];
+    }
+  | {
+      kind: 'write';
+      path: string;
+      content: Buffer;
+      mode?: number;
+      uid?: number;
+      gid?: number;
+      backup?: boolean;
+    };
+
+export interface Plan {
+  changes: Change[];
+  /** Unified diff of what the changes would do to files (shown with --diff). */
+  diff?: string;
+  /** Why nothing needs doing, when changes is empty. */
+  noop?: string;
+  /** In check mode: what would happen, for changes whose effect cannot be previewed as a diff. */
+  preview?: string;
+  /** Values for `register` (and set_fact's ansible_facts, debug's msg). */
+  result?: Record<string, unknown>;
+  /** The task fails without changing anything (assert, fail, a refused format). */
+  failed?: string;
+}
+
+/** What a module may use while planning: reads only. There is no way to write from here. */
+export interface PlanContext {
+  host: string;
+  vars: Record<string, unknown>;
+  facts: HostFacts;
+  check: boolean;
+  /** Reads a file on the controller, relative to the playbook's folder (templates/ searched too). */
+  readLocal(path: string, kind: 'template' | 'file'): Promise<{ path: string; content: Buffer }>;
+  /** Renders a Handlebars template file with the host's variables. */
+  renderTemplate(path: string): Promise<string>;
+}
+
+export interface Module<A = Record<string, unknown>> {
+  name: string;
+  /** One line for --help style listings and error messages. */
+  summary: string;
+  schema: ArgSchema;
+  /** A plain string value of the task maps to this argument (`command: ls -l` → cmd). */
+  freeForm?: string;
+  /** Accepts any argument names (set_fact). */
+  anyArgs?: boolean;
+  /** Modules that only evaluate (debug, assert, set_fact) never touch the host and run in check mode. */
+  local?: boolean;
+  /** Facts its plan will read, from its arguments alone: prefetched for the whole play in one round trip. */
+  wants?(args: A, vars: Record<string, unknown>): FactRequest[];
+  plan(ctx: PlanContext, args: A): Promise<Plan>;
+}
+
+export type { RemoteStat };

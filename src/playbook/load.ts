@@ -1,0 +1,247 @@
+import { dirname, resolve } from 'node:path';
+import type { Node } from 'yaml';
+import { ConfigError, type Location } from '../errors.js';
+import { ArgError, closestName, validateArgs } from '../modules/args.js';
+import { findModule, MODULES } from '../modules/index.js';
+import { checkExpression, ExpressionError } from '../template/expression.js';
+import { checkTemplate, hasTemplate, TemplateError } from '../template/render.js';
+import type { Play, Playbook, Task } from './types.js';
+import { childNode, keyNode, YamlSource } from './yaml-source.js';
+
+const TASK_KEYWORDS = [
+  'name',
+  'when',
+  'loop',
+  'with_items',
+  'loop_control',
+  'register',
+  'notify',
+  'tags',
+  'check_mode',
+  'changed_when',
+  'failed_when',
+  'ignore_errors',
+  'no_log',
+  'vars',
+  'listen',
+  'become',
+  'become_user',
+];
+const PLAY_KEYWORDS = [
+  'name',
+  'hosts',
+  'vars',
+  'vars_files',
+  'become',
+  'become_user',
+  'gather_facts',
+  'serial',
+  'max_fail_percentage',
+  'any_errors_fatal',
+  'tags',
+  'tasks',
+  'pre_tasks',
+  'post_tasks',
+  'handlers',
+];
+
+type Raw = Record<string, unknown>;
+
+function isMapping(v: unknown): v is Raw {
+  return !!v && typeof v === 'object' && !Array.isArray(v);
+}
+
+function typeName(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `a ${typeof v}`;
+}
+
+function asList(v: unknown): unknown[] {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+function conditions(v: unknown, field: string, where: Location): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  return asList(v).map((c) => {
+    const text = typeof c === 'boolean' ? String(c) : typeof c === 'string' ? c.replace(/^\s*\{\{|\}\}\s*$/g, '') : null;
+    if (text === null) throw new ConfigError(`'${field}' must be an expression or a list of them, not ${typeName(c)}`, where);
+    try {
+      checkExpression(text);
+    } catch (e) {
+      if (e instanceof ExpressionError) throw new ConfigError(`'${field}': ${e.message} in: ${text}`, where);
+      throw e;
+    }
+    return text;
+  });
+}
+
+function checkTemplates(value: unknown, where: Location): void {
+  if (typeof value === 'string') {
+    try {
+      checkTemplate(value);
+    } catch (e) {
+      if (e instanceof TemplateError) throw new ConfigError(e.message, where);
+      throw e;
+    }
+  } else if (Array.isArray(value)) value.forEach((v) => checkTemplates(v, where));
+  else if (isMapping(value)) Object.values(value).forEach((v) => checkTemplates(v, where));
+}
+
+function parseTask(src: YamlSource, node: Node | undefined, raw: unknown, playName: string, isHandler: boolean): Task {
+  const where = src.where(node);
+  if (!isMapping(raw)) throw new ConfigError(`a task must be a mapping, not ${typeName(raw)}`, where);
+  for (const k of ['block', 'include_tasks', 'import_tasks', 'include_role', 'import_role', 'delegate_to', 'async']) {
+    if (k in raw) throw new ConfigError(`'${k}' is not supported by sshplay (yet); write the tasks inline`, src.where(keyNode(node, k)));
+  }
+  const moduleKeys = Object.keys(raw).filter((k) => !TASK_KEYWORDS.includes(k) && !(k === 'action'));
+  if (moduleKeys.length === 0) throw new ConfigError('task has no module (one of: ' + [...MODULES.keys()].join(', ') + ')', where);
+  if (moduleKeys.length > 1) {
+    const known = moduleKeys.filter((k) => findModule(k));
+    const unknown = moduleKeys.find((k) => !findModule(k)) ?? (moduleKeys[1] as string);
+    const near = closestName(unknown, [...TASK_KEYWORDS, ...MODULES.keys()]);
+    throw new ConfigError(
+      known.length > 1
+        ? `task names two modules: ${known.join(', ')}`
+        : `unknown task keyword or module '${unknown}'${near ? ` (did you mean '${near}'?)` : ''}`,
+      src.where(keyNode(node, unknown)),
+    );
+  }
+  const key = moduleKeys[0] as string;
+  const module = findModule(key);
+  const keyWhere = src.where(keyNode(node, key));
+  if (!module) {
+    const near = closestName(key, [...MODULES.keys()]);
+    throw new ConfigError(
+      `unknown module '${key}'${near ? ` (did you mean '${near}'?)` : ''}; modules: ${[...MODULES.keys()].join(', ')}`,
+      keyWhere,
+    );
+  }
+  let args: Raw;
+  const rawArgs = raw[key];
+  if (typeof rawArgs === 'string' && module.freeForm) args = { [module.freeForm]: rawArgs };
+  else if (rawArgs === null && module.freeForm) args = {};
+  else if (isMapping(rawArgs)) args = rawArgs;
+  else throw new ConfigError(`arguments of '${key}' must be a mapping, not ${typeName(rawArgs)}`, src.where(childNode(node, key)));
+  if (!module.anyArgs) {
+    try {
+      // Literal values are type-checked now, before any host is touched; templated ones after rendering.
+      validateArgs(module.name, module.schema, args, hasTemplate);
+    } catch (e) {
+      if (!(e instanceof ArgError)) throw e;
+      const argNode = isMapping(rawArgs) && e.field ? (keyNode(childNode(node, key), e.field) ?? childNode(node, key)) : childNode(node, key);
+      throw new ConfigError(e.message, src.where(argNode));
+    }
+  }
+  checkTemplates(args, src.where(childNode(node, key)));
+  const name = typeof raw.name === 'string' ? raw.name : `${module.name}`;
+  const checkMode = raw.check_mode;
+  if (checkMode !== undefined && typeof checkMode !== 'boolean')
+    throw new ConfigError(`'check_mode' must be true or false, not ${typeName(checkMode)}`, src.where(childNode(node, 'check_mode')));
+  const loopControl = isMapping(raw.loop_control) ? raw.loop_control : {};
+  if (raw.vars !== undefined && !isMapping(raw.vars))
+    throw new ConfigError(`'vars' must be a mapping, not ${typeName(raw.vars)}`, src.where(childNode(node, 'vars')));
+  return {
+    name,
+    module,
+    args,
+    when: conditions(raw.when, 'when', src.where(childNode(node, 'when'))) ?? [],
+    loop: raw.loop ?? raw.with_items,
+    loopVar: typeof loopControl.loop_var === 'string' ? loopControl.loop_var : 'item',
+    register: typeof raw.register === 'string' ? raw.register : undefined,
+    notify: asList(raw.notify).map(String),
+    tags: asList(raw.tags).map(String),
+    checkMode: checkMode as boolean | undefined,
+    changedWhen: conditions(raw.changed_when, 'changed_when', src.where(childNode(node, 'changed_when'))),
+    failedWhen: conditions(raw.failed_when, 'failed_when', src.where(childNode(node, 'failed_when'))),
+    ignoreErrors: raw.ignore_errors === true,
+    noLog: raw.no_log === true,
+    vars: (raw.vars as Raw | undefined) ?? {},
+    listen: isHandler ? asList(raw.listen).map(String) : [],
+    where,
+    playName,
+  };
+}
+
+function parseTaskList(src: YamlSource, playNode: Node | undefined, raw: Raw, field: string, playName: string): Task[] {
+  const list = raw[field];
+  if (list === undefined || list === null) return [];
+  const listNode = childNode(playNode, field);
+  if (!Array.isArray(list)) throw new ConfigError(`'${field}' must be a list of tasks, not ${typeName(list)}`, src.where(listNode));
+  return list.map((t, i) => parseTask(src, childNode(listNode, i), t, playName, field === 'handlers'));
+}
+
+function parsePlay(src: YamlSource, node: Node | undefined, raw: Raw): Play {
+  const where = src.where(node);
+  for (const key of Object.keys(raw)) {
+    if (!PLAY_KEYWORDS.includes(key)) {
+      const near = closestName(key, PLAY_KEYWORDS);
+      throw new ConfigError(
+        `unknown play keyword '${key}'${near ? ` (did you mean '${near}'?)` : ''}; valid: ${PLAY_KEYWORDS.join(', ')}`,
+        src.where(keyNode(node, key)),
+      );
+    }
+  }
+  if (typeof raw.hosts !== 'string' && !Array.isArray(raw.hosts))
+    throw new ConfigError(`a play needs 'hosts' (a pattern such as iser_hosts), found ${typeName(raw.hosts)}`, where);
+  const name = typeof raw.name === 'string' ? raw.name : String(raw.hosts);
+  if (raw.vars !== undefined && !isMapping(raw.vars))
+    throw new ConfigError(`'vars' must be a mapping, not ${typeName(raw.vars)}`, src.where(childNode(node, 'vars')));
+  const serial = asList(raw.serial).map((s) => {
+    if (typeof s === 'number' && s > 0) return s;
+    if (typeof s === 'string' && /^\d+(\.\d+)?%$/.test(s.trim())) return s.trim();
+    throw new ConfigError(`'serial' entries must be positive numbers or percentages like "25%", not ${JSON.stringify(s)}`, src.where(childNode(node, 'serial')));
+  });
+  const mfp = raw.max_fail_percentage;
+  if (mfp !== undefined && (typeof mfp !== 'number' || mfp < 0 || mfp > 100))
+    throw new ConfigError(`'max_fail_percentage' must be a number from 0 to 100, not ${JSON.stringify(mfp)}`, src.where(childNode(node, 'max_fail_percentage')));
+  return {
+    name,
+    hosts: Array.isArray(raw.hosts) ? raw.hosts.join(':') : (raw.hosts as string),
+    vars: (raw.vars as Raw | undefined) ?? {},
+    varsFiles: asList(raw.vars_files).map(String),
+    become: typeof raw.become === 'boolean' ? raw.become : undefined,
+    becomeUser: typeof raw.become_user === 'string' ? raw.become_user : undefined,
+    gatherFacts: raw.gather_facts !== false,
+    serial,
+    maxFailPercentage: mfp as number | undefined,
+    anyErrorsFatal: raw.any_errors_fatal === true,
+    tags: asList(raw.tags).map(String),
+    tasks: [
+      ...parseTaskList(src, node, raw, 'pre_tasks', name),
+      ...parseTaskList(src, node, raw, 'tasks', name),
+      ...parseTaskList(src, node, raw, 'post_tasks', name),
+    ],
+    handlers: parseTaskList(src, node, raw, 'handlers', name),
+    where,
+    baseDir: dirname(src.file),
+  };
+}
+
+async function loadInto(file: string, plays: Play[], seen: string[]): Promise<void> {
+  const path = resolve(file);
+  if (seen.includes(path)) throw new ConfigError(`import_playbook cycle: ${[...seen, path].join(' -> ')}`, { file });
+  const src = await YamlSource.load(file);
+  const raw = src.toJS();
+  if (!Array.isArray(raw)) throw new ConfigError(`a playbook must be a list of plays, found ${typeName(raw)}`, src.where(src.root));
+  for (const [i, entry] of raw.entries()) {
+    const node = childNode(src.root, i);
+    if (!isMapping(entry)) throw new ConfigError(`a play must be a mapping, not ${typeName(entry)}`, src.where(node));
+    if ('import_playbook' in entry) {
+      const target = resolve(dirname(file), String(entry.import_playbook));
+      await loadInto(target, plays, [...seen, path]).catch((e) => {
+        if (e instanceof ConfigError && !e.where?.line && e.message.includes('cannot read'))
+          throw new ConfigError(`import_playbook: cannot read ${target}`, src.where(childNode(node, 'import_playbook')));
+        throw e;
+      });
+      continue;
+    }
+    plays.push(parsePlay(src, node, entry));
+  }
+}
+
+/** Reads and validates a playbook (and what it imports) completely before any host is touched. */
+export async function loadPlaybook(file: string): Promise<Playbook> {
+  const plays: Play[] = [];
+  await loadInto(file, plays, []);
+  return { file, plays };
+}

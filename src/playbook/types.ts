@@ -1,0 +1,52 @@
+import type { Location } from '../errors.js';
+import type { Module } from '../modules/types.js';
+
+export interface Task {
+  name: string;
+  module: Module<never>;
+  /** Arguments as written (templates not yet rendered). */
+  args: Record<string, unknown>;
+  when: string[];
+  loop?: unknown;
+  loopVar: string;
+  register?: string;
+  notify: string[];
+  tags: string[];
+  /** false: runs for real even under --check (read-only commands); true: always only planned. */
+  checkMode?: boolean;
+  changedWhen?: string[];
+  failedWhen?: string[];
+  ignoreErrors: boolean;
+  noLog: boolean;
+  vars: Record<string, unknown>;
+  /** Handler topics this handler also answers to. */
+  listen: string[];
+  where: Location;
+  /** The play it belongs to, for messages. */
+  playName: string;
+}
+
+export interface Play {
+  name: string;
+  hosts: string;
+  vars: Record<string, unknown>;
+  varsFiles: string[];
+  become?: boolean;
+  becomeUser?: string;
+  gatherFacts: boolean;
+  /** Batch sizes: numbers or percentages, the last repeated (Ansible's `serial`). */
+  serial: (number | string)[];
+  maxFailPercentage?: number;
+  anyErrorsFatal: boolean;
+  tags: string[];
+  tasks: Task[];
+  handlers: Task[];
+  where: Location;
+  /** Folder of the playbook file that defined the play (templates/ and files/ are found from here). */
+  baseDir: string;
+}
+
+export interface Playbook {
+  file: string;
+  plays: Play[];
+}

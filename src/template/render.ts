@@ -1,0 +1,151 @@
+import Handlebars from 'handlebars';
+import { quoteArg } from '../shell.js';
+
+/**
+ * Handlebars for templates and string values. Config files are not HTML, so `noEscape`; `strict`
+ * makes an undefined variable an error instead of an empty string silently written to a host.
+ */
+export class TemplateError extends Error {
+  constructor(
+    message: string,
+    readonly line?: number,
+    readonly column?: number,
+  ) {
+    super(message);
+  }
+}
+
+const hbs = Handlebars.create();
+
+function cidrParts(cidr: unknown): { address: string; prefix: number } {
+  const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(String(cidr));
+  if (!m) throw new TemplateError(`not an IPv4 address with prefix (a.b.c.d/nn): ${String(cidr)}`);
+  return { address: m[1] as string, prefix: Number(m[2]) };
+}
+
+function ipToInt(ip: string): number {
+  return ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+}
+
+function intToIp(n: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
+}
+
+export function netmaskOf(prefix: number): string {
+  return intToIp(prefix === 0 ? 0 : 2 ** 32 - 2 ** (32 - prefix));
+}
+
+export function networkOf(cidr: string): string {
+  const { address, prefix } = cidrParts(cidr);
+  const size = 2 ** (32 - prefix);
+  return `${intToIp(Math.floor(ipToInt(address) / size) * size)}/${prefix}`;
+}
+
+/** Helpers take the last argument as Handlebars' options object; `rest` drops it. */
+const rest = (args: unknown[]) => args.slice(0, -1);
+
+const helpers: Record<string, (...args: unknown[]) => unknown> = {
+  /** Shell-quotes a value (a list becomes several quoted words): `{{quote path}}`. */
+  quote: (value) => (Array.isArray(value) ? value.map((v) => quoteArg(String(v))).join(' ') : quoteArg(String(value))),
+  json: (value) => JSON.stringify(value),
+  default: (value, fallback) => (value === undefined || value === null || value === '' ? fallback : value),
+  join: (list, sep) => (list as unknown[]).join(typeof sep === 'string' ? sep : ','),
+  eq: (a, b) => a === b,
+  ne: (a, b) => a !== b,
+  gt: (a, b) => (a as number) > (b as number),
+  lt: (a, b) => (a as number) < (b as number),
+  and: (...args) => rest(args).every(Boolean),
+  or: (...args) => rest(args).some(Boolean),
+  not: (a) => !a,
+  add: (a, b) => Number(a) + Number(b),
+  upper: (s) => String(s).toUpperCase(),
+  lower: (s) => String(s).toLowerCase(),
+  cidr_address: (c) => cidrParts(c).address,
+  cidr_prefix: (c) => cidrParts(c).prefix,
+  cidr_netmask: (c) => netmaskOf(cidrParts(c).prefix),
+  cidr_network: (c) => networkOf(String(c)),
+};
+for (const [name, fn] of Object.entries(helpers)) hbs.registerHelper(name, fn);
+
+const compiled = new Map<string, Handlebars.TemplateDelegate>();
+
+function compile(source: string): Handlebars.TemplateDelegate {
+  let fn = compiled.get(source);
+  if (!fn) {
+    fn = hbs.compile(source, { noEscape: true, strict: true });
+    compiled.set(source, fn);
+  }
+  return fn;
+}
+
+/** Rewrites Handlebars' own messages ('"x" not defined in [object Object] - 3:4') into ours. */
+function toTemplateError(e: unknown): TemplateError {
+  if (e instanceof TemplateError) return e;
+  const message = (e as Error).message ?? String(e);
+  const undefinedVar = /^"([^"]+)" not defined in .* - (\d+):(\d+)/.exec(message);
+  if (undefinedVar) {
+    return new TemplateError(`undefined variable "${undefinedVar[1]}"`, Number(undefinedVar[2]), Number(undefinedVar[3]) + 1);
+  }
+  const parse = /Parse error on line (\d+):\n([\s\S]*)/.exec(message);
+  if (parse) return new TemplateError(`template syntax error: ${parse[2]?.split('\n').pop()}`, Number(parse[1]));
+  return new TemplateError(message.split('\n')[0] ?? message);
+}
+
+/** Renders template text. Throws TemplateError with line/column. */
+export function renderText(source: string, vars: Record<string, unknown>): string {
+  if (!source.includes('{{')) return source;
+  try {
+    return compile(source)(vars, { allowProtoPropertiesByDefault: false });
+  } catch (e) {
+    throw toTemplateError(e);
+  }
+}
+
+/** Checks template syntax without rendering (at load time). */
+export function checkTemplate(source: string): void {
+  if (!source.includes('{{')) return;
+  try {
+    hbs.precompile(source, { noEscape: true, strict: true });
+  } catch (e) {
+    throw toTemplateError(e);
+  }
+}
+
+const SINGLE_REFERENCE = /^\s*\{\{\s*([A-Za-z_][\w]*(?:\.[\w]+)*)\s*\}\}\s*$/;
+
+function lookupPath(path: string, vars: Record<string, unknown>): unknown {
+  let value: unknown = vars;
+  for (const part of path.split('.')) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, part)) {
+      throw new TemplateError(`undefined variable "${path}"`);
+    }
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+/**
+ * Renders every string inside a value. A string that is exactly one `{{ name }}` keeps the variable's
+ * own type (a list stays a list, a number a number), as Ansible's native types do.
+ */
+export function renderValue(value: unknown, vars: Record<string, unknown>): unknown {
+  if (typeof value === 'string') {
+    const single = SINGLE_REFERENCE.exec(value);
+    if (single) return lookupPath(single[1] as string, vars);
+    return renderText(value, vars);
+  }
+  if (Array.isArray(value)) return value.map((v) => renderValue(v, vars));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = renderValue(v, vars);
+    return out;
+  }
+  return value;
+}
+
+export function hasTemplate(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('{{');
+  if (Array.isArray(value)) return value.some(hasTemplate);
+  if (value && typeof value === 'object') return Object.values(value).some(hasTemplate);
+  return false;
+}
