@@ -251,6 +251,7 @@ export class Engine {
   private async runHost(play: Play, host: string): Promise<void> {
     const s = this.session(host);
     const notified = new Set<string>();
+    s.stale = true;
     try {
       if (play.gatherFacts && Object.keys(s.gathered).length === 0) {
         await this.ensureConnection(play, s);
@@ -292,9 +293,11 @@ export class Engine {
       const conn = await s.connection(() => this.input.connect(s.name, vars));
       const facts = s.facts as NonNullable<HostSession['facts']>;
       if (Object.keys(s.gathered).length === 0) {
-        await facts.prefetch([...GATHER_REQUESTS, ...(await this.wantsOf(play, s, play.tasks))]);
+        // Paths and packages depend on the OS, so the play's reads are known only after gathering:
+        // one round trip for the facts, then the first task prefetches what the whole play wants.
+        await facts.prefetch(GATHER_REQUESTS);
         s.gathered = await gatherFacts(facts);
-        s.stale = false;
+        s.stale = true;
       }
       return conn;
     } catch (e) {

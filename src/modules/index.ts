@@ -1,4 +1,11 @@
 import { assert } from './assert.js';
+import { blockinfile } from './blockinfile.js';
+import { filesystem } from './filesystem.js';
+import { iscsiDiscovery } from './iscsi-discovery.js';
+import { iscsiNode } from './iscsi-node.js';
+import { mount } from './mount.js';
+import { partition } from './partition.js';
+import { slurp } from './slurp.js';
 import { command } from './command.js';
 import { copy } from './copy.js';
 import { debug } from './debug.js';
@@ -13,7 +20,26 @@ import type { Module } from './types.js';
 
 /** Every module by its YAML key. `ansible.builtin.<name>` is accepted as the same module. */
 export const MODULES: ReadonlyMap<string, Module<never>> = new Map<string, Module<never>>(
-  [template, copy, file, lineinfile, command, shell, service, assert, setFact, fail, debug].map((m) => [
+  [
+    template,
+    copy,
+    file,
+    lineinfile,
+    blockinfile,
+    slurp,
+    command,
+    shell,
+    service,
+    assert,
+    setFact,
+    fail,
+    debug,
+    iscsiDiscovery,
+    iscsiNode,
+    partition,
+    filesystem,
+    mount,
+  ].map((m) => [
     m.name,
     m as Module<never>,
   ]),

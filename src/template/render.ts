@@ -64,6 +64,11 @@ const helpers: Record<string, (...args: unknown[]) => unknown> = {
   cidr_prefix: (c) => cidrParts(c).prefix,
   cidr_netmask: (c) => netmaskOf(cidrParts(c).prefix),
   cidr_network: (c) => networkOf(String(c)),
+  /** First capture group (or the whole match) of a regular expression, '' when nothing matches. */
+  regex_search: (text, pattern) => {
+    const m = new RegExp(String(pattern), 'm').exec(String(text));
+    return m ? (m[1] ?? m[0]) : '';
+  },
 };
 for (const [name, fn] of Object.entries(helpers)) hbs.registerHelper(name, fn);
 

@@ -1,0 +1,48 @@
+/**
+ * filesystem: makes a filesystem on a blank device. Never formats a device that already holds a
+ * filesystem or partition table unless `force: true`. Under --check, a device that only an earlier
+ * step would create is reported as "would create" instead of failing.
+ *
+ *   - filesystem: { dev: /dev/mapper/360080e50004300ac000007575568851d1, fstype: ext4 }
+ */
+import { blockProbeCmd, parseBlkidExport } from '../facts/iscsi.js';
+import type { Module } from './types.js';
+
+export interface FilesystemArgs {
+  dev: string;
+  fstype: string;
+  force: boolean;
+}
+
+export const filesystem: Module<FilesystemArgs> = {
+  name: 'filesystem',
+  summary: 'mkfs on a blank device only (force: true to overwrite a signature)',
+  schema: {
+    dev: { type: 'str', required: true, aliases: ['device'] },
+    fstype: { type: 'str', default: 'ext4', aliases: ['type'] },
+    force: { type: 'bool', default: false },
+  },
+  wants: (a) => [
+    { kind: 'file', path: a.dev },
+    { kind: 'command', cmd: blockProbeCmd(a.dev) },
+  ],
+  async plan(ctx, a) {
+    if (!/^[a-z0-9]+$/.test(a.fstype)) return { changes: [], failed: `not a filesystem type: ${a.fstype}` };
+    const mkfs = { kind: 'exec' as const, cmd: { argv: [`mkfs.${a.fstype}`, ...(a.force ? ['-F'] : []), a.dev] } };
+    if (!(await ctx.facts.file(a.dev))) {
+      if (ctx.check) return { changes: [mkfs], preview: `create ${a.fstype} on ${a.dev} once an earlier step has created it` };
+      return { changes: [], failed: `${a.dev} does not exist` };
+    }
+    const probe = await ctx.facts.command(blockProbeCmd(a.dev));
+    if (probe.rc !== 0 && probe.rc !== 2) return { changes: [], failed: `blkid could not probe ${a.dev}: ${probe.stderr.trim()}` };
+    const sig = parseBlkidExport(probe.stdout);
+    if (sig.type === a.fstype) return { changes: [], noop: `${a.dev} already holds ${a.fstype}` };
+    if ((sig.type || sig.ptType) && !a.force) {
+      return {
+        changes: [],
+        failed: `refusing to format ${a.dev}: it holds ${sig.type ? `a ${sig.type} filesystem` : `a ${sig.ptType} partition table`}. Set force: true only if its data may be destroyed.`,
+      };
+    }
+    return { changes: [mkfs], diff: `${a.dev}: ${sig.type ?? '(blank)'} -> ${a.fstype}\n`, preview: `mkfs.${a.fstype} ${a.dev}` };
+  },
+};

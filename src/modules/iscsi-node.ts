@@ -1,0 +1,109 @@
+/**
+ * iscsi_node: one open-iscsi node record (target + portal + iface) with its settings, and its session.
+ * Settings are compared with the record file itself; a record made before iscsid.conf was edited is
+ * updated here, since records copy iscsid.conf only when created. Secret values (CHAP passwords) are
+ * written into the record by a script that reads them from a here-document: never in any argv.
+ *
+ *   - iscsi_node:
+ *       target: iqn.1992-08.com.netapp:5700.600a098000a4b28b000000005a1e1d2c
+ *       portal: 192.168.130.101
+ *       iface: iface-ib0
+ *       nodes_dir: /var/lib/iscsi/nodes
+ *       settings: { node.startup: automatic, node.session.timeo.replacement_timeout: 20 }
+ *       login: true
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  ISCSI_SESSIONS_CMD,
+  nodeRecordPath,
+  parseIscsiRecord,
+  parseIscsiSessions,
+  portalAddress,
+} from '../facts/iscsi.js';
+import { sh } from '../shell.js';
+import type { Change, Module } from './types.js';
+
+export interface IscsiNodeArgs {
+  target: string;
+  portal: string;
+  iface: string;
+  nodes_dir: string;
+  state: 'present' | 'absent';
+  settings: Record<string, unknown>;
+  login: boolean;
+  /** Create the record with `-o new` when missing (Method 2); false: it must come from discovery. */
+  create: boolean;
+}
+
+const isSecretKey = (key: string) => /password/i.test(key);
+
+/** Sets one key in a record file with the value taken from a here-document (not visible in the process list). */
+function secretUpdate(path: string, key: string, value: string): Change {
+  const eof = `SSHPLAY_${randomBytes(8).toString('hex')}`;
+  const script = `IFS= read -r __v <<'${eof}'
+${value}
+${eof}
+export __v
+${sh`__f=${path}; __k=${key}`.script}
+export __k
+awk 'BEGIN{done=0} { if (index($0, ENVIRON["__k"] " = ") == 1) { print ENVIRON["__k"] " = " ENVIRON["__v"]; done=1 } else if ($0 == "# END RECORD" && !done) { print ENVIRON["__k"] " = " ENVIRON["__v"]; print; done=1 } else print }' "$__f" > "$__f.sshplay-tmp" && chmod 600 "$__f.sshplay-tmp" && mv -f "$__f.sshplay-tmp" "$__f"`;
+  return { kind: 'exec', cmd: { script } };
+}
+
+export const iscsiNode: Module<IscsiNodeArgs> = {
+  name: 'iscsi_node',
+  summary: 'an iSCSI node record bound to an iface, its settings, and its login (iscsiadm -m node)',
+  schema: {
+    target: { type: 'str', required: true },
+    portal: { type: 'str', required: true },
+    iface: { type: 'str', default: 'default' },
+    nodes_dir: { type: 'str', required: true },
+    state: { type: 'str', choices: ['present', 'absent'], default: 'present' },
+    settings: { type: 'dict', default: {} },
+    login: { type: 'bool', default: true },
+    create: { type: 'bool', default: true },
+  },
+  wants: (a) => [
+    { kind: 'file', path: nodeRecordPath(a.nodes_dir, a.target, a.portal, a.iface) },
+    { kind: 'command', cmd: ISCSI_SESSIONS_CMD },
+  ],
+  async plan(ctx, a) {
+    const path = nodeRecordPath(a.nodes_dir, a.target, a.portal, a.iface);
+    const [recordFile, sessionsOut] = await Promise.all([ctx.facts.file(path), ctx.facts.command(ISCSI_SESSIONS_CMD)]);
+    const sessions = parseIscsiSessions(sessionsOut.stdout);
+    const loggedIn = sessions.some((s) => s.target === a.target && s.portal === portalAddress(a.portal));
+    const node = ['iscsiadm', '-m', 'node', '-T', a.target, '-p', a.portal, '-I', a.iface];
+    const exec = (...extra: string[]): Extract<Change, { kind: 'exec' }> => ({ kind: 'exec', cmd: { argv: [...node, ...extra] } });
+    const result = { record: path, logged_in: loggedIn };
+    if (a.state === 'absent') {
+      const changes: Change[] = [];
+      if (loggedIn) changes.push({ ...exec('-u'), okCodes: [0, 21] });
+      if (recordFile) changes.push(exec('-o', 'delete'));
+      if (!changes.length) return { changes, noop: `no record or session for ${a.portal} via ${a.iface}`, result };
+      return { changes, preview: `${loggedIn ? 'log out and ' : ''}delete the record ${a.portal} via ${a.iface}`, diff: `- ${path}\n`, result };
+    }
+    const changes: Change[] = [];
+    const diff: string[] = [];
+    const record = recordFile?.content ? parseIscsiRecord(recordFile.content.toString('utf8')) : new Map<string, string>();
+    if (!recordFile) {
+      if (!a.create) return { changes: [], failed: `no node record ${path} (discovery did not create it)` };
+      changes.push(exec('-o', 'new'));
+      diff.push(`+ ${path} (new record)`);
+    }
+    for (const [key, raw] of Object.entries(a.settings)) {
+      const value = String(raw);
+      // A new record copies iscsid.conf; the playbook's iscsid.conf task has set it, but say so only when it is certain.
+      if (record.get(key) === value) continue;
+      const secret = isSecretKey(key);
+      changes.push(secret ? secretUpdate(path, key, value) : exec('-o', 'update', '-n', key, '-v', value));
+      diff.push(`  ${key}: ${secret ? '********' : (record.get(key) ?? '(unset)')} -> ${secret ? '********' : value}`);
+    }
+    if (a.login && !loggedIn) {
+      // Exit 15 is "session already exists": success, not failure.
+      changes.push({ ...exec('-l'), okCodes: [0, 15] });
+      diff.push(`  login ${a.target} at ${a.portal} via ${a.iface}`);
+    }
+    if (!changes.length) return { changes, noop: `record and session for ${a.portal} via ${a.iface} are as wanted`, result };
+    return { changes, diff: `${path}\n${diff.join('\n')}\n`, preview: diff.join('; ').trim(), result };
+  },
+};
