@@ -273,6 +273,13 @@ const TESTS: Record<string, (v: unknown, ...args: unknown[]) => boolean> = {
   search: (v, re) => new RegExp(String(re)).test(String(v)),
 };
 
+/** The source-like name of a variable path (`result.stdout`), for messages about an undefined one. */
+function pathOf(node: Node): string {
+  if (node.t === 'var') return node.name;
+  if (node.t === 'get' && node.key.t === 'lit') return `${pathOf(node.obj)}.${String(node.key.value)}`;
+  return 'value';
+}
+
 function evaluate(node: Node, vars: Record<string, unknown>): unknown {
   switch (node.t) {
     case 'lit':
@@ -284,8 +291,10 @@ function evaluate(node: Node, vars: Record<string, unknown>): unknown {
     case 'get': {
       const obj = evaluate(node.obj, vars);
       const key = defined(evaluate(node.key, vars));
-      const name = `${obj instanceof Undefined ? obj.name : 'value'}.${String(key)}`;
+      const name = `${obj instanceof Undefined ? obj.name : pathOf(node.obj)}.${String(key)}`;
       if (obj instanceof Undefined || obj === null || typeof obj !== 'object') return new Undefined(name);
+      // Own properties only: `x.constructor` or `x.__proto__` must not reach JavaScript's prototypes.
+      if (!Object.hasOwn(obj, String(key))) return new Undefined(name);
       const value = (obj as Record<string, unknown>)[String(key)];
       return value === undefined ? new Undefined(name) : value;
     }
@@ -299,7 +308,7 @@ function evaluate(node: Node, vars: Record<string, unknown>): unknown {
       if (node.test === 'defined') result = !(v instanceof Undefined);
       else if (node.test === 'undefined') result = v instanceof Undefined;
       else {
-        const test = TESTS[node.test];
+        const test = Object.hasOwn(TESTS, node.test) ? TESTS[node.test] : undefined;
         if (!test) throw new ExpressionError(`unknown test '${node.test}' (known: defined, undefined, ${Object.keys(TESTS).join(', ')})`);
         result = test(defined(v), ...node.args.map((a) => defined(evaluate(a, vars))));
       }
@@ -309,7 +318,7 @@ function evaluate(node: Node, vars: Record<string, unknown>): unknown {
       const v = evaluate(node.arg, vars);
       const args = node.args.map((a) => defined(evaluate(a, vars)));
       if (node.name === 'default' || node.name === 'd') return v instanceof Undefined || (args[1] && !truthy(v)) ? args[0] : v;
-      const filter = FILTERS[node.name];
+      const filter = Object.hasOwn(FILTERS, node.name) ? FILTERS[node.name] : undefined;
       if (!filter) throw new ExpressionError(`unknown filter '${node.name}' (known: default, ${Object.keys(FILTERS).join(', ')})`);
       return filter(defined(v), ...args);
     }

@@ -17,6 +17,21 @@ export class TemplateError extends Error {
 
 const hbs = Handlebars.create();
 
+/**
+ * Handlebars 4.7 appends noEscape values raw, so adjacent numbers are added: `{{a}}{{b}}` with 1 and 2
+ * renders "3", and a lone `{{n}}` returns a number (handlebars.js#1838). Every appended value is made
+ * a string first. Child programs (block bodies) are compiled with `prototype.compiler`, so it is set too.
+ */
+type JsCompiler = { appendToBuffer(source: unknown, location?: unknown, explicit?: boolean): unknown };
+const compilerHost = hbs as unknown as { JavaScriptCompiler: new () => JsCompiler };
+class StringAppendingCompiler extends compilerHost.JavaScriptCompiler {
+  override appendToBuffer(source: unknown, location?: unknown, explicit?: boolean): unknown {
+    return super.appendToBuffer(['"" + (', source, ')'], location, explicit);
+  }
+}
+(StringAppendingCompiler.prototype as unknown as { compiler: unknown }).compiler = StringAppendingCompiler;
+compilerHost.JavaScriptCompiler = StringAppendingCompiler;
+
 function cidrParts(cidr: unknown): { address: string; prefix: number } {
   const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(String(cidr));
   if (!m) throw new TemplateError(`not an IPv4 address with prefix (a.b.c.d/nn): ${String(cidr)}`);
