@@ -342,8 +342,9 @@ export class Engine {
         const taskVars = { ...vars, ...renderVarsInOrder(task.vars, vars) };
         const items = task.loop === undefined ? [undefined] : (renderValue(task.loop, taskVars) as unknown[]);
         if (!Array.isArray(items)) continue;
-        for (const item of items) {
-          const itemVars = item === undefined ? taskVars : { ...taskVars, [task.loopVar]: item };
+        for (const [index, item] of items.entries()) {
+          let itemVars = item === undefined ? taskVars : { ...taskVars, [task.loopVar]: item };
+          if (task.indexVar) itemVars = { ...itemVars, [task.indexVar]: index };
           try {
             if (task.when.some((w) => !evaluateCondition(w, itemVars))) continue;
           } catch {
@@ -386,8 +387,9 @@ export class Engine {
     let anyFailed = false;
     let allSkipped = true;
     let failMsg: string | undefined;
-    for (const item of items) {
-      const itemVars = item === undefined ? vars : { ...vars, [task.loopVar]: item };
+    for (const [index, item] of items.entries()) {
+      let itemVars = item === undefined ? vars : { ...vars, [task.loopVar]: item };
+      if (task.indexVar) itemVars = { ...itemVars, [task.indexVar]: index };
       const itemStarted = Date.now();
       const outcome = await this.runItem(play, s, task, itemVars, later);
       if (outcome.status === 'unreachable') throw new HostStopped();

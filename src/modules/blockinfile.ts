@@ -15,6 +15,8 @@ import type { Module } from './types.js';
 export interface BlockinfileArgs {
   path: string;
   block: string;
+  /** A Handlebars template file whose rendering is the block (instead of `block`). */
+  src?: string;
   marker: string;
   state: 'present' | 'absent';
   create: boolean;
@@ -49,6 +51,7 @@ export const blockinfile: Module<BlockinfileArgs> = {
   schema: {
     path: { type: 'str', required: true, aliases: ['dest'] },
     block: { type: 'str', default: '', aliases: ['content'] },
+    src: { type: 'str' },
     marker: { type: 'str', default: '# {mark} sshplay managed block' },
     state: { type: 'str', choices: ['present', 'absent'], default: 'present' },
     create: { type: 'bool', default: false },
@@ -65,7 +68,8 @@ export const blockinfile: Module<BlockinfileArgs> = {
       if (!a.create) return { changes: [], failed: `${a.path} does not exist (set create: true to create it)` };
     }
     const before = current?.content?.toString('utf8') ?? '';
-    const after = editBlock(before, a);
+    const block = a.src !== undefined ? await ctx.renderTemplate(a.src) : a.block;
+    const after = editBlock(before, { ...a, block });
     return planFile(ctx, { path: a.path, content: Buffer.from(after), mode: a.mode, backup: a.backup });
   },
 };

@@ -15,7 +15,8 @@ import { quoteArg } from '../shell.js';
 import type { Change, Module } from './types.js';
 
 export interface IscsiDiscoveryArgs {
-  portal: string;
+  /** Default: the first portal in `keep` that uses this iface (a portal on the iface's own subnet). */
+  portal?: string;
   iface: string;
   target: string;
   nodes_dir: string;
@@ -26,7 +27,7 @@ export const iscsiDiscovery: Module<IscsiDiscoveryArgs> = {
   name: 'iscsi_discovery',
   summary: 'SendTargets discovery through an iface; keeps only the wanted portal/iface records',
   schema: {
-    portal: { type: 'str', required: true },
+    portal: { type: 'str' },
     iface: { type: 'str', required: true },
     target: { type: 'str', required: true },
     nodes_dir: { type: 'str', required: true },
@@ -36,6 +37,7 @@ export const iscsiDiscovery: Module<IscsiDiscoveryArgs> = {
   async plan(ctx, a) {
     const mine = a.keep.filter((k) => k.iface === a.iface);
     if (mine.length === 0) return { changes: [], failed: `no portal in 'keep' uses iface ${a.iface}` };
+    const portal = a.portal ?? (mine[0] as { address: string }).address;
     const paths = mine.map((k) => nodeRecordPath(a.nodes_dir, a.target, k.address, k.iface));
     const present = await Promise.all(paths.map((p) => ctx.facts.file(p)));
     const missing = paths.filter((_, i) => !present[i]);
@@ -49,13 +51,13 @@ for d in *; do
   iscsiadm -m node -T ${quoteArg(a.target)} -p "\${d%%,*}" -I ${quoteArg(a.iface)} -o delete >/dev/null || exit 1
 done`;
     const changes: Change[] = [
-      { kind: 'exec', cmd: { argv: ['iscsiadm', '-m', 'discovery', '-t', 'sendtargets', '-p', a.portal, '-I', a.iface] } },
+      { kind: 'exec', cmd: { argv: ['iscsiadm', '-m', 'discovery', '-t', 'sendtargets', '-p', portal, '-I', a.iface] } },
       { kind: 'exec', cmd: { script: prune } },
     ];
     return {
       changes,
       diff: missing.map((p) => `+ ${p} (from discovery)`).join('\n') + '\n',
-      preview: `discover ${a.target} at ${a.portal} through ${a.iface}; keep ${mine.map((k) => k.address).join(', ')}`,
+      preview: `discover ${a.target} at ${portal} through ${a.iface}; keep ${mine.map((k) => k.address).join(', ')}`,
     };
   },
 };

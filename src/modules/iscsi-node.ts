@@ -86,9 +86,11 @@ export const iscsiNode: Module<IscsiNodeArgs> = {
     const diff: string[] = [];
     const record = recordFile?.content ? parseIscsiRecord(recordFile.content.toString('utf8')) : new Map<string, string>();
     if (!recordFile) {
-      if (!a.create) return { changes: [], failed: `no node record ${path} (discovery did not create it)` };
-      changes.push(exec('-o', 'new'));
-      diff.push(`+ ${path} (new record)`);
+      if (!a.create && !ctx.check) return { changes: [], failed: `no node record ${path} (discovery did not create it)` };
+      if (a.create) {
+        changes.push(exec('-o', 'new'));
+        diff.push(`+ ${path} (new record)`);
+      } else diff.push(`+ ${path} (created by the discovery step; settings then checked as below)`);
     }
     for (const [key, raw] of Object.entries(a.settings)) {
       const value = String(raw);

@@ -35,6 +35,12 @@ export const partition: Module<PartitionArgs> = {
     const part = `${a.device}${a.partition_suffix}`;
     const result = { device: a.device, partition: part };
     const dev = await ctx.facts.file(a.device);
+    if (!dev && ctx.check)
+      return {
+        changes: [{ kind: 'exec', cmd: { argv: ['parted', '-a', 'optimal', '-s', '--', a.device, 'mklabel', a.label, 'mkpart', 'primary', a.fstype, '0%', '100%'] } }],
+        preview: `label ${a.device} once the LUN appears after login (checked for existing data first)`,
+        result,
+      };
     if (!dev) return { changes: [], failed: `${a.device} does not exist: is the LUN mapped to this host and are its sessions up?`, result };
     const probe = await ctx.facts.command(blockProbeCmd(a.device));
     if (probe.rc !== 0 && probe.rc !== 2) return { changes: [], failed: `blkid could not probe ${a.device}: ${probe.stderr.trim()}`, result };

@@ -9,6 +9,8 @@ export interface Task {
   when: string[];
   loop?: unknown;
   loopVar: string;
+  /** loop_control.index_var: the 0-based position of the item. */
+  indexVar?: string;
   register?: string;
   notify: string[];
   tags: string[];

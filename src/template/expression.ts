@@ -35,7 +35,13 @@ function tokenize(src: string): Token[] {
       let j = i + 1;
       let s = '';
       while (j < src.length && src[j] !== c) {
-        if (src[j] === '\\' && j + 1 < src.length) j++;
+        // As Python/Jinja: known escapes are decoded, any other backslash stays (regexes keep their \. and \s).
+        const next = src[j + 1];
+        if (src[j] === '\\' && next !== undefined && '\\\'"nt'.includes(next)) {
+          s += next === 'n' ? '\n' : next === 't' ? '\t' : next;
+          j += 2;
+          continue;
+        }
         s += src[j];
         j++;
       }
@@ -185,7 +191,8 @@ class Parser {
       if (this.peek('.')) {
         this.next();
         const key = this.next();
-        if (key.kind !== 'name' && key.kind !== 'num') throw new ExpressionError(`expected a name after '.' at column ${key.at + 1}`);
+        if (key.kind !== 'name' && key.kind !== 'num')
+          throw new ExpressionError(`expected a name after '.' at column ${key.at + 1}`);
         node = { t: 'get', obj: node, key: { t: 'lit', value: key.kind === 'num' ? key.value : key.text } };
       } else if (this.peek('[')) {
         this.next();
@@ -255,7 +262,10 @@ const FILTERS: Record<string, (v: unknown, ...args: unknown[]) => unknown> = {
   last: (v) => (v as unknown[])[(v as unknown[]).length - 1],
   join: (v, sep = '') => (v as unknown[]).join(String(sep)),
   split: (v, sep = ' ') => String(v).split(String(sep)),
-  lines: (v) => String(v).split('\n').filter((l) => l !== ''),
+  lines: (v) =>
+    String(v)
+      .split('\n')
+      .filter((l) => l !== ''),
 };
 
 const TESTS: Record<string, (v: unknown, ...args: unknown[]) => boolean> = {
@@ -309,7 +319,10 @@ function evaluate(node: Node, vars: Record<string, unknown>): unknown {
       else if (node.test === 'undefined') result = v instanceof Undefined;
       else {
         const test = Object.hasOwn(TESTS, node.test) ? TESTS[node.test] : undefined;
-        if (!test) throw new ExpressionError(`unknown test '${node.test}' (known: defined, undefined, ${Object.keys(TESTS).join(', ')})`);
+        if (!test)
+          throw new ExpressionError(
+            `unknown test '${node.test}' (known: defined, undefined, ${Object.keys(TESTS).join(', ')})`,
+          );
         result = test(defined(v), ...node.args.map((a) => defined(evaluate(a, vars))));
       }
       return node.negate ? !result : result;
@@ -317,14 +330,18 @@ function evaluate(node: Node, vars: Record<string, unknown>): unknown {
     case 'filter': {
       const v = evaluate(node.arg, vars);
       const args = node.args.map((a) => defined(evaluate(a, vars)));
-      if (node.name === 'default' || node.name === 'd') return v instanceof Undefined || (args[1] && !truthy(v)) ? args[0] : v;
+      if (node.name === 'default' || node.name === 'd')
+        return v instanceof Undefined || (args[1] && !truthy(v)) ? args[0] : v;
       const filter = Object.hasOwn(FILTERS, node.name) ? FILTERS[node.name] : undefined;
-      if (!filter) throw new ExpressionError(`unknown filter '${node.name}' (known: default, ${Object.keys(FILTERS).join(', ')})`);
+      if (!filter)
+        throw new ExpressionError(`unknown filter '${node.name}' (known: default, ${Object.keys(FILTERS).join(', ')})`);
       return filter(defined(v), ...args);
     }
     case 'bin': {
-      if (node.op === 'and') return truthy(defined(evaluate(node.left, vars))) && truthy(defined(evaluate(node.right, vars)));
-      if (node.op === 'or') return truthy(defined(evaluate(node.left, vars))) || truthy(defined(evaluate(node.right, vars)));
+      if (node.op === 'and')
+        return truthy(defined(evaluate(node.left, vars))) && truthy(defined(evaluate(node.right, vars)));
+      if (node.op === 'or')
+        return truthy(defined(evaluate(node.left, vars))) || truthy(defined(evaluate(node.right, vars)));
       const l = defined(evaluate(node.left, vars));
       const r = defined(evaluate(node.right, vars));
       switch (node.op) {

@@ -79,6 +79,8 @@ const helpers: Record<string, (...args: unknown[]) => unknown> = {
   cidr_prefix: (c) => cidrParts(c).prefix,
   cidr_netmask: (c) => netmaskOf(cidrParts(c).prefix),
   cidr_network: (c) => networkOf(String(c)),
+  /** A port GUID (0x248a070300a80a80) as the colon form that ends an IPoIB hardware address. */
+  guid_colons: (guid) => String(guid).replace(/^0x/, '').padStart(16, '0').match(/../g)?.join(':') ?? '',
   /** First capture group (or the whole match) of a regular expression, '' when nothing matches. */
   regex_search: (text, pattern) => {
     const m = new RegExp(String(pattern), 'm').exec(String(text));
@@ -104,7 +106,11 @@ function toTemplateError(e: unknown): TemplateError {
   const message = (e as Error).message ?? String(e);
   const undefinedVar = /^"([^"]+)" not defined in .* - (\d+):(\d+)/.exec(message);
   if (undefinedVar) {
-    return new TemplateError(`undefined variable "${undefinedVar[1]}"`, Number(undefinedVar[2]), Number(undefinedVar[3]) + 1);
+    return new TemplateError(
+      `undefined variable "${undefinedVar[1]}"`,
+      Number(undefinedVar[2]),
+      Number(undefinedVar[3]) + 1,
+    );
   }
   const parse = /Parse error on line (\d+):\n([\s\S]*)/.exec(message);
   if (parse) return new TemplateError(`template syntax error: ${parse[2]?.split('\n').pop()}`, Number(parse[1]));
