@@ -484,6 +484,8 @@ export class Engine {
       if (apply && conn) {
         applied = await applyChanges(conn, s.facts as NonNullable<HostSession['facts']>, plan.changes);
         s.stale = true;
+      } else if (wouldChange) {
+        for (const c of plan.changes) if (c.kind === 'write') s.facts?.simulateWrite(c.path, c.content, c.mode);
       }
       let result: Vars = { ...base, ...resultFromRuns(applied), changed: wouldChange, failed: !!applied?.failed };
       if (wouldChange && !apply) result = { ...result, skipped: true, check_mode: true, msg: `check mode: would ${plan.preview ?? 'change'}` };
@@ -494,6 +496,7 @@ export class Engine {
       if (task.failedWhen) {
         result.failed = task.failedWhen.some((c) => evaluateCondition(c, evalVars));
         if (result.failed && !result.msg) result.msg = `failed_when: ${task.failedWhen.join(' or ')}`;
+        if (!result.failed && applied?.failed) delete result.msg;
       }
       const msg = (result.msg as string | undefined) ?? (wouldChange ? plan.preview : plan.noop);
       if (result.failed) return { status: 'failed', result, msg };

@@ -59,6 +59,15 @@ export class HostFacts {
     await Promise.all([fileBatch, cmdBatch]);
   }
 
+  /**
+   * Check mode: later tasks see a file as an earlier task would have written it, so their diffs show
+   * the cumulative effect instead of failing on a file that only a change would create.
+   */
+  simulateWrite(path: string, content: Buffer, mode = 0o644): void {
+    const stat = { mode, uid: 0, gid: 0, size: content.length, isFile: true, isDirectory: false, isSymlink: false };
+    this.files.set(path, Promise.resolve({ stat, content }));
+  }
+
   invalidateFile(path: string): void {
     this.files.delete(path);
   }
