@@ -32,9 +32,13 @@ export function splitWords(template: string): string[] {
       inWord = true;
       i = stop - 1;
     } else if (c === '"' || c === "'") {
-      const end = template.indexOf(c, i + 1);
-      if (end < 0) throw new Error(`unterminated ${c} quote in: ${template}`);
-      word += template.slice(i + 1, end);
+      let end = i + 1;
+      for (; end < template.length && template[end] !== c; end++) {
+        // As sh and shlex: inside double quotes a backslash escapes `"` and `\`.
+        if (c === '"' && template[end] === '\\' && (template[end + 1] === '"' || template[end + 1] === '\\')) end++;
+        word += template[end];
+      }
+      if (end >= template.length) throw new Error(`unterminated ${c} quote in: ${template}`);
       inWord = true;
       i = end;
     } else if (c === '\\' && i + 1 < template.length) {

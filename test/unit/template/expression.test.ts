@@ -267,7 +267,7 @@ describe('evaluateExpression: no eval, no prototype access', () => {
     '`x`',
     'a && b',
     'a ? b : c',
-    '${x}',
+    '$x',
   ])('%s is rejected by the tokenizer or parser', (src) => {
     expect(() => checkExpression(src)).toThrow(ExpressionError);
   });

@@ -1,0 +1,146 @@
+import type { Connection, RemoteFile, RemoteStat, RunResult } from '../../../src/connection/types.js';
+import { HostFacts } from '../../../src/facts/host-facts.js';
+import { validateArgs } from '../../../src/modules/args.js';
+import type { Module, Plan, PlanContext } from '../../../src/modules/types.js';
+import { type Cmd, shellText } from '../../../src/shell.js';
+
+/** A file on the fake host: text content (a regular file) or a directory. */
+export type FakeFile =
+  | string
+  | Buffer
+  | { content?: string | Buffer; mode?: number; uid?: number; gid?: number; dir?: boolean };
+
+/** What the fake host knows: files by path, and the output of read-only commands by their shell text. */
+export interface FakeHost {
+  files?: Record<string, FakeFile>;
+  commands?: Record<string, Partial<RunResult>>;
+}
+
+function toRemoteFile(f: FakeFile): RemoteFile {
+  const spec = typeof f === 'string' || Buffer.isBuffer(f) ? { content: f } : f;
+  const content = spec.dir ? null : Buffer.from(spec.content ?? '');
+  const stat: RemoteStat = {
+    mode: spec.mode ?? (spec.dir ? 0o755 : 0o644),
+    uid: spec.uid ?? 0,
+    gid: spec.gid ?? 0,
+    size: content?.length ?? 4096,
+    isFile: !spec.dir,
+    isDirectory: !!spec.dir,
+    isSymlink: false,
+  };
+  return { stat, content };
+}
+
+/**
+ * A connection that serves canned facts and fails on any write: the structural check-mode guarantee is
+ * that planning only ever reads. It implements the *full* Connection so that a module which somehow got
+ * hold of the writing methods would be caught, not just fail to compile.
+ */
+export class ReadOnlyFakeConnection implements Connection {
+  readonly host = 'fake-host';
+  readonly stats = { execChannels: 0, commands: 0, roundTrips: 0, sftpOps: 0 };
+  readonly reads: string[] = [];
+  readonly fileReads: string[] = [];
+  writeAttempts = 0;
+
+  constructor(private readonly state: FakeHost = {}) {}
+
+  async read(cmds: readonly Cmd[]): Promise<RunResult[]> {
+    this.stats.roundTrips++;
+    return cmds.map((cmd) => {
+      const text = shellText(cmd);
+      this.reads.push(text);
+      const out = this.state.commands?.[text];
+      if (!out) throw new Error(`fake host: no canned output for command: ${text}`);
+      return { rc: out.rc ?? 0, stdout: out.stdout ?? '', stderr: out.stderr ?? '' };
+    });
+  }
+
+  async readFiles(paths: readonly string[]): Promise<(RemoteFile | null)[]> {
+    this.stats.roundTrips++;
+    return paths.map((p) => {
+      this.fileReads.push(p);
+      const f = this.state.files?.[p];
+      return f === undefined ? null : toRemoteFile(f);
+    });
+  }
+
+  run(cmds: readonly Cmd[]): Promise<RunResult[]> {
+    this.writeAttempts++;
+    throw new Error(`write during planning: run(${cmds.map(shellText).join('; ')})`);
+  }
+
+  writeFile(path: string): Promise<never> {
+    this.writeAttempts++;
+    throw new Error(`write during planning: writeFile(${path})`);
+  }
+
+  close(): Promise<void> {
+    this.writeAttempts++;
+    throw new Error('close during planning');
+  }
+}
+
+export interface FakeContext {
+  ctx: PlanContext;
+  conn: ReadOnlyFakeConnection;
+}
+
+export function fakeContext(
+  host: FakeHost = {},
+  options: {
+    vars?: Record<string, unknown>;
+    check?: boolean;
+    templates?: Record<string, string>;
+    localFiles?: Record<string, string | Buffer>;
+  } = {},
+): FakeContext {
+  const conn = new ReadOnlyFakeConnection(host);
+  const ctx: PlanContext = {
+    host: 'fake-host',
+    vars: options.vars ?? {},
+    facts: new HostFacts(conn),
+    check: options.check ?? true,
+    async readLocal(path) {
+      const content = options.localFiles?.[path];
+      if (content === undefined) throw new Error(`no local file ${path}`);
+      return { path: `/playbook/files/${path}`, content: Buffer.from(content) };
+    },
+    async renderTemplate(path) {
+      const text = options.templates?.[path];
+      if (text === undefined) throw new Error(`no template ${path}`);
+      return text;
+    },
+  };
+  return { ctx, conn };
+}
+
+/** Validates raw arguments as the engine does (defaults, aliases, coercion), then plans; asserts nothing was written. */
+export async function planWith<A>(
+  module: Module<A>,
+  raw: Record<string, unknown>,
+  host: FakeHost = {},
+  options: Parameters<typeof fakeContext>[1] = {},
+): Promise<Plan & { conn: ReadOnlyFakeConnection }> {
+  const { ctx, conn } = fakeContext(host, options);
+  const args = (module.anyArgs ? raw : validateArgs(module.name, module.schema, raw)) as A;
+  const plan = await module.plan(ctx, args);
+  if (conn.writeAttempts > 0) throw new Error('the plan tried to write');
+  return { ...plan, conn };
+}
+
+/** A compact, comparable view of a plan's changes. */
+export function describeChanges(plan: Plan): unknown[] {
+  return plan.changes.map((c) =>
+    c.kind === 'exec'
+      ? { exec: shellText(c.cmd), ...(c.okCodes ? { okCodes: c.okCodes } : {}) }
+      : {
+          write: c.path,
+          content: c.content.toString('utf8'),
+          ...(c.mode !== undefined ? { mode: c.mode } : {}),
+          ...(c.uid !== undefined ? { uid: c.uid } : {}),
+          ...(c.gid !== undefined ? { gid: c.gid } : {}),
+          ...(c.backup ? { backup: true } : {}),
+        },
+  );
+}
