@@ -1,0 +1,274 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { ConfigError } from '../../../src/errors.js';
+import { loadPlaybook } from '../../../src/playbook/load.js';
+
+const root = mkdtempSync(join(tmpdir(), 'sshplay-load-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let n = 0;
+/** Writes files into a fresh folder; returns the path of the first one. */
+function fixture(files: Record<string, string>): string {
+  const dir = join(root, `case${++n}`);
+  mkdirSync(dir);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return join(dir, Object.keys(files)[0] as string);
+}
+
+async function configError(files: Record<string, string>): Promise<ConfigError> {
+  const file = fixture(files);
+  try {
+    await loadPlaybook(file);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return e as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadPlaybook: a valid playbook', () => {
+  test('plays, tasks, handlers and keywords are read', async () => {
+    const file = fixture({
+      'site.yml': `- name: iSER hosts
+  hosts: iser_hosts
+  serial: [1, "25%"]
+  max_fail_percentage: 20
+  vars: { startup: automatic }
+  tasks:
+    - name: startup
+      lineinfile:
+        path: /etc/iscsi/iscsid.conf
+        regexp: '^node\\.startup'
+        line: "node.startup = {{ startup }}"
+      when: ansible_check_mode or startup is defined
+      notify: restart iscsid
+      register: r
+    - command: iscsiadm -m session
+      check_mode: false
+      changed_when: false
+  handlers:
+    - name: restart iscsid
+      service: { name: iscsid, state: restarted }
+`,
+    });
+    const pb = await loadPlaybook(file);
+    expect(pb.plays).toHaveLength(1);
+    const play = pb.plays[0];
+    expect(play?.name).toBe('iSER hosts');
+    expect(play?.hosts).toBe('iser_hosts');
+    expect(play?.serial).toEqual([1, '25%']);
+    expect(play?.maxFailPercentage).toBe(20);
+    expect(play?.tasks.map((t) => [t.name, t.module.name])).toEqual([
+      ['startup', 'lineinfile'],
+      ['command', 'command'],
+    ]);
+    expect(play?.tasks[0]?.when).toEqual(['ansible_check_mode or startup is defined']);
+    expect(play?.tasks[0]?.notify).toEqual(['restart iscsid']);
+    expect(play?.tasks[0]?.register).toBe('r');
+    expect(play?.tasks[0]?.where.line).toBe(7);
+    expect(play?.tasks[1]?.args).toEqual({ cmd: 'iscsiadm -m session' });
+    expect(play?.tasks[1]?.checkMode).toBe(false);
+    expect(play?.tasks[1]?.changedWhen).toEqual(['false']);
+    expect(play?.handlers.map((h) => h.name)).toEqual(['restart iscsid']);
+  });
+
+  test('`when: "{{ expr }}"` is accepted as the bare expression', async () => {
+    const pb = await loadPlaybook(
+      fixture({ 'p.yml': '- hosts: all\n  tasks:\n    - debug: { msg: hi }\n      when: "{{ x == 1 }}"\n' }),
+    );
+    expect(pb.plays[0]?.tasks[0]?.when).toEqual([' x == 1 ']);
+  });
+
+  test('ansible.builtin. names are the same modules', async () => {
+    const pb = await loadPlaybook(
+      fixture({ 'p.yml': '- hosts: all\n  tasks:\n    - ansible.builtin.debug: { msg: hi }\n' }),
+    );
+    expect(pb.plays[0]?.tasks[0]?.module.name).toBe('debug');
+  });
+
+  test('import_playbook composes files in order, relative to the importing file', async () => {
+    const file = fixture({
+      'site.yml':
+        '- import_playbook: sub/first.yml\n- hosts: all\n  name: main\n  tasks: []\n- import_playbook: second.yml\n',
+      'second.yml': '- hosts: web\n  name: second\n  tasks:\n    - debug: { msg: two }\n',
+    });
+    mkdirSync(join(file, '..', 'sub'));
+    writeFileSync(
+      join(file, '..', 'sub', 'first.yml'),
+      '- hosts: db\n  name: first\n  tasks:\n    - debug: { msg: one }\n',
+    );
+    const pb = await loadPlaybook(file);
+    expect(pb.plays.map((p) => p.name)).toEqual(['first', 'main', 'second']);
+    expect(pb.plays[0]?.baseDir).toBe(join(file, '..', 'sub'));
+  });
+});
+
+describe('loadPlaybook: errors point at file:line:column and show the line', () => {
+  test('malformed YAML', async () => {
+    const e = await configError({ 'p.yml': '- hosts: all\n  tasks:\n  - name: a\n     copy: {}\n' });
+    expect(e.where?.line).toBe(3);
+    expect(e.where?.column).toBe(11);
+    expect(e.message).toMatch(/p\.yml:3:11: YAML syntax error: /);
+    expect(e.message).toContain('\n      - name: a');
+  });
+
+  test('duplicate keys are a YAML error', async () => {
+    const e = await configError({ 'p.yml': '- hosts: all\n  hosts: web\n' });
+    expect(e.message).toMatch(/p\.yml:2:3: YAML syntax error: Map keys must be unique/);
+  });
+
+  test('unknown module: the closest name', async () => {
+    const e = await configError({
+      'p.yml': '- hosts: all\n  tasks:\n    - name: t\n      templat:\n        src: a\n        dest: b\n',
+    });
+    expect(e.message).toMatch(
+      /p\.yml:4:7: unknown module 'templat' \(did you mean 'template'\?\); modules: template, copy/,
+    );
+    expect(e.where?.excerpt).toBe('      templat:');
+  });
+
+  test('a misspelt task keyword next to a module', async () => {
+    const e = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - debug: { msg: hi }\n      whn: x\n' });
+    expect(e.message).toMatch(/p\.yml:4:7: unknown task keyword or module 'whn' \(did you mean 'when'\?\)/);
+  });
+
+  test('a task naming two modules', async () => {
+    const e = await configError({
+      'p.yml': '- hosts: all\n  tasks:\n    - debug: { msg: hi }\n      fail: { msg: x }\n',
+    });
+    expect(e.message).toContain('task names two modules: debug, fail');
+  });
+
+  test('a task without a module', async () => {
+    const e = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - name: nothing\n' });
+    expect(e.message).toMatch(/p\.yml:3:7: task has no module/);
+  });
+
+  test('unknown argument: at the argument, with the closest name', async () => {
+    const e = await configError({
+      'p.yml': '- hosts: all\n  tasks:\n    - copy:\n        dest: /x\n        contnet: a\n',
+    });
+    expect(e.message).toMatch(
+      /p\.yml:5:9: module 'copy' has no argument 'contnet' \(did you mean 'content'\?\); valid: dest, content/,
+    );
+    expect(e.where?.excerpt).toBe('        contnet: a');
+  });
+
+  test('wrong type: mode: [1]', async () => {
+    const e = await configError({
+      'p.yml': '- hosts: all\n  tasks:\n    - copy:\n        dest: /x\n        content: a\n        mode: [1]\n',
+    });
+    expect(e.message).toMatch(/p\.yml:6:9: argument 'mode': expected a file mode such as '0644', received list \[1\]/);
+  });
+
+  test('missing required argument', async () => {
+    const e = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - copy: { content: a }\n' });
+    expect(e.message).toMatch(/p\.yml:3:13: module 'copy' needs argument 'dest'/);
+  });
+
+  test('a templated value is not type-checked at load', async () => {
+    const file = fixture({
+      'p.yml': '- hosts: all\n  tasks:\n    - copy: { dest: /x, content: a, mode: "{{ m }}" }\n',
+    });
+    await expect(loadPlaybook(file)).resolves.toBeDefined();
+  });
+
+  test('bad `when` syntax', async () => {
+    const e = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - debug: { msg: hi }\n      when: x ==\n' });
+    expect(e.message).toMatch(/p\.yml:4:13: 'when': unexpected end of expression: x == in: x ==/);
+  });
+
+  test('bad `failed_when` in a list', async () => {
+    const e = await configError({
+      'p.yml':
+        '- hosts: all\n  tasks:\n    - command: "true"\n      failed_when:\n        - rc == 1\n        - rc @ 2\n',
+    });
+    expect(e.message).toMatch(/'failed_when': unexpected character '@' at column 4 in: rc @ 2/);
+  });
+
+  test('a `when` that is a mapping', async () => {
+    const e = await configError({
+      'p.yml': '- hosts: all\n  tasks:\n    - debug: { msg: hi }\n      when: { a: 1 }\n',
+    });
+    expect(e.message).toContain("'when' must be an expression or a list of them, not a mapping");
+  });
+
+  test('bad template syntax in an argument', async () => {
+    const e = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - debug: { msg: "{{#if x}}" }\n' });
+    expect(e.message).toMatch(/p\.yml:3:14: template syntax error/);
+  });
+
+  test('unknown play keyword', async () => {
+    const e = await configError({ 'p.yml': '- hosts: all\n  taks: []\n' });
+    expect(e.message).toMatch(/p\.yml:2:3: unknown play keyword 'taks' \(did you mean 'tags'\?\)/);
+  });
+
+  test('a play without hosts', async () => {
+    const e = await configError({ 'p.yml': '- name: x\n  tasks: []\n' });
+    expect(e.message).toContain("a play needs 'hosts'");
+  });
+
+  test('bad serial and max_fail_percentage', async () => {
+    expect((await configError({ 'p.yml': '- hosts: all\n  serial: [1, "25%", 0]\n' })).message).toMatch(
+      /p\.yml:2:11: 'serial' entries must be positive numbers or percentages like "25%", not 0/,
+    );
+    expect((await configError({ 'p.yml': '- hosts: all\n  max_fail_percentage: 150\n' })).message).toContain(
+      "'max_fail_percentage' must be a number from 0 to 100, not 150",
+    );
+  });
+
+  test('not a list of plays', async () => {
+    const e = await configError({ 'p.yml': 'hosts: all\n' });
+    expect(e.message).toMatch(/p\.yml:1:1: a playbook must be a list of plays, found a mapping/);
+  });
+
+  test('unsupported keywords say so', async () => {
+    const e = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - include_tasks: other.yml\n' });
+    expect(e.message).toContain("'include_tasks' is not supported by sshplay (yet)");
+  });
+
+  test('check_mode must be a boolean', async () => {
+    const e = await configError({
+      'p.yml': '- hosts: all\n  tasks:\n    - debug: { msg: hi }\n      check_mode: maybe\n',
+    });
+    expect(e.message).toMatch(/p\.yml:4:19: 'check_mode' must be true or false, not a string/);
+  });
+
+  test('an error in an imported file names that file', async () => {
+    const e = await configError({
+      'site.yml': '- import_playbook: bad.yml\n',
+      'bad.yml': '- hosts: all\n  tasks:\n    - templte: {}\n',
+    });
+    expect(e.where?.file).toMatch(/bad\.yml$/);
+    expect(e.message).toMatch(/bad\.yml:3:7: unknown module 'templte' \(did you mean 'template'\?\)/);
+  });
+
+  test('a missing imported file: at the import line', async () => {
+    const e = await configError({ 'site.yml': '- hosts: all\n  tasks: []\n- import_playbook: nope.yml\n' });
+    expect(e.message).toMatch(/site\.yml:3:20: import_playbook: cannot read .*nope\.yml/);
+  });
+
+  test('an import cycle names the chain', async () => {
+    const e = await configError({ 'a.yml': '- import_playbook: b.yml\n', 'b.yml': '- import_playbook: a.yml\n' });
+    expect(e.message).toMatch(/import_playbook cycle: .*a\.yml -> .*b\.yml -> .*a\.yml/);
+  });
+
+  test('a file importing itself', async () => {
+    const e = await configError({ 'a.yml': '- hosts: all\n- import_playbook: ./a.yml\n' });
+    expect(e.message).toMatch(/import_playbook cycle: .*a\.yml -> .*a\.yml/);
+  });
+
+  test('importing the same file twice (not a cycle) is fine', async () => {
+    const file = fixture({
+      'site.yml': '- import_playbook: common.yml\n- import_playbook: common.yml\n',
+      'common.yml': '- hosts: all\n  name: common\n',
+    });
+    expect((await loadPlaybook(file)).plays.map((p) => p.name)).toEqual(['common', 'common']);
+  });
+
+  test('a missing playbook file', async () => {
+    await expect(loadPlaybook(join(root, 'does-not-exist.yml'))).rejects.toThrow(/cannot read file/);
+  });
+});
