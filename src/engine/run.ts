@@ -4,7 +4,7 @@ import pLimit from 'p-limit';
 import type { Connection, RunResult } from '../connection/types.js';
 import { ConfigError, ConnectionError, SshplayError } from '../errors.js';
 import type { FactRequest } from '../facts/host-facts.js';
-import { ArgError, validateArgs } from '../modules/args.js';
+import { ArgError, secretValues, validateArgs } from '../modules/args.js';
 import { splitWords } from '../modules/command.js';
 import type { Module, Plan, PlanContext } from '../modules/types.js';
 import type { Play, Playbook, Task } from '../playbook/types.js';
@@ -59,6 +59,8 @@ interface TaskOutcome {
   status: TaskStatus;
   result: Vars;
   msg?: string;
+  /** Values of secret arguments of this task: hidden in every event. */
+  secrets?: string[];
 }
 
 /** Renders task arguments for one host; command words and shell values get their safe treatment. */
@@ -135,8 +137,18 @@ export class Engine {
     return s;
   }
 
+  /** Connection passwords and every value under a key that names a password or secret, at any depth. */
   private secretsOf(vars: Vars): string[] {
-    return SECRET_VARS.map((k) => vars[k]).filter((v): v is string => typeof v === 'string');
+    const found = SECRET_VARS.map((k) => vars[k]).filter((v): v is string => typeof v === 'string');
+    const walk = (value: unknown, depth: number) => {
+      if (depth > 6 || !value || typeof value !== 'object') return;
+      for (const [k, v] of Object.entries(value)) {
+        if (typeof v === 'string' && /pass(word|phrase)?$|secret/i.test(k)) found.push(v);
+        else walk(v, depth + 1);
+      }
+    };
+    walk(vars, 0);
+    return found;
   }
 
   async run(): Promise<RunSummary> {
@@ -371,7 +383,7 @@ export class Engine {
     } catch (e) {
       return this.taskFailed(play, s, task, handler, started, this.describeError(e, task, s.name));
     }
-    const secrets = this.secretsOf(vars);
+    const baseSecrets = this.secretsOf(vars);
     let items: unknown[] = [undefined];
     if (task.loop !== undefined) {
       try {
@@ -403,6 +415,7 @@ export class Engine {
       itemResults.push(item === undefined ? outcome.result : { ...outcome.result, [task.loopVar]: item });
       const plan = outcome.result.__plan as Plan | undefined;
       const hidden = task.noLog;
+      const secrets = [...baseSecrets, ...(outcome.secrets ?? [])];
       this.emit({
         type: 'task_result',
         play: play.name,
@@ -475,6 +488,7 @@ export class Engine {
         }
       }
       const ctx = this.planContext(play, s, vars);
+      const secrets = module.anyArgs ? [] : secretValues(module.schema, args);
       const plan = await module.plan(ctx, args);
       const base: Vars = { ...(plan.result ?? {}), __plan: plan };
       if (plan.failed) return { status: 'failed', result: { ...base, failed: true, changed: false, msg: plan.failed }, msg: plan.failed };
@@ -499,8 +513,8 @@ export class Engine {
         if (!result.failed && applied?.failed) delete result.msg;
       }
       const msg = (result.msg as string | undefined) ?? (wouldChange ? plan.preview : plan.noop);
-      if (result.failed) return { status: 'failed', result, msg };
-      return { status: result.changed ? 'changed' : 'ok', result, msg };
+      if (result.failed) return { status: 'failed', result, msg, secrets };
+      return { status: result.changed ? 'changed' : 'ok', result, msg, secrets };
     } catch (e) {
       if (e instanceof HostStopped) return { status: 'unreachable', result: {} };
       if (e instanceof ConnectionError) {

@@ -106,6 +106,13 @@ function coerce(field: string, spec: ArgSpec, v: unknown): unknown {
   return v;
 }
 
+/** Values of arguments declared secret: the engine hides them in every output. */
+export function secretValues(schema: ArgSchema, args: Record<string, unknown>): string[] {
+  return Object.entries(schema).flatMap(([name, spec]) =>
+    spec.secret && typeof args[name] === 'string' && args[name] ? [args[name] as string] : [],
+  );
+}
+
 /** Checks names and (unless `templated` says a value is still a template) types. Returns the typed arguments. */
 export function validateArgs(
   moduleName: string,

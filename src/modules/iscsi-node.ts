@@ -30,6 +30,12 @@ export interface IscsiNodeArgs {
   nodes_dir: string;
   state: 'present' | 'absent';
   settings: Record<string, unknown>;
+  startup?: string;
+  replacement_timeout?: string;
+  chap_username?: string;
+  chap_password?: string;
+  nr_sessions?: string;
+  queue_depth?: string;
   login: boolean;
   /** Create the record with `-o new` when missing (Method 2); false: it must come from discovery. */
   create: boolean;
@@ -60,6 +66,13 @@ export const iscsiNode: Module<IscsiNodeArgs> = {
     nodes_dir: { type: 'str', required: true },
     state: { type: 'str', choices: ['present', 'absent'], default: 'present' },
     settings: { type: 'dict', default: {} },
+    // Typed shortcuts for the keys the iSER playbooks set; an empty value leaves the key as it is.
+    startup: { type: 'str', choices: ['automatic', 'manual', 'onboot', ''] },
+    replacement_timeout: { type: 'str' },
+    chap_username: { type: 'str' },
+    chap_password: { type: 'str', secret: true },
+    nr_sessions: { type: 'str' },
+    queue_depth: { type: 'str' },
     login: { type: 'bool', default: true },
     create: { type: 'bool', default: true },
   },
@@ -92,7 +105,20 @@ export const iscsiNode: Module<IscsiNodeArgs> = {
         diff.push(`+ ${path} (new record)`);
       } else diff.push(`+ ${path} (created by the discovery step; settings then checked as below)`);
     }
-    for (const [key, raw] of Object.entries(a.settings)) {
+    const wanted: Record<string, unknown> = { ...a.settings };
+    const shortcut = (key: string, value: string | undefined) => {
+      if (value !== undefined && value !== '') wanted[key] = value;
+    };
+    shortcut('node.startup', a.startup);
+    shortcut('node.session.timeo.replacement_timeout', a.replacement_timeout);
+    shortcut('node.session.nr_sessions', a.nr_sessions);
+    shortcut('node.session.queue_depth', a.queue_depth);
+    if (a.chap_username) {
+      shortcut('node.session.auth.authmethod', 'CHAP');
+      shortcut('node.session.auth.username', a.chap_username);
+      shortcut('node.session.auth.password', a.chap_password);
+    }
+    for (const [key, raw] of Object.entries(wanted)) {
       const value = String(raw);
       // A new record copies iscsid.conf; the playbook's iscsid.conf task has set it, but say so only when it is certain.
       if (record.get(key) === value) continue;

@@ -28,6 +28,7 @@ describe('shipped playbooks', () => {
       'iSER sessions',
       'Partitions and filesystems on the LUNs',
       'Verify storage access',
+      'Reboot-safe end state',
     ]);
   });
 });
