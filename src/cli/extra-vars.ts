@@ -20,7 +20,8 @@ export async function parseExtraVars(options: readonly string[]): Promise<Record
       }
       const data = YamlSource.parse(file, content).toJS();
       if (data === null) continue;
-      if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError('extra vars file must be a mapping', { file });
+      if (typeof data !== 'object' || Array.isArray(data))
+        throw new ConfigError('extra vars file must be a mapping', { file });
       Object.assign(vars, data);
     } else if (text.startsWith('{')) {
       const data = YamlSource.parse('(-e)', text).toJS();

@@ -23,7 +23,12 @@ function program(): Command {
     .option('-C, --check', 'show what would change; change nothing')
     .option('-D, --diff', 'show file diffs')
     .option('-f, --forks <n>', 'hosts worked on at once', '10')
-    .option('-e, --extra-vars <vars>', 'key=value, JSON/YAML mapping or @file (repeatable, highest precedence)', collect, [])
+    .option(
+      '-e, --extra-vars <vars>',
+      'key=value, JSON/YAML mapping or @file (repeatable, highest precedence)',
+      collect,
+      [],
+    )
     .option('-t, --tags <tags>', 'only tasks with these tags (comma separated)')
     .option('--skip-tags <tags>', 'skip tasks with these tags')
     .option('--known-hosts <file>', 'known_hosts file to verify host keys against (default ~/.ssh/known_hosts)')

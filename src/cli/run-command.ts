@@ -5,8 +5,8 @@ import { createInterface } from 'node:readline/promises';
 import { KnownHosts } from '../connection/known-hosts.js';
 import { SshConnection } from '../connection/ssh.js';
 import type { Connection } from '../connection/types.js';
-import { Engine, type RunSummary } from '../engine/run.js';
 import type { Reporter } from '../engine/events.js';
+import { Engine, type RunSummary } from '../engine/run.js';
 import { UsageError } from '../errors.js';
 import { connectionOf, hostVars, type Inventory, loadInventory, selectHosts } from '../inventory/index.js';
 import { loadPlaybook } from '../playbook/load.js';
@@ -61,11 +61,18 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
   const extraVars = await parseExtraVars(o.extraVars);
   const inventory = await loadInventory(o.inventory);
   const playbook = await loadPlaybook(playbookFile);
-  const split = (s?: string) => (s ? s.split(',').map((t) => t.trim()).filter(Boolean) : []);
+  const split = (s?: string) =>
+    s
+      ? s
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean)
+      : [];
 
   if (o.limit) {
     const limited = selectHosts(inventory, o.limit);
-    if (limited.length === 0) throw new UsageError(`--limit '${o.limit}' matches no host of the inventory (${o.inventory.join(', ')})`);
+    if (limited.length === 0)
+      throw new UsageError(`--limit '${o.limit}' matches no host of the inventory (${o.inventory.join(', ')})`);
   }
   if (o.listHosts || o.listTasks) {
     for (const play of playbook.plays) {
@@ -73,7 +80,8 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
       process.stdout.write(`play: ${play.name} (${hosts.length} hosts)\n`);
       if (o.listHosts) for (const h of hosts) process.stdout.write(`    ${h}\n`);
       if (o.listTasks)
-        for (const t of play.tasks) process.stdout.write(`    ${t.name}${t.tags.length ? `  TAGS: [${t.tags.join(', ')}]` : ''}\n`);
+        for (const t of play.tasks)
+          process.stdout.write(`    ${t.name}${t.tags.length ? `  TAGS: [${t.tags.join(', ')}]` : ''}\n`);
     }
     return EXIT.ok;
   }
@@ -159,7 +167,10 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
   if (bad.length > 0 && o.retryFile !== false) {
     const retry = `${basename(playbookFile).replace(/\.ya?ml$/, '')}.retry`;
     await writeFile(retry, `${bad.join('\n')}\n`);
-    if (!o.json) process.stderr.write(`\nTo retry the failed and unreachable hosts only:\n    sshplay run ${playbookFile} -i ${o.inventory.join(' -i ')} --limit @${retry}\n`);
+    if (!o.json)
+      process.stderr.write(
+        `\nTo retry the failed and unreachable hosts only:\n    sshplay run ${playbookFile} -i ${o.inventory.join(' -i ')} --limit @${retry}\n`,
+      );
   }
   if (summary.interrupted) return EXIT.interrupted;
   if (summary.failed.length > 0) return EXIT.failed;

@@ -30,12 +30,27 @@ export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> 
     hosts.map((name) =>
       limit(async (): Promise<WorksheetHost> => {
         const vars = hostVars(inventory, name);
-        const ifaces = Array.isArray(vars.ipoib_interfaces) ? (vars.ipoib_interfaces as { name: string; address: string }[]) : [];
-        const row: WorksheetHost = { name, initiatorIqn: '(unreachable)', osName: '', kernel: '', ports: ifaces.map((i) => ({ ...i })) };
+        const ifaces = Array.isArray(vars.ipoib_interfaces)
+          ? (vars.ipoib_interfaces as { name: string; address: string }[])
+          : [];
+        const row: WorksheetHost = {
+          name,
+          initiatorIqn: '(unreachable)',
+          osName: '',
+          kernel: '',
+          ports: ifaces.map((i) => ({ ...i })),
+        };
         try {
           const c = connectionOf({ name, vars });
           const conn = await SshConnection.open(
-            { name, address: c.host, port: c.port, user: c.user ?? userInfo().username, privateKeyFile: c.privateKeyFile, password: c.password },
+            {
+              name,
+              address: c.host,
+              port: c.port,
+              user: c.user ?? userInfo().username,
+              privateKeyFile: c.privateKeyFile,
+              password: c.password,
+            },
             { knownHosts, connectTimeoutMs: Number(o.timeout) * 1000 },
           );
           try {
@@ -64,7 +79,12 @@ export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> 
   const portals = Array.isArray(first.iser_target_portals)
     ? (first.iser_target_portals as { address: string }[]).map((p) => p.address)
     : [];
-  const data = { targetIqn: String(first.iser_target_iqn ?? '(not set)'), portals, hosts: rows, generatedAt: new Date().toISOString() };
+  const data = {
+    targetIqn: String(first.iser_target_iqn ?? '(not set)'),
+    portals,
+    hosts: rows,
+    generatedAt: new Date().toISOString(),
+  };
   const text = o.output?.endsWith('.html') ? worksheetHtml(data) : worksheetMarkdown(data);
   if (o.output) await writeFile(o.output, text);
   else process.stdout.write(text);

@@ -40,7 +40,8 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
     if (!line || line.startsWith('#')) continue;
     const fields = line.split(/\s+/);
     let marker: KnownHostEntry['marker'] = '';
-    if (fields[0] === '@revoked' || fields[0] === '@cert-authority') marker = fields.shift() as KnownHostEntry['marker'];
+    if (fields[0] === '@revoked' || fields[0] === '@cert-authority')
+      marker = fields.shift() as KnownHostEntry['marker'];
     const [names, keyType, keyBase64] = fields;
     if (!names || !keyType || !keyBase64) continue;
     entries.push({ marker, names: names.split(','), keyType, keyBase64 });
@@ -50,7 +51,10 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
 
 function globToRegExp(pattern: string): RegExp {
   // Only * and ? are wildcards in OpenSSH patterns; everything else, [brackets] of [host]:port included, is literal.
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`, 'i');
 }
 

@@ -169,7 +169,9 @@ export class SshConnection implements Connection {
       const channel = await this.exec('/bin/sh');
       this.shell = new ShellSession(channel, channel, channel.stderr, broken);
       channel.on('close', () => this.shell.fail('the remote shell exited'));
-      this.sftpFiles = new SftpFiles(await new Promise<SFTPWrapper>((res, rej) => this.client.sftp((e, s) => (e ? rej(e) : res(s)))));
+      this.sftpFiles = new SftpFiles(
+        await new Promise<SFTPWrapper>((res, rej) => this.client.sftp((e, s) => (e ? rej(e) : res(s)))),
+      );
       this.files = this.sftpFiles;
       return;
     }
@@ -193,7 +195,8 @@ export class SshConnection implements Connection {
         err += d.toString();
         if (err.includes(BECOME_PROMPT)) {
           err = err.replace(BECOME_PROMPT, '');
-          if (!this.target.becomePassword) return reject(broken('sudo asks for a password; set ansible_become_password or --ask-become-pass'));
+          if (!this.target.becomePassword)
+            return reject(broken('sudo asks for a password; set ansible_become_password or --ask-become-pass'));
           channel.write(`${this.target.becomePassword}\n`);
         } else if (/incorrect password|not in the sudoers|not allowed/i.test(err)) {
           reject(broken(`become failed: ${err.trim()}`));

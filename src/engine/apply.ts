@@ -33,8 +33,12 @@ export async function applyChanges(conn: Connection, facts: HostFacts, changes: 
       continue;
     }
     const chain: Extract<Change, { kind: 'exec' }>[] = [];
-    while (i < changes.length && (changes[i] as Change).kind === 'exec') chain.push(changes[i++] as Extract<Change, { kind: 'exec' }>);
-    const results = await conn.run(chain.map((c) => c.cmd), { chain: chain.map((c) => c.okCodes ?? [0]) });
+    while (i < changes.length && (changes[i] as Change).kind === 'exec')
+      chain.push(changes[i++] as Extract<Change, { kind: 'exec' }>);
+    const results = await conn.run(
+      chain.map((c) => c.cmd),
+      { chain: chain.map((c) => c.okCodes ?? [0]) },
+    );
     facts.invalidateAll();
     results.forEach((r, j) => {
       applied.runs.push({ ...r, cmd: shellText((chain[j] as { cmd: Parameters<typeof shellText>[0] }).cmd) });

@@ -23,7 +23,11 @@ export function computeBatches<T>(hosts: readonly T[], serial: readonly (number 
 }
 
 /** Ansible's rule: the play stops when the failed share of a batch is *greater* than the percentage. */
-export function batchExceedsFailLimit(failed: number, batchSize: number, maxFailPercentage: number | undefined): boolean {
+export function batchExceedsFailLimit(
+  failed: number,
+  batchSize: number,
+  maxFailPercentage: number | undefined,
+): boolean {
   if (maxFailPercentage === undefined || batchSize === 0) return false;
   return (failed / batchSize) * 100 > maxFailPercentage;
 }

@@ -37,7 +37,13 @@ export type EngineEvent =
     }
   | { type: 'hosts_not_started'; play: string; hosts: string[]; reason: string }
   | { type: 'warning'; msg: string; host?: string }
-  | { type: 'recap'; stats: Record<string, HostStats>; notStarted: Record<string, string>; durationMs: number; interrupted: boolean };
+  | {
+      type: 'recap';
+      stats: Record<string, HostStats>;
+      notStarted: Record<string, string>;
+      durationMs: number;
+      interrupted: boolean;
+    };
 
 export interface Reporter {
   emit(event: EngineEvent): void;

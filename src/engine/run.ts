@@ -372,7 +372,13 @@ export class Engine {
     return requests;
   }
 
-  private async runTask(play: Play, s: HostSession, task: Task, handler: boolean, later: readonly Task[]): Promise<TaskOutcome> {
+  private async runTask(
+    play: Play,
+    s: HostSession,
+    task: Task,
+    handler: boolean,
+    later: readonly Task[],
+  ): Promise<TaskOutcome> {
     const started = Date.now();
     const stats = this.stats[s.name] as HostStats;
     this.emit({ type: 'task_start', play: play.name, task: task.name, host: s.name, handler });
@@ -424,13 +430,27 @@ export class Engine {
         status: outcome.status,
         handler,
         item: item === undefined ? undefined : hidden ? '(hidden: no_log)' : item,
-        msg: hidden ? (outcome.status === 'failed' ? 'failed (output hidden: no_log)' : undefined) : outcome.msg && redact(outcome.msg, secrets),
+        msg: hidden
+          ? outcome.status === 'failed'
+            ? 'failed (output hidden: no_log)'
+            : undefined
+          : outcome.msg && redact(outcome.msg, secrets),
         diff: this.options.diff && !hidden && plan?.diff ? redact(plan.diff, secrets) : undefined,
         commands: hidden
           ? undefined
-          : plan?.changes.flatMap((c) => (c.kind === 'exec' ? [redact(shellText(c.cmd), secrets)] : [`write ${c.path}`])),
-        stdout: hidden ? undefined : typeof outcome.result.stdout === 'string' ? redact(outcome.result.stdout, secrets) : undefined,
-        stderr: hidden ? undefined : typeof outcome.result.stderr === 'string' ? redact(outcome.result.stderr, secrets) : undefined,
+          : plan?.changes.flatMap((c) =>
+              c.kind === 'exec' ? [redact(shellText(c.cmd), secrets)] : [`write ${c.path}`],
+            ),
+        stdout: hidden
+          ? undefined
+          : typeof outcome.result.stdout === 'string'
+            ? redact(outcome.result.stdout, secrets)
+            : undefined,
+        stderr: hidden
+          ? undefined
+          : typeof outcome.result.stderr === 'string'
+            ? redact(outcome.result.stderr, secrets)
+            : undefined,
         rc: typeof outcome.result.rc === 'number' ? outcome.result.rc : undefined,
         ignored,
         durationMs: Date.now() - itemStarted,
@@ -455,9 +475,25 @@ export class Engine {
     return { status, result, msg: failMsg };
   }
 
-  private taskFailed(play: Play, s: HostSession, task: Task, handler: boolean, started: number, msg: string): TaskOutcome {
+  private taskFailed(
+    play: Play,
+    s: HostSession,
+    task: Task,
+    handler: boolean,
+    started: number,
+    msg: string,
+  ): TaskOutcome {
     (this.stats[s.name] as HostStats).failed++;
-    this.emit({ type: 'task_result', play: play.name, task: task.name, host: s.name, status: 'failed', handler, msg, durationMs: Date.now() - started });
+    this.emit({
+      type: 'task_result',
+      play: play.name,
+      task: task.name,
+      host: s.name,
+      status: 'failed',
+      handler,
+      msg,
+      durationMs: Date.now() - started,
+    });
     return { status: 'failed', result: { failed: true, msg }, msg };
   }
 
@@ -469,11 +505,18 @@ export class Engine {
     return `${(e as Error).message ?? String(e)} in ${where}`;
   }
 
-  private async runItem(play: Play, s: HostSession, task: Task, vars: Vars, later: readonly Task[]): Promise<TaskOutcome> {
+  private async runItem(
+    play: Play,
+    s: HostSession,
+    task: Task,
+    vars: Vars,
+    later: readonly Task[],
+  ): Promise<TaskOutcome> {
     const module = task.module as Module<Vars>;
     try {
       for (const w of task.when) {
-        if (!evaluateCondition(w, vars)) return { status: 'skipped', result: { skipped: true, changed: false }, msg: `when: ${w}` };
+        if (!evaluateCondition(w, vars))
+          return { status: 'skipped', result: { skipped: true, changed: false }, msg: `when: ${w}` };
       }
       let args: Vars;
       if (module.anyArgs) args = renderValue(task.args, vars) as Vars;
@@ -491,7 +534,12 @@ export class Engine {
       const secrets = module.anyArgs ? [] : secretValues(module.schema, args);
       const plan = await module.plan(ctx, args);
       const base: Vars = { ...(plan.result ?? {}), __plan: plan };
-      if (plan.failed) return { status: 'failed', result: { ...base, failed: true, changed: false, msg: plan.failed }, msg: plan.failed };
+      if (plan.failed)
+        return {
+          status: 'failed',
+          result: { ...base, failed: true, changed: false, msg: plan.failed },
+          msg: plan.failed,
+        };
       const wouldChange = plan.changes.length > 0;
       const apply = wouldChange && (!this.options.check || task.checkMode === false) && task.checkMode !== true;
       let applied: Applied | undefined;
@@ -502,7 +550,8 @@ export class Engine {
         for (const c of plan.changes) if (c.kind === 'write') s.facts?.simulateWrite(c.path, c.content, c.mode);
       }
       let result: Vars = { ...base, ...resultFromRuns(applied), changed: wouldChange, failed: !!applied?.failed };
-      if (wouldChange && !apply) result = { ...result, skipped: true, check_mode: true, msg: `check mode: would ${plan.preview ?? 'change'}` };
+      if (wouldChange && !apply)
+        result = { ...result, skipped: true, check_mode: true, msg: `check mode: would ${plan.preview ?? 'change'}` };
       if (applied?.failed) result.msg = applied.failed;
       if (applied?.backups.length) result.backup_file = applied.backups[0];
       const evalVars = task.register ? { ...vars, [task.register]: result, ...result } : { ...vars, ...result };
@@ -530,7 +579,12 @@ export class Engine {
     const facts = s.facts;
     const readLocal = async (path: string, kind: 'template' | 'file') => {
       const folder = kind === 'template' ? 'templates' : 'files';
-      const candidates = [join(play.baseDir, folder, path), join(play.baseDir, path), join(play.baseDir, '..', folder, path), resolve(path)];
+      const candidates = [
+        join(play.baseDir, folder, path),
+        join(play.baseDir, path),
+        join(play.baseDir, '..', folder, path),
+        resolve(path),
+      ];
       for (const candidate of candidates) {
         try {
           return { path: candidate, content: await readFile(candidate) };
@@ -551,7 +605,8 @@ export class Engine {
         try {
           return renderText(content.toString('utf8'), vars);
         } catch (e) {
-          if (e instanceof TemplateError) throw new TemplateError(`${found}${e.line ? `:${e.line}` : ''}: ${e.message}`);
+          if (e instanceof TemplateError)
+            throw new TemplateError(`${found}${e.line ? `:${e.line}` : ''}: ${e.message}`);
           throw e;
         }
       },

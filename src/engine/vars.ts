@@ -8,7 +8,10 @@ import { renderValue } from '../template/render.js';
 export const SECRET_VARS = ['ansible_password', 'ansible_ssh_pass', 'ansible_become_password', 'ansible_become_pass'];
 
 /** Renders a mapping of variables in order, each able to use the ones before it (play vars, vars files). */
-export function renderVarsInOrder(defs: Record<string, unknown>, base: Record<string, unknown>): Record<string, unknown> {
+export function renderVarsInOrder(
+  defs: Record<string, unknown>,
+  base: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const scope = { ...base };
   for (const [k, v] of Object.entries(defs)) {
@@ -35,7 +38,8 @@ export function loadVarsFile(baseDir: string, name: string): Promise<Record<stri
       const src = YamlSource.parse(path, text);
       const data = src.toJS();
       if (data === null) return {};
-      if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError('a vars file must be a mapping', src.where(src.root));
+      if (typeof data !== 'object' || Array.isArray(data))
+        throw new ConfigError('a vars file must be a mapping', src.where(src.root));
       return data as Record<string, unknown>;
     })();
     varsFileCache.set(path, p);

@@ -23,7 +23,14 @@ export function parseIscsiSessions(stdout: string): IscsiSession[] {
   const sessions: IscsiSession[] = [];
   for (const line of stdout.split('\n')) {
     const m = /^(\S+):\s+\[(\d+)\]\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+),\d+\s+(\S+)/.exec(line.trim());
-    if (m) sessions.push({ transport: m[1] as string, sid: Number(m[2]), portal: m[3] as string, port: Number(m[4]), target: m[5] as string });
+    if (m)
+      sessions.push({
+        transport: m[1] as string,
+        sid: Number(m[2]),
+        portal: m[3] as string,
+        port: Number(m[4]),
+        target: m[5] as string,
+      });
   }
   return sessions;
 }

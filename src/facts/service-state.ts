@@ -1,5 +1,5 @@
-import type { HostFacts } from './host-facts.js';
 import { sh } from '../shell.js';
+import type { HostFacts } from './host-facts.js';
 
 /** A systemd unit's state as `systemctl is-active` and `is-enabled` print it. */
 export interface ServiceState {

@@ -88,7 +88,11 @@ function coerce(field: string, spec: ArgSpec, v: unknown): unknown {
       throw bad('a boolean (true/false)');
     case 'list':
       if (Array.isArray(v)) return v;
-      if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
+      if (typeof v === 'string')
+        return v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
       throw bad('a list');
     case 'dict':
       if (v && typeof v === 'object' && !Array.isArray(v)) return v;
@@ -101,7 +105,10 @@ function coerce(field: string, spec: ArgSpec, v: unknown): unknown {
     }
   }
   if (spec.choices && !spec.choices.includes(String(v))) {
-    throw new ArgError(`argument '${field}': expected one of ${spec.choices.join(', ')}, received ${JSON.stringify(v)}`, field);
+    throw new ArgError(
+      `argument '${field}': expected one of ${spec.choices.join(', ')}, received ${JSON.stringify(v)}`,
+      field,
+    );
   }
   return v;
 }

@@ -32,6 +32,10 @@ export const assert: Module<AssertArgs> = {
         return { changes: [], failed: a.fail_msg ?? `assertion failed: ${expr}`, result: { assertion: expr } };
       }
     }
-    return { changes: [], noop: a.success_msg ?? 'all assertions passed', result: { msg: a.success_msg ?? 'All assertions passed' } };
+    return {
+      changes: [],
+      noop: a.success_msg ?? 'all assertions passed',
+      result: { msg: a.success_msg ?? 'All assertions passed' },
+    };
   },
 };

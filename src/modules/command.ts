@@ -6,9 +6,10 @@
  *     check_mode: false          # read-only: runs in --check too, so later tasks see real output
  *   - command: { argv: [dracut, --force, --add, multipath], creates: /boot/initramfs.img }
  */
-import { shellText, sh, type Cmd } from '../shell.js';
+
 import type { FactRequest } from '../facts/host-facts.js';
-import type { Module, PlanContext, Plan } from './types.js';
+import { type Cmd, sh, shellText } from '../shell.js';
+import type { Module, Plan, PlanContext } from './types.js';
 
 export interface CommandArgs {
   cmd?: string[];
@@ -62,7 +63,11 @@ export function guardFacts(a: { creates?: string; removes?: string }): FactReque
 }
 
 /** `creates`/`removes` make a command idempotent: skipped when its product exists (or its input is gone). */
-export async function planGuardedCommand(ctx: PlanContext, a: { creates?: string; removes?: string }, cmd: Cmd): Promise<Plan> {
+export async function planGuardedCommand(
+  ctx: PlanContext,
+  a: { creates?: string; removes?: string },
+  cmd: Cmd,
+): Promise<Plan> {
   if (a.creates && (await ctx.facts.file(a.creates))) return { changes: [], noop: `${a.creates} exists` };
   if (a.removes && !(await ctx.facts.file(a.removes))) return { changes: [], noop: `${a.removes} does not exist` };
   return { changes: [{ kind: 'exec', cmd }], preview: `run: ${shellText(cmd)}` };

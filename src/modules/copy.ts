@@ -3,8 +3,9 @@
  *
  *   - copy: { dest: /etc/multipath.conf, content: "", mode: '0644' }
  */
-import type { Module } from './types.js';
+
 import { planFile } from './file-plan.js';
+import type { Module } from './types.js';
 
 export interface CopyArgs {
   dest: string;

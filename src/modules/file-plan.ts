@@ -1,6 +1,6 @@
 import { createTwoFilesPatch } from 'diff';
-import type { PlanContext, Plan } from './types.js';
 import { sh } from '../shell.js';
+import type { Plan, PlanContext } from './types.js';
 
 /** The desired state of one remote file's content and attributes, shared by copy, template and lineinfile. */
 export interface DesiredFile {
@@ -30,12 +30,17 @@ export function unifiedDiff(path: string, before: Buffer | null, after: Buffer, 
 }
 
 /** uid/gid of a user or group name (numbers pass through), read on the host with getent. */
-export async function resolveId(ctx: PlanContext, db: 'passwd' | 'group', name: string | undefined): Promise<number | undefined> {
+export async function resolveId(
+  ctx: PlanContext,
+  db: 'passwd' | 'group',
+  name: string | undefined,
+): Promise<number | undefined> {
   if (name === undefined) return undefined;
   if (/^\d+$/.test(name)) return Number(name);
   const r = await ctx.facts.command(sh`getent ${db} ${name}`);
   const id = r.stdout.split(':')[2];
-  if (r.rc !== 0 || id === undefined) throw new Error(`no ${db === 'passwd' ? 'user' : 'group'} named '${name}' on ${ctx.host}`);
+  if (r.rc !== 0 || id === undefined)
+    throw new Error(`no ${db === 'passwd' ? 'user' : 'group'} named '${name}' on ${ctx.host}`);
   return Number(id);
 }
 
@@ -59,7 +64,8 @@ export async function planFile(ctx: PlanContext, want: DesiredFile): Promise<Pla
     reasons.push(`mode ${formatMode(current.stat.mode)} -> ${formatMode(want.mode)}`);
   if (current && uid !== undefined && current.stat.uid !== uid) reasons.push(`owner ${current.stat.uid} -> ${uid}`);
   if (current && gid !== undefined && current.stat.gid !== gid) reasons.push(`group ${current.stat.gid} -> ${gid}`);
-  if (reasons.length === 0) return { changes: [], noop: `${want.path} is already as wanted`, result: { path: want.path } };
+  if (reasons.length === 0)
+    return { changes: [], noop: `${want.path} is already as wanted`, result: { path: want.path } };
   return {
     changes: [
       {
@@ -72,7 +78,9 @@ export async function planFile(ctx: PlanContext, want: DesiredFile): Promise<Pla
         backup: want.backup,
       },
     ],
-    diff: sameContent ? `${want.path}: ${reasons.join(', ')}\n` : unifiedDiff(want.path, current?.content ?? null, want.content, want.secret),
+    diff: sameContent
+      ? `${want.path}: ${reasons.join(', ')}\n`
+      : unifiedDiff(want.path, current?.content ?? null, want.content, want.secret),
     preview: `write ${want.path} (${reasons.join(', ')})`,
     result: { path: want.path },
   };

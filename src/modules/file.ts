@@ -35,8 +35,12 @@ export const file: Module<FileArgs> = {
     const changes: Change[] = [];
     const notes: string[] = [];
     if (!current) {
-      if (a.state === 'file') return { changes: [], failed: `${a.path} does not exist (state=file does not create; use touch)` };
-      changes.push({ kind: 'exec', cmd: a.state === 'directory' ? { argv: ['mkdir', '-p', '--', a.path] } : { argv: ['touch', '--', a.path] } });
+      if (a.state === 'file')
+        return { changes: [], failed: `${a.path} does not exist (state=file does not create; use touch)` };
+      changes.push({
+        kind: 'exec',
+        cmd: a.state === 'directory' ? { argv: ['mkdir', '-p', '--', a.path] } : { argv: ['touch', '--', a.path] },
+      });
       notes.push(`create ${a.state === 'directory' ? 'directory' : 'file'}`);
     } else if (a.state === 'directory' && !current.stat.isDirectory) {
       return { changes: [], failed: `${a.path} exists and is not a directory` };

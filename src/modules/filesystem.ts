@@ -30,11 +30,13 @@ export const filesystem: Module<FilesystemArgs> = {
     if (!/^[a-z0-9]+$/.test(a.fstype)) return { changes: [], failed: `not a filesystem type: ${a.fstype}` };
     const mkfs = { kind: 'exec' as const, cmd: { argv: [`mkfs.${a.fstype}`, ...(a.force ? ['-F'] : []), a.dev] } };
     if (!(await ctx.facts.file(a.dev))) {
-      if (ctx.check) return { changes: [mkfs], preview: `create ${a.fstype} on ${a.dev} once an earlier step has created it` };
+      if (ctx.check)
+        return { changes: [mkfs], preview: `create ${a.fstype} on ${a.dev} once an earlier step has created it` };
       return { changes: [], failed: `${a.dev} does not exist` };
     }
     const probe = await ctx.facts.command(blockProbeCmd(a.dev));
-    if (probe.rc !== 0 && probe.rc !== 2) return { changes: [], failed: `blkid could not probe ${a.dev}: ${probe.stderr.trim()}` };
+    if (probe.rc !== 0 && probe.rc !== 2)
+      return { changes: [], failed: `blkid could not probe ${a.dev}: ${probe.stderr.trim()}` };
     const sig = parseBlkidExport(probe.stdout);
     if (sig.type === a.fstype) return { changes: [], noop: `${a.dev} already holds ${a.fstype}` };
     if ((sig.type || sig.ptType) && !a.force) {
@@ -43,6 +45,10 @@ export const filesystem: Module<FilesystemArgs> = {
         failed: `refusing to format ${a.dev}: it holds ${sig.type ? `a ${sig.type} filesystem` : `a ${sig.ptType} partition table`}. Set force: true only if its data may be destroyed.`,
       };
     }
-    return { changes: [mkfs], diff: `${a.dev}: ${sig.type ?? '(blank)'} -> ${a.fstype}\n`, preview: `mkfs.${a.fstype} ${a.dev}` };
+    return {
+      changes: [mkfs],
+      diff: `${a.dev}: ${sig.type ?? '(blank)'} -> ${a.fstype}\n`,
+      preview: `mkfs.${a.fstype} ${a.dev}`,
+    };
   },
 };

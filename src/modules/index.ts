@@ -1,20 +1,20 @@
 import { assert } from './assert.js';
 import { blockinfile } from './blockinfile.js';
-import { filesystem } from './filesystem.js';
-import { iscsiDiscovery } from './iscsi-discovery.js';
-import { iscsiNode } from './iscsi-node.js';
-import { mount } from './mount.js';
-import { partition } from './partition.js';
-import { slurp } from './slurp.js';
 import { command } from './command.js';
 import { copy } from './copy.js';
 import { debug } from './debug.js';
 import { fail } from './fail.js';
 import { file } from './file.js';
+import { filesystem } from './filesystem.js';
+import { iscsiDiscovery } from './iscsi-discovery.js';
+import { iscsiNode } from './iscsi-node.js';
 import { lineinfile } from './lineinfile.js';
+import { mount } from './mount.js';
+import { partition } from './partition.js';
 import { service } from './service.js';
 import { setFact } from './set-fact.js';
 import { shell } from './shell.js';
+import { slurp } from './slurp.js';
 import { template } from './template.js';
 import type { Module } from './types.js';
 
@@ -39,10 +39,7 @@ export const MODULES: ReadonlyMap<string, Module<never>> = new Map<string, Modul
     partition,
     filesystem,
     mount,
-  ].map((m) => [
-    m.name,
-    m as Module<never>,
-  ]),
+  ].map((m) => [m.name, m as Module<never>]),
 );
 
 export function findModule(key: string): Module<never> | undefined {

@@ -33,7 +33,10 @@ export const iscsiDiscovery: Module<IscsiDiscoveryArgs> = {
     nodes_dir: { type: 'str', required: true },
     keep: { type: 'list', required: true },
   },
-  wants: (a) => a.keep.filter((k) => k.iface === a.iface).map((k) => ({ kind: 'file' as const, path: nodeRecordPath(a.nodes_dir, a.target, k.address, k.iface) })),
+  wants: (a) =>
+    a.keep
+      .filter((k) => k.iface === a.iface)
+      .map((k) => ({ kind: 'file' as const, path: nodeRecordPath(a.nodes_dir, a.target, k.address, k.iface) })),
   async plan(ctx, a) {
     const mine = a.keep.filter((k) => k.iface === a.iface);
     if (mine.length === 0) return { changes: [], failed: `no portal in 'keep' uses iface ${a.iface}` };
@@ -41,7 +44,8 @@ export const iscsiDiscovery: Module<IscsiDiscoveryArgs> = {
     const paths = mine.map((k) => nodeRecordPath(a.nodes_dir, a.target, k.address, k.iface));
     const present = await Promise.all(paths.map((p) => ctx.facts.file(p)));
     const missing = paths.filter((_, i) => !present[i]);
-    if (missing.length === 0) return { changes: [], noop: `records for ${mine.map((k) => k.address).join(', ')} via ${a.iface} exist` };
+    if (missing.length === 0)
+      return { changes: [], noop: `records for ${mine.map((k) => k.address).join(', ')} via ${a.iface} exist` };
     // Every record of this target through this iface whose portal is not one we keep for it is removed.
     const keepDirs = mine.map((k) => quoteArg(`${k.address},3260,1`)).join('|');
     const prune = `cd ${quoteArg(`${a.nodes_dir}/${a.target}`)} 2>/dev/null || exit 0
@@ -51,12 +55,15 @@ for d in *; do
   iscsiadm -m node -T ${quoteArg(a.target)} -p "\${d%%,*}" -I ${quoteArg(a.iface)} -o delete >/dev/null || exit 1
 done`;
     const changes: Change[] = [
-      { kind: 'exec', cmd: { argv: ['iscsiadm', '-m', 'discovery', '-t', 'sendtargets', '-p', portal, '-I', a.iface] } },
+      {
+        kind: 'exec',
+        cmd: { argv: ['iscsiadm', '-m', 'discovery', '-t', 'sendtargets', '-p', portal, '-I', a.iface] },
+      },
       { kind: 'exec', cmd: { script: prune } },
     ];
     return {
       changes,
-      diff: missing.map((p) => `+ ${p} (from discovery)`).join('\n') + '\n',
+      diff: `${missing.map((p) => `+ ${p} (from discovery)`).join('\n')}\n`,
       preview: `discover ${a.target} at ${portal} through ${a.iface}; keep ${mine.map((k) => k.address).join(', ')}`,
     };
   },

@@ -86,20 +86,31 @@ export const iscsiNode: Module<IscsiNodeArgs> = {
     const sessions = parseIscsiSessions(sessionsOut.stdout);
     const loggedIn = sessions.some((s) => s.target === a.target && s.portal === portalAddress(a.portal));
     const node = ['iscsiadm', '-m', 'node', '-T', a.target, '-p', a.portal, '-I', a.iface];
-    const exec = (...extra: string[]): Extract<Change, { kind: 'exec' }> => ({ kind: 'exec', cmd: { argv: [...node, ...extra] } });
+    const exec = (...extra: string[]): Extract<Change, { kind: 'exec' }> => ({
+      kind: 'exec',
+      cmd: { argv: [...node, ...extra] },
+    });
     const result = { record: path, logged_in: loggedIn };
     if (a.state === 'absent') {
       const changes: Change[] = [];
       if (loggedIn) changes.push({ ...exec('-u'), okCodes: [0, 21] });
       if (recordFile) changes.push(exec('-o', 'delete'));
       if (!changes.length) return { changes, noop: `no record or session for ${a.portal} via ${a.iface}`, result };
-      return { changes, preview: `${loggedIn ? 'log out and ' : ''}delete the record ${a.portal} via ${a.iface}`, diff: `- ${path}\n`, result };
+      return {
+        changes,
+        preview: `${loggedIn ? 'log out and ' : ''}delete the record ${a.portal} via ${a.iface}`,
+        diff: `- ${path}\n`,
+        result,
+      };
     }
     const changes: Change[] = [];
     const diff: string[] = [];
-    const record = recordFile?.content ? parseIscsiRecord(recordFile.content.toString('utf8')) : new Map<string, string>();
+    const record = recordFile?.content
+      ? parseIscsiRecord(recordFile.content.toString('utf8'))
+      : new Map<string, string>();
     if (!recordFile) {
-      if (!a.create && !ctx.check) return { changes: [], failed: `no node record ${path} (discovery did not create it)` };
+      if (!a.create && !ctx.check)
+        return { changes: [], failed: `no node record ${path} (discovery did not create it)` };
       if (a.create) {
         changes.push(exec('-o', 'new'));
         diff.push(`+ ${path} (new record)`);
@@ -131,7 +142,8 @@ export const iscsiNode: Module<IscsiNodeArgs> = {
       changes.push({ ...exec('-l'), okCodes: [0, 15] });
       diff.push(`  login ${a.target} at ${a.portal} via ${a.iface}`);
     }
-    if (!changes.length) return { changes, noop: `record and session for ${a.portal} via ${a.iface} are as wanted`, result };
+    if (!changes.length)
+      return { changes, noop: `record and session for ${a.portal} via ${a.iface} are as wanted`, result };
     return { changes, diff: `${path}\n${diff.join('\n')}\n`, preview: diff.join('; ').trim(), result };
   },
 };

@@ -8,8 +8,9 @@
  *       line: node.startup = automatic
  *       unique: true        # sshplay: also drop any other active line that matches
  */
-import type { Module } from './types.js';
+
 import { planFile } from './file-plan.js';
+import type { Module } from './types.js';
 
 export interface LineinfileArgs {
   path: string;
@@ -50,7 +51,8 @@ export function editLines(text: string, a: LineinfileArgs): string {
       };
       if (a.insertbefore === 'BOF') out.unshift(line);
       else if (a.insertbefore && anchor(a.insertbefore) >= 0) out.splice(anchor(a.insertbefore), 0, line);
-      else if (a.insertafter && a.insertafter !== 'EOF' && anchor(a.insertafter) >= 0) out.splice(anchor(a.insertafter) + 1, 0, line);
+      else if (a.insertafter && a.insertafter !== 'EOF' && anchor(a.insertafter) >= 0)
+        out.splice(anchor(a.insertafter) + 1, 0, line);
       else out.push(line);
     }
   }

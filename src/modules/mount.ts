@@ -63,7 +63,11 @@ export const mount: Module<MountArgs> = {
     if (a.state !== 'unmounted') {
       const newText = editFstab(fstabText, a.path, wantEntry ? `${a.src} ${a.path} ${a.fstype} ${a.opts} 0 0` : null);
       if (newText !== fstabText) {
-        const filePlan: Plan = await planFile(ctx, { path: a.fstab, content: Buffer.from(newText), mode: fstab ? undefined : 0o644 });
+        const filePlan: Plan = await planFile(ctx, {
+          path: a.fstab,
+          content: Buffer.from(newText),
+          mode: fstab ? undefined : 0o644,
+        });
         changes.push(...filePlan.changes);
         diff += filePlan.diff ?? '';
         notes.push(wantEntry ? 'fstab entry' : 'remove fstab entry');

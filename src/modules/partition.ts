@@ -37,17 +37,45 @@ export const partition: Module<PartitionArgs> = {
     const dev = await ctx.facts.file(a.device);
     if (!dev && ctx.check)
       return {
-        changes: [{ kind: 'exec', cmd: { argv: ['parted', '-a', 'optimal', '-s', '--', a.device, 'mklabel', a.label, 'mkpart', 'primary', a.fstype, '0%', '100%'] } }],
+        changes: [
+          {
+            kind: 'exec',
+            cmd: {
+              argv: [
+                'parted',
+                '-a',
+                'optimal',
+                '-s',
+                '--',
+                a.device,
+                'mklabel',
+                a.label,
+                'mkpart',
+                'primary',
+                a.fstype,
+                '0%',
+                '100%',
+              ],
+            },
+          },
+        ],
         preview: `label ${a.device} once the LUN appears after login (checked for existing data first)`,
         result,
       };
-    if (!dev) return { changes: [], failed: `${a.device} does not exist: is the LUN mapped to this host and are its sessions up?`, result };
+    if (!dev)
+      return {
+        changes: [],
+        failed: `${a.device} does not exist: is the LUN mapped to this host and are its sessions up?`,
+        result,
+      };
     const probe = await ctx.facts.command(blockProbeCmd(a.device));
-    if (probe.rc !== 0 && probe.rc !== 2) return { changes: [], failed: `blkid could not probe ${a.device}: ${probe.stderr.trim()}`, result };
+    if (probe.rc !== 0 && probe.rc !== 2)
+      return { changes: [], failed: `blkid could not probe ${a.device}: ${probe.stderr.trim()}`, result };
     const sig = parseBlkidExport(probe.stdout);
     const wantPt = a.label === 'msdos' ? 'dos' : 'gpt';
     if (sig.ptType === wantPt && !sig.type) {
-      if (await ctx.facts.file(part)) return { changes: [], noop: `${a.device} already has a ${a.label} label and ${part}`, result };
+      if (await ctx.facts.file(part))
+        return { changes: [], noop: `${a.device} already has a ${a.label} label and ${part}`, result };
       return {
         changes: [{ kind: 'exec', cmd: { argv: ['kpartx', '-a', a.device] } }],
         preview: `map the existing partitions of ${a.device}`,
@@ -56,7 +84,9 @@ export const partition: Module<PartitionArgs> = {
     }
     const changes: Change[] = [];
     if (sig.type || sig.ptType) {
-      const what = [sig.ptType && `a ${sig.ptType} partition table`, sig.type && `a ${sig.type} signature`].filter(Boolean).join(' and ');
+      const what = [sig.ptType && `a ${sig.ptType} partition table`, sig.type && `a ${sig.type} signature`]
+        .filter(Boolean)
+        .join(' and ');
       if (!a.force)
         return {
           changes: [],
@@ -66,9 +96,33 @@ export const partition: Module<PartitionArgs> = {
       changes.push({ kind: 'exec', cmd: { argv: ['wipefs', '-a', a.device] } });
     }
     changes.push(
-      { kind: 'exec', cmd: { argv: ['parted', '-a', 'optimal', '-s', '--', a.device, 'mklabel', a.label, 'mkpart', 'primary', a.fstype, '0%', '100%'] } },
+      {
+        kind: 'exec',
+        cmd: {
+          argv: [
+            'parted',
+            '-a',
+            'optimal',
+            '-s',
+            '--',
+            a.device,
+            'mklabel',
+            a.label,
+            'mkpart',
+            'primary',
+            a.fstype,
+            '0%',
+            '100%',
+          ],
+        },
+      },
       { kind: 'exec', cmd: { argv: ['kpartx', '-a', a.device] } },
     );
-    return { changes, diff: `${a.device}: (blank) -> ${a.label} label, partition ${part}\n`, preview: `label ${a.device} ${a.label} with one partition`, result };
+    return {
+      changes,
+      diff: `${a.device}: (blank) -> ${a.label} label, partition ${part}\n`,
+      preview: `label ${a.device} ${a.label} with one partition`,
+      result,
+    };
   },
 };

@@ -18,7 +18,12 @@ export const slurp: Module<{ src: string }> = {
     return {
       changes: [],
       noop: `read ${a.src} (${f.content.length} bytes)`,
-      result: { content: f.content.toString('base64'), encoding: 'base64', text: f.content.toString('utf8'), source: a.src },
+      result: {
+        content: f.content.toString('base64'),
+        encoding: 'base64',
+        text: f.content.toString('utf8'),
+        source: a.src,
+      },
     };
   },
 };

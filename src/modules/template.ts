@@ -4,8 +4,9 @@
  *
  *   - template: { src: iscsid.conf.hbs, dest: /etc/iscsi/iscsid.conf, mode: '0600', backup: true }
  */
-import type { Module } from './types.js';
+
 import { planFile } from './file-plan.js';
+import type { Module } from './types.js';
 
 export interface TemplateArgs {
   src: string;

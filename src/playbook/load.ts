@@ -63,8 +63,10 @@ function asList(v: unknown): unknown[] {
 function conditions(v: unknown, field: string, where: Location): string[] | undefined {
   if (v === undefined || v === null) return undefined;
   return asList(v).map((c) => {
-    const text = typeof c === 'boolean' ? String(c) : typeof c === 'string' ? c.replace(/^\s*\{\{|\}\}\s*$/g, '') : null;
-    if (text === null) throw new ConfigError(`'${field}' must be an expression or a list of them, not ${typeName(c)}`, where);
+    const text =
+      typeof c === 'boolean' ? String(c) : typeof c === 'string' ? c.replace(/^\s*\{\{|\}\}\s*$/g, '') : null;
+    if (text === null)
+      throw new ConfigError(`'${field}' must be an expression or a list of them, not ${typeName(c)}`, where);
     try {
       checkExpression(text);
     } catch (e) {
@@ -83,18 +85,24 @@ function checkTemplates(value: unknown, where: Location): void {
       if (e instanceof TemplateError) throw new ConfigError(e.message, where);
       throw e;
     }
-  } else if (Array.isArray(value)) value.forEach((v) => checkTemplates(v, where));
-  else if (isMapping(value)) Object.values(value).forEach((v) => checkTemplates(v, where));
+  } else if (Array.isArray(value) || isMapping(value)) {
+    for (const v of Object.values(value)) checkTemplates(v, where);
+  }
 }
 
 function parseTask(src: YamlSource, node: Node | undefined, raw: unknown, playName: string, isHandler: boolean): Task {
   const where = src.where(node);
   if (!isMapping(raw)) throw new ConfigError(`a task must be a mapping, not ${typeName(raw)}`, where);
   for (const k of ['block', 'include_tasks', 'import_tasks', 'include_role', 'import_role', 'delegate_to', 'async']) {
-    if (k in raw) throw new ConfigError(`'${k}' is not supported by sshplay (yet); write the tasks inline`, src.where(keyNode(node, k)));
+    if (k in raw)
+      throw new ConfigError(
+        `'${k}' is not supported by sshplay (yet); write the tasks inline`,
+        src.where(keyNode(node, k)),
+      );
   }
   const moduleKeys = Object.keys(raw).filter((k) => !TASK_KEYWORDS.includes(k) && !(k === 'action'));
-  if (moduleKeys.length === 0) throw new ConfigError('task has no module (one of: ' + [...MODULES.keys()].join(', ') + ')', where);
+  if (moduleKeys.length === 0)
+    throw new ConfigError(`task has no module (one of: ${[...MODULES.keys()].join(', ')})`, where);
   if (moduleKeys.length > 1) {
     const known = moduleKeys.filter((k) => findModule(k));
     const unknown = moduleKeys.find((k) => !findModule(k)) ?? (moduleKeys[1] as string);
@@ -121,14 +129,21 @@ function parseTask(src: YamlSource, node: Node | undefined, raw: unknown, playNa
   if (typeof rawArgs === 'string' && module.freeForm) args = { [module.freeForm]: rawArgs };
   else if (rawArgs === null && module.freeForm) args = {};
   else if (isMapping(rawArgs)) args = rawArgs;
-  else throw new ConfigError(`arguments of '${key}' must be a mapping, not ${typeName(rawArgs)}`, src.where(childNode(node, key)));
+  else
+    throw new ConfigError(
+      `arguments of '${key}' must be a mapping, not ${typeName(rawArgs)}`,
+      src.where(childNode(node, key)),
+    );
   if (!module.anyArgs) {
     try {
       // Literal values are type-checked now, before any host is touched; templated ones after rendering.
       validateArgs(module.name, module.schema, args, hasTemplate);
     } catch (e) {
       if (!(e instanceof ArgError)) throw e;
-      const argNode = isMapping(rawArgs) && e.field ? (keyNode(childNode(node, key), e.field) ?? childNode(node, key)) : childNode(node, key);
+      const argNode =
+        isMapping(rawArgs) && e.field
+          ? (keyNode(childNode(node, key), e.field) ?? childNode(node, key))
+          : childNode(node, key);
       throw new ConfigError(e.message, src.where(argNode));
     }
   }
@@ -136,7 +151,10 @@ function parseTask(src: YamlSource, node: Node | undefined, raw: unknown, playNa
   const name = typeof raw.name === 'string' ? raw.name : `${module.name}`;
   const checkMode = raw.check_mode;
   if (checkMode !== undefined && typeof checkMode !== 'boolean')
-    throw new ConfigError(`'check_mode' must be true or false, not ${typeName(checkMode)}`, src.where(childNode(node, 'check_mode')));
+    throw new ConfigError(
+      `'check_mode' must be true or false, not ${typeName(checkMode)}`,
+      src.where(childNode(node, 'check_mode')),
+    );
   const loopControl = isMapping(raw.loop_control) ? raw.loop_control : {};
   if (raw.vars !== undefined && !isMapping(raw.vars))
     throw new ConfigError(`'vars' must be a mapping, not ${typeName(raw.vars)}`, src.where(childNode(node, 'vars')));
@@ -167,7 +185,8 @@ function parseTaskList(src: YamlSource, playNode: Node | undefined, raw: Raw, fi
   const list = raw[field];
   if (list === undefined || list === null) return [];
   const listNode = childNode(playNode, field);
-  if (!Array.isArray(list)) throw new ConfigError(`'${field}' must be a list of tasks, not ${typeName(list)}`, src.where(listNode));
+  if (!Array.isArray(list))
+    throw new ConfigError(`'${field}' must be a list of tasks, not ${typeName(list)}`, src.where(listNode));
   return list.map((t, i) => parseTask(src, childNode(listNode, i), t, playName, field === 'handlers'));
 }
 
@@ -190,11 +209,17 @@ function parsePlay(src: YamlSource, node: Node | undefined, raw: Raw): Play {
   const serial = asList(raw.serial).map((s) => {
     if (typeof s === 'number' && s > 0) return s;
     if (typeof s === 'string' && /^\d+(\.\d+)?%$/.test(s.trim())) return s.trim();
-    throw new ConfigError(`'serial' entries must be positive numbers or percentages like "25%", not ${JSON.stringify(s)}`, src.where(childNode(node, 'serial')));
+    throw new ConfigError(
+      `'serial' entries must be positive numbers or percentages like "25%", not ${JSON.stringify(s)}`,
+      src.where(childNode(node, 'serial')),
+    );
   });
   const mfp = raw.max_fail_percentage;
   if (mfp !== undefined && (typeof mfp !== 'number' || mfp < 0 || mfp > 100))
-    throw new ConfigError(`'max_fail_percentage' must be a number from 0 to 100, not ${JSON.stringify(mfp)}`, src.where(childNode(node, 'max_fail_percentage')));
+    throw new ConfigError(
+      `'max_fail_percentage' must be a number from 0 to 100, not ${JSON.stringify(mfp)}`,
+      src.where(childNode(node, 'max_fail_percentage')),
+    );
   return {
     name,
     hosts: Array.isArray(raw.hosts) ? raw.hosts.join(':') : (raw.hosts as string),
@@ -223,7 +248,8 @@ async function loadInto(file: string, plays: Play[], seen: string[]): Promise<vo
   if (seen.includes(path)) throw new ConfigError(`import_playbook cycle: ${[...seen, path].join(' -> ')}`, { file });
   const src = await YamlSource.load(file);
   const raw = src.toJS();
-  if (!Array.isArray(raw)) throw new ConfigError(`a playbook must be a list of plays, found ${typeName(raw)}`, src.where(src.root));
+  if (!Array.isArray(raw))
+    throw new ConfigError(`a playbook must be a list of plays, found ${typeName(raw)}`, src.where(src.root));
   for (const [i, entry] of raw.entries()) {
     const node = childNode(src.root, i);
     if (!isMapping(entry)) throw new ConfigError(`a play must be a mapping, not ${typeName(entry)}`, src.where(node));
@@ -231,7 +257,10 @@ async function loadInto(file: string, plays: Play[], seen: string[]): Promise<vo
       const target = resolve(dirname(file), String(entry.import_playbook));
       await loadInto(target, plays, [...seen, path]).catch((e) => {
         if (e instanceof ConfigError && !e.where?.line && e.message.includes('cannot read'))
-          throw new ConfigError(`import_playbook: cannot read ${target}`, src.where(childNode(node, 'import_playbook')));
+          throw new ConfigError(
+            `import_playbook: cannot read ${target}`,
+            src.where(childNode(node, 'import_playbook')),
+          );
         throw e;
       });
       continue;

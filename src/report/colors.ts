@@ -4,7 +4,15 @@ import pc from 'picocolors';
 export function palette(enabled: boolean) {
   const id = (s: string) => s;
   return enabled
-    ? { green: pc.green, yellow: pc.yellow, red: pc.red, cyan: pc.cyan, dim: pc.dim, bold: pc.bold, magenta: pc.magenta }
+    ? {
+        green: pc.green,
+        yellow: pc.yellow,
+        red: pc.red,
+        cyan: pc.cyan,
+        dim: pc.dim,
+        bold: pc.bold,
+        magenta: pc.magenta,
+      }
     : { green: id, yellow: id, red: id, cyan: id, dim: id, bold: id, magenta: id };
 }
 

@@ -56,7 +56,10 @@ export class ConsoleReporter implements Reporter {
     const c = this.c;
     switch (e.type) {
       case 'play_start':
-        this.print(c.bold(`PLAY [${e.play}]${e.check ? ' (check mode: nothing will change)' : ''} ${'*'.repeat(40)}`) + (e.hosts.length ? '' : `\n${c.dim('skipping: no hosts matched')}`));
+        this.print(
+          c.bold(`PLAY [${e.play}]${e.check ? ' (check mode: nothing will change)' : ''} ${'*'.repeat(40)}`) +
+            (e.hosts.length ? '' : `\n${c.dim('skipping: no hosts matched')}`),
+        );
         break;
       case 'batch_start':
         this.print(c.dim(`-- batch ${e.batch}: ${e.hosts.join(', ')}`));
@@ -87,14 +90,16 @@ export class ConsoleReporter implements Reporter {
         }
         this.timings.set(e.task, (this.timings.get(e.task) ?? 0) + e.durationMs);
         const colour = { ok: c.green, changed: c.yellow, skipped: c.cyan, failed: c.red, unreachable: c.red }[e.status];
-        const quiet = this.options.live && this.options.verbosity === 0 && (e.status === 'ok' || e.status === 'skipped');
+        const quiet =
+          this.options.live && this.options.verbosity === 0 && (e.status === 'ok' || e.status === 'skipped');
         if (quiet) break;
         if (e.status === 'skipped' && this.options.verbosity === 0) {
           this.print(colour(`skipping: [${e.host}] ${e.task}`));
           break;
         }
         const label = e.ignored ? 'failed (ignored)' : e.status;
-        const item = e.item !== undefined ? ` (item=${typeof e.item === 'string' ? e.item : JSON.stringify(e.item)})` : '';
+        const item =
+          e.item !== undefined ? ` (item=${typeof e.item === 'string' ? e.item : JSON.stringify(e.item)})` : '';
         const msg = e.msg && (e.status !== 'ok' || this.options.verbosity > 0) ? ` => ${e.msg}` : '';
         let text = colour(`${label}: [${e.host}] ${e.handler ? 'HANDLER ' : ''}${e.task}${item}${msg}`);
         if (e.diff) text += `\n${colorDiff(e.diff.trimEnd(), c)}`;
