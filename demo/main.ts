@@ -1,0 +1,93 @@
+/**
+ * `npm start`: the main job on an embedded default. Starts a local simulated fleet (namespace hosts,
+ * each a real OpenSSH sshd), runs playbooks/iser.yml against it in check mode and then for real, runs
+ * it once more to show that nothing changes, writes the worksheet (Markdown and HTML), and tears the
+ * fleet down, also on Ctrl-C or failure.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { startNamespaceFleet } from '../test/target/namespace.js';
+import type { Fleet } from '../test/target/types.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+const CLI = join(ROOT, 'dist/src/cli/main.js');
+const OUT = join(ROOT, 'demo-output');
+
+function missing(): string[] {
+  const problems: string[] = [];
+  if (process.platform !== 'linux') problems.push('the simulated fleet needs Linux (namespaces, overlayfs, loop devices)');
+  if (process.getuid?.() !== 0) problems.push('run as root: the simulated hosts are mount/UTS/PID namespaces with loop devices (sudo npm start)');
+  if (!existsSync('/usr/sbin/sshd')) problems.push('install OpenSSH server: apt-get install openssh-server (each simulated host runs a real sshd)');
+  for (const tool of ['/usr/bin/unshare', '/usr/sbin/losetup', '/usr/bin/nsenter'])
+    if (!existsSync(tool) && !existsSync(tool.replace('/usr/sbin', '/sbin'))) problems.push(`${tool} is missing: apt-get install util-linux`);
+  if (!existsSync('/sbin/parted') && !existsSync('/usr/sbin/parted')) problems.push('install parted: apt-get install parted');
+  return problems;
+}
+
+function step(title: string): void {
+  process.stdout.write(`\n\u001b[1m==> ${title}\u001b[0m\n`);
+}
+
+function cli(args: string[]): Promise<number> {
+  process.stdout.write(`$ sshplay ${args.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}\n`);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: 'inherit', cwd: ROOT });
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+async function main(): Promise<number> {
+  const problems = missing();
+  if (problems.length) {
+    process.stderr.write(`sshplay demo cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    return 1;
+  }
+  let fleet: Fleet | undefined;
+  const stop = async () => {
+    if (fleet) {
+      step('Tearing the simulated fleet down');
+      await fleet.stop();
+      fleet = undefined;
+    }
+  };
+  process.once('SIGINT', () => {
+    void stop().then(() => process.exit(99));
+  });
+  try {
+    step('Starting a simulated fleet: 5 iSER hosts (RHEL 8, SLES 15) and 1 host outside the group');
+    const started = Date.now();
+    fleet = await startNamespaceFleet({});
+    process.stdout.write(`${fleet.hosts.map((h) => `  ${h.name.padEnd(10)} ${h.flavor.padEnd(8)} ${h.address}:${h.port}`).join('\n')}\n`);
+    process.stdout.write(`  started in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+    await mkdir(OUT, { recursive: true });
+    const inventory = await fleet.writeInventory({ file: join(OUT, 'inventory.yml') });
+    const base = ['run', 'playbooks/iser.yml', '-i', relative(ROOT, inventory), '--known-hosts', fleet.knownHostsFile, '--limit', 'iser_hosts'];
+
+    step('1. Preview: --check --diff (changes nothing)');
+    if ((await cli([...base, '--check', '--diff'])) !== 0) return 2;
+    step('2. Apply');
+    if ((await cli(base)) !== 0) return 2;
+    step('3. Apply again: nothing left to change');
+    if ((await cli(base)) !== 0) return 2;
+    step('4. Record the configuration: the worksheet');
+    const ws = ['worksheet', '-i', relative(ROOT, inventory), '--known-hosts', fleet.knownHostsFile, '--limit', 'iser_hosts'];
+    await cli([...ws, '-o', join('demo-output', 'worksheet.md')]);
+    await cli([...ws, '-o', join('demo-output', 'worksheet.html')]);
+    process.stdout.write(`  worksheet: ${join(OUT, 'worksheet.md')} and ${join(OUT, 'worksheet.html')}\n`);
+    return 0;
+  } finally {
+    await stop();
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`demo failed: ${(e as Error).stack ?? e}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNamespaceFleet } from '../target/namespace.js';
+import type { Fleet } from '../target/types.js';
+import { e2eUnavailable, recap, sshplay, tempDir, writeTemp } from './helpers.js';
+
+const skip = e2eUnavailable();
+
+const PLAYBOOK = `
+- name: core features
+  hosts: all
+  vars:
+    motd: "managed by sshplay for {{inventory_hostname}} <&>"
+  tasks:
+    - name: a templated file
+      copy:
+        dest: /etc/sshplay-demo.conf
+        content: "{{motd}}\\nkey = old\\n"
+        mode: "0640"
+    - name: one key set, other lines kept
+      lineinfile:
+        path: /etc/sshplay-demo.conf
+        regexp: '^key ='
+        line: key = new
+      notify: restart multipathd
+    - name: a directory
+      file: { path: /var/lib/sshplay-demo, state: directory, mode: "0750" }
+    - name: a command made idempotent by creates
+      command: { cmd: touch /var/lib/sshplay-demo/stamp, creates: /var/lib/sshplay-demo/stamp }
+  handlers:
+    - name: restart multipathd
+      service: { name: multipathd, state: restarted }
+`;
+
+describe.skipIf(skip)('core runner against real sshd hosts', () => {
+  let fleet: Fleet;
+  let dir: string;
+  let inventory: string;
+  let playbook: string;
+  const base = () => [playbook, '-i', inventory, '--known-hosts', fleet.knownHostsFile];
+
+  beforeAll(async () => {
+    fleet = await startNamespaceFleet({
+      hosts: [
+        { name: 'alpha', flavor: 'rhel8', groups: ['web'] },
+        { name: 'bravo', flavor: 'sles15', groups: ['web'] },
+        { name: 'outsider', flavor: 'rhel8', groups: ['outside'] },
+      ],
+    });
+    dir = await tempDir('core');
+    inventory = await fleet.writeInventory({ file: `${dir}/hosts.yml` });
+    playbook = await writeTemp(dir, 'site.yml', PLAYBOOK.replace('hosts: all', 'hosts: web'));
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it('--check --diff previews every change and changes nothing', async () => {
+    const before = await Promise.all(['alpha', 'bravo'].map((h) => fleet.calls(h)));
+    const r = await sshplay([...base(), '--check', '--diff']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('+managed by sshplay for alpha <&>');
+    expect(r.stdout).toContain('+key = new');
+    expect(r.stdout).toContain('$ mkdir -p -- /var/lib/sshplay-demo');
+    for (const h of ['alpha', 'bravo']) {
+      expect(recap(r.stdout)[h]?.changed).toBeGreaterThan(0);
+      expect(await fleet.readFile(h, '/etc/sshplay-demo.conf')).toBeNull();
+      expect(await fleet.readFile(h, '/var/lib/sshplay-demo/stamp')).toBeNull();
+    }
+    const after = await Promise.all(['alpha', 'bravo'].map((h) => fleet.calls(h)));
+    expect(after.map((c) => c.length)).toEqual(before.map((c) => c.length));
+  });
+
+  it('applies, then a second run reports changed=0; the outside host is never touched', async () => {
+    const first = await sshplay(base());
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    for (const h of ['alpha', 'bravo']) {
+      expect(await fleet.readFile(h, '/etc/sshplay-demo.conf')).toBe(`managed by sshplay for ${h} <&>\nkey = new\n`);
+      expect((await fleet.exec(h, 'stat -c %a /etc/sshplay-demo.conf')).stdout.trim()).toBe('640');
+      expect((await fleet.calls(h)).some((l) => /systemctl restart multipathd/.test(l))).toBe(true);
+    }
+    const second = await sshplay(base());
+    expect(second.code).toBe(0);
+    for (const h of ['alpha', 'bravo']) expect(recap(second.stdout)[h]).toMatchObject({ changed: 0, failed: 0, unreachable: 0 });
+    expect(await fleet.readFile('outsider', '/etc/sshplay-demo.conf')).toBeNull();
+  });
+
+  it('--limit narrows the play to the chosen hosts', async () => {
+    const pb = await writeTemp(dir, 'all.yml', PLAYBOOK.replaceAll('/etc/sshplay-demo.conf', '/etc/limited.conf'));
+    const r = await sshplay([pb, '-i', inventory, '--known-hosts', fleet.knownHostsFile, '--limit', 'outside']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(Object.keys(recap(r.stdout))).toEqual(['outsider']);
+    expect(await fleet.readFile('outsider', '/etc/limited.conf')).not.toBeNull();
+    expect(await fleet.readFile('alpha', '/etc/limited.conf')).toBeNull();
+  });
+
+  it('an unreachable host gives exit 3 while the others complete', async () => {
+    await fleet.stopHost('bravo');
+    try {
+      const pb = await writeTemp(dir, 'unreach.yml', PLAYBOOK.replaceAll('/etc/sshplay-demo.conf', '/etc/unreach.conf'));
+      const r = await sshplay([pb, '-i', inventory, '--known-hosts', fleet.knownHostsFile, '--timeout', '3']);
+      expect(r.code).toBe(3);
+      expect(r.stdout).toMatch(/unreachable: \[bravo\]/);
+      expect(recap(r.stdout).bravo).toMatchObject({ unreachable: 1 });
+      expect(recap(r.stdout).alpha).toMatchObject({ failed: 0, unreachable: 0 });
+      expect(await fleet.readFile('alpha', '/etc/unreach.conf')).not.toBeNull();
+    } finally {
+      await fleet.startHost('bravo');
+    }
+  });
+});

@@ -1,0 +1,66 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '../..');
+export const CLI = join(ROOT, 'dist/src/cli/main.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real, built CLI (`npm test` builds first), as a user would. */
+export function sshplay(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      {
+        cwd: options.cwd ?? ROOT,
+        env: { ...process.env, NO_COLOR: '1', ...options.env },
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: options.timeoutMs ?? 600_000,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** The PLAY RECAP numbers per host, parsed from the console output. */
+export function recap(stdout: string): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  const at = stdout.lastIndexOf('PLAY RECAP');
+  for (const line of stdout.slice(at).split('\n')) {
+    const m = /^(\S+)\s+:\s+(.*)$/.exec(line.trim());
+    if (!m) continue;
+    const counts: Record<string, number> = {};
+    for (const kv of (m[2] as string).matchAll(/(\w+)=(\d+)/g)) counts[kv[1] as string] = Number(kv[2]);
+    out[m[1] as string] = counts;
+  }
+  return out;
+}
+
+export async function tempDir(prefix: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), `sshplay-${prefix}-`));
+}
+
+export async function writeTemp(dir: string, name: string, text: string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, text);
+  return path;
+}
+
+/** Why the end-to-end suites cannot run here, or null when they can (root, sshd, unshare). */
+export function e2eUnavailable(): string | null {
+  if (process.getuid?.() !== 0) return 'the simulated fleet needs root (namespaces, mounts, loop devices)';
+  if (!existsSync('/usr/sbin/sshd')) return 'openssh-server is not installed (/usr/sbin/sshd)';
+  if (!existsSync(CLI)) return `the CLI is not built (${CLI}); run npm run build`;
+  return null;
+}
