@@ -1,0 +1,513 @@
+#!/bin/bash
+# Shared helpers of the simulated host tools. Installed as /usr/local/lib/sim/sim-lib.sh and sourced by
+# every tool in /usr/local/sbin. Pure bash (plus coreutils where unavoidable): each tool call must be
+# fast, so nothing here forks unless a caller asks for it.
+# shellcheck disable=SC2034  # variables here are used by the tools that source this file
+
+SIM_LIB_DIR=/usr/local/lib/sim
+SIM_ETC=/etc/sim
+SIM_VAR=/var/lib/sim
+SIM_RUN=/run/sim
+SIM_LOG=/var/log/sim/calls.log
+
+# Host identity written by setup-host.sh (SIM_HOSTNAME, SIM_FLAVOR, SIM_IQN, SIM_GUIDS, SIM_LUN_WWID,
+# SIM_LUN_DEVICE) and the array (ARRAY_IQN, ARRAY_PORTALS).
+if [[ -r $SIM_ETC/host.conf ]]; then
+  # shellcheck source=/dev/null
+  . "$SIM_ETC/host.conf"
+fi
+if [[ -r $SIM_ETC/array.conf ]]; then
+  # shellcheck source=/dev/null
+  . "$SIM_ETC/array.conf"
+fi
+SIM_FLAVOR=${SIM_FLAVOR:-rhel8}
+read -r -a SIM_GUID_LIST <<<"${SIM_GUIDS:-0x248a070300a80a80 0x248a070300a80a81}"
+read -r -a ARRAY_PORTAL_LIST <<<"${ARRAY_PORTALS:-}"
+
+# Where open-iscsi keeps its database: RHEL /var/lib/iscsi, SLES and Ubuntu /etc/iscsi.
+case $SIM_FLAVOR in
+  rhel*) ISCSI_DB=/var/lib/iscsi ;;
+  *) ISCSI_DB=/etc/iscsi ;;
+esac
+ISCSI_IFACES=$ISCSI_DB/ifaces
+ISCSI_NODES=$ISCSI_DB/nodes
+ISCSID_CONF=/etc/iscsi/iscsid.conf
+
+# open-iscsi version of the flavor: the `# BEGIN RECORD <version>` line and `iscsiadm --version`.
+case $SIM_FLAVOR in
+  rhel8) ISCSI_VERSION=2.1.4 ;;
+  rhel7) ISCSI_VERSION=6.2.0.874-22 ;;
+  sles15) ISCSI_VERSION=2.1.7 ;;
+  sles12) ISCSI_VERSION=2.0.876 ;;
+  *) ISCSI_VERSION=2.1.5 ;;
+esac
+
+# Called first by every tool: one line `<epoch-ms> <tool> <args...>` in the call log. Calls made by
+# the simulation itself (a unit started at boot, rc.local run by sim-reboot) set SIM_NOLOG=1, so the
+# log holds only what was invoked from outside (sshplay, a test).
+sim_log() {
+  [[ ${SIM_NOLOG:-} == 1 ]] && return 0
+  local t=${EPOCHREALTIME/[.,]/} line
+  line="${t:0:${#t}-3} $*"
+  line=${line//$'\n'/ }
+  printf '%s\n' "$line" >>"$SIM_LOG" 2>/dev/null || true
+}
+
+# Nested calls from one simulated tool to another are not logged.
+sim_nested() { SIM_NOLOG=1 "$@"; }
+
+sim_die() { # sim_die CODE MESSAGE...: message on stderr, exit with CODE
+  local code=$1
+  shift
+  printf '%s\n' "$@" >&2
+  exit "$code"
+}
+
+# Milliseconds since the epoch, without forking date.
+sim_now_ms() { local t=${EPOCHREALTIME/[.,]/}; printf '%s' "${t:0:${#t}-3}"; }
+
+# ---------------------------------------------------------------------------------------------------
+# Simulated IPoIB devices. Persistent per host: /var/lib/sim/net/<dev>.hwaddr. Volatile (lost at a
+# reboot, like kernel state): /run/sim/net/<dev>.up (present = admin up), <dev>.addrs (one CIDR per
+# line), <dev>.mtu.
+SIM_NET_DEVS=(ib0 ib1)
+
+sim_is_ibdev() { [[ $1 == ib0 || $1 == ib1 ]]; }
+
+sim_dev_up() { [[ -e $SIM_RUN/net/$1.up ]]; }
+
+# The HCA port under an IPoIB device (ib0 = port 1) is Active unless a test wrote another state into
+# /var/lib/sim/ib/port<N> ("Down Polling").
+sim_port_active() {
+  local n=$((${1#ib} + 1)) s=Active
+  [[ -s $SIM_VAR/ib/port$n ]] && read -r s _ <"$SIM_VAR/ib/port$n"
+  [[ $s == Active ]]
+}
+
+sim_dev_addrs() { # prints the CIDRs of a device, one a line
+  [[ -s $SIM_RUN/net/$1.addrs ]] && printf '%s\n' "$(<"$SIM_RUN/net/$1.addrs")"
+  return 0
+}
+
+sim_dev_mtu() {
+  if [[ -s $SIM_RUN/net/$1.mtu ]]; then printf '%s' "$(<"$SIM_RUN/net/$1.mtu")"; else printf 2044; fi
+}
+
+sim_dev_hwaddr() {
+  if [[ -s $SIM_VAR/net/$1.hwaddr ]]; then printf '%s' "$(<"$SIM_VAR/net/$1.hwaddr")"; else printf '00'; fi
+}
+
+sim_set_up() { # sim_set_up DEV up|down
+  mkdir -p "$SIM_RUN/net"
+  if [[ $2 == up ]]; then : >"$SIM_RUN/net/$1.up"; else rm -f "$SIM_RUN/net/$1.up"; fi
+}
+
+sim_addr_add() { # sim_addr_add DEV CIDR -> 0 added, 1 already present
+  local dev=$1 cidr=$2 a
+  [[ $cidr == */* ]] || cidr="$cidr/32"
+  mkdir -p "$SIM_RUN/net"
+  while IFS= read -r a; do [[ ${a%/*} == "${cidr%/*}" ]] && return 1; done < <(sim_dev_addrs "$dev")
+  printf '%s\n' "$cidr" >>"$SIM_RUN/net/$dev.addrs"
+}
+
+sim_addr_del() { # sim_addr_del DEV CIDR|ADDR -> 0 removed, 1 absent
+  local dev=$1 want=${2%/*} a kept=() found=1
+  while IFS= read -r a; do
+    if [[ ${a%/*} == "$want" ]]; then found=0; else kept+=("$a"); fi
+  done < <(sim_dev_addrs "$dev")
+  if ((${#kept[@]})); then printf '%s\n' "${kept[@]}" >"$SIM_RUN/net/$dev.addrs"; else rm -f "$SIM_RUN/net/$dev.addrs"; fi
+  return $found
+}
+
+sim_addr_flush() { rm -f "$SIM_RUN/net/$1.addrs"; }
+
+# Dotted quad to integer, and the network test for a prefix.
+sim_ip2int() {
+  local IFS=. a b c d
+  read -r a b c d <<<"$1"
+  printf '%s' $(((a << 24) | (b << 16) | (c << 8) | d))
+}
+
+sim_in_subnet() { # sim_in_subnet IP CIDR
+  local ip=$1 net=${2%/*} len=${2#*/} mask
+  [[ $2 == */* ]] || len=32
+  [[ $ip =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || return 1
+  mask=$(((0xffffffff << (32 - len)) & 0xffffffff))
+  (($(( $(sim_ip2int "$ip") & mask )) == $(( $(sim_ip2int "$net") & mask ))))
+}
+
+# Is IP reachable over the simulated IPoIB fabric? Yes when a device (DEV, or any ib device when DEV is
+# empty) is up and holds an address on IP's subnet, and IP is an array portal or an address of this
+# host. Prints the device used.
+sim_route_dev() { # sim_route_dev IP [DEV]
+  local ip=$1 only=${2:-} dev cidr
+  for dev in "${SIM_NET_DEVS[@]}"; do
+    [[ -n $only && $dev != "$only" ]] && continue
+    sim_dev_up "$dev" && sim_port_active "$dev" || continue
+    while IFS= read -r cidr; do
+      if sim_in_subnet "$ip" "$cidr"; then printf '%s' "$dev"; return 0; fi
+    done < <(sim_dev_addrs "$dev")
+  done
+  return 1
+}
+
+sim_is_array_portal() {
+  local p
+  for p in "${ARRAY_PORTAL_LIST[@]}"; do [[ $p == "$1" ]] && return 0; done
+  return 1
+}
+
+sim_is_own_addr() {
+  local dev cidr
+  for dev in "${SIM_NET_DEVS[@]}"; do
+    sim_dev_up "$dev" || continue
+    while IFS= read -r cidr; do [[ ${cidr%/*} == "$1" ]] && return 0; done < <(sim_dev_addrs "$dev")
+  done
+  return 1
+}
+
+# Answers a packet to IP (through DEV when given): 0 yes, 1 routed but nobody answers, 2 no route.
+sim_reachable() { # sim_reachable IP [DEV]
+  local ip=$1
+  [[ $ip == 127.* ]] && return 0
+  sim_route_dev "$ip" "${2:-}" >/dev/null || return 2
+  sim_is_array_portal "$ip" || sim_is_own_addr "$ip" || return 1
+  return 0
+}
+
+# Reads an ifcfg-style file (KEY=value, KEY='value', KEY="value") into the associative array CFG.
+declare -A CFG
+sim_read_ifcfg() {
+  CFG=()
+  local line k v
+  while IFS= read -r line || [[ -n $line ]]; do
+    [[ $line =~ ^[[:space:]]*([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
+    k=${BASH_REMATCH[1]} v=${BASH_REMATCH[2]}
+    v=${v%%[[:space:]]#*}
+    if [[ $v =~ ^\'(.*)\'$ || $v =~ ^\"(.*)\"$ ]]; then v=${BASH_REMATCH[1]}; fi
+    CFG[$k]=$v
+  done <"$1"
+}
+
+# Netmask (255.255.255.0) to prefix length.
+sim_mask2len() {
+  local IFS=. o n=0
+  for o in $1; do
+    case $o in 255) n=$((n + 8)) ;; 254) n=$((n + 7)) ;; 252) n=$((n + 6)) ;; 248) n=$((n + 5)) ;; 240) n=$((n + 4)) ;; 224) n=$((n + 3)) ;; 192) n=$((n + 2)) ;; 128) n=$((n + 1)) ;; esac
+  done
+  printf '%s' "$n"
+}
+
+# Brings DEV up from its RHEL or SLES ifcfg file (what ifup / wicked / the network service do).
+# Prints nothing; returns 1 when there is no file.
+sim_ifcfg_up() { # sim_ifcfg_up DEV
+  local dev=$1 file addr len
+  case $SIM_FLAVOR in
+    rhel*) file=/etc/sysconfig/network-scripts/ifcfg-$dev ;;
+    sles*) file=/etc/sysconfig/network/ifcfg-$dev ;;
+    *) return 1 ;;
+  esac
+  [[ -f $file ]] || return 1
+  sim_read_ifcfg "$file"
+  sim_addr_flush "$dev"
+  addr=${CFG[IPADDR]:-${CFG[IPADDR0]:-}}
+  if [[ -n $addr ]]; then
+    len=${CFG[PREFIX]:-${CFG[PREFIXLEN]:-${CFG[PREFIX0]:-}}}
+    [[ -z $len && -n ${CFG[NETMASK]:-} ]] && len=$(sim_mask2len "${CFG[NETMASK]}")
+    [[ $addr == */* ]] || addr="$addr/${len:-24}"
+    sim_addr_add "$dev" "$addr" || true
+  fi
+  [[ -n ${CFG[MTU]:-} ]] && printf '%s' "${CFG[MTU]}" >"$SIM_RUN/net/$dev.mtu"
+  sim_set_up "$dev" up
+}
+
+sim_ifcfg_down() { sim_set_up "$1" down; sim_addr_flush "$1"; }
+
+# Ubuntu: applies /etc/netplan/*.yaml to the ib devices (addresses and mtu of `ibN:` entries). A small
+# indentation-aware line parser: enough for `addresses: [a, b]`, `addresses:` followed by `- a` items,
+# and `mtu: N` inside an `ibN:` block.
+sim_netplan_apply() {
+  local f line dev='' devind=0 ind inlist=0 item body
+  local -A addrs=() mtus=() seen=()
+  for f in /etc/netplan/*.yaml; do
+    [[ -f $f ]] || continue
+    while IFS= read -r line || [[ -n $line ]]; do
+      line=${line%%#*}
+      [[ $line =~ ^[[:space:]]*$ ]] && continue
+      body=${line#"${line%%[![:space:]]*}"}
+      ind=$((${#line} - ${#body}))
+      if [[ -n $dev ]] && ((ind <= devind)); then dev='' inlist=0; fi
+      if [[ $body =~ ^(ib[0-9]+):[[:space:]]*$ ]]; then
+        dev=${BASH_REMATCH[1]} devind=$ind inlist=0 seen[$dev]=1
+        continue
+      fi
+      [[ -z $dev ]] && continue
+      if [[ $body =~ ^addresses:[[:space:]]*\[(.*)\] ]]; then
+        for item in ${BASH_REMATCH[1]//,/ }; do addrs[$dev]+="${item//[\"\']/} "; done
+        inlist=0
+      elif [[ $body =~ ^addresses:[[:space:]]*$ ]]; then
+        inlist=1
+      elif ((inlist)) && [[ $body =~ ^-[[:space:]]*[\"\']?([0-9./]+) ]]; then
+        addrs[$dev]+="${BASH_REMATCH[1]} "
+      elif [[ $body =~ ^mtu:[[:space:]]*([0-9]+) ]]; then
+        mtus[$dev]=${BASH_REMATCH[1]} inlist=0
+      else
+        inlist=0
+      fi
+    done <"$f"
+  done
+  for dev in "${!seen[@]}"; do
+    sim_is_ibdev "$dev" || continue
+    sim_addr_flush "$dev"
+    for item in ${addrs[$dev]:-}; do sim_addr_add "$dev" "$item" || true; done
+    [[ -n ${mtus[$dev]:-} ]] && printf '%s' "${mtus[$dev]}" >"$SIM_RUN/net/$dev.mtu"
+    sim_set_up "$dev" up
+  done
+  return 0
+}
+
+# Brings up every interface the OS would at boot or on `systemctl restart network`.
+sim_network_start() {
+  local dev
+  case $SIM_FLAVOR in
+    rhel*)
+      for dev in "${SIM_NET_DEVS[@]}"; do
+        [[ -f /etc/sysconfig/network-scripts/ifcfg-$dev ]] || continue
+        sim_read_ifcfg "/etc/sysconfig/network-scripts/ifcfg-$dev"
+        [[ ${CFG[ONBOOT]:-yes} == yes ]] && sim_ifcfg_up "$dev"
+      done
+      ;;
+    sles*)
+      for dev in "${SIM_NET_DEVS[@]}"; do
+        [[ -f /etc/sysconfig/network/ifcfg-$dev ]] || continue
+        sim_read_ifcfg "/etc/sysconfig/network/ifcfg-$dev"
+        [[ ${CFG[STARTMODE]:-manual} == auto || ${CFG[STARTMODE]:-} == onboot || ${CFG[STARTMODE]:-} == hotplug ]] && sim_ifcfg_up "$dev"
+      done
+      ;;
+    ubuntu*) sim_netplan_apply ;;
+  esac
+  return 0
+}
+
+# ---------------------------------------------------------------------------------------------------
+# open-iscsi records: `# BEGIN RECORD <version>` / `key = value` / `# END RECORD`. Read into the
+# parallel arrays REC_KEYS (order) and the map REC.
+declare -a REC_KEYS=()
+declare -A REC=()
+
+sim_rec_read() { # sim_rec_read FILE
+  REC_KEYS=()
+  REC=()
+  local line k v
+  while IFS= read -r line || [[ -n $line ]]; do
+    [[ $line =~ ^[[:space:]]*([A-Za-z][A-Za-z0-9_.:\[\]-]*)[[:space:]]*=[[:space:]]*(.*)$ ]] || continue
+    k=${BASH_REMATCH[1]} v=${BASH_REMATCH[2]}
+    v=${v%"${v##*[![:space:]]}"}
+    [[ $v == '<empty>' ]] && v=''
+    [[ -v REC[$k] ]] || REC_KEYS+=("$k")
+    REC[$k]=$v
+  done <"$1"
+}
+
+sim_rec_set() { # sim_rec_set KEY VALUE (appends unknown keys)
+  [[ -v REC[$1] ]] || REC_KEYS+=("$1")
+  REC[$1]=$2
+}
+
+# Prints the record; MASK=1 shows passwords as ******** (what `-o show` does).
+sim_rec_print() {
+  local k v
+  printf '# BEGIN RECORD %s\n' "$ISCSI_VERSION"
+  for k in "${REC_KEYS[@]}"; do
+    v=${REC[$k]}
+    if [[ ${MASK:-0} == 1 && $k == *password* && -n $v ]]; then v='********'; fi
+    printf '%s = %s\n' "$k" "${v:-<empty>}"
+  done
+  printf '# END RECORD\n'
+}
+
+sim_rec_write() { # sim_rec_write FILE: atomically, mode 0600 (iscsiadm's umask)
+  local tmp
+  tmp="$1.sim-tmp.$$"
+  mkdir -p "${1%/*}"
+  (umask 077 && MASK=0 sim_rec_print >"$tmp") && mv -f "$tmp" "$1"
+}
+
+# The iface keys of open-iscsi 2.1, in record order, with the defaults of a new (tcp) iface.
+SIM_IFACE_KEYS=(iface.iscsi_ifacename iface.net_ifacename iface.ipaddress iface.prefix_len iface.hwaddress
+  iface.transport_name iface.initiatorname iface.state iface.vlan_id iface.vlan_priority iface.vlan_state
+  iface.iface_num iface.mtu iface.port iface.bootproto iface.subnet_mask iface.gateway
+  iface.dhcp_alt_client_id_state iface.dhcp_alt_client_id iface.dhcp_dns iface.dhcp_learn_iqn
+  iface.dhcp_req_vendor_id_state iface.dhcp_vendor_id_state iface.dhcp_vendor_id iface.dhcp_slp_da
+  iface.fragmentation iface.gratuitous_arp iface.incoming_forwarding iface.tos_state iface.tos iface.ttl
+  iface.delayed_ack iface.tcp_nagle iface.tcp_wsf_state iface.tcp_wsf iface.tcp_timer_scale
+  iface.tcp_timestamp iface.redirect iface.def_task_mgmt_timeout iface.header_digest iface.data_digest
+  iface.immediate_data iface.initial_r2t iface.data_seq_inorder iface.data_pdu_inorder iface.erl
+  iface.max_receive_data_len iface.first_burst_len iface.max_outstanding_r2t iface.max_burst_len
+  iface.chap_auth iface.bidi_chap iface.strict_login_compliance iface.discovery_auth iface.discovery_logout)
+
+# Fills REC with a fresh iface record NAME of TRANSPORT.
+sim_iface_defaults() { # sim_iface_defaults NAME TRANSPORT
+  REC_KEYS=()
+  REC=()
+  local k
+  for k in "${SIM_IFACE_KEYS[@]}"; do
+    case $k in
+      iface.prefix_len | iface.vlan_id | iface.vlan_priority | iface.iface_num | iface.mtu | iface.port | iface.tos | iface.ttl | iface.tcp_wsf | iface.tcp_timer_scale | iface.def_task_mgmt_timeout | iface.erl | iface.max_receive_data_len | iface.first_burst_len | iface.max_outstanding_r2t | iface.max_burst_len) sim_rec_set "$k" 0 ;;
+      *) sim_rec_set "$k" '' ;;
+    esac
+  done
+  REC[iface.iscsi_ifacename]=$1
+  REC[iface.transport_name]=$2
+}
+
+# Loads iface NAME into REC: the built-ins `default` (tcp) and `iser`, or the file in the iface dir.
+sim_iface_load() { # sim_iface_load NAME -> 1 when there is no such iface
+  case $1 in
+    default) sim_iface_defaults default tcp ;;
+    iser) sim_iface_defaults iser iser ;;
+    *)
+      [[ -f $ISCSI_IFACES/$1 ]] || return 1
+      sim_rec_read "$ISCSI_IFACES/$1"
+      # the file name is the iface's name; a file without a transport is a tcp iface
+      [[ -n ${REC[iface.transport_name]:-} ]] || sim_rec_set iface.transport_name tcp
+      ;;
+  esac
+  return 0
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Sessions: one file per session, /run/sim/sessions/<sid>, holding one line:
+#   <sid> <target> <portal-ip> <port> <tpgt> <iface> <transport> <net_ifacename>
+SIM_SESS_DIR=$SIM_RUN/sessions
+
+sim_sessions() { # prints every session line, sid order
+  local f
+  [[ -d $SIM_SESS_DIR ]] || return 0
+  for f in "$SIM_SESS_DIR"/[0-9]*; do [[ -f $f ]] && printf '%s\n' "$(<"$f")"; done | sort -n
+}
+
+sim_session_count() { # sim_session_count TARGET IP PORT IFACE
+  local n=0 sid t ip port tpgt iface rest
+  while read -r sid t ip port tpgt iface rest; do
+    [[ $t == "$1" && $ip == "$2" && $port == "$3" && $iface == "$4" ]] && n=$((n + 1))
+  done < <(sim_sessions)
+  printf '%s' "$n"
+}
+
+sim_session_new() { # sim_session_new TARGET IP PORT IFACE TRANSPORT NETDEV -> prints sid
+  mkdir -p "$SIM_SESS_DIR"
+  local sid=1
+  [[ -s $SIM_SESS_DIR/next ]] && sid=$(<"$SIM_SESS_DIR/next")
+  printf '%s\n' $((sid + 1)) >"$SIM_SESS_DIR/next"
+  printf '%s %s %s %s %s %s %s %s\n' "$sid" "$1" "$2" "$3" 1 "$4" "$5" "${6:--}" >"$SIM_SESS_DIR/$sid"
+  printf '%s' "$sid"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# systemd units: persistent enablement /var/lib/sim/systemd/enabled/<unit>, volatile activity
+# /run/sim/systemd/active/<unit>.
+sim_unit_active() { [[ -e $SIM_RUN/systemd/active/$1 ]]; }
+sim_unit_enabled() { [[ -e $SIM_VAR/systemd/enabled/$1 ]]; }
+sim_unit_mark_active() { mkdir -p "$SIM_RUN/systemd/active" && printf '%s\n' "$(sim_now_ms)" >"$SIM_RUN/systemd/active/$1"; }
+
+# Packages: /etc/sim/packages.absent lists packages a test removed.
+sim_pkg_absent() {
+  local p
+  [[ -f $SIM_ETC/packages.absent ]] || return 1
+  while IFS= read -r p; do [[ ${p%%[[:space:]]*} == "$1" ]] && return 0; done <"$SIM_ETC/packages.absent"
+  return 1
+}
+
+# ---------------------------------------------------------------------------------------------------
+# The LUN: /dev/mapper/<wwid> is a symlink to a real block device (a loop device the launcher attached,
+# SIM_LUN_DEVICE). Partition <n> appears as /dev/mapper/<wwid><n> (multipath's kpartx naming), linked
+# to the loop device's own partition (/dev/loopNpM, partscan) or, when the kernel shows none, to an
+# extra loop device over the partition's byte range (recorded in /run/sim/loops for cleanup).
+SIM_LOOPS=$SIM_RUN/loops
+
+sim_lun_links() { # (re)creates /dev/mapper/<wwid> from host.conf
+  [[ -n ${SIM_LUN_WWID:-} && -n ${SIM_LUN_DEVICE:-} && -b ${SIM_LUN_DEVICE} ]] || return 0
+  mkdir -p /dev/mapper
+  [[ $(readlink /dev/mapper/"$SIM_LUN_WWID" 2>/dev/null) == "$SIM_LUN_DEVICE" ]] || ln -sfn "$SIM_LUN_DEVICE" "/dev/mapper/$SIM_LUN_WWID"
+}
+
+sim_part_links() { # sim_part_links WWID: partition links after the table changed
+  local wwid=$1 disk base n sysp node majmin found=0 line start size loopdev
+  [[ -e /dev/mapper/$wwid ]] || return 1
+  disk=$(readlink -f "/dev/mapper/$wwid")
+  base=${disk##*/}
+  for n in 1 2 3 4 5 6 7 8 9; do
+    sysp=/sys/class/block/$base/${base}p$n
+    if [[ -r $sysp/dev ]]; then
+      found=1
+      node=/dev/${base}p$n
+      if [[ ! -b $node ]]; then # a /dev without devtmpfs (Docker) gets the node by hand
+        majmin=$(<"$sysp/dev")
+        mknod "$node" b "${majmin%%:*}" "${majmin#*:}" 2>/dev/null || true
+      fi
+      ln -sfn "$node" "/dev/mapper/$wwid$n"
+    elif [[ -L /dev/mapper/$wwid$n && $(readlink "/dev/mapper/$wwid$n") == "/dev/${base}p$n" ]]; then
+      rm -f "/dev/mapper/$wwid$n"
+    fi
+  done
+  ((found)) && return 0
+  # no kernel partitions (loop device without partscan): one loop device per partition range
+  local -A want=()
+  while IFS=: read -r n start _ size _; do
+    [[ $n =~ ^[0-9]+$ ]] || continue
+    want[$n]="${start%B} ${size%B}"
+  done < <(/usr/sbin/parted -s -m "$disk" unit B print 2>/dev/null || /sbin/parted -s -m "$disk" unit B print 2>/dev/null)
+  mkdir -p "$SIM_RUN"
+  local kept=()
+  if [[ -f $SIM_LOOPS ]]; then
+    while read -r w n loopdev start size; do
+      if [[ $w == "$wwid" && ${want[$n]:-} == "$start $size" && -b $loopdev ]]; then
+        kept+=("$w $n $loopdev $start $size"); unset "want[$n]"
+      elif [[ $w == "$wwid" ]]; then
+        losetup -d "$loopdev" 2>/dev/null || true; rm -f "/dev/mapper/$wwid$n"
+      else kept+=("$w $n $loopdev $start $size"); fi
+    done <"$SIM_LOOPS"
+  fi
+  for n in "${!want[@]}"; do
+    read -r start size <<<"${want[$n]}"
+    loopdev=$(losetup -f --show -o "$start" --sizelimit "$size" "$disk") || continue
+    kept+=("$wwid $n $loopdev $start $size")
+    ln -sfn "$loopdev" "/dev/mapper/$wwid$n"
+  done
+  if ((${#kept[@]})); then printf '%s\n' "${kept[@]}" >"$SIM_LOOPS"; else rm -f "$SIM_LOOPS"; fi
+  return 0
+}
+
+# Sessions to the array's target, the paths of the LUN: "sid ip ctrl-port hctl sdname majmin" lines.
+sim_lun_paths() {
+  local sid t ip port tpgt ifn transport dev k=0 i c
+  local letters=bcdefghijklmnopqrstuvwxyz
+  while read -r sid t ip port tpgt ifn transport dev; do
+    [[ $t == "$ARRAY_IQN" ]] || continue
+    c='?'
+    for i in "${!ARRAY_PORTAL_LIST[@]}"; do
+      [[ ${ARRAY_PORTAL_LIST[i]} == "$ip" ]] || continue
+      case $i in 0) c=A1 ;; 1) c=B1 ;; 2) c=A2 ;; 3) c=B2 ;; *) c=A$((i + 1)) ;; esac
+    done
+    printf '%s %s %s %s:0:0:1 sd%s 8:%s\n' "$sid" "$ip" "$c" $((13 + sid)) "${letters:k:1}" $((16 * (k + 1)))
+    k=$((k + 1))
+  done < <(sim_sessions)
+}
+
+# LUN size in bytes (the backing device's), 10 GiB when unknown.
+sim_lun_bytes() {
+  local disk base s
+  disk=$(readlink -f "/dev/mapper/${SIM_LUN_WWID:-none}" 2>/dev/null) || true
+  base=${disk##*/}
+  if [[ -n $base && -r /sys/class/block/$base/size ]]; then s=$(<"/sys/class/block/$base/size"); printf '%s' $((s * 512)); else printf '%s' $((10 << 30)); fi
+}
+
+# Does multipath see the LUN? Paths exist and the multipathd daemon is running (RHEL also needs
+# /etc/multipath.conf: without it everything is blacklisted).
+sim_lun_visible() {
+  [[ -n ${SIM_LUN_WWID:-} ]] || return 1
+  sim_unit_active multipathd.service || return 1
+  [[ $SIM_FLAVOR != rhel* || -e /etc/multipath.conf ]] || return 1
+  [[ -n $(sim_lun_paths) ]]
+}

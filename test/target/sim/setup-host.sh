@@ -1,0 +1,249 @@
+#!/bin/bash
+# First start of a simulated host: run as root INSIDE the host's root filesystem (a chroot over an
+# overlay of a Debian system, or a Docker container). Idempotent: a second run refreshes identity and
+# tools and keeps what the host has changed since (iscsid.conf, records, enabled units, boot files).
+#
+# Environment (required unless marked optional):
+#   SIM_HOSTNAME       host name (/etc/hostname, /etc/hosts)
+#   SIM_FLAVOR         rhel8 | rhel7 | sles15 | sles12 | ubuntu22
+#   SIM_IQN            initiator IQN (/etc/iscsi/initiatorname.iscsi)
+#   SIM_GUIDS          "0x... 0x..." the two HCA port GUIDs (ibstat -p)
+#   SIM_LUN_WWID       the LUN's WWID: 33 hex digits starting with 3
+#   SIM_LUN_DEVICE     optional: a block device already attached (e.g. /dev/loop7);
+#                      /dev/mapper/$SIM_LUN_WWID becomes a symlink to it
+#   SIM_ARRAY_IQN      the array's target IQN
+#   SIM_ARRAY_PORTALS  "A1 B1 A2 B2": the four portal IPs (subnet A, subnet A, subnet B, subnet B)
+#   SIM_ARRAY_CHAP_USER, SIM_ARRAY_CHAP_SECRET   optional: the array requires this CHAP login
+#   SIM_SRC_DIR        optional: where bin/, lib/, files/ are (default: this script's folder)
+# Ends with `sim-boot --fresh`. A launcher restarting a stopped host runs `/usr/local/sbin/sim-boot --fresh`
+# (or this script again).
+set -euo pipefail
+
+src=${SIM_SRC_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
+die() { printf 'setup-host.sh: %s\n' "$*" >&2; exit 2; }
+for v in SIM_HOSTNAME SIM_FLAVOR SIM_IQN SIM_GUIDS SIM_LUN_WWID SIM_ARRAY_IQN SIM_ARRAY_PORTALS; do
+  [[ -n ${!v:-} ]] || die "$v is required"
+done
+case $SIM_FLAVOR in rhel8 | rhel7 | sles15 | sles12 | ubuntu22) ;; *) die "unknown SIM_FLAVOR $SIM_FLAVOR" ;; esac
+[[ $SIM_LUN_WWID =~ ^3[0-9a-f]{32}$ ]] || die "SIM_LUN_WWID must be 33 lowercase hex digits starting with 3"
+read -r -a guids <<<"$SIM_GUIDS"
+((${#guids[@]} == 2)) || die 'SIM_GUIDS must hold two GUIDs'
+read -r -a portals <<<"$SIM_ARRAY_PORTALS"
+((${#portals[@]} == 4)) || die 'SIM_ARRAY_PORTALS must hold four addresses'
+[[ $(id -u) == 0 ]] || die 'must run as root'
+[[ -d $src/bin && -f $src/lib/sim-lib.sh ]] || die "no bin/ and lib/ under $src"
+
+# ---- identity ------------------------------------------------------------------------------------------
+printf '%s\n' "$SIM_HOSTNAME" >/etc/hostname
+if ! grep -q "[[:space:]]$SIM_HOSTNAME\$" /etc/hosts 2>/dev/null; then
+  printf '127.0.1.1\t%s\n' "$SIM_HOSTNAME" >>/etc/hosts
+fi
+
+# /etc/os-release is a symlink to ../usr/lib/os-release on Debian: replace the link, not its target.
+rm -f /etc/os-release /etc/redhat-release /etc/system-release /etc/SuSE-release /etc/lsb-release /etc/debian_version
+case $SIM_FLAVOR in
+  rhel8)
+    cat >/etc/os-release <<'OS'
+NAME="Red Hat Enterprise Linux"
+VERSION="8.6 (Ootpa)"
+ID="rhel"
+ID_LIKE="fedora"
+VERSION_ID="8.6"
+PLATFORM_ID="platform:el8"
+PRETTY_NAME="Red Hat Enterprise Linux 8.6 (Ootpa)"
+ANSI_COLOR="0;31"
+CPE_NAME="cpe:/o:redhat:enterprise_linux:8::baseos"
+HOME_URL="https://www.redhat.com/"
+DOCUMENTATION_URL="https://access.redhat.com/documentation/en-us/red_hat_enterprise_linux/8/"
+BUG_REPORT_URL="https://bugzilla.redhat.com/"
+
+REDHAT_BUGZILLA_PRODUCT="Red Hat Enterprise Linux 8"
+REDHAT_BUGZILLA_PRODUCT_VERSION=8.6
+REDHAT_SUPPORT_PRODUCT="Red Hat Enterprise Linux"
+REDHAT_SUPPORT_PRODUCT_VERSION="8.6"
+OS
+    printf 'Red Hat Enterprise Linux release 8.6 (Ootpa)\n' >/etc/redhat-release ;;
+  rhel7)
+    cat >/etc/os-release <<'OS'
+NAME="Red Hat Enterprise Linux Server"
+VERSION="7.9 (Maipo)"
+ID="rhel"
+ID_LIKE="fedora"
+VARIANT="Server"
+VARIANT_ID="server"
+VERSION_ID="7.9"
+PRETTY_NAME="Red Hat Enterprise Linux Server 7.9 (Maipo)"
+ANSI_COLOR="0;31"
+CPE_NAME="cpe:/o:redhat:enterprise_linux:7.9:GA:server"
+HOME_URL="https://www.redhat.com/"
+BUG_REPORT_URL="https://bugzilla.redhat.com/"
+
+REDHAT_BUGZILLA_PRODUCT="Red Hat Enterprise Linux 7"
+REDHAT_BUGZILLA_PRODUCT_VERSION=7.9
+REDHAT_SUPPORT_PRODUCT="Red Hat Enterprise Linux"
+REDHAT_SUPPORT_PRODUCT_VERSION="7.9"
+OS
+    printf 'Red Hat Enterprise Linux Server release 7.9 (Maipo)\n' >/etc/redhat-release ;;
+  sles15)
+    cat >/etc/os-release <<'OS'
+NAME="SLES"
+VERSION="15-SP4"
+VERSION_ID="15.4"
+PRETTY_NAME="SUSE Linux Enterprise Server 15 SP4"
+ID="sles"
+ID_LIKE="suse"
+ANSI_COLOR="0;32"
+CPE_NAME="cpe:/o:suse:sles:15:sp4"
+DOCUMENTATION_URL="https://documentation.suse.com/"
+OS
+    ;;
+  sles12)
+    cat >/etc/os-release <<'OS'
+NAME="SLES"
+VERSION="12-SP5"
+VERSION_ID="12.5"
+PRETTY_NAME="SUSE Linux Enterprise Server 12 SP5"
+ID="sles"
+ANSI_COLOR="0;32"
+CPE_NAME="cpe:/o:suse:sles:12:sp5"
+OS
+    ;;
+  ubuntu22)
+    cat >/etc/os-release <<'OS'
+PRETTY_NAME="Ubuntu 22.04.1 LTS"
+NAME="Ubuntu"
+VERSION_ID="22.04"
+VERSION="22.04.1 LTS (Jammy Jellyfish)"
+VERSION_CODENAME=jammy
+ID=ubuntu
+ID_LIKE=debian
+HOME_URL="https://www.ubuntu.com/"
+SUPPORT_URL="https://help.ubuntu.com/"
+BUG_REPORT_URL="https://bugs.launchpad.net/ubuntu/"
+PRIVACY_POLICY_URL="https://www.ubuntu.com/legal/terms-and-policies/privacy-policy"
+UBUNTU_CODENAME=jammy
+OS
+    printf 'DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=22.04\nDISTRIB_CODENAME=jammy\nDISTRIB_DESCRIPTION="Ubuntu 22.04.1 LTS"\n' >/etc/lsb-release ;;
+esac
+
+# ---- simulation state ----------------------------------------------------------------------------------
+mkdir -p /etc/sim /var/lib/sim/systemd/enabled /var/lib/sim/net /var/lib/sim/ib /run/sim /var/log/sim
+{
+  printf '# Written by setup-host.sh: who this simulated host is.\n'
+  printf 'SIM_HOSTNAME=%q\nSIM_FLAVOR=%q\nSIM_IQN=%q\nSIM_GUIDS=%q\nSIM_LUN_WWID=%q\nSIM_LUN_DEVICE=%q\n' \
+    "$SIM_HOSTNAME" "$SIM_FLAVOR" "$SIM_IQN" "$SIM_GUIDS" "$SIM_LUN_WWID" "${SIM_LUN_DEVICE:-}"
+} >/etc/sim/host.conf
+printf '%s\n' "$SIM_FLAVOR" >/etc/sim/flavor
+{
+  printf '# Written by setup-host.sh: the simulated E-Series array (portals: A1 B1 A2 B2).\n'
+  printf 'ARRAY_IQN=%q\nARRAY_PORTALS=%q\n' "$SIM_ARRAY_IQN" "${portals[*]}"
+  if [[ -n ${SIM_ARRAY_CHAP_USER:-} ]]; then
+    printf 'ARRAY_CHAP_USER=%q\nARRAY_CHAP_SECRET=%q\n' "$SIM_ARRAY_CHAP_USER" "${SIM_ARRAY_CHAP_SECRET:-}"
+  fi
+} >/etc/sim/array.conf
+touch /var/log/sim/calls.log /var/log/sim/boot.log
+
+# IPoIB hardware addresses: 4 bytes of QPN and flags, the 8-byte subnet prefix, then the port GUID
+# (what the udev rule in templates/70-persistent-ipoib.rules.hbs matches on).
+for i in 0 1; do
+  g=${guids[i]#0x}
+  g=$(printf '%016s' "$g" | tr ' ' 0)
+  printf '80:00:%02x:08:fe:80:00:00:00:00:00:00:%s:%s:%s:%s:%s:%s:%s:%s\n' $((2 + i * 2)) \
+    "${g:0:2}" "${g:2:2}" "${g:4:2}" "${g:6:2}" "${g:8:2}" "${g:10:2}" "${g:12:2}" "${g:14:2}" >"/var/lib/sim/net/ib$i.hwaddr"
+done
+
+# ---- the OS's iSCSI and network layout -------------------------------------------------------------------
+mkdir -p /etc/iscsi /boot /etc/udev/rules.d /etc/systemd/system/multi-user.target.wants
+printf 'InitiatorName=%s\n' "$SIM_IQN" >/etc/iscsi/initiatorname.iscsi
+chmod 0644 /etc/iscsi/initiatorname.iscsi
+if [[ ! -f /etc/iscsi/iscsid.conf ]]; then
+  case $SIM_FLAVOR in
+    ubuntu*) startup='iscsid.startup = /bin/systemctl start iscsid.socket' ;;
+    *) startup='iscsid.startup = /bin/systemctl start iscsid.socket iscsiuio.socket' ;;
+  esac
+  while IFS= read -r line; do
+    if [[ $line == '@ISCSID_STARTUP@' ]]; then printf '%s\n' "$startup"; else printf '%s\n' "$line"; fi
+  done <"$src/files/iscsid.conf" >/etc/iscsi/iscsid.conf
+  chmod 0600 /etc/iscsi/iscsid.conf
+fi
+case $SIM_FLAVOR in
+  rhel*)
+    mkdir -p /etc/sysconfig/network-scripts /var/lib/iscsi/ifaces /var/lib/iscsi/nodes /var/lib/iscsi/send_targets \
+      /etc/rc.d /usr/share/doc/device-mapper-multipath-0.4.9
+    # RHEL 8's rc.local: present, not executable (rc-local.service runs it only once it is made executable)
+    if [[ ! -e /etc/rc.d/rc.local ]]; then
+      printf '#!/bin/bash\n# THIS FILE IS ADDED FOR COMPATIBILITY PURPOSES\n#\n# It is highly advisable to create own systemd services or udev rules\n# to run scripts during boot instead of using this file.\n#\n# In contrast to previous versions due to parallel execution during boot\n# this script will NOT be run after all other services.\n#\n# Please note that you must run '"'"'chmod +x /etc/rc.d/rc.local'"'"' to ensure\n# that this script will be executed during boot.\n\ntouch /var/lock/subsys/local\n' >/etc/rc.d/rc.local
+      chmod 0644 /etc/rc.d/rc.local
+    fi
+    [[ -e /etc/rc.local || -L /etc/rc.local ]] || ln -s rc.d/rc.local /etc/rc.local
+    mkdir -p /var/lock/subsys
+    [[ -f /etc/sysconfig/network ]] || printf '# Created by anaconda\n' >/etc/sysconfig/network
+    printf '# Sample multipath.conf (simulated device-mapper-multipath documentation)\n#defaults {\n#\tuser_friendly_names yes\n#\tfind_multipaths yes\n#}\n' \
+      >/usr/share/doc/device-mapper-multipath-0.4.9/multipath.conf ;;
+  sles*)
+    mkdir -p /etc/sysconfig/network /etc/iscsi/ifaces /etc/iscsi/nodes /etc/iscsi/send_targets /etc/rc.d /etc/init.d \
+      /usr/share/doc/packages/multipath-tools
+    [[ -f /etc/sysconfig/network/config ]] || printf '## Type:\tstring\nNETCONFIG_MODULES_ORDER="dns-resolver dns-bind ntp-runtime"\n' >/etc/sysconfig/network/config
+    [[ -f /etc/sysconfig/network/ifcfg-lo ]] || printf "IPADDR=127.0.0.1\nNETMASK=255.0.0.0\nNETWORK=127.0.0.0\nSTARTMODE=nfsroot\nBOOTPROTO=static\nUSERCONTROL=no\nFIREWALL=no\n" >/etc/sysconfig/network/ifcfg-lo
+    printf '# multipath.conf.synthetic (simulated multipath-tools documentation)\n#defaults {\n#\tuser_friendly_names no\n#}\n' \
+      >/usr/share/doc/packages/multipath-tools/multipath.conf.synthetic ;;
+  ubuntu*)
+    mkdir -p /etc/netplan /etc/iscsi/ifaces /etc/iscsi/nodes /etc/iscsi/send_targets
+    [[ -f /etc/netplan/00-installer-config.yaml ]] || { printf '# This is the network config written by '"'"'subiquity'"'"'\nnetwork:\n  ethernets: {}\n  version: 2\n' >/etc/netplan/00-installer-config.yaml; chmod 0600 /etc/netplan/00-installer-config.yaml; } ;;
+esac
+
+# ---- default unit enablement (first run only) ----------------------------------------------------------------
+if [[ ! -e /var/lib/sim/.setup-done ]]; then
+  case $SIM_FLAVOR in
+    rhel8) defaults=(sshd.service iscsi.service NetworkManager.service) ;;
+    rhel7) defaults=(sshd.service iscsi.service network.service) ;;
+    sles*) defaults=(sshd.service wicked.service) ;;
+    ubuntu*) defaults=(ssh.service open-iscsi.service systemd-networkd.service) ;;
+  esac
+  for u in "${defaults[@]}"; do : >"/var/lib/sim/systemd/enabled/$u"; done
+fi
+
+# ---- tools ---------------------------------------------------------------------------------------------------
+common=(iscsiadm systemctl ibstat opensm multipath sanlun ping ip udevadm parted partprobe sim-boot sim-reboot sim-ctl)
+case $SIM_FLAVOR in
+  rhel8) tools=("${common[@]}" rpm dracut ifup nmcli) links=(ifdown:ifup kpartx:partprobe) ;;
+  rhel7) tools=("${common[@]}" rpm dracut ifup) links=(ifdown:ifup kpartx:partprobe) ;;
+  sles*) tools=("${common[@]}" rpm dracut ifup wicked) links=(ifdown:ifup kpartx:partprobe) ;;
+  ubuntu*) tools=("${common[@]}" dpkg update-initramfs netplan) links=(kpartx:partprobe) ;;
+esac
+mkdir -p /usr/local/sbin /usr/local/lib/sim/daemon
+# tools of an earlier run that this flavor does not have (a real RHEL has no netplan)
+if [[ -f /usr/local/lib/sim/installed ]]; then
+  while IFS= read -r t; do rm -f "/usr/local/sbin/$t"; done </usr/local/lib/sim/installed
+fi
+install -m 0644 "$src/lib/sim-lib.sh" /usr/local/lib/sim/sim-lib.sh
+: >/usr/local/lib/sim/installed
+for t in "${tools[@]}"; do
+  install -m 0755 "$src/bin/$t" "/usr/local/sbin/$t"
+  printf '%s\n' "$t" >>/usr/local/lib/sim/installed
+done
+for l in "${links[@]}"; do
+  ln -sfn "${l#*:}" "/usr/local/sbin/${l%%:*}"
+  printf '%s\n' "${l%%:*}" >>/usr/local/lib/sim/installed
+done
+# opensm's daemon is `sleep infinity` run through a link named opensm (so its comm is "opensm")
+ln -sfn "$(command -v sleep)" /usr/local/lib/sim/daemon/opensm
+
+# ---- a plain root shell ------------------------------------------------------------------------------------------
+cat >/root/.profile <<'RC'
+# ~/.profile of a simulated host: nothing printed, simulated tools first.
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+if [ -n "$BASH_VERSION" ] && [ -f "$HOME/.bashrc" ]; then . "$HOME/.bashrc"; fi
+RC
+cat >/root/.bashrc <<'RC'
+# ~/.bashrc of a simulated host: nothing printed, simulated tools first.
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+[ -z "$PS1" ] && return
+PS1='[\u@\h \W]\# '
+RC
+: >/root/.hushlogin
+
+touch /var/lib/sim/.setup-done
+SIM_NOLOG=1 /usr/local/sbin/sim-boot --fresh
