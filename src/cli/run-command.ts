@@ -163,6 +163,19 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
     process.off('SIGINT', onSigint);
     reporter.close?.();
   }
+  if (process.env.SSHPLAY_STATS_FILE) {
+    // For the benchmark: the controller's own cost and the remote work it caused, per host.
+    const usage = process.resourceUsage();
+    await writeFile(
+      process.env.SSHPLAY_STATS_FILE,
+      JSON.stringify({
+        cpuUserMs: usage.userCPUTime / 1000,
+        cpuSystemMs: usage.systemCPUTime / 1000,
+        maxRssKb: usage.maxRSS,
+        connections: summary.connectionStats,
+      }),
+    );
+  }
   const bad = [...summary.failed, ...summary.unreachable];
   if (bad.length > 0 && o.retryFile !== false) {
     const retry = `${basename(playbookFile).replace(/\.ya?ml$/, '')}.retry`;

@@ -1,0 +1,114 @@
+import { userInfo } from 'node:os';
+import { ConfigError } from '../errors.js';
+import type { Vars } from './types.js';
+
+/** How to reach a host, from its connection variables (ansible_host, ansible_port, ...). */
+export interface HostConnection {
+  /** Address to connect to: ansible_host, else the inventory name. */
+  host: string;
+  port: number;
+  user: string;
+  privateKeyFile?: string;
+  password?: string;
+  become?: boolean;
+  becomeUser?: string;
+  becomePassword?: string;
+  connection: 'ssh' | 'local';
+}
+
+/**
+ * Reads a host's connection variables; pass the merged variables from hostVars() so group and -e values count.
+ * The older ansible_ssh_* spellings Ansible still accepts are read too, after the current names.
+ */
+export function connectionOf(host: { name: string; vars: Vars }): HostConnection {
+  const read = new VariableReader(host.name, host.vars);
+  const connection: HostConnection = {
+    host: read.text('ansible_host', 'ansible_ssh_host') ?? host.name,
+    port: read.port('ansible_port', 'ansible_ssh_port') ?? 22,
+    user: read.text('ansible_user', 'ansible_ssh_user') ?? currentUser(),
+    connection: read.connection('ansible_connection') ?? 'ssh',
+  };
+  const optional: Partial<HostConnection> = {
+    privateKeyFile: read.text('ansible_ssh_private_key_file', 'ansible_private_key_file'),
+    password: read.text('ansible_password', 'ansible_ssh_pass', 'ansible_ssh_password'),
+    become: read.flag('ansible_become'),
+    becomeUser: read.text('ansible_become_user'),
+    becomePassword: read.text('ansible_become_password', 'ansible_become_pass'),
+  };
+  for (const [key, value] of Object.entries(optional)) {
+    if (value !== undefined) Object.assign(connection, { [key]: value });
+  }
+  return connection;
+}
+
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    // No passwd entry for this uid (common in containers): fall back to what the shell says.
+    return process.env.USER ?? process.env.LOGNAME ?? 'root';
+  }
+}
+
+// Ansible's boolean(): the spellings it takes for true and false.
+const TRUE = ['true', 'yes', 'on', 'y', 't', '1'];
+const FALSE = ['false', 'no', 'off', 'n', 'f', '0'];
+
+class VariableReader {
+  constructor(
+    private readonly host: string,
+    private readonly vars: Vars,
+  ) {}
+
+  private first(names: string[]): [string, unknown] | undefined {
+    for (const name of names) {
+      const value = this.vars[name];
+      if (value !== undefined && value !== null) return [name, value];
+    }
+    return undefined;
+  }
+
+  private invalid(name: string, expected: string, value: unknown): ConfigError {
+    return new ConfigError(`host '${this.host}': ${name} must be ${expected}, got ${JSON.stringify(value)}`);
+  }
+
+  text(...names: string[]): string | undefined {
+    const found = this.first(names);
+    if (!found) return undefined;
+    const [name, value] = found;
+    if (typeof value === 'number') return String(value);
+    if (typeof value !== 'string') throw this.invalid(name, 'a string', value);
+    return value;
+  }
+
+  port(...names: string[]): number | undefined {
+    const found = this.first(names);
+    if (!found) return undefined;
+    const [name, value] = found;
+    const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 65535) {
+      throw this.invalid(name, 'a port number from 1 to 65535', value);
+    }
+    return n;
+  }
+
+  flag(...names: string[]): boolean | undefined {
+    const found = this.first(names);
+    if (!found) return undefined;
+    const [name, value] = found;
+    if (typeof value === 'boolean') return value;
+    const text = String(value).trim().toLowerCase();
+    if (TRUE.includes(text)) return true;
+    if (FALSE.includes(text)) return false;
+    throw this.invalid(name, 'true or false (or yes/no)', value);
+  }
+
+  connection(name: string): 'ssh' | 'local' | undefined {
+    const value = this.text(name);
+    if (value === undefined) return undefined;
+    // Ansible's "smart" and "paramiko" both mean SSH; sshplay has one SSH transport for them.
+    if (value === 'ssh' || value === 'smart' || value === 'paramiko') return 'ssh';
+    if (value === 'local') return 'local';
+    throw this.invalid(name, "'ssh' or 'local'", value);
+  }
+}

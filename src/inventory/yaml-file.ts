@@ -1,0 +1,54 @@
+import { type Document, isAlias, LineCounter, type Node, parseDocument } from 'yaml';
+import { ConfigError, type Location } from '../errors.js';
+
+/** A parsed YAML inventory or vars file that can point at any of its nodes as file:line:column. */
+export class YamlFile {
+  private constructor(
+    readonly file: string,
+    private readonly lines: string[],
+    private readonly doc: Document,
+    private readonly counter: LineCounter,
+  ) {}
+
+  static parse(file: string, text: string): YamlFile {
+    const counter = new LineCounter();
+    // YAML 1.2 core schema, as the playbook loader reads playbooks, so a value reads the same in either place;
+    // merge keys (<<) on because Ansible's YAML has them.
+    const doc = parseDocument(text, { lineCounter: counter, merge: true, prettyErrors: false });
+    const yaml = new YamlFile(file, text.split(/\r?\n/), doc, counter);
+    const error = doc.errors[0];
+    if (error) {
+      const pos = counter.linePos(error.pos[0]);
+      const message = error.message.split('\n')[0] ?? error.message;
+      throw new ConfigError(`YAML syntax error: ${message}`, yaml.at(pos.line, pos.col));
+    }
+    return yaml;
+  }
+
+  /** The document's top node; null for an empty document. */
+  get root(): Node | null {
+    return this.resolve(this.doc.contents);
+  }
+
+  /** The node itself, or what an alias (*name) points at. */
+  resolve(node: unknown): Node | null {
+    if (isAlias(node)) return (node.resolve(this.doc) as Node | undefined) ?? null;
+    return (node as Node | null | undefined) ?? null;
+  }
+
+  toJS(node: unknown): unknown {
+    const target = this.resolve(node);
+    return target ? target.toJS(this.doc) : null;
+  }
+
+  at(line: number, column: number): Location {
+    return { file: this.file, line, column, excerpt: this.lines[line - 1] };
+  }
+
+  where(node: unknown): Location {
+    const range = (node as Node | null | undefined)?.range;
+    if (!range) return { file: this.file };
+    const pos = this.counter.linePos(range[0]);
+    return this.at(pos.line, pos.col);
+  }
+}
