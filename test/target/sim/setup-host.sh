@@ -176,7 +176,7 @@ case $SIM_FLAVOR in
       chmod 0644 /etc/rc.d/rc.local
     fi
     [[ -e /etc/rc.local || -L /etc/rc.local ]] || ln -s rc.d/rc.local /etc/rc.local
-    mkdir -p /var/lock/subsys
+    mkdir -p "$(readlink -f /var/lock)/subsys" # /var/lock -> /run/lock: volatile, sim-boot makes it again
     [[ -f /etc/sysconfig/network ]] || printf '# Created by anaconda\n' >/etc/sysconfig/network
     printf '# Sample multipath.conf (simulated device-mapper-multipath documentation)\n#defaults {\n#\tuser_friendly_names yes\n#\tfind_multipaths yes\n#}\n' \
       >/usr/share/doc/device-mapper-multipath-0.4.9/multipath.conf ;;

@@ -294,13 +294,15 @@ sim_network_start() {
 # parallel arrays REC_KEYS (order) and the map REC.
 declare -a REC_KEYS=()
 declare -A REC=()
+# `key = value`; keys like node.conn[0].address (in a bracket expression `]` comes first, `-` last)
+SIM_REC_LINE='^[[:space:]]*([A-Za-z][]A-Za-z0-9_.:[-]*)[[:space:]]*=[[:space:]]*(.*)$'
 
 sim_rec_read() { # sim_rec_read FILE
   REC_KEYS=()
   REC=()
   local line k v
   while IFS= read -r line || [[ -n $line ]]; do
-    [[ $line =~ ^[[:space:]]*([A-Za-z][A-Za-z0-9_.:\[\]-]*)[[:space:]]*=[[:space:]]*(.*)$ ]] || continue
+    [[ $line =~ $SIM_REC_LINE ]] || continue
     k=${BASH_REMATCH[1]} v=${BASH_REMATCH[2]}
     v=${v%"${v##*[![:space:]]}"}
     [[ $v == '<empty>' ]] && v=''

@@ -1,0 +1,306 @@
+#!/bin/bash
+# Self-test of the simulated host, run as root on the test machine:
+#   test/target/sim/selftest.sh [flavor...]     (default: rhel8 sles15 ubuntu22)
+# Each flavor gets a throwaway host the way the namespace target makes one: `unshare` (mount, pid, uts
+# namespaces), an overlay over / with its upper layer on tmpfs, private /dev (tmpfs with a few nodes
+# and the LUN's loop device), /run and /tmp, fresh /proc, /sys bound; then setup-host.sh runs inside a
+# chroot of it and the checks below run there too. Nothing outside survives except what is cleaned up
+# on exit (the loop devices). Exits non-zero on the first flavor with a failed check.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+ARRAY_IQN=iqn.1992-08.com.netapp:5700.600a098000a4b28b000000005a1e1d2c
+PORTALS='192.168.130.101 192.168.130.102 192.168.131.101 192.168.131.102'
+GUID0=0x248a070300a80a80 GUID1=0x248a070300a80a81
+WWID=3600a098000a4b28b000003b35e8f1c2a
+
+# ------------------------------------------------------------------------------------------------------
+# Checks, run inside the chroot: `--checks FLAVOR`.
+if [[ ${1:-} == --checks ]]; then
+  flavor=$2
+  set +e
+  fails=0 n=0
+  OUT='' RC=0
+  run() { OUT=$("$@" 2>&1); RC=$?; }
+  ok() { n=$((n + 1)); printf '  ok   %s\n' "$1"; }
+  bad() { n=$((n + 1)); fails=$((fails + 1)); printf '  FAIL %s\n' "$1"; printf '       rc=%s output:\n%s\n' "$RC" "$(sed 's/^/       | /' <<<"$OUT")"; }
+  # expect RC SUBSTRING DESCRIPTION -- CMD...
+  expect() {
+    local rc=$1 sub=$2 what=$3
+    shift 4
+    run "$@"
+    if [[ $RC == "$rc" && $OUT == *"$sub"* ]]; then ok "$what"; else bad "$what (want rc=$rc and '$sub')"; fi
+  }
+  expect_not() { # expect_not SUBSTRING DESCRIPTION -- CMD...
+    local sub=$1 what=$2
+    shift 3
+    run "$@"
+    if [[ $OUT != *"$sub"* ]]; then ok "$what"; else bad "$what (must not contain '$sub')"; fi
+  }
+  truth() { # truth DESCRIPTION -- CMD... (rc 0)
+    local what=$1
+    shift 2
+    run "$@"
+    if ((RC == 0)); then ok "$what"; else bad "$what"; fi
+  }
+  case $flavor in rhel*) DB=/var/lib/iscsi ;; *) DB=/etc/iscsi ;; esac
+  IQN=$(sed -n 's/^InitiatorName=//p' /etc/iscsi/initiatorname.iscsi)
+  A1=${PORTALS%% *}
+  read -r _ A2_SUB_A B1 B2 <<<"$PORTALS" # 130.101 130.102 | 131.101 131.102
+  A2=$A2_SUB_A
+
+  echo "== $flavor: identity, packages, HCA"
+  expect 0 "$GUID0"$'\n'"$GUID1" 'ibstat -p prints both GUIDs' -- ibstat -p
+  expect 0 "CA 'mlx5_0'" 'ibstat full output' -- ibstat
+  run ibstat
+  [[ $(grep -c 'State: Active' <<<"$OUT") == 2 && $(grep -c 'Physical state: LinkUp' <<<"$OUT") == 2 ]] && ok 'both ports Active/LinkUp' || bad 'both ports Active/LinkUp'
+  case $flavor in
+    rhel8) expect 0 'VERSION_ID="8.6"' 'os-release RHEL 8.6' -- cat /etc/os-release ;;
+    sles15) expect 0 'VERSION_ID="15.4"' 'os-release SLES 15 SP4' -- cat /etc/os-release ;;
+    ubuntu22) expect 0 'VERSION_ID="22.04"' 'os-release Ubuntu 22.04' -- cat /etc/os-release ;;
+  esac
+  expect 0 'node.startup = manual' 'default iscsid.conf: node.startup = manual' -- cat /etc/iscsi/iscsid.conf
+  expect 0 '# node.startup = automatic' 'default iscsid.conf: automatic commented' -- cat /etc/iscsi/iscsid.conf
+  expect 0 'node.session.timeo.replacement_timeout = 120' 'default iscsid.conf: replacement_timeout 120' -- cat /etc/iscsi/iscsid.conf
+  case $flavor in
+    ubuntu*)
+      expect 0 'Status: install ok installed' 'dpkg -s open-iscsi' -- dpkg -s open-iscsi
+      sim-ctl package-absent opensm
+      expect 1 "package 'opensm' is not installed" 'dpkg -s of a removed package' -- dpkg -s opensm ;;
+    rhel*)
+      expect 0 'device-mapper-multipath-0.8.4' 'rpm -q device-mapper-multipath' -- rpm -q device-mapper-multipath
+      expect 2 'package foo is not installed' 'rpm -q: exit = number missing' -- rpm -q foo bar iscsi-initiator-utils
+      sim-ctl package-absent opensm
+      expect 1 'package opensm is not installed' 'rpm -q of a removed package' -- rpm -q opensm ;;
+    sles*)
+      expect 0 'multipath-tools-0.9.0' 'rpm -q multipath-tools' -- rpm -q multipath-tools open-iscsi ;;
+  esac
+  truth 'rc.local present and not executable (RHEL 8)' -- bash -c "[[ $flavor != rhel8 ]] || { [[ -f /etc/rc.d/rc.local && ! -x /etc/rc.d/rc.local ]] && grep -q 'touch /var/lock/subsys/local' /etc/rc.d/rc.local; }"
+
+  echo "== $flavor: systemctl"
+  expect 3 'inactive' 'is-active multipathd: inactive, exit 3' -- systemctl is-active multipathd
+  expect 5 'Unit nosuch.service not found.' 'start of an unknown unit: exit 5' -- systemctl start nosuch
+  if [[ $flavor == rhel* ]]; then
+    systemctl start multipathd
+    expect 3 'inactive' 'multipathd stays inactive without /etc/multipath.conf (RHEL condition)' -- systemctl is-active multipathd
+  fi
+  touch /etc/multipath.conf
+  expect 0 '' 'start multipathd' -- systemctl start multipathd
+  expect 0 'active' 'is-active multipathd' -- systemctl is-active multipathd
+  expect 1 'disabled' 'is-enabled multipathd: disabled, exit 1' -- systemctl is-enabled multipathd
+  expect 0 'Created symlink' 'enable multipathd' -- systemctl enable multipathd
+  expect 0 'enabled' 'is-enabled multipathd' -- systemctl is-enabled multipathd
+  expect 0 $'enabled\ndisabled' 'is-enabled of several units: exit 0 when any is enabled' -- systemctl is-enabled multipathd iscsid
+  expect 0 'active' 'iscsid normalised to iscsid.service' -- bash -c 'systemctl start iscsid && systemctl is-active iscsid.service'
+
+  echo "== $flavor: initramfs"
+  case $flavor in
+    ubuntu*) truth 'update-initramfs writes the image' -- bash -c 'update-initramfs -u -k all >/dev/null && [[ -f /boot/initrd.img-$(uname -r) ]]' ;;
+    rhel*) truth 'dracut writes the initramfs' -- bash -c 'dracut --force --add multipath && [[ -f /boot/initramfs-$(uname -r).img ]]' ;;
+    sles*) truth 'dracut writes the initrd' -- bash -c 'dracut --force --add multipath && [[ -f /boot/initrd-$(uname -r) ]]' ;;
+  esac
+  truth 'multipath.conf checksum recorded' -- bash -c '[[ $(cat /var/lib/sim/initramfs.multipath-sha256) == $(sha256sum /etc/multipath.conf | cut -d" " -f1) ]]'
+
+  echo "== $flavor: IPoIB"
+  expect 2 'Network is unreachable' 'ping before IPoIB is configured' -- ping -c 1 -W 2 "$A1"
+  case $flavor in
+    rhel*)
+      printf 'DEVICE=ib0\nTYPE=InfiniBand\nBOOTPROTO=static\nIPADDR=192.168.130.11\nPREFIX=24\nONBOOT=yes\n' >/etc/sysconfig/network-scripts/ifcfg-ib0
+      printf 'DEVICE=ib1\nTYPE=InfiniBand\nBOOTPROTO=static\nIPADDR=192.168.131.11\nNETMASK=255.255.255.0\nONBOOT=yes\n' >/etc/sysconfig/network-scripts/ifcfg-ib1
+      expect 0 'Connection successfully activated' 'ifup ib0' -- ifup ib0
+      ifup ib1 >/dev/null ;;
+    sles*)
+      printf "BOOTPROTO='static'\nIPADDR='192.168.130.11/24'\nSTARTMODE='auto'\n" >/etc/sysconfig/network/ifcfg-ib0
+      printf "BOOTPROTO='static'\nIPADDR='192.168.131.11/24'\nSTARTMODE='auto'\n" >/etc/sysconfig/network/ifcfg-ib1
+      expect 0 ' up' 'wicked ifup ib0' -- wicked ifup ib0
+      wicked ifup ib1 >/dev/null ;;
+    ubuntu*)
+      printf 'network:\n  version: 2\n  ethernets:\n    ib0:\n      addresses: [192.168.130.11/24]\n      mtu: 4092\n    ib1:\n      addresses:\n        - 192.168.131.11/24\n' >/etc/netplan/60-ipoib.yaml
+      chmod 600 /etc/netplan/60-ipoib.yaml
+      expect 0 '' 'netplan apply' -- netplan apply ;;
+  esac
+  expect 0 'ib0    inet 192.168.130.11/24 brd 192.168.130.255 scope global ib0' 'ip -o -4 addr show lists ib0' -- ip -o -4 addr show
+  expect 0 '192.168.131.11/24' 'ip -o addr show lists ib1' -- ip -o addr show
+  expect 0 'state UP' 'ip -o link show ib0 UP' -- ip -o link show ib0
+  expect 0 'lo' 'ip passes other devices to the real ip' -- ip -o link show
+  expect 0 '1 received, 0% packet loss' 'ping an array portal' -- ping -c 1 -W 2 "$A1"
+  expect 1 '100% packet loss' 'ping an address nobody holds' -- ping -c 1 -W 2 192.168.130.250
+  sim-ctl port 2 Down Polling
+  expect 2 'unreachable' 'ping subnet B with HCA port 2 down' -- ping -c 1 -W 2 "$B1"
+  sim-ctl port 2 Active
+
+  echo "== $flavor: iface records"
+  expect 0 'iface.iscsi_ifacename = iser' 'iscsiadm -m iface -I iser prints the built-in record' -- iscsiadm -m iface -I iser
+  expect 0 'iface.transport_name = iser' 'built-in iser transport' -- iscsiadm -m iface -I iser
+  # the document's way: dump the iser record into a file, then edit it (here through -o update)
+  iscsiadm -m iface -I iser >"$DB/ifaces/iface-ib0"
+  expect 0 'iface-ib0 updated.' 'iface -o update net_ifacename' -- iscsiadm -m iface -I iface-ib0 -o update -n iface.net_ifacename -v ib0
+  iscsiadm -m iface -I iface-ib0 -o update -n iface.initiatorname -v "$IQN" >/dev/null
+  expect 0 'New interface iface-ib1 added' 'iface -o new' -- iscsiadm -m iface -I iface-ib1 -o new
+  iscsiadm -m iface -I iface-ib1 -o update -n iface.transport_name -v iser >/dev/null
+  iscsiadm -m iface -I iface-ib1 -o update -n iface.net_ifacename -v ib1 >/dev/null
+  expect 0 'iface.net_ifacename = ib0' 'iface show round trip (from the file)' -- iscsiadm -m iface -I iface-ib0 -o show
+  expect 0 "iface-ib1 iser,<empty>,<empty>,ib1,<empty>" 'iface listing' -- iscsiadm -m iface
+  expect 0 "iface-ib0 iser,<empty>,<empty>,ib0,$IQN" 'iface listing with initiator' -- iscsiadm -m iface
+  expect 21 'does not exist' 'iface -o delete of a missing iface: exit 21' -- iscsiadm -m iface -I iface-nope -o delete
+
+  echo "== $flavor: discovery and records"
+  expect 21 'No records found' 'no node records yet: exit 21' -- iscsiadm -m node
+  sed -i 's/^node.startup = manual/node.startup = automatic/; s/^node.session.timeo.replacement_timeout = .*/node.session.timeo.replacement_timeout = 20/' /etc/iscsi/iscsid.conf
+  expect 4 "cannot make connection to 10.9.9.9: No route to host" 'discovery of an unreachable portal: exit 4' -- iscsiadm -m discovery -t st -p 10.9.9.9
+  expect 0 "$A1:3260,1 $ARRAY_IQN" 'sendtargets discovery through iface-ib0' -- iscsiadm -m discovery -t st -p "$A1" -I iface-ib0
+  run iscsiadm -m discovery -t st -p "$A1" -I iface-ib0
+  [[ $(wc -l <<<"$OUT") == 4 ]] && ok 'discovery prints the four portals' || bad 'discovery prints the four portals'
+  rec=$DB/nodes/$ARRAY_IQN/$A1,3260,1/iface-ib0
+  expect 0 'node.startup = automatic' 'record copies node.startup from iscsid.conf' -- cat "$rec"
+  expect 0 'node.session.timeo.replacement_timeout = 20' 'record copies replacement_timeout from iscsid.conf' -- cat "$rec"
+  expect 0 'iface.net_ifacename = ib0' 'record carries the iface' -- cat "$rec"
+  expect 0 'iface.iscsi_ifacename = iface-ib0' 'record names the iface' -- cat "$rec"
+  truth 'record file is mode 600' -- bash -c "[[ \$(stat -c %a '$rec') == 600 ]]"
+  # records made later copy the iscsid.conf of that moment only
+  sed -i 's/^node.startup = automatic/node.startup = manual/' /etc/iscsi/iscsid.conf
+  expect 0 "New iSCSI node [iser:[hw=,ip=,net_if=ib1,iscsi_if=iface-ib1] $B1,3260,-1 $ARRAY_IQN] added" 'node -o new (Method 2)' -- iscsiadm -m node -T "$ARRAY_IQN" -p "$B1" -I iface-ib1 -o new
+  expect 0 'node.startup = manual' 'a record made after the edit copies the new iscsid.conf' -- cat "$DB/nodes/$ARRAY_IQN/$B1,3260,-1/iface-ib1"
+  expect 0 'node.startup = automatic' 'an older record keeps its value' -- cat "$rec"
+  expect 0 "$B1:3260,-1 $ARRAY_IQN" 'node listing shows the static record' -- iscsiadm -m node
+  expect 0 'node.session.auth.password = ********' 'node show masks the CHAP password' -- bash -c "iscsiadm -m node -T $ARRAY_IQN -p $A1 -I iface-ib0 -o update -n node.session.auth.password -v s3cret && iscsiadm -m node -T $ARRAY_IQN -p $A1 -I iface-ib0"
+  iscsiadm -m node -T "$ARRAY_IQN" -p "$A1" -I iface-ib0 -o update -n node.session.auth.password -v '' >/dev/null
+  expect 7 'Cannot modify node.name' 'node.name cannot be updated' -- iscsiadm -m node -T "$ARRAY_IQN" -p "$A1" -I iface-ib0 -o update -n node.name -v x
+
+  echo "== $flavor: sessions"
+  expect 21 'No active sessions.' 'no sessions: exit 21' -- iscsiadm -m session
+  expect 0 "Login to [iface: iface-ib0, target: $ARRAY_IQN, portal: $A1,3260] successful." 'login' -- iscsiadm -m node -T "$ARRAY_IQN" -p "$A1" -I iface-ib0 -l
+  expect 15 'iface-ib0: 1 session requested, but 1 already present.' 'second login: exit 15' -- iscsiadm -m node -T "$ARRAY_IQN" -p "$A1" -I iface-ib0 -l
+  expect 8 'connection timed out' 'login to a subnet-B portal through ib0 fails' -- iscsiadm -m node -T "$ARRAY_IQN" -p "$B1" -I iface-ib0 -l
+  expect 0 "Login to [iface: iface-ib1, target: $ARRAY_IQN, portal: $B2,3260] successful." '-o new and -l in one call (Method 2)' -- iscsiadm -m node --target "$ARRAY_IQN" -I iface-ib1 -p "$B2" -l -o new
+  iscsiadm -m node -T "$ARRAY_IQN" -p "$A2" -I iface-ib0 -l >/dev/null
+  expect 0 "iser: [1] $A1:3260,1 $ARRAY_IQN (non-flash)" 'session listing' -- iscsiadm -m session
+  run iscsiadm -m session
+  [[ $(wc -l <<<"$OUT") == 3 ]] && ok 'three sessions' || bad 'three sessions'
+  expect 0 'Iface Netdev: ib0' 'session -P 3' -- iscsiadm -m session -P 3
+  expect 15 'but a session is using it' 'delete of a record in use is refused' -- iscsiadm -m node -T "$ARRAY_IQN" -p "$A1" -I iface-ib0 -o delete
+  expect 0 "$WWID dm-0 NETAPP,INF-01-00" 'multipath -ll shows the LUN' -- multipath -ll
+  expect 0 '|- ' 'multipath -ll path lines' -- multipath -ll
+  expect 0 "Host Device: $WWID" 'sanlun lun show -p' -- sanlun lun show -p
+  expect 0 'Logout of [sid: 3' 'logout' -- iscsiadm -m node -T "$ARRAY_IQN" -p "$A2" -I iface-ib0 -u
+  expect 21 'No matching sessions found' 'logout again: exit 21' -- iscsiadm -m node -T "$ARRAY_IQN" -p "$A2" -I iface-ib0 -u
+
+  echo "== $flavor: partitions"
+  expect 0 '' 'parted on /dev/mapper/<wwid>' -- parted -a optimal -s -- "/dev/mapper/$WWID" mklabel gpt mkpart primary ext4 0% 100%
+  truth 'partition appears as /dev/mapper/<wwid>1 (a block device)' -- test -b "/dev/mapper/${WWID}1"
+  truth 'mkfs.ext4 on the partition' -- mkfs.ext4 -q -F "/dev/mapper/${WWID}1"
+  truth 'mount, write, read back, umount' -- bash -c "mkdir -p /mnt/ext4 && mount /dev/mapper/${WWID}1 /mnt/ext4 && echo hi >/mnt/ext4/f && [[ \$(cat /mnt/ext4/f) == hi ]] && umount /mnt/ext4"
+
+  echo "== $flavor: subnet manager"
+  expect 0 '' 'opensm -B starts' -- opensm -B -g "$GUID0" -p 15 -f /var/log/opensm-ib0.log
+  truth 'pgrep -f finds opensm for the GUID' -- pgrep -f "opensm -B -g $GUID0"
+  truth 'opensm log written' -- grep -q 'SUBNET UP' /var/log/opensm-ib0.log
+  case $flavor in
+    rhel*) bootfile=/etc/rc.d/rc.local ;;
+    sles*) bootfile=/etc/rc.d/rc.after ;;
+    ubuntu*) bootfile=/etc/rc.local ;;
+  esac
+  [[ -f $bootfile ]] || printf '#!/bin/sh\n' >"$bootfile"
+  printf 'opensm -B -g %s -p 15 -f /var/log/opensm-ib0.log\nopensm -B -g %s -p 1 -f /var/log/opensm-ib1.log\n' "$GUID0" "$GUID1" >>"$bootfile"
+  chmod 755 "$bootfile"
+
+  echo "== $flavor: reboot"
+  systemctl enable multipathd >/dev/null 2>&1
+  case $flavor in
+    rhel*) systemctl enable iscsi iscsid >/dev/null 2>&1 ;;
+    sles*) systemctl enable iscsid.service >/dev/null 2>&1 ;;
+    ubuntu*) systemctl enable iscsid open-iscsi >/dev/null 2>&1 ;;
+  esac
+  before=$(wc -l </var/log/sim/calls.log)
+  sim-reboot
+  after_boot=$(tail -n +$((before + 1)) /var/log/sim/calls.log)
+  run iscsiadm -m session
+  [[ $OUT == *"$A1:3260,1"* && $OUT == *"$A2:3260,1"* ]] && ok 'automatic records logged in at boot' || bad 'automatic records logged in at boot'
+  [[ $OUT != *"$B2:3260"* ]] && ok 'manual record not logged in at boot' || bad 'manual record not logged in at boot'
+  expect 0 'active' 'enabled multipathd active after reboot' -- systemctl is-active multipathd
+  expect 0 '192.168.130.11/24' 'IPoIB address back after reboot' -- ip -o -4 addr show dev ib0
+  run pgrep -fc "opensm -B -g $GUID0"
+  [[ $OUT == 1 ]] && ok 'boot file started opensm once (old daemon gone)' || bad 'boot file started opensm once (old daemon gone)'
+  truth 'partition link back after reboot' -- test -b "/dev/mapper/${WWID}1"
+  OUT=$after_boot
+  [[ $OUT =~ ^[0-9]{13}\ sim-reboot$ ]] && ok 'a reboot logs one call (boot-time calls are not logged)' || bad 'a reboot logs one call (boot-time calls are not logged)'
+  run grep -E '^[0-9]{13} iscsiadm -m session$' /var/log/sim/calls.log
+  ((RC == 0)) && ok 'call log lines: <epoch-ms> <tool> <args...>' || bad 'call log lines: <epoch-ms> <tool> <args...>'
+
+  echo "== $flavor: $((n - fails))/$n checks passed"
+  ((fails == 0))
+  exit $?
+fi
+
+# ------------------------------------------------------------------------------------------------------
+# Inside the new namespaces: build the host root and run setup + checks in a chroot. `--host FLAVOR DIR LOOP`
+if [[ ${1:-} == --host ]]; then
+  flavor=$2 T=$3 loop=$4
+  root=$T/root
+  mkdir -p "$T/layer" "$root"
+  mount -t tmpfs tmpfs "$T/layer"
+  mkdir -p "$T/layer/upper" "$T/layer/work"
+  mount -t overlay overlay -o "lowerdir=/,upperdir=$T/layer/upper,workdir=$T/layer/work" "$root"
+  mount -t proc proc "$root/proc"
+  mount --rbind /sys "$root/sys"
+  mount -t tmpfs -o mode=0755 tmpfs "$root/run"
+  mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
+  # a private /dev: the host's /dev/mapper must not land in the machine's /dev
+  mount -t tmpfs -o mode=0755 tmpfs "$root/dev"
+  for d in null zero random urandom full tty; do
+    read -r maj min < <(stat -c '%t %T' "/dev/$d")
+    mknod -m 666 "$root/dev/$d" c $((16#$maj)) $((16#$min))
+  done
+  read -r maj min < <(stat -c '%t %T' "$loop")
+  mknod -m 660 "$root$loop" b $((16#$maj)) $((16#$min))
+  [[ -e /dev/loop-control ]] && mknod -m 660 "$root/dev/loop-control" c 10 237
+  for i in $(seq 0 31); do [[ -e /dev/loop$i && ! -e $root/dev/loop$i ]] && mknod -m 660 "$root/dev/loop$i" b 7 "$i"; done
+  mkdir -p "$root/dev/pts" "$root/dev/shm" "$root/opt"
+  ln -s /proc/self/fd "$root/dev/fd"
+  ln -s /proc/self/fd/0 "$root/dev/stdin"
+  ln -s /proc/self/fd/1 "$root/dev/stdout"
+  ln -s /proc/self/fd/2 "$root/dev/stderr"
+  cp -a "$here" "$root/opt/sim"
+  chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+    SIM_HOSTNAME="sim-$flavor" SIM_FLAVOR="$flavor" SIM_IQN="iqn.1994-05.com.redhat:sim-$flavor" \
+    SIM_GUIDS="$GUID0 $GUID1" SIM_LUN_WWID="$WWID" SIM_LUN_DEVICE="$loop" SIM_ARRAY_IQN="$ARRAY_IQN" \
+    SIM_ARRAY_PORTALS="$PORTALS" /bin/bash /opt/sim/setup-host.sh
+  # a second run must be harmless
+  chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+    SIM_HOSTNAME="sim-$flavor" SIM_FLAVOR="$flavor" SIM_IQN="iqn.1994-05.com.redhat:sim-$flavor" \
+    SIM_GUIDS="$GUID0 $GUID1" SIM_LUN_WWID="$WWID" SIM_LUN_DEVICE="$loop" SIM_ARRAY_IQN="$ARRAY_IQN" \
+    SIM_ARRAY_PORTALS="$PORTALS" /bin/bash /opt/sim/setup-host.sh
+  rc=0
+  chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb /bin/bash -lc "/bin/bash /opt/sim/selftest.sh --checks $flavor" || rc=$?
+  # extra loop devices the host made for partitions
+  if [[ -f $root/run/sim/loops ]]; then
+    while read -r _ _ dev _; do losetup -d "$dev" 2>/dev/null || true; done <"$root/run/sim/loops"
+  fi
+  exit $rc
+fi
+
+# ------------------------------------------------------------------------------------------------------
+[[ $(id -u) == 0 ]] || { echo 'selftest.sh: run as root' >&2; exit 2; }
+flavors=("$@")
+((${#flavors[@]})) || flavors=(rhel8 sles15 ubuntu22)
+T=$(mktemp -d /tmp/sim-selftest.XXXXXX)
+loops=()
+cleanup() {
+  local l
+  for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null || true; done
+  rm -rf "$T"
+}
+trap cleanup EXIT
+status=0
+for flavor in "${flavors[@]}"; do
+  truncate -s 64M "$T/$flavor.img"
+  loop=$(losetup --partscan -f --show "$T/$flavor.img")
+  loops+=("$loop")
+  mkdir -p "$T/$flavor"
+  echo "### $flavor (LUN on $loop)"
+  if ! unshare --mount --pid --uts --fork --propagation private bash "$here/selftest.sh" --host "$flavor" "$T/$flavor" "$loop"; then
+    status=1
+    echo "### $flavor: FAILED"
+  fi
+done
+exit $status
