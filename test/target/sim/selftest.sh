@@ -6,6 +6,8 @@
 # and the LUN's loop device), /run and /tmp, fresh /proc, /sys bound; then setup-host.sh runs inside a
 # chroot of it and the checks below run there too. Nothing outside survives except what is cleaned up
 # on exit (the loop devices). Exits non-zero on the first flavor with a failed check.
+# The checks use `[[ test ]] && ok || bad` (ok never fails) and single-quoted `bash -c` scripts on purpose.
+# shellcheck disable=SC2015,SC2016,SC2317
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 

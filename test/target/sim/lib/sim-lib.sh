@@ -143,7 +143,7 @@ sim_route_dev() { # sim_route_dev IP [DEV]
   local ip=$1 only=${2:-} dev cidr
   for dev in "${SIM_NET_DEVS[@]}"; do
     [[ -n $only && $dev != "$only" ]] && continue
-    sim_dev_up "$dev" && sim_port_active "$dev" || continue
+    { sim_dev_up "$dev" && sim_port_active "$dev"; } || continue
     while IFS= read -r cidr; do
       if sim_in_subnet "$ip" "$cidr"; then printf '%s' "$dev"; return 0; fi
     done < <(sim_dev_addrs "$dev")
