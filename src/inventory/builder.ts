@@ -76,7 +76,8 @@ export class InventoryBuilder {
   }
 
   addChild(parent: string, child: string, where: Location): void {
-    if (child === 'all') throw new ConfigError(`group 'all' cannot be a child of '${parent}': it contains every group`, where);
+    if (child === 'all')
+      throw new ConfigError(`group 'all' cannot be a child of '${parent}': it contains every group`, where);
     this.addGroup(parent);
     this.addGroup(child);
     const p = this.group(parent);

@@ -128,7 +128,10 @@ function readHostLine(raw: string, group: string, builder: InventoryBuilder, at:
   for (const word of rest) {
     const eq = word.text.indexOf('=');
     if (eq <= 0) {
-      throw new ConfigError(`expected key=value host variable after '${first.text}', got '${word.text}'`, at(word.column));
+      throw new ConfigError(
+        `expected key=value host variable after '${first.text}', got '${word.text}'`,
+        at(word.column),
+      );
     }
     vars[word.text.slice(0, eq)] = parseIniValue(word.text.slice(eq + 1));
   }

@@ -34,10 +34,16 @@ export function parseIniSectionValue(text: string): unknown {
 
 class NotALiteral extends Error {}
 
-const KEYWORDS: Record<string, unknown> = { True: true, False: false, None: null, true: true, false: false, null: null };
+const KEYWORDS: Record<string, unknown> = {
+  True: true,
+  False: false,
+  None: null,
+  true: true,
+  false: false,
+  null: null,
+};
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '0': '\0', '\\': '\\', "'": "'", '"': '"' };
-const NUMBER =
-  /^[+-]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?)(?![\w.])/;
+const NUMBER = /^[+-]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?)(?![\w.])/;
 
 class LiteralReader {
   private pos = 0;
