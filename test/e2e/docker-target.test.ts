@@ -1,0 +1,148 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DockerFleet, dockerUnavailable, startDockerFleet } from '../target/docker.js';
+
+const skip = dockerUnavailable();
+if (skip) console.warn(`docker-target.test.ts skipped: ${skip}`);
+
+function run(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { env, timeout: 60_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe.skipIf(skip)('Docker test target (Docker engine or Podman serving its API)', () => {
+  let fleet: DockerFleet;
+  const dockerEnv = () => ({ ...process.env, DOCKER_HOST: fleet.dockerHost });
+  const ssh = (port: number, command: string) =>
+    run('ssh', [
+      '-i',
+      fleet.privateKeyFile,
+      '-o',
+      `UserKnownHostsFile=${fleet.knownHostsFile}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=10',
+      '-p',
+      String(port),
+      'root@127.0.0.1',
+      command,
+    ]);
+
+  beforeAll(async () => {
+    fleet = await startDockerFleet();
+    const t = fleet.timings;
+    console.log(
+      `docker fleet of ${fleet.hosts.length} hosts on ${fleet.dockerHost}: engine ${t.engine} ms, image ${t.image} ms, ` +
+        `containers ${t.containers} ms, total ${t.total} ms`,
+    );
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it('every host answers real ssh with its own identity, key-only, host key pinned', async () => {
+    expect(fleet.kind).toBe('docker');
+    expect(fleet.hosts.map((h) => h.name)).toEqual(['host1', 'host2', 'host3', 'outsider']);
+    const seen = new Map<string, string>();
+    for (const h of fleet.hosts) {
+      const r = await ssh(
+        h.port,
+        'cat /etc/os-release; echo "hostname=$(hostname)"; cat /etc/iscsi/initiatorname.iscsi; ibstat -p',
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`hostname=${h.name}`);
+      expect(r.stdout).toContain(`InitiatorName=${h.initiatorIqn}`);
+      expect(r.stdout).toContain(h.guids[0]);
+      const id = /^ID="?([^"\n]+)"?$/m.exec(r.stdout)?.[1];
+      expect(id).toBe(h.flavor.startsWith('rhel') ? 'rhel' : h.flavor.startsWith('sles') ? 'sles' : 'ubuntu');
+      seen.set(h.name, r.stdout);
+    }
+    expect(new Set(seen.values()).size).toBe(fleet.hosts.length);
+    expect(new Set(fleet.hosts.map((h) => h.port)).size).toBe(fleet.hosts.length);
+    const known = (await fleet.readFile('host1', '/etc/ssh/ssh_host_ed25519_key.pub')) ?? '';
+    expect(known).toMatch(/^ssh-ed25519 /);
+    // Another host's key differs: no key is baked into the image.
+    expect(await fleet.readFile('host2', '/etc/ssh/ssh_host_ed25519_key.pub')).not.toBe(known);
+  });
+
+  it('exec, readFile and calls see the host from inside', async () => {
+    const r = await fleet.exec('host2', 'echo out; echo err >&2; exit 3');
+    expect(r).toEqual({ stdout: 'out\n', stderr: 'err\n', code: 3 });
+    expect(await fleet.readFile('host2', '/nonexistent')).toBeNull();
+    expect(await fleet.readFile('host2', '/etc/hostname')).toBe('host2\n');
+    const before = (await fleet.calls('host2')).length;
+    await ssh(fleet.hosts[1]!.port, 'iscsiadm -m session || true');
+    const calls = await fleet.calls('host2');
+    expect(calls.length).toBe(before + 1);
+    expect(calls.at(-1)).toMatch(/^\d+ iscsiadm -m session$/);
+  });
+
+  it('fault controls: refused logins, changed host key, stop/start on the same port, reboot, reset', async () => {
+    const h3 = fleet.hosts[2]!;
+    await fleet.refuseLogins('host3', true);
+    expect((await ssh(h3.port, 'true')).code).not.toBe(0);
+    await fleet.refuseLogins('host3', false);
+    expect((await ssh(h3.port, 'true')).code).toBe(0);
+
+    await fleet.exec('host3', 'echo kept > /root/marker');
+    await fleet.stopHost('host3');
+    expect((await ssh(h3.port, 'true')).code).not.toBe(0);
+    await fleet.startHost('host3');
+    expect((await ssh(h3.port, 'cat /root/marker')).stdout).toBe('kept\n');
+
+    await fleet.reboot('host3');
+    expect((await fleet.calls('host3')).at(-1)).toMatch(/ sim-reboot$/);
+
+    await fleet.changeHostKey('host3');
+    const changed = await ssh(h3.port, 'true');
+    expect(changed.code).not.toBe(0);
+    expect(changed.stderr).toMatch(/HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
+
+    const t = Date.now();
+    await fleet.reset();
+    console.log(`reset of ${fleet.hosts.length} hosts: ${Date.now() - t} ms`);
+    const after = await ssh(h3.port, 'test -e /root/marker && echo marker; hostname');
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stdout).toBe('host3\n');
+  });
+
+  it('writes an inventory listing every host with its connection', async () => {
+    const file = await fleet.writeInventory();
+    const text = (await run('cat', [file])).stdout;
+    for (const h of fleet.hosts) {
+      expect(text).toContain(h.name);
+      expect(text).toContain(String(h.port));
+    }
+  });
+
+  it('stop() leaves no container and no Podman service it started; a second stop() is harmless', async () => {
+    const label = `label=sshplay.fleet=${fleet.id}`;
+    const env = dockerEnv();
+    expect((await run('docker', ['ps', '-aq', '--filter', label], env)).stdout.trim()).not.toBe('');
+    const started = fleet.startedPodmanService;
+    const t = Date.now();
+    await fleet.stop();
+    console.log(`stop: ${Date.now() - t} ms (podman service started by the fleet: ${started})`);
+    await fleet.stop();
+    if (started) {
+      // The service is gone: its socket is removed and nothing answers on it.
+      expect(existsSync('/run/podman/podman.sock')).toBe(false);
+      expect((await run('podman', ['ps', '-aq', '--filter', label])).stdout.trim()).toBe('');
+    } else {
+      expect((await run('docker', ['ps', '-aq', '--filter', label], env)).stdout.trim()).toBe('');
+    }
+    expect(existsSync(fleet.dir)).toBe(false);
+  });
+});
