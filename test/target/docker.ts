@@ -620,11 +620,11 @@ export async function startDockerFleet(options: DockerFleetOptions = {}): Promis
 // ---------------------------------------------------------------------------------------------------
 // Inventory
 
-function yamlValue(value: unknown, indent: string): string {
-  return `${JSON.stringify(value, null, 0).replace(/\n/g, `\n${indent}`)}`;
-}
-
-/** An Ansible YAML inventory (JSON is YAML): connection vars, iSER identity vars, groups. */
+/**
+ * An Ansible YAML inventory (written as JSON, which is YAML): every host in `all` and in its flavor's
+ * group and extra groups, connection vars per host, the README's iSER variables for the simulated array.
+ * No `iser_luns`: the Docker target's hosts have no LUN.
+ */
 function inventoryYaml(
   fleet: Fleet,
   specs: SimHostSpec[],
@@ -634,24 +634,40 @@ function inventoryYaml(
   const hostVars = (h: SimHost): Record<string, unknown> => ({
     ansible_host: h.address,
     ansible_port: h.port,
-    ansible_user: 'root',
-    ansible_ssh_private_key_file: fleet.privateKeyFile,
-    iser_initiator_iqn: h.initiatorIqn,
-    iser_ib_addresses: [`192.168.130.${11 + h.index}`, `192.168.131.${11 + h.index}`],
+    ipoib_interfaces: [
+      { name: 'ib0', address: `192.168.130.${11 + h.index}/24` },
+      { name: 'ib1', address: `192.168.131.${11 + h.index}/24` },
+    ],
     ...extraHostVars[h.name],
   });
   const groups = new Map<string, string[]>();
   for (const s of specs) {
     for (const g of [s.flavor, ...(s.groups ?? [])]) groups.set(g, [...(groups.get(g) ?? []), s.name]);
   }
-  const all = {
+  const [a1, b1, a2, b2] = fleet.array.portals;
+  const inventory = {
     all: {
-      vars: { iser_target_iqn: fleet.array.targetIqn, iser_portals: fleet.array.portals, ...groupVars },
+      vars: {
+        ansible_user: 'root',
+        ansible_ssh_private_key_file: fleet.privateKeyFile,
+        iser_target_iqn: fleet.array.targetIqn,
+        iser_target_portals: [
+          { address: a1, iface: 'iface-ib0' },
+          { address: b1, iface: 'iface-ib0' },
+          { address: a2, iface: 'iface-ib1' },
+          { address: b2, iface: 'iface-ib1' },
+        ],
+        iser_discovery: 'sendtargets',
+        opensm_port_priorities: [15, 1],
+        iscsi_replacement_timeout: 20,
+        iscsi_node_startup: 'automatic',
+        ...groupVars,
+      },
       hosts: Object.fromEntries(fleet.hosts.map((h) => [h.name, hostVars(h)])),
       children: Object.fromEntries(
-        [...groups].map(([g, members]) => [g, { hosts: Object.fromEntries(members.map((m) => [m, null])) }]),
+        [...groups].map(([g, members]) => [g, { hosts: Object.fromEntries(members.map((m) => [m, {}])) }]),
       ),
     },
   };
-  return `${yamlValue(all, '')}\n`;
+  return `# sshplay Docker test fleet ${fleet.dir}\n${JSON.stringify(inventory, null, 2)}\n`;
 }

@@ -77,5 +77,7 @@ else
   log "building $image from $base ($hash)"
   docker build -q --build-arg "BASE=$base" --label "sshplay.inputs=$hash" -t "$image" -f "$ctx/Dockerfile" "$ctx" >&2
   log "image built in $(($(date +%s) - started)) s"
+  # Earlier builds, now untagged, are not kept (their label marks them as ours).
+  docker image prune -f --filter label=sshplay.inputs >/dev/null 2>&1 || true
 fi
 printf '%s\n' "$image"
