@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DockerFleet, dockerUnavailable, startDockerFleet } from '../target/docker.js';
+import { CLI, recap, sshplay, tempDir, writeTemp } from './helpers.js';
 
 const skip = dockerUnavailable();
 if (skip) console.warn(`docker-target.test.ts skipped: ${skip}`);
@@ -124,6 +126,36 @@ describe.skipIf(skip)('Docker test target (Docker engine or Podman serving its A
     for (const h of fleet.hosts) {
       expect(text).toContain(h.name);
       expect(text).toContain(String(h.port));
+    }
+  });
+
+  it.skipIf(!existsSync(CLI))('the real sshplay CLI runs a playbook on iser_hosts through the inventory', async () => {
+    const dir = await tempDir('docker');
+    try {
+      const inventory = await fleet.writeInventory({ file: `${dir}/hosts.yml` });
+      const playbook = await writeTemp(
+        dir,
+        'site.yml',
+        [
+          '- hosts: iser_hosts',
+          '  tasks:',
+          '    - copy: { dest: /etc/sshplay-docker.txt, content: "{{ inventory_hostname }}" }',
+          '    - command: iscsiadm -m iface',
+          '',
+        ].join('\n'),
+      );
+      const r = await sshplay(['run', playbook, '-i', inventory, '--known-hosts', fleet.knownHostsFile]);
+      expect(r.code, r.stdout.slice(-3000) + r.stderr).toBe(0);
+      const counts = recap(r.stdout);
+      expect(Object.keys(counts).sort()).toEqual(['host1', 'host2', 'host3']);
+      for (const h of ['host1', 'host2', 'host3']) {
+        expect(counts[h]?.failed ?? 0).toBe(0);
+        expect(await fleet.readFile(h, '/etc/sshplay-docker.txt')).toBe(h);
+        expect((await fleet.calls(h)).some((l) => / iscsiadm -m iface$/.test(l))).toBe(true);
+      }
+      expect(await fleet.readFile('outsider', '/etc/sshplay-docker.txt')).toBeNull();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

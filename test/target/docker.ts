@@ -12,7 +12,7 @@
  */
 import { type ExecFileOptions, execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -247,7 +247,7 @@ async function waitForSsh(port: number, what: string, timeoutMs = 60_000): Promi
 // ---------------------------------------------------------------------------------------------------
 // Cleanup when the process ends without stop()
 
-const liveFleets = new Map<string, { env: NodeJS.ProcessEnv; stopService: () => boolean }>();
+const liveFleets = new Map<string, { env: NodeJS.ProcessEnv; dir: string | null; stopService: () => boolean }>();
 let exitHooksInstalled = false;
 
 function cleanupSync(): void {
@@ -267,6 +267,7 @@ function cleanupSync(): void {
       // best effort: the process is ending
     }
     liveFleets.delete(id);
+    if (f.dir) rmSync(f.dir, { recursive: true, force: true });
     if (f.stopService()) {
       try {
         execFileSync(PODMAN_SERVICE, ['stop'], { env: f.env, stdio: 'ignore', timeout: 30_000 });
@@ -346,15 +347,13 @@ export async function startDockerFleet(options: DockerFleetOptions = {}): Promis
   const array: SimArray = { ...DEFAULT_ARRAY, ...options.array };
   if (array.portals.length !== 4) throw new Error('the simulated array has four portals');
   const id = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const ownDir = options.dir === undefined;
-  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'sshplay-docker-')));
-  await mkdir(join(dir, 'hosts'), { recursive: true, mode: 0o700 });
-
   const engine = await ensureEngine();
   const { env } = engine;
   const docker = (args: string[], o: RunOptions = {}) => run('docker', args, { env, ...o });
   const dockerOk = (args: string[], o: RunOptions = {}) => runOk('docker', args, { env, ...o });
   const tEngine = Date.now();
+  const ownDir = options.dir === undefined;
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'sshplay-docker-')));
 
   let stopped = false;
   const stopServiceOnce = () => {
@@ -365,23 +364,27 @@ export async function startDockerFleet(options: DockerFleetOptions = {}): Promis
     serviceStartedHere = false;
     return true;
   };
-  liveFleets.set(id, { env, stopService: stopServiceOnce });
+  liveFleets.set(id, { env, dir: ownDir ? dir : null, stopService: stopServiceOnce });
   installExitHooks();
 
   const hosts: HostState[] = [];
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    const ids = (await docker(['ps', '-aq', '--filter', `label=${FLEET_LABEL}=${id}`])).stdout
-      .split('\n')
-      .filter(Boolean);
-    if (ids.length > 0) await dockerOk(['rm', '-f', ...ids], { timeoutMs: 120_000 });
-    liveFleets.delete(id);
-    await releaseEngine(engine);
-    if (ownDir) await rm(dir, { recursive: true, force: true });
+    try {
+      const ids = (await docker(['ps', '-aq', '--filter', `label=${FLEET_LABEL}=${id}`])).stdout
+        .split('\n')
+        .filter(Boolean);
+      if (ids.length > 0) await dockerOk(['rm', '-f', ...ids], { timeoutMs: 120_000 });
+    } finally {
+      liveFleets.delete(id);
+      await releaseEngine(engine);
+      if (ownDir) await rm(dir, { recursive: true, force: true });
+    }
   };
 
   try {
+    await mkdir(join(dir, 'hosts'), { recursive: true, mode: 0o700 });
     await removeOrphans(env);
     const image =
       options.image ?? (await runOk(BUILD_IMAGE, [], { env, timeoutMs: 30 * 60_000 })).trim().split('\n').pop();

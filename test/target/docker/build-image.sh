@@ -10,7 +10,7 @@
 # Runs through the `docker` client (DOCKER_HOST may point at podman-service.sh's socket); the base
 # import uses `podman import` when podman is installed, else `docker import`.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
+here=$(cd "$(dirname "$0")" && pwd -P)
 ctx=$(dirname "$here") # test/target: the build context
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$here/containers.conf}
 export DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0} # podman's Docker API has no BuildKit

@@ -7,7 +7,7 @@
 # Environment: SSHPLAY_PODMAN_SOCK (default /run/podman/podman.sock), SSHPLAY_PODMAN_PIDFILE (default
 # <socket dir>/sshplay-podman.pid), CONTAINERS_CONF (default: containers.conf next to this script).
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
+here=$(cd "$(dirname "$0")" && pwd -P)
 sock=${SSHPLAY_PODMAN_SOCK:-/run/podman/podman.sock}
 pidfile=${SSHPLAY_PODMAN_PIDFILE:-$(dirname "$sock")/sshplay-podman.pid}
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$here/containers.conf}
