@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DockerFleet, dockerUnavailable, startDockerFleet } from '../target/docker.js';
 import { CLI, recap, sshplay, tempDir, writeTemp } from './helpers.js';
@@ -176,5 +176,43 @@ describe.skipIf(skip)('Docker test target (Docker engine or Podman serving its A
       expect((await run('docker', ['ps', '-aq', '--filter', label], env)).stdout.trim()).toBe('');
     }
     expect(existsSync(fleet.dir)).toBe(false);
+  });
+});
+
+describe.skipIf(skip)('Docker test target with a loop-backed LUN (privileged containers)', () => {
+  let fleet: DockerFleet;
+  beforeAll(async () => {
+    fleet = await startDockerFleet({
+      hosts: [{ name: 'lunhost', flavor: 'sles15', groups: ['iser_hosts'] }],
+      lun: true,
+    });
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it('the LUN is partitioned, formatted and mounted inside; reset gives a blank one; stop detaches it', async () => {
+    const [h] = fleet.hosts;
+    const lun = `/dev/mapper/${h!.lunWwid}`;
+    const sh = async (cmd: string) => {
+      const r = await fleet.exec('lunhost', cmd);
+      expect(r.code, `${cmd}: ${r.stderr}`).toBe(0);
+      return r.stdout;
+    };
+    expect(await sh(`test -b ${lun} && echo block`)).toBe('block\n');
+    await sh(`parted -s ${lun} mklabel gpt mkpart primary 1MiB 100% && partprobe ${lun}`);
+    await sh(`mkfs.ext4 -q ${lun}1 && mkdir -p /mnt/iser && mount ${lun}1 /mnt/iser && echo data > /mnt/iser/f`);
+    expect(await sh('findmnt -rn -o FSTYPE /mnt/iser')).toBe('ext4\n');
+    expect((await fleet.writeInventory()).length).toBeGreaterThan(0);
+    expect(await readFile(await fleet.writeInventory(), 'utf8')).toContain(`"wwid": "${h!.lunWwid}"`);
+
+    await fleet.reset();
+    expect(await sh(`blkid -p ${lun} >/dev/null; echo $?`)).toBe('2\n'); // nothing on the disk
+
+    const file = `${fleet.dir}/hosts/lunhost.lun`;
+    expect((await run('losetup', ['-j', file])).stdout).toContain('/dev/loop');
+    const dir = fleet.dir;
+    await fleet.stop();
+    expect((await run('losetup', ['-a'])).stdout).not.toContain(dir);
   });
 });

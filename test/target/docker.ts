@@ -7,8 +7,10 @@
  * Image: docker/build-image.sh (cached by a hash of its inputs; makes a registry-free Debian base with
  * debootstrap when it has to).
  *
- * Limitations: the containers have no LUN (no loop device, no mounts: that would need --privileged and
- * host /dev), so `lunWwid` is an identity only and the iSER playbooks run here without `iser_luns`.
+ * LUN: by default the containers have none (`lunWwid` is an identity only; run the iSER playbooks without
+ * `iser_luns`) and run unprivileged. With `lun: true` each host gets a sparse 64 MiB file attached to a
+ * loop device of this machine (so the engine must be local), passed as SIM_LUN_DEVICE; partitioning,
+ * mkfs and mount inside need a --privileged container. stop()/reset() detach the loop devices.
  */
 import { type ExecFileOptions, execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -25,6 +27,8 @@ const BUILD_IMAGE = join(HERE, 'docker/build-image.sh');
 const PODMAN_SOCK = '/run/podman/podman.sock';
 const FLEET_LABEL = 'sshplay.fleet';
 const OWNER_LABEL = 'sshplay.owner';
+const LUN_LABEL = 'sshplay.lun';
+const LUN_SIZE = '64M';
 
 export const DEFAULT_DOCKER_HOSTS: SimHostSpec[] = [
   { name: 'host1', flavor: 'rhel8', groups: ['iser_hosts'] },
@@ -48,6 +52,8 @@ export interface DockerFleetOptions {
   basePort?: number;
   /** Image to run (default: what docker/build-image.sh builds, sshplay-target:latest). */
   image?: string;
+  /** Give each host a real loop-backed LUN (privileged containers, local engine only). Default false. */
+  lun?: boolean;
 }
 
 /** How long the phases of `startDockerFleet` took, in milliseconds. */
@@ -206,6 +212,46 @@ function lunWwid(index: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// LUNs: sparse files on loop devices of this machine
+
+/** Loop devices of this machine backed by the file. */
+function loopsOf(file: string): string[] {
+  try {
+    return execFileSync('losetup', ['-j', file], { encoding: 'utf8', timeout: 10_000 })
+      .split('\n')
+      .map((l) => /^(\/dev\/loop\d+):/.exec(l)?.[1])
+      .filter((d): d is string => d !== undefined);
+  } catch {
+    return [];
+  }
+}
+
+function detachLoops(file: string): void {
+  for (const dev of loopsOf(file)) {
+    try {
+      execFileSync('losetup', ['-d', dev], { stdio: 'ignore', timeout: 10_000 });
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** losetup -f picks the free device and attaches in two steps: one attach at a time in this process. */
+let loopQueue: Promise<unknown> = Promise.resolve();
+
+/** A blank LUN: the file emptied and attached to a new loop device (with partition scanning). */
+function attachBlankLun(file: string): Promise<string> {
+  const next = loopQueue.then(async () => {
+    detachLoops(file);
+    await runOk('truncate', ['-s', '0', file]);
+    await runOk('truncate', ['-s', LUN_SIZE, file]);
+    return (await runOk('losetup', ['-f', '-P', '--show', file])).trim();
+  });
+  loopQueue = next.catch(() => {});
+  return next;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Ports and readiness
 
 function portFree(port: number): Promise<boolean> {
@@ -247,7 +293,10 @@ async function waitForSsh(port: number, what: string, timeoutMs = 60_000): Promi
 // ---------------------------------------------------------------------------------------------------
 // Cleanup when the process ends without stop()
 
-const liveFleets = new Map<string, { env: NodeJS.ProcessEnv; dir: string | null; stopService: () => boolean }>();
+const liveFleets = new Map<
+  string,
+  { env: NodeJS.ProcessEnv; dir: string | null; lunFiles: () => string[]; stopService: () => boolean }
+>();
 let exitHooksInstalled = false;
 
 function cleanupSync(): void {
@@ -267,6 +316,7 @@ function cleanupSync(): void {
       // best effort: the process is ending
     }
     liveFleets.delete(id);
+    for (const file of f.lunFiles()) detachLoops(file);
     if (f.dir) rmSync(f.dir, { recursive: true, force: true });
     if (f.stopService()) {
       try {
@@ -295,15 +345,15 @@ function installExitHooks(): void {
 
 /** Containers of fleets whose process died without cleaning up (SIGKILL, a crash) are removed. */
 async function removeOrphans(env: NodeJS.ProcessEnv): Promise<void> {
-  const r = await run('docker', ['ps', '-a', '--filter', `label=${OWNER_LABEL}`, '--format', `{{.ID}} {{.Labels}}`], {
-    env,
-  });
+  const format = `{{.ID}} {{index .Labels "${OWNER_LABEL}"}} {{index .Labels "${LUN_LABEL}"}}`;
+  const r = await run('docker', ['ps', '-a', '--filter', `label=${OWNER_LABEL}`, '--format', format], { env });
   if (r.code !== 0) return;
   const orphans: string[] = [];
+  const lunFiles: string[] = [];
   for (const line of r.stdout.split('\n')) {
-    const m = /^(\S+)\s.*sshplay\.owner[:=](\d+)@([^,\s\]]+)/.exec(line);
+    const m = /^(\S+) (\d+)@(\S+) ?(.*)$/.exec(line);
     if (!m) continue;
-    const [, id, pid, host] = m as unknown as [string, string, string, string];
+    const [, id, pid, host, lunFile] = m as unknown as [string, string, string, string, string];
     if (host !== hostTag()) continue;
     let alive = true;
     try {
@@ -311,9 +361,12 @@ async function removeOrphans(env: NodeJS.ProcessEnv): Promise<void> {
     } catch (e) {
       alive = (e as NodeJS.ErrnoException).code === 'EPERM';
     }
-    if (!alive) orphans.push(id);
+    if (alive) continue;
+    orphans.push(id);
+    if (lunFile.startsWith('/') && lunFile !== '<no value>') lunFiles.push(lunFile);
   }
   if (orphans.length > 0) await run('docker', ['rm', '-f', ...orphans], { env });
+  for (const file of lunFiles) detachLoops(file);
 }
 
 function hostTag(): string {
@@ -332,7 +385,10 @@ interface HostState {
   spec: SimHostSpec;
   container: string;
   envFile: string;
+  envVars: Record<string, string>;
   hostKeyPub: string;
+  /** With `lun`: the sparse file behind the host's LUN. */
+  lunFile?: string;
 }
 
 export async function startDockerFleet(options: DockerFleetOptions = {}): Promise<DockerFleet> {
@@ -364,10 +420,10 @@ export async function startDockerFleet(options: DockerFleetOptions = {}): Promis
     serviceStartedHere = false;
     return true;
   };
-  liveFleets.set(id, { env, dir: ownDir ? dir : null, stopService: stopServiceOnce });
-  installExitHooks();
-
   const hosts: HostState[] = [];
+  const lunFiles = () => hosts.flatMap((h) => (h.lunFile ? [h.lunFile] : []));
+  liveFleets.set(id, { env, dir: ownDir ? dir : null, lunFiles, stopService: stopServiceOnce });
+  installExitHooks();
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
@@ -377,6 +433,7 @@ export async function startDockerFleet(options: DockerFleetOptions = {}): Promis
         .filter(Boolean);
       if (ids.length > 0) await dockerOk(['rm', '-f', ...ids], { timeoutMs: 120_000 });
     } finally {
+      for (const file of lunFiles()) detachLoops(file);
       liveFleets.delete(id);
       await releaseEngine(engine);
       if (ownDir) await rm(dir, { recursive: true, force: true });
@@ -427,17 +484,21 @@ export async function startDockerFleet(options: DockerFleetOptions = {}): Promis
         SIM_ARRAY_IQN: array.targetIqn,
         SIM_ARRAY_PORTALS: array.portals.join(' '),
       };
+      const lunFile = options.lun ? join(dir, 'hosts', `${spec.name}.lun`) : undefined;
+      hosts.push({ host, spec, container: `sshplay-${id}-${spec.name}`, envFile, envVars: vars, hostKeyPub, lunFile });
+    }
+
+    /** A new container for the host (a blank LUN first when it has one). */
+    const runContainer = async (h: HostState): Promise<void> => {
+      const vars = { ...h.envVars };
+      if (h.lunFile) vars.SIM_LUN_DEVICE = await attachBlankLun(h.lunFile);
       await writeFile(
-        envFile,
+        h.envFile,
         Object.entries(vars)
           .map(([k, v]) => `${k}=${v}\n`)
           .join(''),
         { mode: 0o600 },
       );
-      hosts.push({ host, spec, container: `sshplay-${id}-${spec.name}`, envFile, hostKeyPub });
-    }
-
-    const runContainer = async (h: HostState): Promise<void> => {
       for (let attempt = 0; ; attempt++) {
         const r = await docker([
           'run',
@@ -456,8 +517,12 @@ export async function startDockerFleet(options: DockerFleetOptions = {}): Promis
           h.envFile,
           '-p',
           `127.0.0.1:${h.host.port}:22`,
-          // No extra capabilities: sshd needs only the defaults (SYS_CHROOT for its privilege
-          // separation), and the simulated tools only write files and start plain processes.
+          // Without a LUN no extra capabilities: sshd needs only the defaults (SYS_CHROOT for its
+          // privilege separation), and the simulated tools only write files and start plain processes.
+          // With a LUN, --privileged: the host's loop device and the partition nodes made later (mknod),
+          // BLKPG partitioning by parted, mkfs and mount need device access and CAP_SYS_ADMIN/MKNOD
+          // beyond any narrower set that works on both Docker and Podman.
+          ...(h.lunFile ? ['--privileged', '--label', `${LUN_LABEL}=${h.lunFile}`] : []),
           image,
         ]);
         if (r.code === 0) break;
@@ -556,7 +621,10 @@ export async function startDockerFleet(options: DockerFleetOptions = {}): Promis
       },
       async writeInventory(o = {}) {
         const file = o.file ?? join(dir, 'inventory.yml');
-        await writeFile(file, inventoryYaml(fleet, specs, o.extraHostVars ?? {}, o.groupVars ?? {}));
+        await writeFile(
+          file,
+          inventoryYaml(fleet, specs, o.extraHostVars ?? {}, o.groupVars ?? {}, options.lun === true),
+        );
         return file;
       },
       async stopHost(name) {
@@ -607,7 +675,7 @@ export async function startDockerFleet(options: DockerFleetOptions = {}): Promis
         await Promise.all(
           hosts.map(async (h) => {
             await dockerOk(['rm', '-f', h.container]);
-            await runContainer(h);
+            await runContainer(h); // a blank LUN too
           }),
         );
       },
@@ -626,13 +694,14 @@ export async function startDockerFleet(options: DockerFleetOptions = {}): Promis
 /**
  * An Ansible YAML inventory (written as JSON, which is YAML): every host in `all` and in its flavor's
  * group and extra groups, connection vars per host, the README's iSER variables for the simulated array.
- * No `iser_luns`: the Docker target's hosts have no LUN.
+ * `iser_luns` (the LUN partitioned, formatted ext4 and mounted on /mnt/iser) only when the hosts have one.
  */
 function inventoryYaml(
   fleet: Fleet,
   specs: SimHostSpec[],
   extraHostVars: Record<string, Record<string, unknown>>,
   groupVars: Record<string, unknown>,
+  lun: boolean,
 ): string {
   const hostVars = (h: SimHost): Record<string, unknown> => ({
     ansible_host: h.address,
@@ -641,6 +710,7 @@ function inventoryYaml(
       { name: 'ib0', address: `192.168.130.${11 + h.index}/24` },
       { name: 'ib1', address: `192.168.131.${11 + h.index}/24` },
     ],
+    ...(lun ? { iser_luns: [{ wwid: h.lunWwid, mountpoint: '/mnt/iser', fstype: 'ext4' }] } : {}),
     ...extraHostVars[h.name],
   });
   const groups = new Map<string, string[]>();
