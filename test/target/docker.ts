@@ -28,6 +28,8 @@ const PODMAN_SOCK = '/run/podman/podman.sock';
 const FLEET_LABEL = 'sshplay.fleet';
 const OWNER_LABEL = 'sshplay.owner';
 const LUN_LABEL = 'sshplay.lun';
+/** Set when the fleet made its folder: removed with the containers of a killed process. */
+const DIR_LABEL = 'sshplay.dir';
 const LUN_SIZE = '64M';
 
 export const DEFAULT_DOCKER_HOSTS: SimHostSpec[] = [
@@ -173,10 +175,19 @@ async function ensureEngine(): Promise<Engine> {
   const dockerHost = `unix://${PODMAN_SOCK}`;
   const env = engineEnv(dockerHost);
   if (serviceUsers === 0) {
+    const ownerEnv = { ...env, SSHPLAY_PODMAN_OWNER: String(process.pid) };
     const running = (await run(PODMAN_SERVICE, ['status'], { env, timeoutMs: 15_000 })).code === 0;
     if (!running) {
-      await runOk(PODMAN_SERVICE, ['start'], { env, timeoutMs: 60_000 });
+      await runOk(PODMAN_SERVICE, ['start'], { env: ownerEnv, timeoutMs: 60_000 });
       serviceStartedHere = true;
+    } else {
+      // A service an earlier test process started and could not stop (it was killed) is adopted:
+      // this process stops it. A service started by anyone else is left alone.
+      const owner = (await run(PODMAN_SERVICE, ['owner'], { env, timeoutMs: 15_000 })).stdout.trim();
+      if (/^\d+$/.test(owner) && !pidAlive(Number(owner))) {
+        await run(PODMAN_SERVICE, ['owner'], { env: ownerEnv, timeoutMs: 15_000 });
+        serviceStartedHere = true;
+      }
     }
   }
   serviceUsers++;
@@ -345,28 +356,34 @@ function installExitHooks(): void {
 
 /** Containers of fleets whose process died without cleaning up (SIGKILL, a crash) are removed. */
 async function removeOrphans(env: NodeJS.ProcessEnv): Promise<void> {
-  const format = `{{.ID}} {{index .Labels "${OWNER_LABEL}"}} {{index .Labels "${LUN_LABEL}"}}`;
+  const format = `{{.ID}} {{.Label "${OWNER_LABEL}"}} {{.Label "${DIR_LABEL}"}} {{.Label "${LUN_LABEL}"}}`;
   const r = await run('docker', ['ps', '-a', '--filter', `label=${OWNER_LABEL}`, '--format', format], { env });
   if (r.code !== 0) return;
   const orphans: string[] = [];
   const lunFiles: string[] = [];
+  const dirs = new Set<string>();
   for (const line of r.stdout.split('\n')) {
-    const m = /^(\S+) (\d+)@(\S+) ?(.*)$/.exec(line);
+    const m = /^(\S+) (\d+)@(\S+) (\S*) ?(.*)$/.exec(line);
     if (!m) continue;
-    const [, id, pid, host, lunFile] = m as unknown as [string, string, string, string, string];
+    const [, id, pid, host, dir, lunFile] = m as unknown as [string, string, string, string, string, string];
     if (host !== hostTag()) continue;
-    let alive = true;
-    try {
-      process.kill(Number(pid), 0);
-    } catch (e) {
-      alive = (e as NodeJS.ErrnoException).code === 'EPERM';
-    }
-    if (alive) continue;
+    if (pidAlive(Number(pid))) continue;
     orphans.push(id);
-    if (lunFile.startsWith('/') && lunFile !== '<no value>') lunFiles.push(lunFile);
+    if (lunFile.startsWith('/')) lunFiles.push(lunFile);
+    if (dir.startsWith('/') && /\/sshplay-docker-[^/]+$/.test(dir)) dirs.add(dir);
   }
   if (orphans.length > 0) await run('docker', ['rm', '-f', ...orphans], { env });
   for (const file of lunFiles) detachLoops(file);
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function hostTag(): string {
@@ -523,6 +540,7 @@ export async function startDockerFleet(options: DockerFleetOptions = {}): Promis
           // BLKPG partitioning by parted, mkfs and mount need device access and CAP_SYS_ADMIN/MKNOD
           // beyond any narrower set that works on both Docker and Podman.
           ...(h.lunFile ? ['--privileged', '--label', `${LUN_LABEL}=${h.lunFile}`] : []),
+          ...(ownDir ? ['--label', `${DIR_LABEL}=${dir}`] : []),
           image,
         ]);
         if (r.code === 0) break;

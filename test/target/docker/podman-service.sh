@@ -4,6 +4,8 @@
 #                             the socket, prints the DOCKER_HOST value to use
 #   podman-service.sh stop    idempotent; stops the service this script started
 #   podman-service.sh status  exit 0 when the service answers
+#   podman-service.sh owner   prints the pid recorded as the service's user (SSHPLAY_PODMAN_OWNER at
+#                             start), when the service running is the one this script started
 # Environment: SSHPLAY_PODMAN_SOCK (default /run/podman/podman.sock), SSHPLAY_PODMAN_PIDFILE (default
 # <socket dir>/sshplay-podman.pid), CONTAINERS_CONF (default: containers.conf next to this script).
 set -euo pipefail
@@ -40,6 +42,7 @@ case ${1:-} in
     # setsid: the service outlives this script and is not killed with the caller's process group.
     setsid podman system service --time=0 "unix://$sock" </dev/null >>"$log" 2>&1 &
     echo $! >"$pidfile"
+    printf '%s\n' "${SSHPLAY_PODMAN_OWNER:-}" >"$pidfile.owner"
     for _ in $(seq 1 150); do
       if answers; then echo "unix://$sock"; exit 0; fi
       kill -0 "$(<"$pidfile")" 2>/dev/null || break
@@ -55,8 +58,12 @@ case ${1:-} in
       kill -9 "$pid" 2>/dev/null || true
       rm -f "$sock"
     fi
-    rm -f "$pidfile"
+    rm -f "$pidfile" "$pidfile.owner"
     exit 0 ;;
   status) answers ;;
+  owner)
+    our_pid >/dev/null || exit 1
+    if [[ -n ${SSHPLAY_PODMAN_OWNER:-} ]]; then printf '%s\n' "$SSHPLAY_PODMAN_OWNER" >"$pidfile.owner"; fi
+    cat "$pidfile.owner" 2>/dev/null ;;
   *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
