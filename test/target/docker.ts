@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecResult, Fleet, SimArray, SimFlavor, SimHost, SimHostSpec } from './types.js';
 
@@ -386,12 +386,9 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/** Which machine a container's owner pid belongs to (an engine may serve several machines). */
 function hostTag(): string {
-  try {
-    return execFileSync('hostname', { encoding: 'utf8' }).trim() || 'localhost';
-  } catch {
-    return 'localhost';
-  }
+  return hostname() || 'localhost';
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -571,20 +568,23 @@ export async function startDockerFleet(options: DockerFleetOptions = {}): Promis
       await waitForSsh(h.host.port, `host ${h.host.name}`);
     };
 
-    await Promise.all(hosts.map(runContainer));
-
-    // known_hosts from what each host's sshd really holds.
+    /** known_hosts from what each host's sshd really holds (and was given). */
     const knownHostsFile = join(dir, 'known_hosts');
-    const lines: string[] = [];
-    for (const h of hosts) {
-      const pub = (await dockerOk(['exec', h.container, 'cat', '/etc/ssh/ssh_host_ed25519_key.pub'])).trim();
-      const [type, key] = pub.split(/\s+/);
-      if (type !== 'ssh-ed25519' || !key || key !== h.hostKeyPub.split(/\s+/)[1]) {
-        throw new Error(`host ${h.host.name} holds another host key than it was given: ${pub}`);
+    const writeKnownHosts = async (): Promise<void> => {
+      const lines: string[] = [];
+      for (const h of hosts) {
+        const pub = (await dockerOk(['exec', h.container, 'cat', '/etc/ssh/ssh_host_ed25519_key.pub'])).trim();
+        const [type, key] = pub.split(/\s+/);
+        if (type !== 'ssh-ed25519' || !key || key !== h.hostKeyPub.split(/\s+/)[1]) {
+          throw new Error(`host ${h.host.name} holds another host key than it was given: ${pub}`);
+        }
+        lines.push(`[${h.host.address}]:${h.host.port} ${type} ${key}`);
       }
-      lines.push(`[${h.host.address}]:${h.host.port} ${type} ${key}`);
-    }
-    await writeFile(knownHostsFile, `${lines.join('\n')}\n`);
+      await writeFile(knownHostsFile, `${lines.join('\n')}\n`);
+    };
+
+    await Promise.all(hosts.map(runContainer));
+    await writeKnownHosts();
     const tContainers = Date.now();
 
     const byName = (name: string): HostState => {
@@ -696,6 +696,7 @@ export async function startDockerFleet(options: DockerFleetOptions = {}): Promis
             await runContainer(h); // a blank LUN too
           }),
         );
+        await writeKnownHosts(); // the same unless a port was taken meanwhile
       },
       stop,
     };
