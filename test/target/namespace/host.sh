@@ -55,8 +55,9 @@ if [[ $NS_MODE == boot ]]; then
   # a power cycle: volatile state is gone
   find "$root/run" "$root/tmp" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
 fi
-mkdir -p -m 0755 "$root/run/sshd"
-mkdir -p -m 1777 "$root/run/lock"
+mkdir -p "$root/run/sshd" "$root/run/lock"
+chmod 0755 "$root/run/sshd"
+chmod 1777 "$root/run/lock"
 if [[ $NS_MODE == setup ]]; then
   rm -rf "$root/tmp/.sshplay-sim"
   cp -r "${NS_SIM_SRC:?}" "$root/tmp/.sshplay-sim"
