@@ -300,7 +300,8 @@ export class Engine {
 
   private async ensureConnection(play: Play, s: HostSession): Promise<Connection> {
     if (s.conn) return s.conn;
-    const vars = await this.baseVars(play, s);
+    // Only connection variables matter here; play vars may depend on facts not gathered yet.
+    const vars = { ...this.input.inventoryVars(s.name), ...this.options.extraVars };
     try {
       const conn = await s.connection(() => this.input.connect(s.name, vars));
       const facts = s.facts as NonNullable<HostSession['facts']>;

@@ -38,10 +38,19 @@ export function parseIscsiSessions(stdout: string): IscsiSession[] {
 /** Read every time through the facts cache; exit 21 ("No active sessions.") is an empty list, not an error. */
 export const ISCSI_SESSIONS_CMD = { argv: ['iscsiadm', '-m', 'session'] } as const;
 
-/** Where open-iscsi keeps a node record: <nodes>/<target>/<portal>,<port>,<tpgt>/<iface>. */
-export function nodeRecordPath(nodesDir: string, target: string, portal: string, iface: string): string {
+/**
+ * Where open-iscsi keeps a node record: <nodes>/<target>/<portal>,<port>,<tpgt>/<iface>. SendTargets
+ * discovery records the portal group tag the array reports (1); `-o new` does not know it and files the
+ * record under tpgt -1.
+ */
+export function nodeRecordPath(nodesDir: string, target: string, portal: string, iface: string, tpgt = '1'): string {
   const [address, port = '3260'] = portal.split(':');
-  return `${nodesDir}/${target}/${address},${port},1/${iface}`;
+  return `${nodesDir}/${target}/${address},${port},${tpgt}/${iface}`;
+}
+
+/** Both places a record can be: discovered (tpgt 1) first, then made by hand (tpgt -1). */
+export function nodeRecordPaths(nodesDir: string, target: string, portal: string, iface: string): [string, string] {
+  return [nodeRecordPath(nodesDir, target, portal, iface, '1'), nodeRecordPath(nodesDir, target, portal, iface, '-1')];
 }
 
 export function portalAddress(portal: string): string {

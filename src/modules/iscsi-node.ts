@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   ISCSI_SESSIONS_CMD,
-  nodeRecordPath,
+  nodeRecordPaths,
   parseIscsiRecord,
   parseIscsiSessions,
   portalAddress,
@@ -77,12 +77,18 @@ export const iscsiNode: Module<IscsiNodeArgs> = {
     create: { type: 'bool', default: true },
   },
   wants: (a) => [
-    { kind: 'file', path: nodeRecordPath(a.nodes_dir, a.target, a.portal, a.iface) },
+    ...nodeRecordPaths(a.nodes_dir, a.target, a.portal, a.iface).map((path) => ({ kind: 'file' as const, path })),
     { kind: 'command', cmd: ISCSI_SESSIONS_CMD },
   ],
   async plan(ctx, a) {
-    const path = nodeRecordPath(a.nodes_dir, a.target, a.portal, a.iface);
-    const [recordFile, sessionsOut] = await Promise.all([ctx.facts.file(path), ctx.facts.command(ISCSI_SESSIONS_CMD)]);
+    const paths = nodeRecordPaths(a.nodes_dir, a.target, a.portal, a.iface);
+    const [discovered, manual, sessionsOut] = await Promise.all([
+      ctx.facts.file(paths[0]),
+      ctx.facts.file(paths[1]),
+      ctx.facts.command(ISCSI_SESSIONS_CMD),
+    ]);
+    const recordFile = discovered ?? manual;
+    const path = discovered ? paths[0] : manual ? paths[1] : paths[a.create ? 1 : 0];
     const sessions = parseIscsiSessions(sessionsOut.stdout);
     const loggedIn = sessions.some((s) => s.target === a.target && s.portal === portalAddress(a.portal));
     const node = ['iscsiadm', '-m', 'node', '-T', a.target, '-p', a.portal, '-I', a.iface];

@@ -31,28 +31,28 @@ export const service: Module<ServiceArgs> = {
     if (a.daemon_reload) changes.push(systemctl('daemon-reload'));
     if (a.enabled === true && now.enabled !== 'enabled' && now.enabled !== 'static') {
       changes.push(systemctl('enable', a.name));
-      notes.push(`enable (was ${now.enabled})`);
+      notes.push(`enable ${a.name} (was ${now.enabled})`);
     } else if (a.enabled === false && now.enabled === 'enabled') {
       changes.push(systemctl('disable', a.name));
-      notes.push('disable');
+      notes.push(`disable ${a.name}`);
     }
     const running = now.active === 'active' || now.active === 'activating' || now.active === 'reloading';
     if (a.state === 'started' && !running) {
       changes.push(systemctl('start', a.name));
-      notes.push(`start (was ${now.active})`);
+      notes.push(`start ${a.name} (was ${now.active})`);
     } else if (a.state === 'stopped' && running) {
       changes.push(systemctl('stop', a.name));
-      notes.push('stop');
+      notes.push(`stop ${a.name}`);
     } else if (a.state === 'restarted') {
       changes.push(systemctl('restart', a.name));
-      notes.push('restart');
+      notes.push(`restart ${a.name}`);
     } else if (a.state === 'reloaded') {
       changes.push(systemctl(running ? 'reload' : 'start', a.name));
-      notes.push(running ? 'reload' : 'start');
+      notes.push(`${running ? 'reload' : 'start'} ${a.name}`);
     }
     const result = { name: a.name, state: now.active, enabled: now.enabled };
     if (changes.length === (a.daemon_reload ? 1 : 0) && !a.daemon_reload)
       return { changes: [], noop: `${a.name} is ${now.active} and ${now.enabled}`, result };
-    return { changes, preview: `${a.name}: ${notes.join(', ')}`, result };
+    return { changes, preview: notes.join(', ') || `daemon-reload for ${a.name}`, result };
   },
 };

@@ -137,7 +137,8 @@ export function checkTemplate(source: string): void {
   }
 }
 
-const SINGLE_REFERENCE = /^\s*\{\{\s*([A-Za-z_][\w]*(?:\.[\w]+)*)\s*\}\}\s*$/;
+// Exactly one reference and nothing around it: `"{{ x }}\n"` is text and keeps its newline.
+const SINGLE_REFERENCE = /^\{\{\s*([A-Za-z_][\w]*(?:\.[\w]+)*)\s*\}\}$/;
 
 function lookupPath(path: string, vars: Record<string, unknown>): unknown {
   let value: unknown = vars;

@@ -74,7 +74,7 @@ describe('service.plan', () => {
       { name: 'multipathd', state: 'started', enabled: true },
       host('inactive', 'disabled'),
     );
-    expect(plan.preview).toBe('multipathd: enable (was disabled), start (was inactive)');
+    expect(plan.preview).toBe('enable multipathd (was disabled), start multipathd (was inactive)');
   });
 
   test('the state is read with one command, read once', async () => {
