@@ -82,6 +82,14 @@ export function quoteMustaches(script: string): string {
   );
 }
 
+function whenIsFalseWithoutItem(condition: string, vars: Vars): boolean {
+  try {
+    return !evaluateCondition(condition, vars);
+  } catch {
+    return false;
+  }
+}
+
 function tagsMatch(task: Task, play: Play, options: EngineOptions): boolean {
   const tags = new Set([...play.tags, ...task.tags]);
   if (tags.has('always')) return !options.skipTags.includes('always');
@@ -392,6 +400,13 @@ export class Engine {
     }
     const baseSecrets = this.secretsOf(vars);
     let items: unknown[] = [undefined];
+    if (task.loop !== undefined && task.when.some((w) => whenIsFalseWithoutItem(w, vars))) {
+      // A condition that does not involve the item decides before the loop is rendered, so a loop over
+      // an undefined variable is skipped, not failed (`loop: "{{x}}"` with `when: x is defined`).
+      (this.stats[s.name] as HostStats).skipped++;
+      this.emit({ type: 'task_result', play: play.name, task: task.name, host: s.name, status: 'skipped', handler, msg: 'when: condition false', durationMs: Date.now() - started });
+      return { status: 'skipped', result: { skipped: true, changed: false } };
+    }
     if (task.loop !== undefined) {
       try {
         const rendered = renderValue(task.loop, vars);
