@@ -55,7 +55,11 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promis
       output += d;
     });
     child.on('exit', (code) =>
-      resolve({ seconds: Number(process.hrtime.bigint() - started) / 1e9, code: code ?? 1, output: output.slice(-4000) }),
+      resolve({
+        seconds: Number(process.hrtime.bigint() - started) / 1e9,
+        code: code ?? 1,
+        output: output.slice(-4000),
+      }),
     );
   });
 }
@@ -91,7 +95,20 @@ async function floor(fleet: Fleet): Promise<Timing> {
         new Promise<void>((resolve, reject) => {
           const child = execFile(
             'ssh',
-            ['-i', fleet.privateKeyFile, '-o', `UserKnownHostsFile=${fleet.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-p', String(h.port), `root@${h.address}`, 'sh -s'],
+            [
+              '-i',
+              fleet.privateKeyFile,
+              '-o',
+              `UserKnownHostsFile=${fleet.knownHostsFile}`,
+              '-o',
+              'StrictHostKeyChecking=yes',
+              '-o',
+              'BatchMode=yes',
+              '-p',
+              String(h.port),
+              `root@${h.address}`,
+              'sh -s',
+            ],
             (e) => (e ? reject(e) : resolve()),
           );
           child.stdin?.end(FLOOR_SCRIPT);
@@ -106,7 +123,10 @@ function ensureAnsible(): string | null {
   if (!existsSync('/usr/bin/ansible-playbook') || !existsSync(mitogen)) {
     process.stdout.write('installing Debian ansible-core and ansible-mitogen for the comparison...\n');
     try {
-      execFileSync('apt-get', ['install', '-y', '-qq', 'ansible-core', 'ansible-mitogen'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      execFileSync('apt-get', ['install', '-y', '-qq', 'ansible-core', 'ansible-mitogen'], {
+        stdio: 'inherit',
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
     } catch {
       return null;
     }
@@ -132,14 +152,36 @@ async function main(): Promise<void> {
     (results[k] ??= []).push(t.seconds);
     process.stdout.write(`  ${k.padEnd(28)} ${t.seconds.toFixed(2)}s\n`);
   };
-  const stats: { cpuMs: number[]; rssKb: number[]; channels: number[]; commands: number[] } = { cpuMs: [], rssKb: [], channels: [], commands: [] };
+  const stats: { cpuMs: number[]; rssKb: number[]; channels: number[]; commands: number[] } = {
+    cpuMs: [],
+    rssKb: [],
+    channels: [],
+    commands: [],
+  };
   try {
     const inventory = await fleet.writeInventory({ file: join(fleet.dir, 'bench-inventory.yml') });
     const statsFile = join(fleet.dir, 'sshplay-stats.json');
     const sshplay = (...extra: string[]) =>
-      timed(process.execPath, [CLI, 'run', 'playbooks/iser.yml', '-i', inventory, '--known-hosts', fleet.knownHostsFile, '--forks', String(o.hosts), '--skip-tags', 'storage', ...extra], {
-        SSHPLAY_STATS_FILE: statsFile,
-      });
+      timed(
+        process.execPath,
+        [
+          CLI,
+          'run',
+          'playbooks/iser.yml',
+          '-i',
+          inventory,
+          '--known-hosts',
+          fleet.knownHostsFile,
+          '--forks',
+          String(o.hosts),
+          '--skip-tags',
+          'storage',
+          ...extra,
+        ],
+        {
+          SSHPLAY_STATS_FILE: statsFile,
+        },
+      );
     const recordStats = async () => {
       const s = JSON.parse(await readFile(statsFile, 'utf8'));
       stats.cpuMs.push(s.cpuUserMs + s.cpuSystemMs);
@@ -156,7 +198,8 @@ async function main(): Promise<void> {
       ANSIBLE_RETRY_FILES_ENABLED: 'False',
       ...(strategy ? { ANSIBLE_STRATEGY_PLUGINS: strategy, ANSIBLE_STRATEGY: 'mitogen_linear' } : {}),
     });
-    const ansible = (strategy?: string) => timed('ansible-playbook', ['-i', inventory, 'bench/ansible/iser.yml'], ansibleEnv(strategy));
+    const ansible = (strategy?: string) =>
+      timed('ansible-playbook', ['-i', inventory, 'bench/ansible/iser.yml'], ansibleEnv(strategy));
     for (let rep = 0; rep < o.reps; rep++) {
       process.stdout.write(`repetition ${rep + 1}/${o.reps}\n`);
       await fleet.reset();

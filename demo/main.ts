@@ -17,12 +17,17 @@ const OUT = join(ROOT, 'demo-output');
 
 function missing(): string[] {
   const problems: string[] = [];
-  if (process.platform !== 'linux') problems.push('the simulated fleet needs Linux (namespaces, overlayfs, loop devices)');
-  if (process.getuid?.() !== 0) problems.push('run as root: the simulated hosts are mount/UTS/PID namespaces with loop devices (sudo npm start)');
-  if (!existsSync('/usr/sbin/sshd')) problems.push('install OpenSSH server: apt-get install openssh-server (each simulated host runs a real sshd)');
+  if (process.platform !== 'linux')
+    problems.push('the simulated fleet needs Linux (namespaces, overlayfs, loop devices)');
+  if (process.getuid?.() !== 0)
+    problems.push('run as root: the simulated hosts are mount/UTS/PID namespaces with loop devices (sudo npm start)');
+  if (!existsSync('/usr/sbin/sshd'))
+    problems.push('install OpenSSH server: apt-get install openssh-server (each simulated host runs a real sshd)');
   for (const tool of ['/usr/bin/unshare', '/usr/sbin/losetup', '/usr/bin/nsenter'])
-    if (!existsSync(tool) && !existsSync(tool.replace('/usr/sbin', '/sbin'))) problems.push(`${tool} is missing: apt-get install util-linux`);
-  if (!existsSync('/sbin/parted') && !existsSync('/usr/sbin/parted')) problems.push('install parted: apt-get install parted');
+    if (!existsSync(tool) && !existsSync(tool.replace('/usr/sbin', '/sbin')))
+      problems.push(`${tool} is missing: apt-get install util-linux`);
+  if (!existsSync('/sbin/parted') && !existsSync('/usr/sbin/parted'))
+    problems.push('install parted: apt-get install parted');
   return problems;
 }
 
@@ -59,11 +64,22 @@ async function main(): Promise<number> {
     step('Starting a simulated fleet: 5 iSER hosts (RHEL 8, SLES 15) and 1 host outside the group');
     const started = Date.now();
     fleet = await startNamespaceFleet({});
-    process.stdout.write(`${fleet.hosts.map((h) => `  ${h.name.padEnd(10)} ${h.flavor.padEnd(8)} ${h.address}:${h.port}`).join('\n')}\n`);
+    process.stdout.write(
+      `${fleet.hosts.map((h) => `  ${h.name.padEnd(10)} ${h.flavor.padEnd(8)} ${h.address}:${h.port}`).join('\n')}\n`,
+    );
     process.stdout.write(`  started in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
     await mkdir(OUT, { recursive: true });
     const inventory = await fleet.writeInventory({ file: join(OUT, 'inventory.yml') });
-    const base = ['run', 'playbooks/iser.yml', '-i', relative(ROOT, inventory), '--known-hosts', fleet.knownHostsFile, '--limit', 'iser_hosts'];
+    const base = [
+      'run',
+      'playbooks/iser.yml',
+      '-i',
+      relative(ROOT, inventory),
+      '--known-hosts',
+      fleet.knownHostsFile,
+      '--limit',
+      'iser_hosts',
+    ];
 
     step('1. Preview: --check --diff (changes nothing)');
     if ((await cli([...base, '--check', '--diff'])) !== 0) return 2;
@@ -72,7 +88,15 @@ async function main(): Promise<number> {
     step('3. Apply again: nothing left to change');
     if ((await cli(base)) !== 0) return 2;
     step('4. Record the configuration: the worksheet');
-    const ws = ['worksheet', '-i', relative(ROOT, inventory), '--known-hosts', fleet.knownHostsFile, '--limit', 'iser_hosts'];
+    const ws = [
+      'worksheet',
+      '-i',
+      relative(ROOT, inventory),
+      '--known-hosts',
+      fleet.knownHostsFile,
+      '--limit',
+      'iser_hosts',
+    ];
     await cli([...ws, '-o', join('demo-output', 'worksheet.md')]);
     await cli([...ws, '-o', join('demo-output', 'worksheet.html')]);
     process.stdout.write(`  worksheet: ${join(OUT, 'worksheet.md')} and ${join(OUT, 'worksheet.html')}\n`);

@@ -404,7 +404,16 @@ export class Engine {
       // A condition that does not involve the item decides before the loop is rendered, so a loop over
       // an undefined variable is skipped, not failed (`loop: "{{x}}"` with `when: x is defined`).
       (this.stats[s.name] as HostStats).skipped++;
-      this.emit({ type: 'task_result', play: play.name, task: task.name, host: s.name, status: 'skipped', handler, msg: 'when: condition false', durationMs: Date.now() - started });
+      this.emit({
+        type: 'task_result',
+        play: play.name,
+        task: task.name,
+        host: s.name,
+        status: 'skipped',
+        handler,
+        msg: 'when: condition false',
+        durationMs: Date.now() - started,
+      });
       return { status: 'skipped', result: { skipped: true, changed: false } };
     }
     if (task.loop !== undefined) {

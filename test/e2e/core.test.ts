@@ -86,7 +86,8 @@ describe.skipIf(skip)('core runner against real sshd hosts', () => {
     }
     const second = await sshplay(['run', ...base()]);
     expect(second.code).toBe(0);
-    for (const h of ['alpha', 'bravo']) expect(recap(second.stdout)[h]).toMatchObject({ changed: 0, failed: 0, unreachable: 0 });
+    for (const h of ['alpha', 'bravo'])
+      expect(recap(second.stdout)[h]).toMatchObject({ changed: 0, failed: 0, unreachable: 0 });
     expect(await fleet.readFile('outsider', '/etc/sshplay-demo.conf')).toBeNull();
   });
 
@@ -102,7 +103,11 @@ describe.skipIf(skip)('core runner against real sshd hosts', () => {
   it('an unreachable host gives exit 3 while the others complete', async () => {
     await fleet.stopHost('bravo');
     try {
-      const pb = await writeTemp(dir, 'unreach.yml', PLAYBOOK.replaceAll('/etc/sshplay-demo.conf', '/etc/unreach.conf'));
+      const pb = await writeTemp(
+        dir,
+        'unreach.yml',
+        PLAYBOOK.replaceAll('/etc/sshplay-demo.conf', '/etc/unreach.conf'),
+      );
       const r = await sshplay(['run', pb, '-i', inventory, '--known-hosts', fleet.knownHostsFile, '--timeout', '3']);
       expect(r.code).toBe(3);
       expect(r.stdout).toMatch(/unreachable: \[bravo\]/);

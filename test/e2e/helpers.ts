@@ -14,7 +14,10 @@ export interface CliResult {
 }
 
 /** Runs the real, built CLI (`npm test` builds first), as a user would. */
-export function sshplay(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+export function sshplay(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,

@@ -17,7 +17,8 @@ export function iserAssertions(getFleet: () => Fleet) {
   return {
     async endState(h: SimHost): Promise<void> {
       const conf = (await fleet().readFile(h.name, '/etc/iscsi/iscsid.conf')) ?? '';
-      const active = (key: string) => conf.split('\n').filter((l) => new RegExp(`^\\s*${key.replace(/\./g, '\\.')}\\s*=`).test(l));
+      const active = (key: string) =>
+        conf.split('\n').filter((l) => new RegExp(`^\\s*${key.replace(/\./g, '\\.')}\\s*=`).test(l));
       expect(active('node.startup')).toEqual(['node.startup = automatic']);
       expect(active('node.session.timeo.replacement_timeout')).toEqual(['node.session.timeo.replacement_timeout = 20']);
       const rhel = h.flavor.startsWith('rhel');
@@ -29,7 +30,9 @@ export function iserAssertions(getFleet: () => Fleet) {
         `opensm -B -g ${h.guids[1]} -p 1 -f /var/log/opensm-ib1.log`,
       ]);
       expect((await sh(h.name, `test -x ${boot} && echo exec`)).trim()).toBe('exec');
-      expect((await sh(h.name, 'systemctl is-enabled multipathd; systemctl is-active multipathd')).split('\n').slice(0, 2)).toEqual(['enabled', 'active']);
+      expect(
+        (await sh(h.name, 'systemctl is-enabled multipathd; systemctl is-active multipathd')).split('\n').slice(0, 2),
+      ).toEqual(['enabled', 'active']);
       for (const unit of rhel ? ['iscsi', 'iscsid'] : ['iscsid']) {
         expect((await sh(h.name, `systemctl is-enabled ${unit}`)).trim()).toBe('enabled');
       }
@@ -40,16 +43,26 @@ export function iserAssertions(getFleet: () => Fleet) {
         expect(iface).toContain(`iface.net_ifacename = ${ib}`);
         expect(iface).toContain('iface.transport_name = iser');
         expect(iface).toContain(`iface.initiatorname = ${h.initiatorIqn}`);
-        const ifcfg = (await fleet().readFile(h.name, `${rhel ? '/etc/sysconfig/network-scripts' : '/etc/sysconfig/network'}/ifcfg-${ib}`)) ?? '';
+        const ifcfg =
+          (await fleet().readFile(
+            h.name,
+            `${rhel ? '/etc/sysconfig/network-scripts' : '/etc/sysconfig/network'}/ifcfg-${ib}`,
+          )) ?? '';
         const addr = `192.168.${130 + i}.${11 + h.index}`;
-        if (rhel) expect(ifcfg).toMatch(new RegExp(`DEVICE=${ib}\\nTYPE=InfiniBand\\nBOOTPROTO=static\\nIPADDR=${addr}\\nPREFIX=24\\nONBOOT=yes`));
+        if (rhel)
+          expect(ifcfg).toMatch(
+            new RegExp(`DEVICE=${ib}\\nTYPE=InfiniBand\\nBOOTPROTO=static\\nIPADDR=${addr}\\nPREFIX=24\\nONBOOT=yes`),
+          );
         else expect(ifcfg).toMatch(new RegExp(`BOOTPROTO='static'\\nIPADDR='${addr}/24'\\nSTARTMODE='auto'`));
       }
       const sessions = await sh(h.name, 'iscsiadm -m session');
-      for (const portal of fleet().array.portals) expect(sessions).toContain(`${portal}:3260,1 ${fleet().array.targetIqn}`);
+      for (const portal of fleet().array.portals)
+        expect(sessions).toContain(`${portal}:3260,1 ${fleet().array.targetIqn}`);
       expect(sessions.trim().split('\n')).toHaveLength(4);
       expect(await sh(h.name, 'findmnt -rn -o FSTYPE /mnt/iser')).toBe('ext4\n');
-      expect(await fleet().readFile(h.name, '/etc/fstab')).toContain(`/dev/mapper/${h.lunWwid}1 /mnt/iser ext4 defaults,_netdev 0 0`);
+      expect(await fleet().readFile(h.name, '/etc/fstab')).toContain(
+        `/dev/mapper/${h.lunWwid}1 /mnt/iser ext4 defaults,_netdev 0 0`,
+      );
       expect((await fleet().calls(h.name)).some((l) => / dracut --force --add multipath/.test(l))).toBe(true);
     },
     mutatingCalls: async (host: string) => (await fleet().calls(host)).filter((l) => MUTATING.test(l)),
@@ -62,7 +75,17 @@ describe.skipIf(skip)('iSER playbooks on a mixed RHEL/SLES fleet', () => {
   let inventory: string;
   const check = () => iserAssertions(() => fleet);
   const run = (...extra: string[]) =>
-    sshplay(['run', 'playbooks/iser.yml', '-i', inventory, '--known-hosts', fleet.knownHostsFile, '--limit', 'iser_hosts', ...extra]);
+    sshplay([
+      'run',
+      'playbooks/iser.yml',
+      '-i',
+      inventory,
+      '--known-hosts',
+      fleet.knownHostsFile,
+      '--limit',
+      'iser_hosts',
+      ...extra,
+    ]);
 
   beforeAll(async () => {
     fleet = await startNamespaceFleet({});
@@ -94,14 +117,25 @@ describe.skipIf(skip)('iSER playbooks on a mixed RHEL/SLES fleet', () => {
     for (const h of inGroup) await check().endState(h);
     const second = await run();
     expect(second.code).toBe(0);
-    for (const h of inGroup) expect(recap(second.stdout)[h.name], h.name).toMatchObject({ changed: 0, failed: 0, unreachable: 0 });
+    for (const h of inGroup)
+      expect(recap(second.stdout)[h.name], h.name).toMatchObject({ changed: 0, failed: 0, unreachable: 0 });
     expect(await fleet.calls('outsider')).toEqual([]);
     expect(recap(second.stdout).outsider).toBeUndefined();
   });
 
   it('writes the worksheet from the inventory and live facts', async () => {
     const out = `${dir}/worksheet.md`;
-    const r = await sshplay(['worksheet', '-i', inventory, '--known-hosts', fleet.knownHostsFile, '--limit', 'iser_hosts', '-o', out]);
+    const r = await sshplay([
+      'worksheet',
+      '-i',
+      inventory,
+      '--known-hosts',
+      fleet.knownHostsFile,
+      '--limit',
+      'iser_hosts',
+      '-o',
+      out,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const text = await readFile(out, 'utf8');
     for (const h of fleet.hosts.filter((x) => x.name !== 'outsider')) {
@@ -125,6 +159,7 @@ describe.skipIf(skip)('iSER playbooks on a mixed RHEL/SLES fleet', () => {
       expect(calls.filter((l) => /iscsiadm -m node .* -o new/.test(l))).toHaveLength(4);
     }
     const again = await run('-e', 'iser_discovery=manual');
-    for (const h of fleet.hosts.filter((x) => x.name !== 'outsider')) expect(recap(again.stdout)[h.name]?.changed, h.name).toBe(0);
+    for (const h of fleet.hosts.filter((x) => x.name !== 'outsider'))
+      expect(recap(again.stdout)[h.name]?.changed, h.name).toBe(0);
   });
 });

@@ -57,7 +57,11 @@ export interface Fleet {
   /** Lines of the host's simulated-tool call log (/var/log/sim/calls.log), oldest first. */
   calls(host: string): Promise<string[]>;
   /** Writes an Ansible YAML inventory for the fleet (connection vars + iSER vars) and returns its path. */
-  writeInventory(options?: { file?: string; extraHostVars?: Record<string, Record<string, unknown>>; groupVars?: Record<string, unknown> }): Promise<string>;
+  writeInventory(options?: {
+    file?: string;
+    extraHostVars?: Record<string, Record<string, unknown>>;
+    groupVars?: Record<string, unknown>;
+  }): Promise<string>;
   /** Fault and lifecycle controls for the fault tests. */
   stopHost(host: string): Promise<void>;
   startHost(host: string): Promise<void>;
