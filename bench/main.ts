@@ -149,7 +149,7 @@ async function main(): Promise<void> {
   const results: Record<string, number[]> = {};
   const add = (k: string, t: Timing) => {
     if (t.code !== 0) throw new Error(`${k} failed (exit ${t.code}):\n${t.output}`);
-    (results[k] ??= []).push(t.seconds);
+    results[k] = [...(results[k] ?? []), t.seconds];
     process.stdout.write(`  ${k.padEnd(28)} ${t.seconds.toFixed(2)}s\n`);
   };
   const stats: { cpuMs: number[]; rssKb: number[]; channels: number[]; commands: number[] } = {
