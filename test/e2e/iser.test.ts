@@ -1,73 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNamespaceFleet } from '../target/namespace.js';
-import type { Fleet, SimHost } from '../target/types.js';
+import type { Fleet } from '../target/types.js';
 import { e2eUnavailable, recap, sshplay, tempDir } from './helpers.js';
+import { iserAssertions } from './iser-assertions.js';
 
 const skip = e2eUnavailable();
-
-/** Simulated-tool calls that change a host's state (anything else in the call log is a read). */
-const MUTATING =
-  /\b(opensm -B|dracut|ifup|wicked ifup|netplan apply|parted|mkfs|kpartx|mount |systemctl (start|restart|enable|stop|disable)|iscsiadm .*(-o (new|update|delete)|--login|-l\b|-u\b|-m discovery))/;
-
-export function iserAssertions(getFleet: () => Fleet) {
-  const fleet = () => getFleet();
-  const sh = async (host: string, cmd: string) => (await fleet().exec(host, cmd)).stdout;
-
-  return {
-    async endState(h: SimHost): Promise<void> {
-      const conf = (await fleet().readFile(h.name, '/etc/iscsi/iscsid.conf')) ?? '';
-      const active = (key: string) =>
-        conf.split('\n').filter((l) => new RegExp(`^\\s*${key.replace(/\./g, '\\.')}\\s*=`).test(l));
-      expect(active('node.startup')).toEqual(['node.startup = automatic']);
-      expect(active('node.session.timeo.replacement_timeout')).toEqual(['node.session.timeo.replacement_timeout = 20']);
-      const rhel = h.flavor.startsWith('rhel');
-      const boot = rhel ? '/etc/rc.d/rc.local' : '/etc/rc.d/rc.after';
-      const bootText = (await fleet().readFile(h.name, boot)) ?? '';
-      const opensmLines = bootText.split('\n').filter((l) => l.startsWith('opensm '));
-      expect(opensmLines).toEqual([
-        `opensm -B -g ${h.guids[0]} -p 15 -f /var/log/opensm-ib0.log`,
-        `opensm -B -g ${h.guids[1]} -p 1 -f /var/log/opensm-ib1.log`,
-      ]);
-      expect((await sh(h.name, `test -x ${boot} && echo exec`)).trim()).toBe('exec');
-      expect(
-        (await sh(h.name, 'systemctl is-enabled multipathd; systemctl is-active multipathd')).split('\n').slice(0, 2),
-      ).toEqual(['enabled', 'active']);
-      for (const unit of rhel ? ['iscsi', 'iscsid'] : ['iscsid']) {
-        expect((await sh(h.name, `systemctl is-enabled ${unit}`)).trim()).toBe('enabled');
-      }
-      const ifaceDir = rhel ? '/var/lib/iscsi/ifaces' : '/etc/iscsi/ifaces';
-      for (const [i, ib] of ['ib0', 'ib1'].entries()) {
-        const iface = (await fleet().readFile(h.name, `${ifaceDir}/iface-${ib}`)) ?? '';
-        expect(iface).toContain(`iface.iscsi_ifacename = iface-${ib}`);
-        expect(iface).toContain(`iface.net_ifacename = ${ib}`);
-        expect(iface).toContain('iface.transport_name = iser');
-        expect(iface).toContain(`iface.initiatorname = ${h.initiatorIqn}`);
-        const ifcfg =
-          (await fleet().readFile(
-            h.name,
-            `${rhel ? '/etc/sysconfig/network-scripts' : '/etc/sysconfig/network'}/ifcfg-${ib}`,
-          )) ?? '';
-        const addr = `192.168.${130 + i}.${11 + h.index}`;
-        if (rhel)
-          expect(ifcfg).toMatch(
-            new RegExp(`DEVICE=${ib}\\nTYPE=InfiniBand\\nBOOTPROTO=static\\nIPADDR=${addr}\\nPREFIX=24\\nONBOOT=yes`),
-          );
-        else expect(ifcfg).toMatch(new RegExp(`BOOTPROTO='static'\\nIPADDR='${addr}/24'\\nSTARTMODE='auto'`));
-      }
-      const sessions = await sh(h.name, 'iscsiadm -m session');
-      for (const portal of fleet().array.portals)
-        expect(sessions).toContain(`${portal}:3260,1 ${fleet().array.targetIqn}`);
-      expect(sessions.trim().split('\n')).toHaveLength(4);
-      expect(await sh(h.name, 'findmnt -rn -o FSTYPE /mnt/iser')).toBe('ext4\n');
-      expect(await fleet().readFile(h.name, '/etc/fstab')).toContain(
-        `/dev/mapper/${h.lunWwid}1 /mnt/iser ext4 defaults,_netdev 0 0`,
-      );
-      expect((await fleet().calls(h.name)).some((l) => / dracut --force --add multipath/.test(l))).toBe(true);
-    },
-    mutatingCalls: async (host: string) => (await fleet().calls(host)).filter((l) => MUTATING.test(l)),
-  };
-}
 
 describe.skipIf(skip)('iSER playbooks on a mixed RHEL/SLES fleet', () => {
   let fleet: Fleet;
