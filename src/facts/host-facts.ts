@@ -12,10 +12,14 @@ export type FactRequest = { kind: 'file'; path: string } | { kind: 'command'; cm
 export class HostFacts {
   private readonly files = new Map<string, Promise<RemoteFile | null>>();
   private readonly commands = new Map<string, Promise<RunResult>>();
+  /** Check mode's would-be files: they outlive invalidation, since nothing on the host really changes. */
+  private readonly simulated = new Map<string, RemoteFile>();
 
   constructor(private readonly conn: ReadOnlyConnection) {}
 
   file(path: string): Promise<RemoteFile | null> {
+    const simulated = this.simulated.get(path);
+    if (simulated) return Promise.resolve(simulated);
     let p = this.files.get(path);
     if (!p) {
       p = this.conn.readFiles([path]).then((r) => r[0] ?? null);
@@ -65,7 +69,7 @@ export class HostFacts {
    */
   simulateWrite(path: string, content: Buffer, mode = 0o644): void {
     const stat = { mode, uid: 0, gid: 0, size: content.length, isFile: true, isDirectory: false, isSymlink: false };
-    this.files.set(path, Promise.resolve({ stat, content }));
+    this.simulated.set(path, { stat, content });
   }
 
   invalidateFile(path: string): void {

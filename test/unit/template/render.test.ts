@@ -152,7 +152,8 @@ describe('networkOf and netmaskOf', () => {
 describe('renderValue', () => {
   test('a lone {{ x }} keeps the native type', () => {
     expect(renderValue('{{ ports }}', { ports: ['ib0', 'ib1'] })).toEqual(['ib0', 'ib1']);
-    expect(renderValue(' {{n}} ', { n: 5 })).toBe(5);
+    expect(renderValue(' {{n}} ', { n: 5 })).toBe(' 5 ');
+    expect(renderValue('{{n}}\n', { n: 'h1' })).toBe('h1\n');
     expect(renderValue('{{ a.b }}', { a: { b: true } })).toBe(true);
     expect(renderValue('{{ x }}', { x: null })).toBeNull();
     expect(renderValue('{{ m }}', { m: { k: 1 } })).toEqual({ k: 1 });
