@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, SshplayError, UsageError } from '../errors.js';
-import { loadInventory, renderInventoryGraph, renderInventoryList } from '../inventory/index.js';
-import { EXIT, runPlaybookCommand } from './run-command.js';
-import { runWorksheetCommand } from './worksheet-command.js';
+
+// Commands load their code when they run: `sshplay --help` and `--version` start without ssh2, Handlebars or YAML.
+const EXIT = { usage: 5, config: 4, failed: 2 } as const;
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const increase = (_: string, previous: number) => previous + 1;
@@ -45,6 +45,7 @@ function program(): Command {
     .option('-K, --ask-become-pass', 'ask for the sudo password')
     .addOption(new Option('--no-retry-file', 'do not write <playbook>.retry after failures'))
     .action(async (playbook: string, options) => {
+      const { runPlaybookCommand } = await import('./run-command.js');
       process.exitCode = await runPlaybookCommand(playbook, options);
     });
 
@@ -55,6 +56,7 @@ function program(): Command {
     .option('--list', 'all hosts with their variables, as JSON')
     .option('--graph', 'the group tree')
     .action(async (options: { inventory: string[]; list?: boolean; graph?: boolean }) => {
+      const { loadInventory, renderInventoryGraph, renderInventoryList } = await import('../inventory/index.js');
       const inventory = await loadInventory(options.inventory);
       if (options.graph) process.stdout.write(`${renderInventoryGraph(inventory)}\n`);
       else process.stdout.write(`${JSON.stringify(renderInventoryList(inventory), null, 2)}\n`);
@@ -69,6 +71,7 @@ function program(): Command {
     .option('--known-hosts <file>', 'known_hosts file')
     .option('-T, --timeout <seconds>', 'connect timeout per host', '10')
     .action(async (options) => {
+      const { runWorksheetCommand } = await import('./worksheet-command.js');
       process.exitCode = await runWorksheetCommand(options);
     });
   return cli;
@@ -98,6 +101,12 @@ async function main(argv: string[]): Promise<number> {
     return 250;
   }
 }
+
+// `sshplay ... | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 main(process.argv).then((code) => {
   process.exitCode = code;
