@@ -16,7 +16,7 @@ import { batchExceedsFailLimit, computeBatches } from './batches.js';
 import { type EngineEvent, emptyStats, type HostStats, type Reporter, type TaskStatus } from './events.js';
 import { GATHER_REQUESTS, gatherFacts } from './gather.js';
 import { HostSession } from './host-session.js';
-import { loadVarsFile, redact, renderVarsInOrder, SECRET_VARS } from './vars.js';
+import { loadVarsFile, redact, redactValue, renderVarsInOrder, SECRET_VARS } from './vars.js';
 
 export interface EngineOptions {
   check: boolean;
@@ -454,7 +454,7 @@ export class Engine {
         host: s.name,
         status: outcome.status,
         handler,
-        item: item === undefined ? undefined : hidden ? '(hidden: no_log)' : item,
+        item: item === undefined ? undefined : hidden ? '(hidden: no_log)' : redactValue(item, secrets),
         msg: hidden
           ? outcome.status === 'failed'
             ? 'failed (output hidden: no_log)'

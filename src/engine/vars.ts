@@ -47,6 +47,15 @@ export function loadVarsFile(baseDir: string, name: string): Promise<Record<stri
   return p;
 }
 
+/** The same value with every secret inside its strings (at any depth) replaced with ********. */
+export function redactValue(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === 'string') return redact(value, secrets);
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, secrets));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, secrets)]));
+  return value;
+}
+
 /** Replaces every secret value found inside a text with ********. */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
