@@ -74,6 +74,8 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
     if (limited.length === 0)
       throw new UsageError(`--limit '${o.limit}' matches no host of the inventory (${o.inventory.join(', ')})`);
   }
+  if (o.startAtTask && !playbook.plays.some((p) => p.tasks.some((t) => t.name === o.startAtTask)))
+    throw new UsageError(`--start-at-task '${o.startAtTask}': no task of ${playbookFile} has that name`);
   if (o.listHosts || o.listTasks) {
     for (const play of playbook.plays) {
       const hosts = playHosts(inventory, play.hosts, o.limit);
@@ -133,10 +135,9 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
   };
   process.on('SIGINT', onSigint);
   let step: ((task: string) => Promise<boolean>) | undefined;
-  if (o.step) {
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    step = async (task) => !/^n/i.test(await rl.question(`Perform task: ${task} (y/n)? `));
-  }
+  // Closed after the run: an open interface holds stdin and the process would never exit.
+  const rl = o.step ? createInterface({ input: process.stdin, output: process.stderr }) : undefined;
+  if (rl) step = async (task) => !/^n/i.test(await rl.question(`Perform task: ${task} (y/n)? `));
   let summary: RunSummary;
   try {
     summary = await new Engine(
@@ -160,6 +161,7 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
       },
     ).run();
   } finally {
+    rl?.close();
     process.off('SIGINT', onSigint);
     reporter.close?.();
   }

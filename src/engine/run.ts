@@ -53,6 +53,28 @@ export interface RunSummary {
 
 class HostStopped extends Error {}
 
+/** Hosts meet before each task; a host that finishes or stops leaves, so the others never wait for it. */
+class Barrier {
+  private waiting: (() => void)[] = [];
+  constructor(private parties: number) {}
+  arrive(): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.release();
+    });
+  }
+  leave(): void {
+    this.parties--;
+    this.release();
+  }
+  private release(): void {
+    if (this.waiting.length === 0 || this.waiting.length < this.parties) return;
+    const all = this.waiting;
+    this.waiting = [];
+    for (const resolve of all) resolve();
+  }
+}
+
 type Vars = Record<string, unknown>;
 
 interface TaskOutcome {
@@ -192,6 +214,14 @@ export class Engine {
 
   /** Runs one play batch by batch; returns true when the whole run must stop (fail limit, fatal error). */
   private async runPlay(play: Play): Promise<boolean> {
+    let firstTask = 0;
+    if (!this.reachedStartTask) {
+      // --start-at-task: plays before the one holding the task are skipped, and in that play every host
+      // starts at the task (decided once per play, not by whichever host gets there first).
+      firstTask = play.tasks.findIndex((t) => t.name === this.options.startAtTask);
+      if (firstTask < 0) return false;
+      this.reachedStartTask = true;
+    }
     const all = this.input.hostsFor(play.hosts);
     const hosts = all.filter((h) => this.session(h).state === 'ok');
     this.emit({ type: 'play_start', play: play.name, hosts, check: this.options.check });
@@ -205,18 +235,11 @@ export class Engine {
       }
       if (batches.length > 1) this.emit({ type: 'batch_start', play: play.name, batch: b + 1, hosts: batch });
       let fatal = false;
-      await Promise.all(
-        batch.map((host) =>
-          limit(async () => {
-            if (fatal || this.interrupted) {
-              if (!this.interrupted) this.markNotStarted(play, [host], 'any_errors_fatal: another host failed');
-              return;
-            }
-            await this.runHost(play, host);
-            if (play.anyErrorsFatal && this.session(host).state !== 'ok') fatal = true;
-          }),
-        ),
-      );
+      if (play.anyErrorsFatal) {
+        fatal = await this.runBatchInLockstep(play, batch, firstTask, limit);
+      } else {
+        await Promise.all(batch.map((host) => limit(() => this.runHost(play, host, firstTask))));
+      }
       const failedInBatch = batch.filter((h) => this.session(h).state !== 'ok').length;
       const rest = batches.slice(b + 1).flat();
       if (fatal) {
@@ -238,6 +261,45 @@ export class Engine {
       }
     }
     return false;
+  }
+
+  /**
+   * any_errors_fatal: the batch's hosts go task by task together (Ansible's linear strategy), so a failure
+   * stops every host before its next task. Fork slots are held per task, not per host. Returns true when
+   * a host failed.
+   */
+  private async runBatchInLockstep(
+    play: Play,
+    batch: string[],
+    firstTask: number,
+    limit: ReturnType<typeof pLimit>,
+  ): Promise<boolean> {
+    const barrier = new Barrier(batch.length);
+    const failed = () => batch.filter((h) => this.session(h).state !== 'ok');
+    const stopped = new Set<string>();
+    const gate = async (host: string): Promise<boolean> => {
+      await barrier.arrive();
+      if (failed().length === 0) return true;
+      stopped.add(host);
+      return false;
+    };
+    await Promise.all(
+      batch.map(async (host) => {
+        try {
+          await this.runHost(play, host, firstTask, { gate: () => gate(host), slot: limit });
+        } finally {
+          barrier.leave();
+        }
+      }),
+    );
+    const bad = failed();
+    if (bad.length === 0) return false;
+    const rest = batch.filter((h) => stopped.has(h) && this.session(h).state === 'ok');
+    this.emit({
+      type: 'warning',
+      msg: `any_errors_fatal: ${bad.join(', ')} failed${rest.length ? `; no further task ran on ${rest.join(', ')}` : ''}`,
+    });
+    return true;
   }
 
   private markNotStarted(play: Play, hosts: string[], reason: string): void {
@@ -268,23 +330,27 @@ export class Engine {
     return { ...vars, ...s.setVars, ...this.options.extraVars };
   }
 
-  private async runHost(play: Play, host: string): Promise<void> {
+  private async runHost(
+    play: Play,
+    host: string,
+    firstTask: number,
+    lockstep?: { gate: () => Promise<boolean>; slot: <T>(fn: () => Promise<T>) => Promise<T> },
+  ): Promise<void> {
     const s = this.session(host);
     const notified = new Set<string>();
+    const slot = lockstep?.slot ?? (<T>(fn: () => Promise<T>) => fn());
     s.stale = true;
     try {
       if (play.gatherFacts && Object.keys(s.gathered).length === 0) {
-        await this.ensureConnection(play, s);
+        await slot(() => this.ensureConnection(play, s));
       }
       for (const [i, task] of play.tasks.entries()) {
+        if (i < firstTask) continue;
         if (this.interrupted) return;
-        if (!this.reachedStartTask) {
-          if (task.name !== this.options.startAtTask) continue;
-          this.reachedStartTask = true;
-        }
         if (!tagsMatch(task, play, this.options)) continue;
+        if (lockstep && !(await lockstep.gate())) return;
         if (this.options.step && !(await this.options.step(task.name))) continue;
-        const outcome = await this.runTask(play, s, task, false, play.tasks.slice(i + 1));
+        const outcome = await slot(() => this.runTask(play, s, task, false, play.tasks.slice(i + 1)));
         if (outcome.status === 'changed') for (const n of task.notify) notified.add(n);
         if (outcome.status === 'failed') {
           s.state = 'failed';
@@ -293,8 +359,9 @@ export class Engine {
       }
       for (const handler of play.handlers) {
         if (this.interrupted) return;
+        if (lockstep && !(await lockstep.gate())) return;
         if (![handler.name, ...handler.listen].some((n) => notified.has(n))) continue;
-        const outcome = await this.runTask(play, s, handler, true, []);
+        const outcome = await slot(() => this.runTask(play, s, handler, true, []));
         if (outcome.status === 'failed') {
           s.state = 'failed';
           return;
