@@ -626,12 +626,14 @@ export class Engine {
       const secrets = module.anyArgs ? [] : secretValues(module.schema, args);
       const plan = await module.plan(ctx, args);
       const base: Vars = { ...(plan.result ?? {}), __plan: plan };
-      if (plan.failed)
-        return {
-          status: 'failed',
-          result: { ...base, failed: true, changed: false, msg: plan.failed },
-          msg: plan.failed,
-        };
+      if (plan.failed) {
+        // A module's refusal is data like a command's exit code: failed_when may still accept it.
+        const result: Vars = { ...base, failed: true, changed: false, msg: plan.failed };
+        const evalVars = task.register ? { ...vars, [task.register]: result, ...result } : { ...vars, ...result };
+        if (task.failedWhen && !task.failedWhen.some((c) => evaluateCondition(c, evalVars)))
+          return { status: 'ok', result: { ...result, failed: false }, msg: plan.failed, secrets };
+        return { status: 'failed', result, msg: plan.failed, secrets };
+      }
       const wouldChange = plan.changes.length > 0;
       const apply = wouldChange && (!this.options.check || task.checkMode === false) && task.checkMode !== true;
       let applied: Applied | undefined;
