@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 /** One usable line of an OpenSSH known_hosts file. */
 interface KnownHostEntry {
@@ -118,6 +119,8 @@ export class KnownHosts {
   /** Records a newly accepted key (--accept-new-host-keys), as `ssh -o StrictHostKeyChecking=accept-new` does. */
   async add(host: string, port: number, keyBlob: Buffer): Promise<void> {
     const line = `${hostLookupName(host, port)} ${keyTypeOf(keyBlob)} ${keyBlob.toString('base64')}\n`;
+    // ~/.ssh may not exist yet (a fresh account): made as ssh makes it, readable by its owner only.
+    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
     await appendFile(this.file, line, { mode: 0o600 });
     this.entries.push(...parseKnownHosts(line));
   }

@@ -72,12 +72,19 @@ export class SshConnection implements Connection {
   private shell!: ShellSession;
   private readonly execStats = { channels: 0, roundTrips: 0 };
   private closed = false;
+  /** Rejects when the connection goes away: SFTP requests in flight then never get an answer, so file work races it. */
+  private readonly lost: Promise<never>;
+  private loseConnection!: (why: Error) => void;
 
   private constructor(
     private readonly client: Client,
     private readonly target: SshTarget,
   ) {
     this.host = target.name;
+    this.lost = new Promise<never>((_, reject) => {
+      this.loseConnection = reject;
+    });
+    this.lost.catch(() => undefined);
   }
 
   get stats(): ConnectionStats {
@@ -118,14 +125,23 @@ export class SshConnection implements Connection {
       } catch (e) {
         throw fail(`cannot read private key ${target.privateKeyFile}: ${(e as Error).message}`, e);
       }
-      config.passphrase = target.passphrase ?? process.env.SSHPLAY_KEY_PASSPHRASE;
+      config.passphrase = target.passphrase || process.env.SSHPLAY_KEY_PASSPHRASE || undefined;
     }
     if (process.env.SSH_AUTH_SOCK) config.agent = process.env.SSH_AUTH_SOCK;
     if (target.password) config.password = target.password;
 
     await new Promise<void>((resolve, reject) => {
-      client.once('ready', () => resolve());
-      client.once('error', (err: Error & { level?: string }) => {
+      let settled = false;
+      client.once('ready', () => {
+        settled = true;
+        resolve();
+      });
+      // Stays attached: ssh2 may report more errors after the first (a timed-out socket closing later), and an
+      // 'error' event without a listener would crash the whole run.
+      client.on('error', (err: Error & { level?: string }) => {
+        if (settled) return;
+        settled = true;
+        client.end();
         if (keyProblem) reject(fail(keyProblem));
         else if (err.level === 'client-authentication')
           reject(fail(`authentication refused for user ${target.user} (tried: key, agent, password as configured)`));
@@ -136,18 +152,43 @@ export class SshConnection implements Connection {
       try {
         client.connect(config);
       } catch (e) {
-        reject(fail((e as Error).message, e));
+        settled = true;
+        const message = (e as Error).message;
+        if (target.privateKeyFile && /decrypt|passphrase|encrypted/i.test(message))
+          reject(
+            fail(
+              `cannot use private key ${target.privateKeyFile}: it is passphrase-protected and ` +
+                `${config.passphrase ? 'the passphrase given does not decrypt it' : 'no passphrase was given'} ` +
+                '(set SSHPLAY_KEY_PASSPHRASE)',
+              e,
+            ),
+          );
+        else reject(fail(message, e));
       }
     });
-    if (pendingKey) await options.knownHosts.add(target.address, target.port, pendingKey);
+    if (pendingKey) {
+      try {
+        await options.knownHosts.add(target.address, target.port, pendingKey);
+      } catch (e) {
+        client.end();
+        throw fail(`cannot record the host key in ${options.knownHosts.file}: ${(e as Error).message}`, e);
+      }
+    }
 
     const conn = new SshConnection(client, target);
+    client.removeAllListeners('error');
     client.on('error', (err) => conn.shell?.fail(err.message));
     client.on('close', () => {
       conn.closed = true;
       conn.shell?.fail('connection closed');
+      conn.loseConnection(new Error('connection closed'));
     });
-    await conn.startShell();
+    try {
+      await conn.startShell();
+    } catch (e) {
+      client.end(); // an open socket would keep the run from ever exiting
+      throw e;
+    }
     return conn;
   }
 
@@ -227,7 +268,7 @@ export class SshConnection implements Connection {
 
   async readFiles(paths: readonly string[]): Promise<(RemoteFile | null)[]> {
     try {
-      return await this.count(this.files.readFiles(paths));
+      return await this.count(Promise.race([this.files.readFiles(paths), this.lost]));
     } catch (e) {
       await settle();
       if (!this.closed) throw new TaskError(`reading ${paths.join(', ')}: ${(e as Error).message}`, { cause: e });
@@ -237,7 +278,7 @@ export class SshConnection implements Connection {
 
   async writeFile(path: string, content: Buffer, options?: WriteOptions): Promise<WriteResult> {
     try {
-      return await this.count(this.files.writeFile(path, content, options));
+      return await this.count(Promise.race([this.files.writeFile(path, content, options), this.lost]));
     } catch (e) {
       // An SFTP status (permission denied, no such directory) is the task's failure; anything else is the transport's.
       await settle();

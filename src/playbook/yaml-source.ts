@@ -19,9 +19,15 @@ export class YamlSource {
     const source = new YamlSource(file, text, (doc.contents as Node | null) ?? null, lines);
     const error = doc.errors[0];
     if (error) {
-      const pos = lines.linePos(error.pos[0]);
+      let { line, col } = lines.linePos(error.pos[0]);
+      // An error found at the end of the text (an unclosed quote or bracket) is shown on the last line that has text.
+      const textLines = text.split('\n');
+      while (line > 1 && !textLines[line - 1]?.trim()) {
+        line--;
+        col = (textLines[line - 1]?.length ?? 0) + 1;
+      }
       const message = error.message.split('\n')[0] ?? error.message;
-      throw new ConfigError(`YAML syntax error: ${message}`, source.at(pos.line, pos.col));
+      throw new ConfigError(`YAML syntax error: ${message}`, source.at(line, col));
     }
     return source;
   }
