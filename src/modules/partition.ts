@@ -17,6 +17,26 @@ export interface PartitionArgs {
   force: boolean;
 }
 
+/** The document's command: label the device and make one partition spanning it. */
+function labelCommand(a: PartitionArgs): Change {
+  const argv = [
+    'parted',
+    '-a',
+    'optimal',
+    '-s',
+    '--',
+    a.device,
+    'mklabel',
+    a.label,
+    'mkpart',
+    'primary',
+    a.fstype,
+    '0%',
+    '100%',
+  ];
+  return { kind: 'exec', cmd: { argv } };
+}
+
 export const partition: Module<PartitionArgs> = {
   name: 'partition',
   summary: 'label a blank LUN (gpt/msdos) with one full-size partition; never touches a used device unless force',
@@ -37,28 +57,7 @@ export const partition: Module<PartitionArgs> = {
     const dev = await ctx.facts.file(a.device);
     if (!dev && ctx.check)
       return {
-        changes: [
-          {
-            kind: 'exec',
-            cmd: {
-              argv: [
-                'parted',
-                '-a',
-                'optimal',
-                '-s',
-                '--',
-                a.device,
-                'mklabel',
-                a.label,
-                'mkpart',
-                'primary',
-                a.fstype,
-                '0%',
-                '100%',
-              ],
-            },
-          },
-        ],
+        changes: [labelCommand(a)],
         preview: `label ${a.device} once the LUN appears after login (checked for existing data first)`,
         result,
       };
@@ -95,29 +94,7 @@ export const partition: Module<PartitionArgs> = {
         };
       changes.push({ kind: 'exec', cmd: { argv: ['wipefs', '-a', a.device] } });
     }
-    changes.push(
-      {
-        kind: 'exec',
-        cmd: {
-          argv: [
-            'parted',
-            '-a',
-            'optimal',
-            '-s',
-            '--',
-            a.device,
-            'mklabel',
-            a.label,
-            'mkpart',
-            'primary',
-            a.fstype,
-            '0%',
-            '100%',
-          ],
-        },
-      },
-      { kind: 'exec', cmd: { argv: ['kpartx', '-a', a.device] } },
-    );
+    changes.push(labelCommand(a), { kind: 'exec', cmd: { argv: ['kpartx', '-a', a.device] } });
     return {
       changes,
       diff: `${a.device}: (blank) -> ${a.label} label, partition ${part}\n`,
