@@ -12,8 +12,9 @@ export interface Applied {
 
 /**
  * The only place where sshplay changes a host. Consecutive commands go to the host in one round trip
- * as a chain: each runs only if the one before it succeeded (by its own ok codes). A change invalidates
- * the facts it may have touched, so later plans read the host again.
+ * as a chain: each runs only if the one before it succeeded (by its own ok codes). A write invalidates
+ * its file; after commands the engine invalidates the facts unless the task declared them read-only
+ * (changed_when false).
  */
 export async function applyChanges(conn: Connection, facts: HostFacts, changes: readonly Change[]): Promise<Applied> {
   const applied: Applied = { runs: [], backups: [] };
@@ -39,7 +40,6 @@ export async function applyChanges(conn: Connection, facts: HostFacts, changes: 
       chain.map((c) => c.cmd),
       { chain: chain.map((c) => c.okCodes ?? [0]) },
     );
-    facts.invalidateAll();
     results.forEach((r, j) => {
       applied.runs.push({ ...r, cmd: shellText((chain[j] as { cmd: Parameters<typeof shellText>[0] }).cmd) });
     });

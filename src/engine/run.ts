@@ -413,6 +413,17 @@ export class Engine {
     });
   }
 
+  /** What this play's remaining tasks and every later play on this host will read, as far as known now. */
+  private async wantsAhead(play: Play, s: HostSession, remaining: readonly Task[]): Promise<FactRequest[]> {
+    const requests = await this.wantsOf(play, s, remaining);
+    const plays = this.input.playbook.plays;
+    for (const later of plays.slice(plays.indexOf(play) + 1)) {
+      if (!this.input.hostsFor(later.hosts).includes(s.name)) continue;
+      requests.push(...(await this.wantsOf(later, s, later.tasks)));
+    }
+    return requests;
+  }
+
   /** What the given tasks will read, as far as it can be known now (tasks whose arguments render). */
   private async wantsOf(play: Play, s: HostSession, tasks: readonly Task[]): Promise<FactRequest[]> {
     const requests: FactRequest[] = [];
@@ -617,9 +628,10 @@ export class Engine {
       if (!module.local) {
         conn = await this.ensureConnection(play, s);
         if (s.stale) {
-          // After a change, the facts of this task and the rest of the play are re-read in one round trip.
+          // After a change, the facts of this task and the rest of the run are re-read in one round trip;
+          // what is still cached is not read again, so a run without changes reads the host once.
           s.stale = false;
-          await s.facts?.prefetch(await this.wantsOf(play, s, [task, ...later]));
+          await s.facts?.prefetch(await this.wantsAhead(play, s, [task, ...later]));
         }
       }
       const ctx = this.planContext(play, s, vars);
@@ -639,7 +651,6 @@ export class Engine {
       let applied: Applied | undefined;
       if (apply && conn) {
         applied = await applyChanges(conn, s.facts as NonNullable<HostSession['facts']>, plan.changes);
-        s.stale = true;
       } else if (wouldChange) {
         for (const c of plan.changes) if (c.kind === 'write') s.facts?.simulateWrite(c.path, c.content, c.mode);
       }
@@ -654,6 +665,11 @@ export class Engine {
         result.failed = task.failedWhen.some((c) => evaluateCondition(c, evalVars));
         if (result.failed && !result.msg) result.msg = `failed_when: ${task.failedWhen.join(' or ')}`;
         if (!result.failed && applied?.failed) delete result.msg;
+      }
+      if (applied && result.changed) {
+        // The host changed: anything read before may be stale, and the rest of the run is re-read at once.
+        if (applied.runs.length > 0) s.facts?.invalidateAll();
+        s.stale = true;
       }
       const msg = (result.msg as string | undefined) ?? (wouldChange ? plan.preview : plan.noop);
       if (result.failed) return { status: 'failed', result, msg, secrets };
