@@ -62,9 +62,10 @@ export function parseIniInventory(file: string, text: string, builder: Inventory
       }
       return;
     }
-    if (line.startsWith('[') && line.endsWith(']')) {
+    if (line.startsWith('[')) {
+      // No host name starts with '[': this is a section header, malformed or unclosed.
       throw new ConfigError(
-        'invalid section header: expected [group], [group:vars] or [group:children] with no spaces',
+        `invalid section header${line.endsWith(']') ? '' : ' (no closing ])'}: expected [group], [group:vars] or [group:children] with no spaces`,
         at(),
       );
     }

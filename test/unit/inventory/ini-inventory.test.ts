@@ -176,3 +176,10 @@ describe('INI inventory: errors carry file:line:column and the line', () => {
     expect(e.message).toContain('hosts.ini:6:1: group cycle: c -> a -> b -> c');
   });
 });
+
+describe('an unclosed section header', () => {
+  test('is an error with file and line, not a host named "[web"', async () => {
+    const e = await configError(() => readIni('[all:vars]\nx=1\n[web\nw1\n'));
+    expect(e.message).toMatch(/^hosts\.ini:3:\d+: invalid section header \(no closing \]\)/);
+  });
+});
