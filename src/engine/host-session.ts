@@ -12,6 +12,8 @@ export class HostSession {
   state: 'ok' | 'failed' | 'unreachable' = 'ok';
   /** Set after a change: the next plan re-reads what the remaining tasks want, in one round trip. */
   stale = true;
+  /** Something was changed on this host during the run. */
+  changed = false;
   private opening?: Promise<Connection>;
 
   constructor(readonly name: string) {}

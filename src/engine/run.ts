@@ -631,7 +631,12 @@ export class Engine {
           // After a change, the facts of this task and the rest of the run are re-read in one round trip;
           // what is still cached is not read again, so a run without changes reads the host once.
           s.stale = false;
-          await s.facts?.prefetch(await this.wantsAhead(play, s, [task, ...later]));
+          // Until the host changes, what later plays want is read too (a run without changes reads once);
+          // after a change only this play's rest, since later changes would make further reads stale anyway.
+          const remaining = [task, ...later];
+          await s.facts?.prefetch(
+            await (s.changed ? this.wantsOf(play, s, remaining) : this.wantsAhead(play, s, remaining)),
+          );
         }
       }
       const ctx = this.planContext(play, s, vars);
@@ -670,6 +675,7 @@ export class Engine {
         // The host changed: anything read before may be stale, and the rest of the run is re-read at once.
         if (applied.runs.length > 0) s.facts?.invalidateAll();
         s.stale = true;
+        s.changed = true;
       }
       const msg = (result.msg as string | undefined) ?? (wouldChange ? plan.preview : plan.noop);
       if (result.failed) return { status: 'failed', result, msg, secrets };
