@@ -8,7 +8,7 @@ import type { Connection } from '../connection/types.js';
 import type { Reporter } from '../engine/events.js';
 import { Engine, type RunSummary } from '../engine/run.js';
 import { UsageError } from '../errors.js';
-import { connectionOf, hostVars, type Inventory, loadInventory, selectHosts } from '../inventory/index.js';
+import { connectionOf, hostVars, loadInventory, selectHosts, selectPlayHosts } from '../inventory/index.js';
 import { loadPlaybook } from '../playbook/load.js';
 import { ConsoleReporter } from '../report/console.js';
 import { JsonReporter } from '../report/json.js';
@@ -41,14 +41,6 @@ export interface RunCliOptions {
 
 export const EXIT = { ok: 0, failed: 2, unreachable: 3, config: 4, usage: 5, interrupted: 99 } as const;
 
-/** Hosts of a pattern, narrowed by --limit: the same intersection ansible-playbook makes. */
-export function playHosts(inventory: Inventory, pattern: string, limit: string | undefined): string[] {
-  const hosts = selectHosts(inventory, pattern);
-  if (!limit) return hosts;
-  const allowed = new Set(selectHosts(inventory, limit));
-  return hosts.filter((h) => allowed.has(h));
-}
-
 function positiveInt(value: string, option: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${option} expects a positive whole number, got '${value}'`);
@@ -78,7 +70,7 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
     throw new UsageError(`--start-at-task '${o.startAtTask}': no task of ${playbookFile} has that name`);
   if (o.listHosts || o.listTasks) {
     for (const play of playbook.plays) {
-      const hosts = playHosts(inventory, play.hosts, o.limit);
+      const hosts = selectPlayHosts(inventory, play.hosts, o.limit);
       process.stdout.write(`play: ${play.name} (${hosts.length} hosts)\n`);
       if (o.listHosts) for (const h of hosts) process.stdout.write(`    ${h}\n`);
       if (o.listTasks)
@@ -99,6 +91,16 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
         color: !!process.stdout.isTTY && !process.env.NO_COLOR,
         profile: !!o.profile,
       });
+  // The engine asks for a play's hosts per host and per prefetch: select each pattern once.
+  const hostsCache = new Map<string, string[]>();
+  const hostsFor = (pattern: string) => {
+    let hosts = hostsCache.get(pattern);
+    if (!hosts) {
+      hosts = selectPlayHosts(inventory, pattern, o.limit);
+      hostsCache.set(pattern, hosts);
+    }
+    return hosts;
+  };
   const varsCache = new Map<string, Record<string, unknown>>();
   const inventoryVars = (host: string) => {
     let v = varsCache.get(host);
@@ -143,7 +145,7 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
     summary = await new Engine(
       {
         playbook,
-        hostsFor: (pattern) => playHosts(inventory, pattern, o.limit),
+        hostsFor,
         inventoryVars,
         connect,
         reporter,

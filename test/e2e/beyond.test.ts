@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet, SimHost } from '../target/types.js';
-import { type CliResult, e2eUnavailable, recap, sshplay, tempDir } from './helpers.js';
+import { type CliResult, e2eUnavailable, recap, runIserPlaybook, tempDir } from './helpers.js';
 
 const skip = e2eUnavailable();
 
@@ -63,17 +63,7 @@ describe.skipIf(skip)('Beyond the document (issue 8) on rhel8, sles15 and ubuntu
   const group = () => fleet.hosts.filter((h) => h.name !== 'outsider');
   const sh = async (host: string, cmd: string) => (await fleet.exec(host, cmd)).stdout;
   const run = (playbook: string, ...extra: string[]) =>
-    sshplay([
-      'run',
-      `playbooks/${playbook}`,
-      '-i',
-      inventory,
-      '--known-hosts',
-      fleet.knownHostsFile,
-      '--limit',
-      'iser_hosts',
-      ...extra,
-    ]);
+    runIserPlaybook(fleet.knownHostsFile, inventory, playbook, ...extra);
   /** No output of any run may carry a CHAP password. */
   const noSecret = (r: CliResult) => {
     expect(r.stdout).not.toContain(CHAP.secret);

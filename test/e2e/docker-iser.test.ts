@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DockerFleet, dockerUnavailable, startDockerFleet } from '../target/docker.js';
-import { CLI, recap, sshplay, tempDir } from './helpers.js';
+import { CLI, recap, runIserPlaybook, tempDir } from './helpers.js';
 import { iserAssertions } from './iser-assertions.js';
 
 function unavailable(): string | null {
@@ -27,18 +27,7 @@ describe.skipIf(skip)('iSER playbooks on the Docker target (3 hosts with a LUN, 
   const f = () => fleet as DockerFleet;
   const check = () => iserAssertions(f);
   const inGroup = () => f().hosts.filter((h) => h.name !== 'outsider');
-  const run = (...extra: string[]) =>
-    sshplay([
-      'run',
-      'playbooks/iser.yml',
-      '-i',
-      inventory,
-      '--known-hosts',
-      f().knownHostsFile,
-      '--limit',
-      'iser_hosts',
-      ...extra,
-    ]);
+  const run = (...extra: string[]) => runIserPlaybook(f().knownHostsFile, inventory, 'iser.yml', ...extra);
 
   beforeAll(async () => {
     fleet = await startDockerFleet({

@@ -67,3 +67,23 @@ export function e2eUnavailable(): string | null {
   if (!existsSync(CLI)) return `the CLI is not built (${CLI}); run npm run build`;
   return null;
 }
+
+/** `sshplay run playbooks/<name> -i INV --known-hosts <fleet's> --limit iser_hosts ...extra`, as the iSER suites run it. */
+export function runIserPlaybook(
+  knownHostsFile: string,
+  inventory: string,
+  playbook: string,
+  ...extra: string[]
+): Promise<CliResult> {
+  return sshplay([
+    'run',
+    `playbooks/${playbook}`,
+    '-i',
+    inventory,
+    '--known-hosts',
+    knownHostsFile,
+    '--limit',
+    'iser_hosts',
+    ...extra,
+  ]);
+}

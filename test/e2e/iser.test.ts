@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet } from '../target/types.js';
-import { e2eUnavailable, recap, sshplay, tempDir } from './helpers.js';
+import { e2eUnavailable, recap, runIserPlaybook, sshplay, tempDir } from './helpers.js';
 import { iserAssertions } from './iser-assertions.js';
 
 const skip = e2eUnavailable();
@@ -12,18 +12,7 @@ describe.skipIf(skip)('iSER playbooks on a mixed RHEL/SLES fleet', () => {
   let dir: string;
   let inventory: string;
   const check = () => iserAssertions(() => fleet);
-  const run = (...extra: string[]) =>
-    sshplay([
-      'run',
-      'playbooks/iser.yml',
-      '-i',
-      inventory,
-      '--known-hosts',
-      fleet.knownHostsFile,
-      '--limit',
-      'iser_hosts',
-      ...extra,
-    ]);
+  const run = (...extra: string[]) => runIserPlaybook(fleet.knownHostsFile, inventory, 'iser.yml', ...extra);
 
   beforeAll(async () => {
     fleet = await startNamespaceFleet({});
