@@ -1,8 +1,18 @@
 import type { ReadOnlyConnection, RemoteFile, RunResult } from '../connection/types.js';
 import { type Cmd, shellText } from '../shell.js';
+import {
+  parseServiceState,
+  parseServiceStates,
+  type ServiceState,
+  serviceStateCmd,
+  serviceStatesCmd,
+} from './service-state.js';
 
 /** What a module's plan will read, known from its arguments before the play runs. */
-export type FactRequest = { kind: 'file'; path: string } | { kind: 'command'; cmd: Cmd };
+export type FactRequest =
+  | { kind: 'file'; path: string }
+  | { kind: 'command'; cmd: Cmd }
+  | { kind: 'service'; unit: string };
 
 /**
  * A host's state as read during one run, cached: every module reads through here, and the engine
@@ -12,17 +22,27 @@ export type FactRequest = { kind: 'file'; path: string } | { kind: 'command'; cm
 export class HostFacts {
   private readonly files = new Map<string, Promise<RemoteFile | null>>();
   private readonly commands = new Map<string, Promise<RunResult>>();
+  private readonly services = new Map<string, Promise<ServiceState>>();
   /** Check mode's would-be files: they outlive invalidation, since nothing on the host really changes. */
   private readonly simulated = new Map<string, RemoteFile>();
 
   constructor(private readonly conn: ReadOnlyConnection) {}
+
+  /**
+   * Cached reads are promises that a task may never await (the run stopped first); a failed read must
+   * not surface as an unhandled rejection, only where it is awaited.
+   */
+  private static cached<T>(p: Promise<T>): Promise<T> {
+    p.catch(() => undefined);
+    return p;
+  }
 
   file(path: string): Promise<RemoteFile | null> {
     const simulated = this.simulated.get(path);
     if (simulated) return Promise.resolve(simulated);
     let p = this.files.get(path);
     if (!p) {
-      p = this.conn.readFiles([path]).then((r) => r[0] ?? null);
+      p = HostFacts.cached(this.conn.readFiles([path]).then((r) => r[0] ?? null));
       this.files.set(path, p);
     }
     return p;
@@ -33,34 +53,65 @@ export class HostFacts {
     const key = shellText(cmd);
     let p = this.commands.get(key);
     if (!p) {
-      p = this.conn.read([cmd]).then((r) => r[0] as RunResult);
+      p = HostFacts.cached(this.conn.read([cmd]).then((r) => r[0] as RunResult));
       this.commands.set(key, p);
     }
     return p;
   }
 
+  /** A systemd unit's state (every unit a prefetch asked for comes from one `systemctl show`). */
+  service(unit: string): Promise<ServiceState> {
+    let p = this.services.get(unit);
+    if (!p) {
+      p = this.readServices([unit])[0] as Promise<ServiceState>;
+      this.services.set(unit, p);
+    }
+    return p;
+  }
+
+  private readServices(units: readonly string[], batch?: Promise<RunResult>): Promise<ServiceState>[] {
+    const shown = (batch ?? this.conn.read([serviceStatesCmd(units)]).then((r) => r[0] as RunResult)).then((r) =>
+      r.rc === 0 ? parseServiceStates(r.stdout, units.length) : null,
+    );
+    return units.map((unit, i) =>
+      HostFacts.cached(
+        shown.then(async (states) => {
+          if (states) return states[i] as ServiceState;
+          const [r] = await this.conn.read([serviceStateCmd(unit)]);
+          return parseServiceState(r?.stdout ?? '');
+        }),
+      ),
+    );
+  }
+
   /** Reads everything not yet cached in one round trip of each kind, both at once. */
   async prefetch(requests: readonly FactRequest[]): Promise<void> {
     const paths = [...new Set(requests.flatMap((r) => (r.kind === 'file' && !this.files.has(r.path) ? [r.path] : [])))];
+    const units = [
+      ...new Set(requests.flatMap((r) => (r.kind === 'service' && !this.services.has(r.unit) ? [r.unit] : []))),
+    ];
     const cmds = new Map<string, Cmd>();
     for (const r of requests) {
       if (r.kind === 'command' && !this.commands.has(shellText(r.cmd))) cmds.set(shellText(r.cmd), r.cmd);
     }
+    const unitsCmd = units.length ? serviceStatesCmd(units) : null;
+    if (unitsCmd) cmds.set(shellText(unitsCmd), unitsCmd);
     const fileBatch = paths.length ? this.conn.readFiles(paths) : Promise.resolve([]);
     const cmdBatch = cmds.size ? this.conn.read([...cmds.values()]) : Promise.resolve([]);
     paths.forEach((path, i) => {
-      this.files.set(
-        path,
-        fileBatch.then((r) => r[i] ?? null),
-      );
+      this.files.set(path, HostFacts.cached(fileBatch.then((r) => r[i] ?? null)));
     });
     [...cmds.keys()].forEach((key, i) => {
-      this.commands.set(
-        key,
-        cmdBatch.then((r) => r[i] as RunResult),
-      );
+      this.commands.set(key, HostFacts.cached(cmdBatch.then((r) => r[i] as RunResult)));
     });
-    await Promise.all([fileBatch, cmdBatch]);
+    if (unitsCmd) {
+      const shown = this.commands.get(shellText(unitsCmd)) as Promise<RunResult>;
+      this.commands.delete(shellText(unitsCmd));
+      this.readServices(units, shown).forEach((p, i) => {
+        this.services.set(units[i] as string, p);
+      });
+    }
+    await Promise.all([fileBatch, cmdBatch, ...units.map((u) => this.services.get(u))]);
   }
 
   /**
@@ -79,10 +130,11 @@ export class HostFacts {
   /** After a command changed the host, any command output read before may be stale. */
   invalidateCommands(): void {
     this.commands.clear();
+    this.services.clear();
   }
 
   invalidateAll(): void {
     this.files.clear();
-    this.commands.clear();
+    this.invalidateCommands();
   }
 }

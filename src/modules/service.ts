@@ -3,7 +3,7 @@
  *
  *   - service: { name: multipathd, state: started, enabled: true }
  */
-import { serviceState, serviceStateCmd } from '../facts/service-state.js';
+import { UNIT_NAME } from '../facts/service-state.js';
 import type { Change, Module } from './types.js';
 
 export interface ServiceArgs {
@@ -22,9 +22,10 @@ export const service: Module<ServiceArgs> = {
     enabled: { type: 'bool' },
     daemon_reload: { type: 'bool', default: false },
   },
-  wants: (a) => [{ kind: 'command', cmd: serviceStateCmd(a.name) }],
+  wants: (a) => (UNIT_NAME.test(a.name) ? [{ kind: 'service', unit: a.name }] : []),
   async plan(ctx, a) {
-    const now = await serviceState(ctx.facts, a.name);
+    if (!UNIT_NAME.test(a.name)) return { changes: [], failed: `not a systemd unit name: ${JSON.stringify(a.name)}` };
+    const now = await ctx.facts.service(a.name);
     const changes: Change[] = [];
     const notes: string[] = [];
     const systemctl = (...args: string[]): Change => ({ kind: 'exec', cmd: { argv: ['systemctl', ...args] } });

@@ -93,6 +93,7 @@ if [[ ${1:-} == --checks ]]; then
   expect 0 'Created symlink' 'enable multipathd' -- systemctl enable multipathd
   expect 0 'enabled' 'is-enabled multipathd' -- systemctl is-enabled multipathd
   expect 0 $'enabled\ndisabled' 'is-enabled of several units: exit 0 when any is enabled' -- systemctl is-enabled multipathd iscsid
+  expect 0 $'LoadState=loaded\nActiveState=active\nUnitFileState=enabled\n\nLoadState=not-found\nActiveState=inactive\nUnitFileState=' 'show: one block per unit, in order, empty line between' -- systemctl show --property=LoadState,ActiveState,UnitFileState multipathd nosuch
   expect 0 'active' 'iscsid normalised to iscsid.service' -- bash -c 'systemctl start iscsid && systemctl is-active iscsid.service'
 
   echo "== $flavor: initramfs"
