@@ -7,7 +7,7 @@ export interface ServiceState {
 }
 
 /** Unit names as systemd takes them; anything else (a leading '-', spaces) is refused before it reaches a host. */
-export const UNIT_NAME = /^[A-Za-z0-9:_.@\\][A-Za-z0-9:_.@\\-]*$/;
+export const UNIT_NAME = /^[A-Za-z0-9:_.@][A-Za-z0-9:_.@-]*$/;
 
 /**
  * The state of many units from one process: `systemctl show` prints one block of properties per unit

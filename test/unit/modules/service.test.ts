@@ -134,7 +134,8 @@ describe('service.plan', () => {
 
 describe('parseServiceStates', () => {
   test('blocks in the order asked; a static or masked unit keeps its word', () => {
-    const out = 'LoadState=loaded\nActiveState=active\nUnitFileState=static\n\nLoadState=masked\nActiveState=inactive\nUnitFileState=masked\n';
+    const out =
+      'LoadState=loaded\nActiveState=active\nUnitFileState=static\n\nLoadState=masked\nActiveState=inactive\nUnitFileState=masked\n';
     expect(parseServiceStates(out, 2)).toEqual([
       { active: 'active', enabled: 'static' },
       { active: 'inactive', enabled: 'masked' },
@@ -142,7 +143,8 @@ describe('parseServiceStates', () => {
   });
 
   test('blocks without an empty line between them are split where a property repeats', () => {
-    const out = 'LoadState=loaded\nActiveState=active\nUnitFileState=enabled\nLoadState=loaded\nActiveState=failed\nUnitFileState=disabled\n';
+    const out =
+      'LoadState=loaded\nActiveState=active\nUnitFileState=enabled\nLoadState=loaded\nActiveState=failed\nUnitFileState=disabled\n';
     expect(parseServiceStates(out, 2)).toEqual([
       { active: 'active', enabled: 'enabled' },
       { active: 'failed', enabled: 'disabled' },
