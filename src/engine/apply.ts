@@ -1,7 +1,7 @@
 import type { Connection, RunResult } from '../connection/types.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { Change } from '../modules/types.js';
-import { shellText } from '../shell.js';
+import { type Cmd, shellText } from '../shell.js';
 
 export interface Applied {
   /** Results of the exec changes, in order; a command after a failed one is not run (rc -1). */
@@ -16,6 +16,26 @@ export interface Applied {
  * its file; after commands the engine invalidates the facts unless the task declared them read-only
  * (changed_when false).
  */
+function commandFailure(r: RunResult, cmd: Cmd): string {
+  const stderr = r.stderr.trim();
+  return `command failed (rc=${r.rc}): ${shellText(cmd)}${stderr ? `: ${stderr.split('\n').slice(-3).join(' / ')}` : ''}`;
+}
+
+/**
+ * A task that declared itself read-only (changed_when: false) and whose plan is just its command: the
+ * output comes through the facts cache, which may already hold it from the round trip that read the
+ * facts. Nothing is changed here; the result has the shape applyChanges gives.
+ */
+export async function readDeclaredRead(facts: HostFacts, change: Change): Promise<Applied | undefined> {
+  if (change.kind !== 'exec' || change.okCodes) return undefined;
+  const r = await facts.command(change.cmd, true);
+  return {
+    runs: [{ ...r, cmd: shellText(change.cmd) }],
+    backups: [],
+    failed: r.rc === 0 ? undefined : commandFailure(r, change.cmd),
+  };
+}
+
 export async function applyChanges(conn: Connection, facts: HostFacts, changes: readonly Change[]): Promise<Applied> {
   const applied: Applied = { runs: [], backups: [] };
   let i = 0;
@@ -45,8 +65,7 @@ export async function applyChanges(conn: Connection, facts: HostFacts, changes: 
     });
     const bad = results.findIndex((r, j) => !(chain[j]?.okCodes ?? [0]).includes(r.rc));
     if (bad >= 0) {
-      const r = results[bad] as RunResult;
-      applied.failed = `command failed (rc=${r.rc}): ${shellText((chain[bad] as Extract<Change, { kind: 'exec' }>).cmd)}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}` : ''}`;
+      applied.failed = commandFailure(results[bad] as RunResult, (chain[bad] as Extract<Change, { kind: 'exec' }>).cmd);
       return applied;
     }
   }

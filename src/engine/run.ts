@@ -11,7 +11,7 @@ import type { Play, Playbook, Task } from '../playbook/types.js';
 import { shellText } from '../shell.js';
 import { ExpressionError, evaluateCondition } from '../template/expression.js';
 import { renderText, renderValue, TemplateError } from '../template/render.js';
-import { type Applied, applyChanges } from './apply.js';
+import { type Applied, applyChanges, readDeclaredRead } from './apply.js';
 import { batchExceedsFailLimit, computeBatches } from './batches.js';
 import { type EngineEvent, emptyStats, type HostStats, type Reporter, type TaskStatus } from './events.js';
 import { GATHER_REQUESTS, gatherFacts } from './gather.js';
@@ -424,9 +424,15 @@ export class Engine {
     return requests;
   }
 
-  /** What the given tasks will read, as far as it can be known now (tasks whose arguments render). */
-  private async wantsOf(play: Play, s: HostSession, tasks: readonly Task[]): Promise<FactRequest[]> {
+  /**
+   * What the given tasks will read, as far as it can be known now (tasks whose arguments render).
+   * Read-only tasks' commands are read ahead only while no task before them may change the host.
+   * `window` (once a host has changed): facts only up to the next task that may change the host, since
+   * its change would make anything read for the tasks after it stale.
+   */
+  private async wantsOf(play: Play, s: HostSession, tasks: readonly Task[], window = false): Promise<FactRequest[]> {
     const requests: FactRequest[] = [];
+    let mayHaveChanged = false;
     let vars: Vars;
     try {
       vars = await this.baseVars(play, s);
@@ -434,29 +440,58 @@ export class Engine {
       return requests;
     }
     vars = { ...vars, ...s.gathered };
-    for (const task of tasks) {
+    for (const [i, task] of tasks.entries()) {
       const module = task.module as Module<Vars>;
-      if (!module.wants || !tagsMatch(task, play, this.options)) continue;
+      if (!tagsMatch(task, play, this.options)) continue;
+      const declaredRead = this.isDeclaredRead(task);
+      const readAhead = declaredRead && !mayHaveChanged;
+      let runs = false;
       try {
         const taskVars = { ...vars, ...renderVarsInOrder(task.vars, vars) };
         const items = task.loop === undefined ? [undefined] : (renderValue(task.loop, taskVars) as unknown[]);
-        if (!Array.isArray(items)) continue;
+        if (!Array.isArray(items)) throw new TemplateError('loop is not a list');
         for (const [index, item] of items.entries()) {
           let itemVars = item === undefined ? taskVars : { ...taskVars, [task.loopVar]: item };
           if (task.indexVar) itemVars = { ...itemVars, [task.indexVar]: index };
+          let conditionsKnown = true;
           try {
             if (task.when.some((w) => !evaluateCondition(w, itemVars))) continue;
           } catch {
-            // A condition on a result not known yet: read the facts anyway.
+            // A condition on a result not known yet: read the facts anyway (but run no command early).
+            conditionsKnown = false;
           }
+          runs = true;
+          if (!module.wants && !readAhead) continue;
           const args = validateArgs(module.name, module.schema, renderArgs(task.module, task.args, itemVars));
-          requests.push(...module.wants(args, itemVars));
+          if (module.wants) requests.push(...module.wants(args, itemVars));
+          const cmd = readAhead && conditionsKnown ? module.readCmd?.(args) : undefined;
+          if (cmd) requests.push({ kind: 'command', cmd, task: true });
         }
       } catch {
         // Arguments that depend on what earlier tasks register are read when the task runs.
+        runs = true;
+      }
+      if (runs && !module.local && !declaredRead) {
+        mayHaveChanged = true;
+        if (window && i > 0) break;
       }
     }
     return requests;
+  }
+
+  /**
+   * A command or shell task that says it changes nothing (`changed_when: false`) and runs in this mode:
+   * its command is read like a fact, ahead, in the round trip that reads the facts; if the host changes
+   * before its turn, it runs again at its turn.
+   */
+  private isDeclaredRead(task: Task): boolean {
+    return (
+      !!(task.module as Module<Vars>).readCmd &&
+      task.changedWhen?.length === 1 &&
+      task.changedWhen[0]?.trim() === 'false' &&
+      task.checkMode !== true &&
+      (!this.options.check || task.checkMode === false)
+    );
   }
 
   private async runTask(
@@ -503,6 +538,10 @@ export class Engine {
         return this.taskFailed(play, s, task, handler, started, this.describeError(e, task, s.name));
       }
     }
+    if (items.length > 1 && !(task.module as Module<Vars>).local && s.facts && !s.stale) {
+      // Every item's reads in one round trip (the loop's values may depend on what earlier tasks registered).
+      await s.facts.prefetch(await this.wantsOf(play, s, [task]));
+    }
     const itemResults: Vars[] = [];
     let anyChanged = false;
     let anyFailed = false;
@@ -512,7 +551,10 @@ export class Engine {
       let itemVars = item === undefined ? vars : { ...vars, [task.loopVar]: item };
       if (task.indexVar) itemVars = { ...itemVars, [task.indexVar]: index };
       const itemStarted = Date.now();
-      const outcome = await this.runItem(play, s, task, itemVars, later);
+      // Once the host changed, an item that is not the last reads only for this task: the next item's
+      // change would make reads for later tasks stale.
+      const ahead = s.changed && index < items.length - 1 ? [] : later;
+      const outcome = await this.runItem(play, s, task, itemVars, ahead);
       if (outcome.status === 'unreachable') throw new HostStopped();
       const ignored = outcome.status === 'failed' && task.ignoreErrors;
       if (outcome.status !== 'skipped') allSkipped = false;
@@ -635,7 +677,7 @@ export class Engine {
           // after a change only this play's rest, since later changes would make further reads stale anyway.
           const remaining = [task, ...later];
           await s.facts?.prefetch(
-            await (s.changed ? this.wantsOf(play, s, remaining) : this.wantsAhead(play, s, remaining)),
+            await (s.changed ? this.wantsOf(play, s, remaining, true) : this.wantsAhead(play, s, remaining)),
           );
         }
       }
@@ -655,7 +697,10 @@ export class Engine {
       const apply = wouldChange && (!this.options.check || task.checkMode === false) && task.checkMode !== true;
       let applied: Applied | undefined;
       if (apply && conn) {
-        applied = await applyChanges(conn, s.facts as NonNullable<HostSession['facts']>, plan.changes);
+        const facts = s.facts as NonNullable<HostSession['facts']>;
+        const [only, ...more] = plan.changes;
+        if (only && more.length === 0 && this.isDeclaredRead(task)) applied = await readDeclaredRead(facts, only);
+        applied ??= await applyChanges(conn, facts, plan.changes);
       } else if (wouldChange) {
         for (const c of plan.changes) if (c.kind === 'write') s.facts?.simulateWrite(c.path, c.content, c.mode);
       }

@@ -11,7 +11,8 @@ import {
 /** What a module's plan will read, known from its arguments before the play runs. */
 export type FactRequest =
   | { kind: 'file'; path: string }
-  | { kind: 'command'; cmd: Cmd }
+  /** `task`: a read-only task's own command, whose output a file written later may change. */
+  | { kind: 'command'; cmd: Cmd; task?: boolean }
   | { kind: 'service'; unit: string };
 
 /**
@@ -23,6 +24,8 @@ export class HostFacts {
   private readonly files = new Map<string, Promise<RemoteFile | null>>();
   private readonly commands = new Map<string, Promise<RunResult>>();
   private readonly services = new Map<string, Promise<ServiceState>>();
+  /** Commands of read-only tasks: any file written afterwards may change what they print. */
+  private readonly taskCommands = new Set<string>();
   /** Check mode's would-be files: they outlive invalidation, since nothing on the host really changes. */
   private readonly simulated = new Map<string, RemoteFile>();
 
@@ -49,8 +52,9 @@ export class HostFacts {
   }
 
   /** Output of a read-only command, run once per run unless invalidated. */
-  command(cmd: Cmd): Promise<RunResult> {
+  command(cmd: Cmd, task = false): Promise<RunResult> {
     const key = shellText(cmd);
+    if (task) this.taskCommands.add(key);
     let p = this.commands.get(key);
     if (!p) {
       p = HostFacts.cached(this.conn.read([cmd]).then((r) => r[0] as RunResult));
@@ -92,7 +96,10 @@ export class HostFacts {
     ];
     const cmds = new Map<string, Cmd>();
     for (const r of requests) {
-      if (r.kind === 'command' && !this.commands.has(shellText(r.cmd))) cmds.set(shellText(r.cmd), r.cmd);
+      if (r.kind !== 'command') continue;
+      const key = shellText(r.cmd);
+      if (r.task) this.taskCommands.add(key);
+      if (!this.commands.has(key)) cmds.set(key, r.cmd);
     }
     const unitsCmd = units.length ? serviceStatesCmd(units) : null;
     if (unitsCmd) cmds.set(shellText(unitsCmd), unitsCmd);
@@ -123,8 +130,10 @@ export class HostFacts {
     this.simulated.set(path, { stat, content });
   }
 
+  /** After a write: the file, and what read-only tasks printed (a task may read that file). */
   invalidateFile(path: string): void {
     this.files.delete(path);
+    for (const key of this.taskCommands) this.commands.delete(key);
   }
 
   /** After a command changed the host, any command output read before may be stale. */

@@ -73,6 +73,12 @@ export async function planGuardedCommand(
   return { changes: [{ kind: 'exec', cmd }], preview: `run: ${shellText(cmd)}` };
 }
 
+function commandOf(a: CommandArgs): Cmd | undefined {
+  const argv = (a.argv ?? a.cmd ?? []).map(String);
+  if (argv.length === 0) return undefined;
+  return a.chdir ? sh`cd ${a.chdir} && exec ${argv}` : { argv };
+}
+
 export const command: Module<CommandArgs> = {
   name: 'command',
   summary: 'run a program with arguments (no shell); creates/removes make it idempotent',
@@ -85,10 +91,10 @@ export const command: Module<CommandArgs> = {
     chdir: { type: 'str' },
   },
   wants: guardFacts,
+  readCmd: (a) => (a.creates || a.removes ? undefined : commandOf(a)),
   async plan(ctx, a) {
-    const argv = (a.argv ?? a.cmd ?? []).map(String);
-    if (argv.length === 0) return { changes: [], failed: "command needs 'cmd' or 'argv'" };
-    const cmd: Cmd = a.chdir ? sh`cd ${a.chdir} && exec ${argv}` : { argv };
+    const cmd = commandOf(a);
+    if (!cmd) return { changes: [], failed: "command needs 'cmd' or 'argv'" };
     return planGuardedCommand(ctx, a, cmd);
   },
 };

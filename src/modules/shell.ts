@@ -5,6 +5,8 @@
  *   - shell: "ibstat -p | head -n 2"
  *     check_mode: false
  */
+
+import type { Cmd } from '../shell.js';
 import { guardFacts, planGuardedCommand } from './command.js';
 import type { Module } from './types.js';
 
@@ -13,6 +15,10 @@ export interface ShellArgs {
   creates?: string;
   removes?: string;
   chdir?: string;
+}
+
+function scriptOf(a: ShellArgs): Cmd {
+  return { script: a.chdir ? `cd '${a.chdir.replace(/'/g, `'\\''`)}' || exit 1\n${a.cmd}` : a.cmd };
 }
 
 export const shell: Module<ShellArgs> = {
@@ -26,8 +32,8 @@ export const shell: Module<ShellArgs> = {
     chdir: { type: 'str' },
   },
   wants: guardFacts,
+  readCmd: (a) => (a.creates || a.removes ? undefined : scriptOf(a)),
   plan(ctx, a) {
-    const script = a.chdir ? `cd '${a.chdir.replace(/'/g, `'\\''`)}' || exit 1\n${a.cmd}` : a.cmd;
-    return planGuardedCommand(ctx, a, { script });
+    return planGuardedCommand(ctx, a, scriptOf(a));
   },
 };

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet } from '../target/types.js';
@@ -89,6 +90,54 @@ describe.skipIf(skip)('core runner against real sshd hosts', () => {
     for (const h of ['alpha', 'bravo'])
       expect(recap(second.stdout)[h]).toMatchObject({ changed: 0, failed: 0, unreachable: 0 });
     expect(await fleet.readFile('outsider', '/etc/sshplay-demo.conf')).toBeNull();
+  });
+
+  it('read-only tasks are read ahead with the facts, never early when a later result decides, and fresh after a write', async () => {
+    // Each read-only task appends a letter to a log on the host, so the log says which ran and how often.
+    const pb = await writeTemp(
+      dir,
+      'reads.yml',
+      `
+- hosts: alpha
+  tasks:
+    - name: read A (before any change)
+      shell: echo A >> /root/reads.log; cat /root/state 2>/dev/null || echo none
+      changed_when: false
+      register: a
+    - name: read B (also before any change)
+      shell: echo B >> /root/reads.log
+      changed_when: false
+    - name: write the state
+      copy: { content: "written\\n", dest: /root/state }
+    - name: read C (after the write)
+      shell: echo C >> /root/reads.log; cat /root/state
+      changed_when: false
+      register: c
+    - name: read D (only when C said so; must not run early)
+      shell: echo D >> /root/reads.log
+      changed_when: false
+      when: c.stdout == 'nope'
+    - assert:
+        that: ["c.stdout == 'written'"]
+`,
+    );
+    const stats = `${dir}/read-stats.json`;
+    const run = () =>
+      sshplay(['run', pb, '-i', inventory, '--known-hosts', fleet.knownHostsFile], {
+        env: { SSHPLAY_STATS_FILE: stats },
+      });
+    const first = await run();
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    // C is read after the file changed, and only then (a read ahead of the write would be stale).
+    expect(await fleet.readFile('alpha', '/root/reads.log')).toBe('A\nB\nC\n');
+    const second = await run();
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(recap(second.stdout).alpha).toMatchObject({ changed: 0, failed: 0 });
+    expect(await fleet.readFile('alpha', '/root/reads.log')).toBe('A\nB\nC\nA\nB\nC\n');
+    // A and B came with the facts: gathering (SFTP + shell, 2), the play's prefetch (SFTP + shell, 2), then
+    // C at its turn (1), since it follows a task that could have changed the host. Without read-ahead: 6.
+    const s = JSON.parse(await readFile(stats, 'utf8')) as { connections: Record<string, { roundTrips: number }> };
+    expect(s.connections.alpha?.roundTrips).toBe(5);
   });
 
   it('--limit narrows the play to the chosen hosts', async () => {

@@ -1,0 +1,55 @@
+import { describe, expect, test } from 'vitest';
+import { HostFacts } from '../../../src/facts/host-facts.js';
+import { ReadOnlyFakeConnection } from '../modules/fake-context.js';
+
+const SESSIONS = { argv: ['iscsiadm', '-m', 'session'] };
+const TASK_READ = { script: 'cat /etc/foo' };
+
+function facts() {
+  const conn = new ReadOnlyFakeConnection({
+    files: { '/etc/foo': 'x' },
+    commands: { 'iscsiadm -m session': { stdout: 's' }, 'cat /etc/foo': { stdout: 'x' } },
+  });
+  return { conn, facts: new HostFacts(conn) };
+}
+
+describe('HostFacts cache', () => {
+  test('a prefetched read is not read again', async () => {
+    const { conn, facts: f } = facts();
+    await f.prefetch([
+      { kind: 'command', cmd: SESSIONS },
+      { kind: 'file', path: '/etc/foo' },
+    ]);
+    await f.command(SESSIONS);
+    await f.file('/etc/foo');
+    expect(conn.reads).toEqual(['iscsiadm -m session']);
+    expect(conn.fileReads).toEqual(['/etc/foo']);
+  });
+
+  test("a write drops the file and read-only tasks' output, but keeps module facts", async () => {
+    const { conn, facts: f } = facts();
+    await f.prefetch([
+      { kind: 'command', cmd: SESSIONS },
+      { kind: 'command', cmd: TASK_READ, task: true },
+    ]);
+    f.invalidateFile('/etc/foo');
+    await f.command(SESSIONS);
+    await f.command(TASK_READ, true);
+    expect(conn.reads).toEqual(['iscsiadm -m session', 'cat /etc/foo', 'cat /etc/foo']);
+  });
+
+  test('after a command changed the host everything is read again', async () => {
+    const { conn, facts: f } = facts();
+    await f.prefetch([{ kind: 'command', cmd: SESSIONS }]);
+    f.invalidateAll();
+    await f.command(SESSIONS);
+    expect(conn.reads).toEqual(['iscsiadm -m session', 'iscsiadm -m session']);
+  });
+
+  test('a failed read that nobody awaits is not an unhandled rejection', async () => {
+    const conn = new ReadOnlyFakeConnection({});
+    const f = new HostFacts(conn);
+    // No canned output: the fake's read throws. prefetch rejects where awaited; the cached promises stay quiet.
+    await expect(f.prefetch([{ kind: 'command', cmd: SESSIONS }])).rejects.toThrow('no canned output');
+  });
+});
