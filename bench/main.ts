@@ -118,6 +118,19 @@ async function floor(fleet: Fleet): Promise<Timing> {
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, code: 0, output: '' };
 }
 
+/** Start-up of the CLI, idle: `--version`, and `run --list-tasks` (loads inventory and playbooks, connects nowhere). */
+async function cliStartup(inventory: string): Promise<{ version: number; listTasks: number }> {
+  const version: number[] = [];
+  const listTasks: number[] = [];
+  for (let i = 0; i < 9; i++) {
+    version.push((await timed(process.execPath, [CLI, '--version'])).seconds);
+    const t = await timed(process.execPath, [CLI, 'run', 'playbooks/iser.yml', '-i', inventory, '--list-tasks']);
+    if (t.code !== 0) throw new Error(`--list-tasks failed:\n${t.output}`);
+    listTasks.push(t.seconds);
+  }
+  return { version: median(version), listTasks: median(listTasks) };
+}
+
 function ensureAnsible(): string | null {
   const mitogen = '/usr/lib/python3/dist-packages/ansible_mitogen/plugins/strategy';
   if (!existsSync('/usr/bin/ansible-playbook') || !existsSync(mitogen)) {
@@ -152,12 +165,10 @@ async function main(): Promise<void> {
     results[k] = [...(results[k] ?? []), t.seconds];
     process.stdout.write(`  ${k.padEnd(28)} ${t.seconds.toFixed(2)}s\n`);
   };
-  const stats: { cpuMs: number[]; rssKb: number[]; channels: number[]; commands: number[] } = {
-    cpuMs: [],
-    rssKb: [],
-    channels: [],
-    commands: [],
-  };
+  type RunStats = { cpuMs: number[]; rssKb: number[]; channels: number[]; commands: number[]; roundTrips: number[] };
+  const emptyRunStats = (): RunStats => ({ cpuMs: [], rssKb: [], channels: [], commands: [], roundTrips: [] });
+  const stats = { first: emptyRunStats(), second: emptyRunStats() };
+  let startup = { version: Number.NaN, listTasks: Number.NaN };
   try {
     const inventory = await fleet.writeInventory({ file: join(fleet.dir, 'bench-inventory.yml') });
     const statsFile = join(fleet.dir, 'sshplay-stats.json');
@@ -182,13 +193,14 @@ async function main(): Promise<void> {
           SSHPLAY_STATS_FILE: statsFile,
         },
       );
-    const recordStats = async () => {
+    const recordStats = async (into: RunStats) => {
       const s = JSON.parse(await readFile(statsFile, 'utf8'));
-      stats.cpuMs.push(s.cpuUserMs + s.cpuSystemMs);
-      stats.rssKb.push(s.maxRssKb);
-      const conns = Object.values(s.connections) as { execChannels: number; commands: number }[];
-      stats.channels.push(median(conns.map((c) => c.execChannels)));
-      stats.commands.push(median(conns.map((c) => c.commands)));
+      into.cpuMs.push(s.cpuUserMs + s.cpuSystemMs);
+      into.rssKb.push(s.maxRssKb);
+      const conns = Object.values(s.connections) as { execChannels: number; commands: number; roundTrips: number }[];
+      into.channels.push(median(conns.map((c) => c.execChannels)));
+      into.commands.push(median(conns.map((c) => c.commands)));
+      into.roundTrips.push(median(conns.map((c) => c.roundTrips)));
     };
     const ansibleEnv = (strategy?: string): NodeJS.ProcessEnv => ({
       ANSIBLE_FORKS: String(o.hosts),
@@ -200,14 +212,15 @@ async function main(): Promise<void> {
     });
     const ansible = (strategy?: string) =>
       timed('ansible-playbook', ['-i', inventory, 'bench/ansible/iser.yml'], ansibleEnv(strategy));
+    startup = await cliStartup(inventory);
     for (let rep = 0; rep < o.reps; rep++) {
       process.stdout.write(`repetition ${rep + 1}/${o.reps}\n`);
       await fleet.reset();
       add('sshplay --check (fresh)', await sshplay('--check'));
       add('sshplay first run', await sshplay());
-      await recordStats();
+      await recordStats(stats.first);
       add('sshplay second run', await sshplay());
-      await recordStats();
+      await recordStats(stats.second);
       add('floor (ssh + one script)', await floor(fleet));
       if (!o.skipAnsible && rep < o.ansibleReps) {
         await fleet.reset();
@@ -247,8 +260,9 @@ ${rows.join('\n')}
 | mitogen / sshplay, first run | ${ratio('mitogen first run', 'sshplay first run')} |
 | sshplay second run / floor | ${ratio('sshplay second run', 'floor (ssh + one script)')} |
 
-sshplay controller cost per run (median): CPU ${median(stats.cpuMs).toFixed(0)} ms, peak memory ${(median(stats.rssKb) / 1024).toFixed(0)} MB.
-Per host: ${median(stats.channels)} exec channel(s) (the persistent shell) plus one SFTP channel; ${median(stats.commands)} remote commands per run (median over hosts and runs; each is one or more remote processes).
+sshplay controller (median): CPU ${median(stats.first.cpuMs).toFixed(0)} ms first run, ${median(stats.second.cpuMs).toFixed(0)} ms second run; peak memory ${(Math.max(...stats.first.rssKb, ...stats.second.rssKb) / 1024).toFixed(0)} MB (highest of all runs).
+Per host (median over hosts and runs): ${median(stats.second.channels)} exec channel (the persistent shell) plus one SFTP channel; remote commands ${median(stats.first.commands)} first run, ${median(stats.second.commands)} second run (a command is one or more remote processes); round trips ${median(stats.first.roundTrips)} first run, ${median(stats.second.roundTrips)} second run.
+CLI start-up, idle (median of 9): \`sshplay --version\` ${(startup.version * 1000).toFixed(0)} ms; \`sshplay run playbooks/iser.yml --list-tasks\` (inventory and all playbooks loaded, no connection) ${(startup.listTasks * 1000).toFixed(0)} ms.
 `;
   await writeFile(o.out, report);
   process.stdout.write(`\n${report}\nwritten to ${o.out}\n`);

@@ -135,8 +135,30 @@ function resultFromRuns(applied: Applied | undefined): Vars {
   };
 }
 
+/**
+ * Values under keys that name a password or secret. Variables are rebuilt per task but the objects inside
+ * them (inventory values, registered results) are shared and never changed once made, so what a nested
+ * object holds is worked out once.
+ */
+const secretsCache = new WeakMap<object, string[]>();
+function secretsUnder(value: object, depth: number): string[] {
+  const cached = depth > 0 ? secretsCache.get(value) : undefined;
+  if (cached) return cached;
+  const found: string[] = [];
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === 'string') {
+      if (/pass(word|phrase)?$|secret/i.test(k)) found.push(v);
+    } else if (v && typeof v === 'object' && depth < 6) {
+      found.push(...secretsUnder(v, depth + 1));
+    }
+  }
+  if (depth > 0) secretsCache.set(value, found);
+  return found;
+}
+
 export class Engine {
   private readonly sessions = new Map<string, HostSession>();
+  private readonly playVars = new WeakMap<Play, Map<string, { gathered: Vars; vars: Promise<Vars> }>>();
   private readonly stats: Record<string, HostStats> = {};
   private readonly notStarted: Record<string, string> = {};
   private interrupted = false;
@@ -170,14 +192,7 @@ export class Engine {
   /** Connection passwords and every value under a key that names a password or secret, at any depth. */
   private secretsOf(vars: Vars): string[] {
     const found = SECRET_VARS.map((k) => vars[k]).filter((v): v is string => typeof v === 'string');
-    const walk = (value: unknown, depth: number) => {
-      if (depth > 6 || !value || typeof value !== 'object') return;
-      for (const [k, v] of Object.entries(value)) {
-        if (typeof v === 'string' && /pass(word|phrase)?$|secret/i.test(k)) found.push(v);
-        else walk(v, depth + 1);
-      }
-    };
-    walk(vars, 0);
+    found.push(...secretsUnder(vars, 0));
     return found;
   }
 
@@ -311,7 +326,27 @@ export class Engine {
     this.emit({ type: 'hosts_not_started', play: play.name, hosts, reason });
   }
 
+  /**
+   * A host's variables for a play: inventory, facts, play vars and vars files (rendered once per play and
+   * host: they cannot see what tasks register), then set_fact/register results and extra vars on top.
+   */
   private async baseVars(play: Play, s: HostSession): Promise<Vars> {
+    let perHost = this.playVars.get(play);
+    if (!perHost) {
+      perHost = new Map();
+      this.playVars.set(play, perHost);
+    }
+    let cached = perHost.get(s.name);
+    if (!cached || cached.gathered !== s.gathered) {
+      const vars = this.renderPlayVars(play, s);
+      vars.catch(() => undefined);
+      cached = { gathered: s.gathered, vars };
+      perHost.set(s.name, cached);
+    }
+    return { ...(await cached.vars), ...s.setVars, ...this.options.extraVars };
+  }
+
+  private async renderPlayVars(play: Play, s: HostSession): Promise<Vars> {
     const inventory = this.input.inventoryVars(s.name);
     let vars: Vars = {
       ...inventory,
@@ -327,7 +362,7 @@ export class Engine {
       const file = await loadVarsFile(play.baseDir, renderText(f, vars));
       vars = { ...vars, ...renderVarsInOrder(file, vars) };
     }
-    return { ...vars, ...s.setVars, ...this.options.extraVars };
+    return vars;
   }
 
   private async runHost(
@@ -471,7 +506,9 @@ export class Engine {
         // Arguments that depend on what earlier tasks register are read when the task runs.
         runs = true;
       }
-      if (runs && !module.local && !declaredRead) {
+      // Under --check only tasks that run anyway (check_mode: false) can change the host.
+      const applies = !this.options.check || task.checkMode === false;
+      if (runs && !module.local && !declaredRead && applies) {
         mayHaveChanged = true;
         if (window && i > 0) break;
       }

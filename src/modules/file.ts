@@ -37,15 +37,16 @@ export const file: Module<FileArgs> = {
     if (!current) {
       if (a.state === 'file')
         return { changes: [], failed: `${a.path} does not exist (state=file does not create; use touch)` };
-      changes.push({
-        kind: 'exec',
-        cmd: a.state === 'directory' ? { argv: ['mkdir', '-p', '--', a.path] } : { argv: ['touch', '--', a.path] },
-      });
+      if (a.state === 'directory') changes.push({ kind: 'exec', cmd: { argv: ['mkdir', '-p', '--', a.path] } });
+      // An empty file with its mode, written like any file (no remote process, and the host's other
+      // facts stay valid, which a command would not let the engine assume).
+      else changes.push({ kind: 'write', path: a.path, content: Buffer.alloc(0), mode: a.mode ?? 0o644 });
       notes.push(`create ${a.state === 'directory' ? 'directory' : 'file'}`);
     } else if (a.state === 'directory' && !current.stat.isDirectory) {
       return { changes: [], failed: `${a.path} exists and is not a directory` };
     }
-    if (a.mode !== undefined && current?.stat.mode !== a.mode) {
+    const modeSetByWrite = !current && a.state === 'touch';
+    if (a.mode !== undefined && current?.stat.mode !== a.mode && !modeSetByWrite) {
       changes.push({ kind: 'exec', cmd: { argv: ['chmod', formatMode(a.mode), '--', a.path] } });
       notes.push(`mode ${current ? formatMode(current.stat.mode) : '(new)'} -> ${formatMode(a.mode)}`);
     }

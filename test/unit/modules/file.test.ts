@@ -47,10 +47,16 @@ const cases: {
     changes: [{ exec: "rm -rf -- '/tmp/x y'" }],
   },
   {
-    name: 'touch a missing file',
+    name: 'touch a missing file: written empty, no remote command',
     args: { path: '/etc/flag', state: 'touch' },
     host: {},
-    changes: [{ exec: 'touch -- /etc/flag' }],
+    changes: [{ write: '/etc/flag', content: '', mode: 0o644 }],
+  },
+  {
+    name: 'touch a missing file with a mode: the mode is set by the write, no chmod',
+    args: { path: '/etc/flag', state: 'touch', mode: '0600' },
+    host: {},
+    changes: [{ write: '/etc/flag', content: '', mode: 0o600 }],
   },
   {
     name: 'touch an existing file: noop (idempotent, unlike Ansible)',
