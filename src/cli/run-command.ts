@@ -3,7 +3,6 @@ import { homedir, userInfo } from 'node:os';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { KnownHosts } from '../connection/known-hosts.js';
-import { SshConnection } from '../connection/ssh.js';
 import type { Connection } from '../connection/types.js';
 import type { Reporter } from '../engine/events.js';
 import { Engine, type RunSummary } from '../engine/run.js';
@@ -87,7 +86,8 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
     ? new JsonReporter()
     : new ConsoleReporter({
         verbosity: o.verbose,
-        live: !!process.stdout.isTTY && !o.step,
+        // Loaded only for a terminal: start-up of every other run skips it.
+        live: process.stdout.isTTY && !o.step ? (await import('log-update')).default : undefined,
         color: !!process.stdout.isTTY && !process.env.NO_COLOR,
         profile: !!o.profile,
       });
@@ -112,6 +112,8 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
   };
   const connect = async (host: string, vars: Record<string, unknown>): Promise<Connection> => {
     const c = connectionOf({ name: host, vars });
+    // ssh2 loads on the first connection: --list-hosts, --list-tasks and bad input never pay for it.
+    const { SshConnection } = await import('../connection/ssh.js');
     return SshConnection.open(
       {
         name: host,

@@ -1,15 +1,24 @@
-import logUpdate from 'log-update';
 import type { EngineEvent, Reporter } from '../engine/events.js';
 import { colorDiff, type Palette, palette } from './colors.js';
 import { formatRecap } from './recap.js';
 
 export interface ConsoleOptions {
   verbosity: number;
-  /** Redraw status lines in place (a terminal); otherwise plain lines for CI and pipes. */
-  live: boolean;
+  /**
+   * Redraws status lines in place on a terminal (log-update, loaded only then); without it, plain lines
+   * for CI and pipes.
+   */
+  live?: LiveArea;
   color: boolean;
   profile: boolean;
   out?: (text: string) => void;
+}
+
+/** The part of log-update the reporter uses. */
+export interface LiveArea {
+  (text: string): void;
+  clear(): void;
+  done(): void;
 }
 
 interface TaskProgress {
@@ -36,20 +45,21 @@ export class ConsoleReporter implements Reporter {
   }
 
   private print(text: string): void {
-    if (this.options.live) logUpdate.clear();
+    this.options.live?.clear();
     this.out(text);
-    if (this.options.live) this.redraw();
+    this.redraw();
   }
 
   private redraw(): void {
-    if (!this.options.live) return;
+    const live = this.options.live;
+    if (!live) return;
     const lines = [...this.progress.values()]
       .filter((p) => p.running.size > 0)
       .map(
         (p) =>
           `${this.c.cyan('⟳')} ${p.name}  ${this.c.dim(`done ${p.done}`)} ${this.c.yellow(`changed ${p.changed}`)} ${this.c.red(`failed ${p.failed}`)} ${this.c.dim(`running ${p.running.size}  ${((Date.now() - p.started) / 1000).toFixed(1)}s`)}`,
       );
-    logUpdate(lines.join('\n'));
+    live(lines.join('\n'));
   }
 
   emit(e: EngineEvent): void {
@@ -115,7 +125,7 @@ export class ConsoleReporter implements Reporter {
       case 'recap': {
         if (this.options.live) {
           this.progress.clear();
-          logUpdate.clear();
+          this.options.live.clear();
         }
         let text = `\n${formatRecap(e.stats, e.notStarted, c)}`;
         if (e.interrupted) text += `\n${c.red('Interrupted: no new tasks were started.')}`;
@@ -132,6 +142,6 @@ export class ConsoleReporter implements Reporter {
 
   close(): void {
     if (this.ticker) clearInterval(this.ticker);
-    if (this.options.live) logUpdate.done();
+    this.options.live?.done();
   }
 }
