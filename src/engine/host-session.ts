@@ -14,6 +14,8 @@ export class HostSession {
   stale = true;
   /** Something was changed on this host during the run. */
   changed = false;
+  /** The rest of the run (later plays too) was read ahead once; later prefetches look at their own play. */
+  readAhead = false;
   private opening?: Promise<Connection>;
 
   constructor(readonly name: string) {}

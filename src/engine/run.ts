@@ -450,6 +450,7 @@ export class Engine {
 
   /** What this play's remaining tasks and every later play on this host will read, as far as known now. */
   private async wantsAhead(play: Play, s: HostSession, remaining: readonly Task[]): Promise<FactRequest[]> {
+    s.readAhead = true;
     const requests = await this.wantsOf(play, s, remaining);
     const plays = this.input.playbook.plays;
     for (const later of plays.slice(plays.indexOf(play) + 1)) {
@@ -707,14 +708,19 @@ export class Engine {
       if (!module.local) {
         conn = await this.ensureConnection(play, s);
         if (s.stale) {
-          // After a change, the facts of this task and the rest of the run are re-read in one round trip;
-          // what is still cached is not read again, so a run without changes reads the host once.
+          // At a play's first host task, and after a change, what is wanted next is read in one round trip;
+          // what is still cached is not read again. The first time, what later plays want is read too (a
+          // run without changes reads the host about once); later, each play reads its own rest (its
+          // arguments may now render with what earlier tasks registered); after a change, only as far as
+          // the next task that may change the host.
           s.stale = false;
-          // Until the host changes, what later plays want is read too (a run without changes reads once);
-          // after a change only this play's rest, since later changes would make further reads stale anyway.
           const remaining = [task, ...later];
           await s.facts?.prefetch(
-            await (s.changed ? this.wantsOf(play, s, remaining, true) : this.wantsAhead(play, s, remaining)),
+            await (s.changed
+              ? this.wantsOf(play, s, remaining, true)
+              : s.readAhead
+                ? this.wantsOf(play, s, remaining)
+                : this.wantsAhead(play, s, remaining)),
           );
         }
       }
