@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { quoteArg } from '../src/shell.js';
 import { startNamespaceFleet } from '../test/target/namespace.js';
 import type { Fleet, SimHostSpec } from '../test/target/types.js';
 
@@ -58,7 +59,7 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promis
       resolve({
         seconds: Number(process.hrtime.bigint() - started) / 1e9,
         code: code ?? 1,
-        output: output.slice(-4000),
+        output,
       }),
     );
   });
@@ -87,7 +88,33 @@ iscsiadm -m session
 true
 `;
 
-async function floor(fleet: Fleet): Promise<Timing> {
+/**
+ * The first run's own remote work as one script per host: the files sshplay wrote (from its output and the
+ * host's end state) and every simulated-tool call it caused (the host's call log), in order.
+ */
+async function firstRunWork(fleet: Fleet, sshplayOutput: string): Promise<Map<string, string>> {
+  const written = new Map<string, string[]>();
+  let host = '';
+  for (const line of sshplayOutput.split('\n')) {
+    const changed = /^changed: \[([^\]]+)\]/.exec(line);
+    if (changed) host = changed[1] as string;
+    const write = /^\s+\$ write (\S+)$/.exec(line);
+    if (write && host) written.set(host, [...(written.get(host) ?? []), write[1] as string]);
+  }
+  const scripts = new Map<string, string>();
+  for (const h of fleet.hosts) {
+    const lines: string[] = [];
+    for (const path of new Set(written.get(h.name) ?? [])) {
+      const content = (await fleet.exec(h.name, `base64 -w0 ${quoteArg(path)}`)).stdout.trim();
+      lines.push(`base64 -d > ${quoteArg(path)} <<'__END__'\n${content}\n__END__`);
+    }
+    for (const call of await fleet.calls(h.name)) lines.push(call.replace(/^\d+ /, ''));
+    scripts.set(h.name, `${lines.join('\n')}\n`);
+  }
+  return scripts;
+}
+
+async function floor(fleet: Fleet, scripts?: Map<string, string>): Promise<Timing> {
   const started = process.hrtime.bigint();
   await Promise.all(
     fleet.hosts.map(
@@ -111,7 +138,7 @@ async function floor(fleet: Fleet): Promise<Timing> {
             ],
             (e) => (e ? reject(e) : resolve()),
           );
-          child.stdin?.end(FLOOR_SCRIPT);
+          child.stdin?.end(scripts?.get(h.name) ?? FLOOR_SCRIPT);
         }),
     ),
   );
@@ -161,7 +188,7 @@ async function main(): Promise<void> {
   process.stdout.write(`  started in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
   const results: Record<string, number[]> = {};
   const add = (k: string, t: Timing) => {
-    if (t.code !== 0) throw new Error(`${k} failed (exit ${t.code}):\n${t.output}`);
+    if (t.code !== 0) throw new Error(`${k} failed (exit ${t.code}):\n${t.output.slice(-4000)}`);
     results[k] = [...(results[k] ?? []), t.seconds];
     process.stdout.write(`  ${k.padEnd(28)} ${t.seconds.toFixed(2)}s\n`);
   };
@@ -217,11 +244,15 @@ async function main(): Promise<void> {
       process.stdout.write(`repetition ${rep + 1}/${o.reps}\n`);
       await fleet.reset();
       add('sshplay --check (fresh)', await sshplay('--check'));
-      add('sshplay first run', await sshplay());
+      const first = await sshplay();
+      add('sshplay first run', first);
       await recordStats(stats.first);
+      const work = await firstRunWork(fleet, first.output);
       add('sshplay second run', await sshplay());
       await recordStats(stats.second);
       add('floor (ssh + one script)', await floor(fleet));
+      await fleet.reset();
+      add('first-run floor (its work, one script)', await floor(fleet, work));
       if (!o.skipAnsible && rep < o.ansibleReps) {
         await fleet.reset();
         add('ansible first run', await ansible());
@@ -246,6 +277,9 @@ ${new Date().toISOString()}: ${o.hosts} simulated hosts (namespace target: one r
 simulated storage tools), forks ${o.hosts}, on ${machine}. Every run starts from fresh hosts where it says
 "first" (the fleet is reset before each). sshplay runs playbooks/iser.yml without the storage-tagged plays;
 Ansible runs bench/ansible/iser.yml (ansible.builtin only, same sections). Medians of the runs counted.
+"floor" reads the same state in one shell script over one OpenSSH connection per host; "first-run floor"
+replays a first run's own remote work (the files it wrote, then every simulated-tool call it caused, in
+order) as one script per host on fresh hosts: the least any tool could spend on that work.
 
 | run | median | runs |
 |---|---|---|
@@ -259,6 +293,7 @@ ${rows.join('\n')}
 | mitogen / sshplay, second run | ${ratio('mitogen second run', 'sshplay second run')} |
 | mitogen / sshplay, first run | ${ratio('mitogen first run', 'sshplay first run')} |
 | sshplay second run / floor | ${ratio('sshplay second run', 'floor (ssh + one script)')} |
+| sshplay first run / first-run floor | ${ratio('sshplay first run', 'first-run floor (its work, one script)')} |
 
 sshplay controller (median): CPU ${median(stats.first.cpuMs).toFixed(0)} ms first run, ${median(stats.second.cpuMs).toFixed(0)} ms second run; peak memory ${(Math.max(...stats.first.rssKb, ...stats.second.rssKb) / 1024).toFixed(0)} MB (highest of all runs).
 Per host (median over hosts and runs): ${median(stats.second.channels)} exec channel (the persistent shell) plus one SFTP channel; remote commands ${median(stats.first.commands)} first run, ${median(stats.second.commands)} second run (a command is one or more remote processes); round trips ${median(stats.first.roundTrips)} first run, ${median(stats.second.roundTrips)} second run.
