@@ -8,6 +8,7 @@ import type { Reporter } from '../engine/events.js';
 import { Engine, type RunSummary } from '../engine/run.js';
 import { UsageError } from '../errors.js';
 import { connectionOf, hostVars, loadInventory, selectHosts, selectPlayHosts } from '../inventory/index.js';
+import { sessionBecome } from '../playbook/become.js';
 import { loadPlaybook } from '../playbook/load.js';
 import { ConsoleReporter } from '../report/console.js';
 import { JsonReporter } from '../report/json.js';
@@ -101,6 +102,7 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
     }
     return hosts;
   };
+  const becomePlan = sessionBecome(playbook, hostsFor);
   const varsCache = new Map<string, Record<string, unknown>>();
   const inventoryVars = (host: string) => {
     let v = varsCache.get(host);
@@ -122,8 +124,8 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
         user: c.user ?? userInfo().username,
         privateKeyFile: c.privateKeyFile,
         password: c.password ?? password,
-        become: c.become,
-        becomeUser: c.becomeUser,
+        become: c.become ?? becomePlan.get(host)?.become,
+        becomeUser: c.becomeUser ?? becomePlan.get(host)?.becomeUser,
         becomePassword: c.becomePassword ?? becomePassword,
       },
       { knownHosts, acceptNewHostKeys: o.acceptNewHostKeys, connectTimeoutMs: timeoutS * 1000 },

@@ -232,14 +232,19 @@ export class SshConnection implements Connection {
           resolve();
         }
       };
+      let asked = false;
       const onErr = (d: Buffer) => {
         err += d.toString();
         if (err.includes(BECOME_PROMPT)) {
           err = err.replace(BECOME_PROMPT, '');
+          // A second prompt means sudo refused the password: say so now rather than sending it twice more
+          // and waiting out sudo's failure delays (and its lockout counter).
+          if (asked) return reject(broken(`become failed: sudo refused the become password for ${this.target.user}`));
           if (!this.target.becomePassword)
             return reject(broken('sudo asks for a password; set ansible_become_password or --ask-become-pass'));
+          asked = true;
           channel.write(`${this.target.becomePassword}\n`);
-        } else if (/incorrect password|not in the sudoers|not allowed/i.test(err)) {
+        } else if (/incorrect password|not in the sudoers|not allowed|may not run sudo/i.test(err)) {
           reject(broken(`become failed: ${err.trim()}`));
         }
       };

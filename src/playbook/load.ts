@@ -55,6 +55,36 @@ function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `a ${typeof v}`;
 }
 
+const TRUE_WORDS = ['true', 'yes', 'on', 'y', 't', '1'];
+const FALSE_WORDS = ['false', 'no', 'off', 'n', 'f', '0'];
+
+/**
+ * A true/false keyword (become, gather_facts, no_log, ...): YAML booleans or Ansible's yes/no/on/off words.
+ * Anything else is an error at the keyword, never silently false: `become: "yes"` must not run as the login user.
+ */
+function flag(src: YamlSource, node: Node | undefined, raw: Raw, key: string): boolean | undefined {
+  const v = raw[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'boolean') return v;
+  if (v === 1 || v === 0) return v === 1;
+  if (typeof v === 'string') {
+    const word = v.trim().toLowerCase();
+    if (TRUE_WORDS.includes(word)) return true;
+    if (FALSE_WORDS.includes(word)) return false;
+  }
+  throw new ConfigError(
+    `'${key}' must be true or false (or yes/no), not ${JSON.stringify(v)}`,
+    src.where(childNode(node, key)),
+  );
+}
+
+function text(src: YamlSource, node: Node | undefined, raw: Raw, key: string): string | undefined {
+  const v = raw[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string' && v.trim() !== '') return v.trim();
+  throw new ConfigError(`'${key}' must be a name, not ${JSON.stringify(v)}`, src.where(childNode(node, key)));
+}
+
 function asList(v: unknown): unknown[] {
   if (v === undefined || v === null) return [];
   return Array.isArray(v) ? v : [v];
@@ -149,12 +179,7 @@ function parseTask(src: YamlSource, node: Node | undefined, raw: unknown, playNa
   }
   checkTemplates(args, src.where(childNode(node, key)));
   const name = typeof raw.name === 'string' ? raw.name : `${module.name}`;
-  const checkMode = raw.check_mode;
-  if (checkMode !== undefined && typeof checkMode !== 'boolean')
-    throw new ConfigError(
-      `'check_mode' must be true or false, not ${typeName(checkMode)}`,
-      src.where(childNode(node, 'check_mode')),
-    );
+  const checkMode = flag(src, node, raw, 'check_mode');
   const loopControl = isMapping(raw.loop_control) ? raw.loop_control : {};
   if (raw.vars !== undefined && !isMapping(raw.vars))
     throw new ConfigError(`'vars' must be a mapping, not ${typeName(raw.vars)}`, src.where(childNode(node, 'vars')));
@@ -169,11 +194,13 @@ function parseTask(src: YamlSource, node: Node | undefined, raw: unknown, playNa
     register: typeof raw.register === 'string' ? raw.register : undefined,
     notify: asList(raw.notify).map(String),
     tags: asList(raw.tags).map(String),
-    checkMode: checkMode as boolean | undefined,
+    checkMode,
     changedWhen: conditions(raw.changed_when, 'changed_when', src.where(childNode(node, 'changed_when'))),
     failedWhen: conditions(raw.failed_when, 'failed_when', src.where(childNode(node, 'failed_when'))),
-    ignoreErrors: raw.ignore_errors === true,
-    noLog: raw.no_log === true,
+    ignoreErrors: flag(src, node, raw, 'ignore_errors') ?? false,
+    noLog: flag(src, node, raw, 'no_log') ?? false,
+    become: flag(src, node, raw, 'become'),
+    becomeUser: text(src, node, raw, 'become_user'),
     vars: (raw.vars as Raw | undefined) ?? {},
     listen: isHandler ? asList(raw.listen).map(String) : [],
     where,
@@ -225,12 +252,12 @@ function parsePlay(src: YamlSource, node: Node | undefined, raw: Raw): Play {
     hosts: Array.isArray(raw.hosts) ? raw.hosts.join(':') : (raw.hosts as string),
     vars: (raw.vars as Raw | undefined) ?? {},
     varsFiles: asList(raw.vars_files).map(String),
-    become: typeof raw.become === 'boolean' ? raw.become : undefined,
-    becomeUser: typeof raw.become_user === 'string' ? raw.become_user : undefined,
-    gatherFacts: raw.gather_facts !== false,
+    become: flag(src, node, raw, 'become'),
+    becomeUser: text(src, node, raw, 'become_user'),
+    gatherFacts: flag(src, node, raw, 'gather_facts') ?? true,
     serial,
     maxFailPercentage: mfp as number | undefined,
-    anyErrorsFatal: raw.any_errors_fatal === true,
+    anyErrorsFatal: flag(src, node, raw, 'any_errors_fatal') ?? false,
     tags: asList(raw.tags).map(String),
     tasks: [
       ...parseTaskList(src, node, raw, 'pre_tasks', name),

@@ -20,6 +20,9 @@ export interface Task {
   failedWhen?: string[];
   ignoreErrors: boolean;
   noLog: boolean;
+  /** As the play's: see playbook/become.ts for how the host's one session honours it. */
+  become?: boolean;
+  becomeUser?: string;
   vars: Record<string, unknown>;
   /** Handler topics this handler also answers to. */
   listen: string[];

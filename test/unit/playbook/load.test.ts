@@ -233,7 +233,7 @@ describe('loadPlaybook: errors point at file:line:column and show the line', () 
     const e = await configError({
       'p.yml': '- hosts: all\n  tasks:\n    - debug: { msg: hi }\n      check_mode: maybe\n',
     });
-    expect(e.message).toMatch(/p\.yml:4:19: 'check_mode' must be true or false, not a string/);
+    expect(e.message).toMatch(/p\.yml:4:19: 'check_mode' must be true or false \(or yes\/no\), not "maybe"/);
   });
 
   test('an error in an imported file names that file', async () => {

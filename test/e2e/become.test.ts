@@ -1,0 +1,189 @@
+/**
+ * `become`: logging in as an unprivileged admin user and running the iSER playbooks as root through sudo
+ * (real sudo, real sshd, the namespace fleet). The session's shell runs under `sudo -S`, and files travel
+ * through that shell (SFTP would run as the login user and could not write /etc).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNamespaceFleet } from '../target/namespace.js';
+import type { Fleet } from '../target/types.js';
+import { type CliResult, e2eUnavailable, recap, sshplay, tempDir, writeTemp } from './helpers.js';
+import { iserAssertions } from './iser-assertions.js';
+
+const skip = e2eUnavailable();
+const PASSWORD = 'Sudo-Pw-7f3a9c';
+const out = (r: CliResult) => r.stdout + r.stderr;
+
+/** A login user with the fleet's key; `sudoers` is its /etc/sudoers.d line, or none. */
+function addUser(user: string, sudoers: string | null): string {
+  return [
+    `useradd -m -s /bin/sh ${user}`,
+    `echo '${user}:${PASSWORD}' | chpasswd`,
+    `install -d -m 700 -o ${user} -g ${user} /home/${user}/.ssh`,
+    `install -m 600 -o ${user} -g ${user} /root/.ssh/authorized_keys /home/${user}/.ssh/authorized_keys`,
+    sudoers ? `echo '${sudoers}' > /etc/sudoers.d/${user} && chmod 440 /etc/sudoers.d/${user}` : 'true',
+  ].join(' && ');
+}
+
+describe.skipIf(skip)('become: an admin user with sudo runs the iSER playbooks as root', () => {
+  let fleet: Fleet;
+  let dir: string;
+  const check = () => iserAssertions(() => fleet);
+
+  beforeAll(async () => {
+    fleet = await startNamespaceFleet({
+      hosts: [
+        { name: 'alpha', flavor: 'rhel8', groups: ['iser_hosts'] },
+        { name: 'bravo', flavor: 'sles15', groups: ['iser_hosts'] },
+      ],
+    });
+    dir = await tempDir('become');
+    for (const h of fleet.hosts) {
+      const r = await fleet.exec(
+        h.name,
+        [
+          addUser('deploy', 'deploy ALL=(ALL) ALL'),
+          addUser('nopw', 'nopw ALL=(ALL) NOPASSWD: ALL'),
+          addUser('outsider', null),
+        ].join(' && '),
+      );
+      expect(r.code, r.stderr).toBe(0);
+    }
+  }, 300_000);
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  const inventoryFor = (file: string, vars: Record<string, unknown>) =>
+    fleet.writeInventory({
+      file: `${dir}/${file}`,
+      extraHostVars: Object.fromEntries(fleet.hosts.map((h) => [h.name, vars])),
+    });
+  const run = (inventory: string, playbook: string, ...extra: string[]) =>
+    sshplay(['run', playbook, '-i', inventory, '--known-hosts', fleet.knownHostsFile, ...extra], {
+      env: { SSH_AUTH_SOCK: '' },
+      timeoutMs: 240_000,
+    });
+
+  it('iser.yml as deploy with a sudo password: the document end state, root-owned files, then changed=0', async () => {
+    const inventory = await inventoryFor('deploy.yml', { ansible_user: 'deploy', ansible_become_password: PASSWORD });
+    const statOf = (host: string) => fleet.exec(host, 'stat -c "%U:%G %a" /etc/iscsi/iscsid.conf /etc/multipath.conf');
+    const before = await statOf('alpha');
+    const first = await run(inventory, 'playbooks/iser.yml', '--limit', 'iser_hosts', '-v');
+    expect(first.code, out(first).slice(-4000)).toBe(0);
+    expect(out(first)).not.toContain(PASSWORD);
+    for (const h of fleet.hosts) {
+      await check().endState(h);
+      // written by root through sudo: root's files, an existing file's mode kept (iscsid.conf is 0600)
+      const [iscsid, multipath] = (await statOf(h.name)).stdout.trim().split('\n');
+      expect(iscsid, h.name).toBe(before.stdout.split('\n')[0]);
+      expect(iscsid, h.name).toBe('root:root 600');
+      expect(multipath, h.name).toMatch(/^root:root \d+$/);
+      // no temporary file of an atomic write is left beside its target
+      const leftovers = await fleet.exec(h.name, 'find /etc -name "*.sshplay-*"');
+      expect(leftovers.stdout.trim(), h.name).toBe('');
+    }
+    const second = await run(inventory, 'playbooks/iser.yml', '--limit', 'iser_hosts');
+    expect(second.code, out(second).slice(-3000)).toBe(0);
+    for (const h of fleet.hosts)
+      expect(recap(second.stdout)[h.name], h.name).toMatchObject({ changed: 0, failed: 0, unreachable: 0 });
+  });
+
+  it('commands run as root, the login user stays deploy; NOPASSWD needs no password', async () => {
+    const pb = await writeTemp(
+      dir,
+      'whoami.yml',
+      `
+- hosts: all
+  become: yes
+  gather_facts: false
+  tasks:
+    - name: who runs the commands
+      command: id -un
+      register: who
+      changed_when: false
+    - name: as root, through sudo from the login user
+      assert:
+        that: ['who.stdout == "root"']
+    - name: sudo saw the login user
+      shell: echo "$SUDO_USER"
+      register: login
+      changed_when: false
+    - assert:
+        that: ['login.stdout == ansible_user']
+`,
+    );
+    for (const [user, vars] of [
+      ['deploy', { ansible_user: 'deploy', ansible_become_password: PASSWORD }],
+      ['nopw', { ansible_user: 'nopw' }],
+    ] as const) {
+      const inventory = await inventoryFor(`${user}-who.yml`, vars);
+      const r = await run(inventory, pb);
+      expect(r.code, out(r)).toBe(0);
+      for (const h of fleet.hosts) expect(recap(r.stdout)[h.name], `${user}@${h.name}`).toMatchObject({ failed: 0 });
+    }
+  });
+
+  it('a wrong password, a missing one and a user without sudo rights: unreachable with the reason, nothing run', async () => {
+    const pb = await writeTemp(
+      dir,
+      'mark.yml',
+      `
+- hosts: all
+  become: true
+  gather_facts: false
+  tasks:
+    - name: mark
+      copy: { dest: /etc/sshplay-become-mark, content: "x\\n" }
+`,
+    );
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      [
+        'wrong',
+        { ansible_user: 'deploy', ansible_become_password: 'not-the-password' },
+        /sudo refused the become password/,
+      ],
+      ['missing', { ansible_user: 'deploy' }, /sudo asks for a password; set ansible_become_password/],
+      ['outsider', { ansible_user: 'outsider', ansible_become_password: PASSWORD }, /not in the sudoers/],
+    ];
+    for (const [name, vars, reason] of cases) {
+      const inventory = await inventoryFor(`${name}.yml`, vars);
+      const started = Date.now();
+      const r = await run(inventory, pb);
+      expect(r.code, `${name}: ${out(r)}`).toBe(3);
+      expect(out(r), name).toMatch(reason);
+      expect(out(r), name).not.toContain(PASSWORD);
+      expect(out(r), name).not.toContain('not-the-password');
+      // one refused try, not sudo's three with their failure delays
+      expect(Date.now() - started, name).toBeLessThan(30_000);
+      for (const h of fleet.hosts) expect(await fleet.readFile(h.name, '/etc/sshplay-become-mark'), name).toBeNull();
+    }
+  });
+
+  it('a play that says become: false beside become: true is refused before any host is touched (exit 4)', async () => {
+    const pb = await writeTemp(
+      dir,
+      'mixed.yml',
+      `
+- hosts: all
+  become: true
+  gather_facts: false
+  tasks:
+    - name: as root
+      command: "true"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: as the login user
+      become: false
+      command: "true"
+`,
+    );
+    const inventory = await inventoryFor('mixed-inventory.yml', {
+      ansible_user: 'deploy',
+      ansible_become_password: PASSWORD,
+    });
+    const r = await run(inventory, pb);
+    expect(r.code, out(r)).toBe(4);
+    expect(out(r)).toMatch(/mixed\.yml:11:\d+: become: false, but .*mixed\.yml:2:\d+ asks become: true/);
+  });
+});
