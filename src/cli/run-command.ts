@@ -87,8 +87,13 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
     ? new JsonReporter()
     : new ConsoleReporter({
         verbosity: o.verbose,
-        // Loaded only for a terminal: start-up of every other run skips it.
-        live: process.stdout.isTTY && !o.step ? (await import('log-update')).default : undefined,
+        // Loaded only for a terminal: start-up of every other run skips it. A terminal that reports no
+        // size (a pty nobody sized: some CI runners, `docker exec -t`) gets the plain lines, since
+        // log-update draws nothing in zero rows and ok results would vanish.
+        live:
+          process.stdout.isTTY && (process.stdout.rows ?? 0) > 0 && !o.step
+            ? (await import('log-update')).default
+            : undefined,
         color: !!process.stdout.isTTY && !process.env.NO_COLOR,
         profile: !!o.profile,
       });

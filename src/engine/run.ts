@@ -645,6 +645,8 @@ export class Engine {
     }
     const status: TaskStatus = anyFailed ? 'failed' : allSkipped ? 'skipped' : anyChanged ? 'changed' : 'ok';
     stats[status as Exclude<TaskStatus, 'unreachable'>]++;
+    // As in Ansible's recap, ok counts every task that succeeded: changed ones too (changed <= ok).
+    if (status === 'changed') stats.ok++;
     const cleaned = itemResults.map(({ __plan, ...rest }) => rest);
     const result: Vars =
       task.loop === undefined
