@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, SshplayError, UsageError } from '../errors.js';
+import type { VaultCliOptions } from './vault-passwords.js';
 
 // Commands load their code when they run: `sshplay --help` and `--version` start without ssh2, Handlebars or YAML.
 const EXIT = { usage: 5, config: 4, failed: 2 } as const;
@@ -8,14 +9,31 @@ const EXIT = { usage: 5, config: 4, failed: 2 } as const;
 const collect = (value: string, previous: string[]) => [...previous, value];
 const increase = (_: string, previous: number) => previous + 1;
 
+/** Ansible's vault options, for every command that reads an inventory or a playbook. */
+function withVaultOptions(command: Command): Command {
+  return command
+    .option(
+      '--vault-password-file <file>',
+      'file holding a vault password, or a script printing it (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--vault-id <label@source>',
+      'a vault password with its label; source is a file or "prompt" (repeatable)',
+      collect,
+      [],
+    )
+    .option('-J, --ask-vault-pass', 'ask for the vault password');
+}
+
 function program(): Command {
   const cli = new Command('sshplay')
     .description('Agentless playbooks over SSH: the host side of NetApp E-Series iSER over InfiniBand, and more')
     .version('0.1.0')
     .exitOverride();
 
-  cli
-    .command('run')
+  withVaultOptions(cli.command('run'))
     .description('run a playbook against inventory hosts')
     .argument('<playbook>', 'playbook file (YAML)')
     .requiredOption('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect, [])
@@ -49,21 +67,27 @@ function program(): Command {
       process.exitCode = await runPlaybookCommand(playbook, options);
     });
 
-  cli
-    .command('inventory')
+  withVaultOptions(cli.command('inventory'))
     .description('show an inventory as sshplay (and Ansible) reads it')
     .requiredOption('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect, [])
     .option('--list', 'all hosts with their variables, as JSON')
     .option('--graph', 'the group tree')
-    .action(async (options: { inventory: string[]; list?: boolean; graph?: boolean }) => {
+    .action(async (options: { inventory: string[]; list?: boolean; graph?: boolean } & VaultCliOptions) => {
+      const { useVaultPasswords } = await import('./vault-passwords.js');
+      await useVaultPasswords(options);
       const { loadInventory, renderInventoryGraph, renderInventoryList } = await import('../inventory/index.js');
       const inventory = await loadInventory(options.inventory);
       if (options.graph) process.stdout.write(`${renderInventoryGraph(inventory)}\n`);
-      else process.stdout.write(`${JSON.stringify(renderInventoryList(inventory), null, 2)}\n`);
+      else {
+        // What a vault opened stays hidden here too (ansible-inventory shows the ciphertext instead).
+        const { redactValue } = await import('../engine/vars.js');
+        const { vaultSecrets } = await import('../vault/keyring.js');
+        const list = redactValue(renderInventoryList(inventory), vaultSecrets());
+        process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      }
     });
 
-  cli
-    .command('worksheet')
+  withVaultOptions(cli.command('worksheet'))
     .description("fill in the document's iSER worksheet from the inventory and live facts")
     .requiredOption('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect, [])
     .option('-l, --limit <pattern>', 'hosts to include', 'iser_hosts')

@@ -14,8 +14,9 @@ import { ConsoleReporter } from '../report/console.js';
 import { JsonReporter } from '../report/json.js';
 import { parseExtraVars } from './extra-vars.js';
 import { readSecret } from './prompt.js';
+import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
 
-export interface RunCliOptions {
+export interface RunCliOptions extends VaultCliOptions {
   inventory: string[];
   limit?: string;
   check?: boolean;
@@ -50,6 +51,7 @@ function positiveInt(value: string, option: string): number {
 export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions): Promise<number> {
   const forks = positiveInt(o.forks, '--forks');
   const timeoutS = positiveInt(o.timeout, '--timeout');
+  await useVaultPasswords(o);
   const extraVars = await parseExtraVars(o.extraVars);
   const inventory = await loadInventory(o.inventory);
   const playbook = await loadPlaybook(playbookFile);

@@ -8,8 +8,9 @@ import { UsageError } from '../errors.js';
 import { parseOsRelease } from '../facts/os-release.js';
 import { connectionOf, hostVars, loadInventory, selectHosts } from '../inventory/index.js';
 import { type WorksheetHost, worksheetHtml, worksheetMarkdown } from '../report/worksheet.js';
+import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
 
-interface WorksheetOptions {
+interface WorksheetOptions extends VaultCliOptions {
   inventory: string[];
   limit: string;
   output?: string;
@@ -19,6 +20,7 @@ interface WorksheetOptions {
 
 /** Reads each host's IQN, OS, kernel and port GUIDs in one round trip, and writes the worksheet. */
 export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> {
+  await useVaultPasswords(o);
   const inventory = await loadInventory(o.inventory);
   const hosts = selectHosts(inventory, o.limit);
   if (hosts.length === 0) throw new UsageError(`--limit '${o.limit}' matches no host`);

@@ -11,6 +11,7 @@ import type { Play, Playbook, Task } from '../playbook/types.js';
 import { shellText } from '../shell.js';
 import { ExpressionError, evaluateCondition } from '../template/expression.js';
 import { renderText, renderValue, TemplateError } from '../template/render.js';
+import { vaultSecrets } from '../vault/keyring.js';
 import { type Applied, applyChanges, readDeclaredRead } from './apply.js';
 import { batchExceedsFailLimit, computeBatches } from './batches.js';
 import { type EngineEvent, emptyStats, type HostStats, type Reporter, type TaskStatus } from './events.js';
@@ -189,10 +190,10 @@ export class Engine {
     return s;
   }
 
-  /** Connection passwords and every value under a key that names a password or secret, at any depth. */
+  /** Connection passwords, every value under a key that names a password or secret, and what vaults opened. */
   private secretsOf(vars: Vars): string[] {
     const found = SECRET_VARS.map((k) => vars[k]).filter((v): v is string => typeof v === 'string');
-    found.push(...secretsUnder(vars, 0));
+    found.push(...secretsUnder(vars, 0), ...vaultSecrets());
     return found;
   }
 

@@ -2,6 +2,8 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { isVaultText } from '../vault/format.js';
+import { openVaultFile, VaultError } from '../vault/keyring.js';
 import { InventoryBuilder } from './builder.js';
 import { HostEntryError, parseHostEntry } from './host-entry.js';
 import { parseIniInventory } from './ini-inventory.js';
@@ -65,8 +67,18 @@ async function readInventoryFile(file: string, format: Format | undefined, build
     throw new ConfigError(`cannot read inventory: ${(e as Error).message}`, { file });
   }
   builder.sources.push(file);
-  if ((format ?? sniffFormat(text)) === 'yaml') parseYamlInventory(file, text, builder);
-  else parseIniInventory(file, text, builder);
+  // An inventory encrypted whole: its format is told from the plaintext (the YAML reader opens it itself).
+  let plain = text;
+  if (isVaultText(text)) {
+    try {
+      plain = openVaultFile(text).text;
+    } catch (e) {
+      if (e instanceof VaultError) throw new ConfigError(e.message, { file, line: 1, column: 1 });
+      throw e;
+    }
+  }
+  if ((format ?? sniffFormat(plain)) === 'yaml') parseYamlInventory(file, text, builder);
+  else parseIniInventory(file, plain, builder);
 }
 
 /**

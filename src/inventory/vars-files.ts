@@ -66,14 +66,6 @@ export async function readVarsFile(file: string): Promise<Vars> {
   } catch (e) {
     throw new ConfigError(`cannot read vars file: ${(e as Error).message}`, { file });
   }
-  if (text.startsWith('$ANSIBLE_VAULT')) {
-    throw new ConfigError('Ansible Vault files are not supported: decrypt it or pass secrets with -e @file', {
-      file,
-      line: 1,
-      column: 1,
-      excerpt: text.split('\n')[0],
-    });
-  }
   const yaml = YamlFile.parse(file, text);
   const root = yaml.root;
   if (root === null || (isScalar(root) && root.value === null)) return {};

@@ -1,5 +1,6 @@
 import { type Document, isAlias, LineCounter, type Node, parseDocument } from 'yaml';
 import { ConfigError, type Location } from '../errors.js';
+import { openVaultFile, rememberVaultSecrets, VaultError, vaultTag } from '../vault/keyring.js';
 
 /** A parsed YAML inventory or vars file that can point at any of its nodes as file:line:column. */
 export class YamlFile {
@@ -10,18 +11,29 @@ export class YamlFile {
     private readonly counter: LineCounter,
   ) {}
 
-  static parse(file: string, text: string): YamlFile {
+  static parse(file: string, fileText: string): YamlFile {
+    let text = fileText;
+    let vaulted = false;
+    try {
+      ({ text, vaulted } = openVaultFile(fileText));
+    } catch (e) {
+      if (e instanceof VaultError) throw new ConfigError(e.message, { file, line: 1, column: 1 });
+      throw e;
+    }
     const counter = new LineCounter();
     // YAML 1.2 core schema, as the playbook loader reads playbooks, so a value reads the same in either place;
-    // merge keys (<<) on because Ansible's YAML has them.
-    const doc = parseDocument(text, { lineCounter: counter, merge: true, prettyErrors: false });
-    const yaml = new YamlFile(file, text.split(/\r?\n/), doc, counter);
+    // merge keys (<<) on because Ansible's YAML has them; `!vault |` values are decrypted as they are read.
+    const doc = parseDocument(text, { lineCounter: counter, merge: true, prettyErrors: false, customTags: [vaultTag] });
+    // A decrypted file's lines are never shown in messages: they are its secrets.
+    const yaml = new YamlFile(file, vaulted ? [] : text.split(/\r?\n/), doc, counter);
     const error = doc.errors[0];
     if (error) {
       const pos = counter.linePos(error.pos[0]);
       const message = error.message.split('\n')[0] ?? error.message;
-      throw new ConfigError(`YAML syntax error: ${message}`, yaml.at(pos.line, pos.col));
+      const prefix = error.code === 'TAG_RESOLVE_FAILED' ? '' : 'YAML syntax error: ';
+      throw new ConfigError(`${prefix}${message}`, yaml.at(pos.line, pos.col));
     }
+    if (vaulted) rememberVaultSecrets(doc.toJS());
     return yaml;
   }
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { ConfigError, type Location } from '../errors.js';
+import { openVaultFile, rememberVaultSecrets, VaultError, vaultTag } from '../vault/keyring.js';
 
 /** A parsed YAML file that can say where any of its values came from (file:line:column + the line). */
 export class YamlSource {
@@ -9,15 +10,35 @@ export class YamlSource {
     readonly text: string,
     readonly root: Node | null,
     private readonly lines: LineCounter,
+    /** Decrypted from a vault: messages give line and column but never show its lines. */
+    private readonly vaulted = false,
   ) {}
 
-  static parse(file: string, text: string): YamlSource {
+  static parse(file: string, fileText: string): YamlSource {
+    let text = fileText;
+    let vaulted = false;
+    try {
+      ({ text, vaulted } = openVaultFile(fileText));
+    } catch (e) {
+      if (e instanceof VaultError) throw new ConfigError(e.message, { file, line: 1, column: 1 });
+      throw e;
+    }
     const lines = new LineCounter();
     // YAML 1.2 core schema: `mode: 0644` stays the digits 644 (read as octal by the mode type), where
     // YAML 1.1 would silently turn it into the number 420. yes/no become strings; bool arguments accept them.
-    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-    const source = new YamlSource(file, text, (doc.contents as Node | null) ?? null, lines);
+    // `!vault |` values (ansible-vault encrypt_string) are decrypted as they are read.
+    const doc = parseDocument(text, {
+      lineCounter: lines,
+      uniqueKeys: true,
+      prettyErrors: false,
+      customTags: [vaultTag],
+    });
+    const source = new YamlSource(file, text, (doc.contents as Node | null) ?? null, lines, vaulted);
     const error = doc.errors[0];
+    if (error?.code === 'TAG_RESOLVE_FAILED') {
+      const { line, col } = lines.linePos(error.pos[0]);
+      throw new ConfigError(error.message.split('\n')[0] ?? error.message, source.at(line, col));
+    }
     if (error) {
       let { line, col } = lines.linePos(error.pos[0]);
       // An error found at the end of the text (an unclosed quote or bracket) is shown on the last line that has text.
@@ -29,6 +50,7 @@ export class YamlSource {
       const message = error.message.split('\n')[0] ?? error.message;
       throw new ConfigError(`YAML syntax error: ${message}`, source.at(line, col));
     }
+    if (vaulted) rememberVaultSecrets(doc.toJS());
     return source;
   }
 
@@ -43,7 +65,7 @@ export class YamlSource {
   }
 
   at(line: number, column: number): Location {
-    return { file: this.file, line, column, excerpt: this.text.split('\n')[line - 1] };
+    return { file: this.file, line, column, excerpt: this.vaulted ? undefined : this.text.split('\n')[line - 1] };
   }
 
   where(node: unknown): Location {

@@ -58,9 +58,9 @@ describe('group_vars/ and host_vars/', () => {
     expect(syntax.message).toMatch(/host_vars\/w1\.yml:\d+:\d+: YAML syntax error/);
   });
 
-  test('an Ansible Vault file says so', async () => {
+  test('an Ansible Vault file without a vault password says how to give one', async () => {
     const dir = writeFiles({ 'vault.yml': '$ANSIBLE_VAULT;1.1;AES256\n6162\n' });
     const e = await configError(() => readVarsFile(join(dir, 'vault.yml')));
-    expect(e.message).toContain('vault.yml:1:1: Ansible Vault files are not supported');
+    expect(e.message).toContain('vault.yml:1:1: encrypted with ansible-vault, but no vault password was given');
   });
 });

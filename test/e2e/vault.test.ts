@@ -1,0 +1,113 @@
+/**
+ * Ansible Vault through the real CLI: group_vars encrypted whole and an inline `!vault` value, both made by
+ * ansible-vault 2.14 (test/fixtures/vault), reach the host decrypted and never appear in any output.
+ */
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNamespaceFleet } from '../target/namespace.js';
+import type { Fleet } from '../target/types.js';
+import { type CliResult, e2eUnavailable, ROOT, recap, sshplay, tempDir, writeTemp } from './helpers.js';
+
+const skip = e2eUnavailable();
+const FIXTURES = join(ROOT, 'test/fixtures/vault');
+const PASSWORD_FILE = join(FIXTURES, 'password.txt');
+/** The plaintexts inside the fixtures (under storage_token and array_token). */
+const WHOLE_FILE_SECRET = 'Tok-Whole-9x7!';
+const INLINE_SECRET = 'Tok-Inline-4242';
+const out = (r: CliResult) => r.stdout + r.stderr;
+
+describe.skipIf(skip)('Ansible Vault: encrypted group_vars and inline values', () => {
+  let fleet: Fleet;
+  let dir: string;
+  let inventory: string;
+  let playbook: string;
+
+  beforeAll(async () => {
+    fleet = await startNamespaceFleet({ hosts: [{ name: 'alpha', flavor: 'rhel8', groups: ['iser_hosts'] }] });
+    dir = await tempDir('vault');
+    inventory = await fleet.writeInventory({ file: `${dir}/hosts.yml` });
+    await mkdir(join(dir, 'group_vars/iser_hosts'), { recursive: true });
+    // vault.yml (encrypted whole) holds storage_token; main.yml the inline array_token. Neither key names a
+    // password or secret, so only the vault can be what hides them.
+    await copyFile(join(FIXTURES, 'whole-file.yml'), join(dir, 'group_vars/iser_hosts/vault.yml'));
+    await writeFile(
+      join(dir, 'group_vars/iser_hosts/main.yml'),
+      `label: plain text\n${await readFile(join(FIXTURES, 'inline.txt'), 'utf8')}\n`,
+    );
+    playbook = await writeTemp(
+      dir,
+      'vault.yml',
+      `
+- hosts: iser_hosts
+  gather_facts: false
+  tasks:
+    - name: a file holding both values
+      copy:
+        dest: /etc/sshplay-vault.conf
+        content: "inline={{array_token}}\\nwhole={{storage_token}}\\n"
+        mode: "0600"
+    - name: a command that prints one
+      command: echo "token {{array_token}}"
+      changed_when: false
+`,
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  const run = (...extra: string[]) =>
+    sshplay(['run', playbook, '-i', inventory, '--known-hosts', fleet.knownHostsFile, ...extra], {
+      env: { SSH_AUTH_SOCK: '', ANSIBLE_VAULT_PASSWORD_FILE: '' },
+    });
+
+  it('without a vault password: exit 4 at the encrypted value, nothing touched', async () => {
+    const r = await run();
+    expect(r.code, out(r)).toBe(4);
+    expect(out(r)).toMatch(
+      /group_vars\/iser_hosts\/main\.yml:2:\d+: encrypted with ansible-vault, but no vault password/,
+    );
+    expect(await fleet.readFile('alpha', '/etc/sshplay-vault.conf')).toBeNull();
+  });
+
+  it('a wrong password: exit 4, naming the password file tried', async () => {
+    const wrong = await writeTemp(dir, 'wrong-password', 'not-the-vault-password\n');
+    const r = await run('--vault-password-file', wrong);
+    expect(r.code, out(r)).toBe(4);
+    expect(out(r)).toContain(`no vault password given opens it (tried ${wrong})`);
+  });
+
+  it('with --vault-password-file: the host gets the plaintexts; diff, -v output and JSON never show them', async () => {
+    const first = await run('--vault-password-file', PASSWORD_FILE, '--diff', '-v');
+    expect(first.code, out(first)).toBe(0);
+    expect(await fleet.readFile('alpha', '/etc/sshplay-vault.conf')).toBe(
+      `inline=${INLINE_SECRET}\nwhole=${WHOLE_FILE_SECRET}\n`,
+    );
+    expect(first.stdout).toContain('+inline=********');
+    expect(first.stdout).toContain('token ********');
+    const json = await run('--vault-password-file', PASSWORD_FILE, '--json', '-v');
+    expect(json.code, out(json)).toBe(0);
+    for (const r of [first, json]) {
+      expect(out(r)).not.toContain(INLINE_SECRET);
+      expect(out(r)).not.toContain(WHOLE_FILE_SECRET);
+    }
+    // the command's argv held the secret: the host saw it, the controller's output did not
+    expect(recap(first.stdout).alpha).toMatchObject({ changed: 1, failed: 0 });
+  });
+
+  it('ANSIBLE_VAULT_PASSWORD_FILE works as in Ansible; the second run changes nothing', async () => {
+    const r = await sshplay(['run', playbook, '-i', inventory, '--known-hosts', fleet.knownHostsFile], {
+      env: { SSH_AUTH_SOCK: '', ANSIBLE_VAULT_PASSWORD_FILE: PASSWORD_FILE },
+    });
+    expect(r.code, out(r)).toBe(0);
+    expect(recap(r.stdout).alpha).toMatchObject({ changed: 0, failed: 0 });
+  });
+
+  it('sshplay inventory --list hides what the vault opened', async () => {
+    const r = await sshplay(['inventory', '-i', inventory, '--list', '--vault-password-file', PASSWORD_FILE]);
+    expect(r.code, out(r)).toBe(0);
+    expect(r.stdout).toContain('"storage_token": "********"');
+    expect(r.stdout).not.toContain(INLINE_SECRET);
+  });
+});
