@@ -1,16 +1,44 @@
+let pending = '';
+let ended = false;
+
+/**
+ * Piped: each secret asked for is the next line of stdin (`printf '%s\n%s\n' "$SSH_PW" "$SUDO_PW" | sshplay
+ * ... -k -K`), still never in argv. What a chunk holds past the line waits for the next question.
+ */
+async function readPipedLine(stdin: NodeJS.ReadStream): Promise<string> {
+  while (!pending.includes('\n') && !ended) {
+    const chunk = await new Promise<string | null>((resolve) => {
+      const onData = (d: Buffer) => {
+        done();
+        resolve(d.toString('utf8'));
+      };
+      const onEnd = () => {
+        done();
+        resolve(null);
+      };
+      const done = () => {
+        stdin.pause();
+        stdin.off('data', onData);
+        stdin.off('end', onEnd);
+      };
+      stdin.on('data', onData);
+      stdin.once('end', onEnd);
+      stdin.resume();
+    });
+    if (chunk === null) ended = true;
+    else pending += chunk;
+  }
+  const newline = pending.indexOf('\n');
+  const line = newline >= 0 ? pending.slice(0, newline) : pending;
+  pending = newline >= 0 ? pending.slice(newline + 1) : '';
+  return line.replace(/\r$/, '');
+}
+
 /** Reads a secret from the terminal without echo (--ask-pass); never from argv. */
 export async function readSecret(prompt: string): Promise<string> {
   const stdin = process.stdin;
   process.stderr.write(prompt);
-  if (!stdin.isTTY) {
-    // Piped: the first line of stdin is the secret (for scripts), still never in argv.
-    const chunks: Buffer[] = [];
-    for await (const chunk of stdin) {
-      chunks.push(chunk as Buffer);
-      if (Buffer.concat(chunks).includes(10)) break;
-    }
-    return (Buffer.concat(chunks).toString('utf8').split('\n')[0] ?? '').replace(/\r$/, '');
-  }
+  if (!stdin.isTTY) return readPipedLine(stdin);
   stdin.setRawMode(true);
   stdin.resume();
   return new Promise((resolve) => {

@@ -1,16 +1,59 @@
 /**
- * `become`: logging in as an unprivileged admin user and running the iSER playbooks as root through sudo
+ * Logins other than root's key, and `become`: password logins (ansible_password, -k), and logging in as an unprivileged admin user and running the iSER playbooks as root through sudo
  * (real sudo, real sshd, the namespace fleet). The session's shell runs under `sudo -S`, and files travel
  * through that shell (SFTP would run as the login user and could not write /etc).
  */
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet } from '../target/types.js';
-import { type CliResult, e2eUnavailable, recap, sshplay, tempDir, writeTemp } from './helpers.js';
+import { CLI, type CliResult, e2eUnavailable, ROOT, recap, sshplay, tempDir, writeTemp } from './helpers.js';
 import { iserAssertions } from './iser-assertions.js';
 
 const skip = e2eUnavailable();
 const PASSWORD = 'Sudo-Pw-7f3a9c';
+const LOGIN_PASSWORD = 'Login-Pw-2b8e1d';
+
+/** Waits until an sshd (re-executing after SIGHUP) greets on its port again. */
+async function sshdAnswers(address: string, port: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const banner = await new Promise<string>((resolve) => {
+      const socket = connect({ host: address, port }, () => undefined);
+      socket.setTimeout(1000, () => socket.destroy());
+      socket.once('data', (d) => {
+        socket.destroy();
+        resolve(d.toString());
+      });
+      socket.once('error', () => resolve(''));
+      socket.once('close', () => resolve(''));
+    });
+    if (banner.startsWith('SSH-2.0')) return;
+    if (Date.now() > deadline) throw new Error(`sshd on ${address}:${port} did not come back`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The CLI with a line of stdin (what -k / -K read when stdin is not a terminal). */
+function withStdin(args: string[], input: string): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', SSH_AUTH_SOCK: '' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
 const out = (r: CliResult) => r.stdout + r.stderr;
 
 /** A login user with the fleet's key; `sudoers` is its /etc/sudoers.d line, or none. */
@@ -44,10 +87,16 @@ describe.skipIf(skip)('become: an admin user with sudo runs the iSER playbooks a
           addUser('deploy', 'deploy ALL=(ALL) ALL'),
           addUser('nopw', 'nopw ALL=(ALL) NOPASSWD: ALL'),
           addUser('outsider', null),
+          // a user who logs in with a password only (no key), sshd told to accept passwords, reloaded
+          `useradd -m -s /bin/sh pwuser && echo 'pwuser:${LOGIN_PASSWORD}' | chpasswd`,
+          `echo 'pwuser ALL=(ALL) ALL' > /etc/sudoers.d/pwuser && chmod 440 /etc/sudoers.d/pwuser`,
+          "sed -i 's/^PasswordAuthentication no/PasswordAuthentication yes/' /etc/ssh/sshd_config",
+          'kill -HUP 1',
         ].join(' && '),
       );
       expect(r.code, r.stderr).toBe(0);
     }
+    for (const h of fleet.hosts) await sshdAnswers(h.address, h.port);
   }, 300_000);
   afterAll(async () => {
     await fleet?.stop();
@@ -185,5 +234,70 @@ describe.skipIf(skip)('become: an admin user with sudo runs the iSER playbooks a
     const r = await run(inventory, pb);
     expect(r.code, out(r)).toBe(4);
     expect(out(r)).toMatch(/mixed\.yml:11:\d+: become: false, but .*mixed\.yml:2:\d+ asks become: true/);
+  });
+
+  it('password login: ansible_password, then -k from stdin; a wrong one is refused and never printed', async () => {
+    const pb = await writeTemp(
+      dir,
+      'login.yml',
+      `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: who logged in
+      command: id -un
+      register: who
+      changed_when: false
+    - assert:
+        that: ['who.stdout == "pwuser"']
+`,
+    );
+    const withPassword = await inventoryFor('pw.yml', { ansible_user: 'pwuser', ansible_password: LOGIN_PASSWORD });
+    const r = await run(withPassword, pb);
+    expect(r.code, out(r)).toBe(0);
+    expect(out(r)).not.toContain(LOGIN_PASSWORD);
+
+    const noPassword = await inventoryFor('pw-ask.yml', { ansible_user: 'pwuser' });
+    const asked = await withStdin(
+      ['run', pb, '-i', noPassword, '--known-hosts', fleet.knownHostsFile, '-k'],
+      `${LOGIN_PASSWORD}\n`,
+    );
+    expect(asked.code, out(asked)).toBe(0);
+    expect(asked.stderr).toContain('SSH password: ');
+    expect(out(asked)).not.toContain(LOGIN_PASSWORD);
+
+    const wrong = await inventoryFor('pw-wrong.yml', { ansible_user: 'pwuser', ansible_password: 'Wrong-Pw-000' });
+    const refused = await run(wrong, pb);
+    expect(refused.code, out(refused)).toBe(3);
+    expect(out(refused)).toContain('authentication refused for user pwuser');
+    expect(out(refused)).not.toContain('Wrong-Pw-000');
+  });
+
+  it('-k and -K both piped, a line each: login with a password, then sudo to root', async () => {
+    const pb = await writeTemp(
+      dir,
+      'login-root.yml',
+      `
+- hosts: all
+  become: true
+  gather_facts: false
+  tasks:
+    - command: id -un
+      register: who
+      changed_when: false
+    - assert:
+        that: ['who.stdout == "root"']
+`,
+    );
+    const inventory = await inventoryFor('pw-become.yml', { ansible_user: 'pwuser' });
+    // both secrets piped, one line each, in the order asked: SSH password, then BECOME password
+    const r = await withStdin(
+      ['run', pb, '-i', inventory, '--known-hosts', fleet.knownHostsFile, '-k', '-K'],
+      `${LOGIN_PASSWORD}\n${LOGIN_PASSWORD}\n`,
+    );
+    expect(r.stderr).toContain('SSH password: ');
+    expect(r.stderr).toContain('BECOME password: ');
+    expect(r.code, out(r)).toBe(0);
+    for (const h of fleet.hosts) expect(recap(r.stdout)[h.name], h.name).toMatchObject({ ok: 2, failed: 0 });
   });
 });
