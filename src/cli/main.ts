@@ -98,6 +98,38 @@ function program(): Command {
       const { runWorksheetCommand } = await import('./worksheet-command.js');
       process.exitCode = await runWorksheetCommand(options);
     });
+  const vault = cli
+    .command('vault')
+    .description('encrypt, decrypt and view Ansible Vault files and values (ansible-vault compatible)');
+  withVaultOptions(vault.command('encrypt'))
+    .description('encrypt files in place')
+    .argument('<files...>')
+    .action(async (files: string[], options) => {
+      const { vaultEncrypt } = await import('./vault-command.js');
+      process.exitCode = await vaultEncrypt(files, options);
+    });
+  withVaultOptions(vault.command('decrypt'))
+    .description('decrypt files in place')
+    .argument('<files...>')
+    .action(async (files: string[], options) => {
+      const { vaultDecrypt } = await import('./vault-command.js');
+      process.exitCode = await vaultDecrypt(files, options);
+    });
+  withVaultOptions(vault.command('view'))
+    .description('print a file decrypted')
+    .argument('<file>')
+    .action(async (file: string, options) => {
+      const { vaultView } = await import('./vault-command.js');
+      process.exitCode = await vaultView(file, options);
+    });
+  withVaultOptions(vault.command('encrypt_string').alias('encrypt-string'))
+    .description('print `name: !vault |` for a YAML file; the string is asked for unless given')
+    .argument('[string]', 'the value (better left out: argv shows in ps)')
+    .option('-n, --name <name>', 'the variable name', 'value')
+    .action(async (value: string | undefined, options) => {
+      const { vaultEncryptString } = await import('./vault-command.js');
+      process.exitCode = await vaultEncryptString(value, options);
+    });
   return cli;
 }
 

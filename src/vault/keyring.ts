@@ -26,6 +26,10 @@ export function setVaultPasswords(list: VaultPassword[]): void {
   opened.clear();
 }
 
+export function vaultPasswords(): readonly VaultPassword[] {
+  return passwords;
+}
+
 /** Every string a vault gave this run, for redaction. */
 export function vaultSecrets(): readonly string[] {
   if (plaintextList.length !== plaintexts.size) plaintextList = [...plaintexts];
