@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
-import { homedir, userInfo } from 'node:os';
+import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
+import { JumpPool } from '../connection/jump-pool.js';
 import { KnownHosts } from '../connection/known-hosts.js';
 import type { Connection } from '../connection/types.js';
 import type { Reporter } from '../engine/events.js';
@@ -14,6 +15,7 @@ import { ConsoleReporter } from '../report/console.js';
 import { JsonReporter } from '../report/json.js';
 import { parseExtraVars } from './extra-vars.js';
 import { readSecret } from './prompt.js';
+import { sshTargetOf } from './ssh-target.js';
 import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
 
 export interface RunCliOptions extends VaultCliOptions {
@@ -119,24 +121,25 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
     }
     return v;
   };
+  let jumps: JumpPool | undefined;
   const connect = async (host: string, vars: Record<string, unknown>): Promise<Connection> => {
     const c = connectionOf({ name: host, vars });
     // ssh2 loads on the first connection: --list-hosts, --list-tasks and bad input never pay for it.
     const { SshConnection } = await import('../connection/ssh.js');
-    return SshConnection.open(
-      {
-        name: host,
-        address: c.host,
-        port: c.port,
-        user: c.user ?? userInfo().username,
-        privateKeyFile: c.privateKeyFile,
-        password: c.password ?? password,
-        become: c.become ?? becomePlan.get(host)?.become,
-        becomeUser: c.becomeUser ?? becomePlan.get(host)?.becomeUser,
-        becomePassword: c.becomePassword ?? becomePassword,
-      },
-      { knownHosts, acceptNewHostKeys: o.acceptNewHostKeys, connectTimeoutMs: timeoutS * 1000 },
-    );
+    // Made once, before any await: hosts connect concurrently and must share the one pool.
+    if (c.jumps && !jumps) jumps = new JumpPool();
+    const target = sshTargetOf(host, c, {
+      password,
+      becomePassword,
+      become: becomePlan.get(host)?.become,
+      becomeUser: becomePlan.get(host)?.becomeUser,
+    });
+    return SshConnection.open(target, {
+      knownHosts,
+      acceptNewHostKeys: o.acceptNewHostKeys,
+      connectTimeoutMs: timeoutS * 1000,
+      jumps,
+    });
   };
   const abort = new AbortController();
   let interrupts = 0;
@@ -174,6 +177,7 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
       },
     ).run();
   } finally {
+    jumps?.close();
     rl?.close();
     process.off('SIGINT', onSigint);
     reporter.close?.();

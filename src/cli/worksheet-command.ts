@@ -1,13 +1,15 @@
 import { writeFile } from 'node:fs/promises';
-import { homedir, userInfo } from 'node:os';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
+import { JumpPool } from '../connection/jump-pool.js';
 import { KnownHosts } from '../connection/known-hosts.js';
 import { SshConnection } from '../connection/ssh.js';
 import { UsageError } from '../errors.js';
 import { parseOsRelease } from '../facts/os-release.js';
 import { connectionOf, hostVars, loadInventory, selectHosts } from '../inventory/index.js';
 import { type WorksheetHost, worksheetHtml, worksheetMarkdown } from '../report/worksheet.js';
+import { sshTargetOf } from './ssh-target.js';
 import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
 
 interface WorksheetOptions extends VaultCliOptions {
@@ -26,6 +28,7 @@ export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> 
   if (hosts.length === 0) throw new UsageError(`--limit '${o.limit}' matches no host`);
   const knownHosts = await KnownHosts.load(o.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'));
   const limit = pLimit(20);
+  const jumps = new JumpPool();
   let failures = 0;
   const first = hostVars(inventory, hosts[0] as string);
   const rows = await Promise.all(
@@ -44,16 +47,10 @@ export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> 
         };
         try {
           const c = connectionOf({ name, vars });
+          // Facts only: world-readable files and ibstat, so no sudo session even where become is set.
           const conn = await SshConnection.open(
-            {
-              name,
-              address: c.host,
-              port: c.port,
-              user: c.user ?? userInfo().username,
-              privateKeyFile: c.privateKeyFile,
-              password: c.password,
-            },
-            { knownHosts, connectTimeoutMs: Number(o.timeout) * 1000 },
+            { ...sshTargetOf(name, c), become: false },
+            { knownHosts, connectTimeoutMs: Number(o.timeout) * 1000, jumps },
           );
           try {
             const [[iqnFile, osFile], [uname, ibstat]] = await Promise.all([
@@ -81,6 +78,7 @@ export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> 
   const portals = Array.isArray(first.iser_target_portals)
     ? (first.iser_target_portals as { address: string }[]).map((p) => p.address)
     : [];
+  jumps.close();
   const data = {
     targetIqn: String(first.iser_target_iqn ?? '(not set)'),
     portals,

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { ConnectionError, TaskError } from '../errors.js';
 import { type Cmd, quoteArg } from '../shell.js';
+import type { JumpPool } from './jump-pool.js';
 import { type HostKeyVerdict, hostLookupName, type KnownHosts } from './known-hosts.js';
 import { type FileTransport, SftpFiles } from './sftp-files.js';
 import { ShellFiles } from './shell-files.js';
@@ -28,6 +29,8 @@ export interface SshTarget {
   become?: boolean;
   becomeUser?: string;
   becomePassword?: string;
+  /** Reached through this host (ProxyJump), which may itself be behind another. */
+  jump?: SshTarget;
 }
 
 export interface SshOptions {
@@ -36,6 +39,8 @@ export interface SshOptions {
   connectTimeoutMs?: number;
   /** Keepalive probes keep long commands' connections open through firewalls and detect dead peers. */
   keepaliveIntervalMs?: number;
+  /** Where connections to jump hosts are kept; needed when a target has a jump. */
+  jumps?: JumpPool;
 }
 
 const BECOME_PROMPT = '__SSHPLAY_BECOME_PROMPT__';
@@ -62,6 +67,101 @@ function describeVerdict(target: SshTarget, verdict: HostKeyVerdict, file: strin
     case 'revoked':
       return `host key ${verdict.keyType} ${verdict.fingerprint} is marked @revoked in ${file}; refusing to connect`;
   }
+}
+
+/**
+ * An authenticated ssh2 client for a target: host key checked against known_hosts, key/agent/password
+ * login, every failure a ConnectionError naming the host. Through a jump host when the target has one.
+ */
+export async function connectClient(target: SshTarget, options: SshOptions): Promise<Client> {
+  const client = new Client();
+  const fail = (message: string, cause?: unknown) => new ConnectionError(target.name, message, { cause });
+  let keyProblem = '';
+  let pendingKey: Buffer | null = null;
+  const config: ConnectConfig = {
+    host: target.address,
+    port: target.port,
+    username: target.user,
+    readyTimeout: options.connectTimeoutMs ?? 10_000,
+    keepaliveInterval: options.keepaliveIntervalMs ?? 15_000,
+    keepaliveCountMax: 4,
+    hostVerifier: (key: Buffer) => {
+      const verdict = options.knownHosts.verify(target.address, target.port, key);
+      if (verdict.status === 'trusted') return true;
+      if (verdict.status === 'unknown' && options.acceptNewHostKeys) {
+        pendingKey = key;
+        return true;
+      }
+      keyProblem = describeVerdict(target, verdict, options.knownHosts.file);
+      return false;
+    },
+  };
+  if (target.privateKeyFile) {
+    try {
+      config.privateKey = await readFile(target.privateKeyFile);
+    } catch (e) {
+      throw fail(`cannot read private key ${target.privateKeyFile}: ${(e as Error).message}`, e);
+    }
+    config.passphrase = target.passphrase || process.env.SSHPLAY_KEY_PASSPHRASE || undefined;
+  }
+  if (process.env.SSH_AUTH_SOCK) config.agent = process.env.SSH_AUTH_SOCK;
+  if (target.password) config.password = target.password;
+  if (target.jump) {
+    const jump = target.jump;
+    if (!options.jumps) throw new Error('a jump host needs SshOptions.jumps');
+    try {
+      config.sock = await options.jumps.forward(jump, options, target.address, target.port);
+    } catch (e) {
+      const why = e instanceof ConnectionError ? e.message.slice(jump.name.length + 2) : (e as Error).message;
+      throw fail(`via ${jump.name}: ${why}`, e);
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    let settled = false;
+    client.once('ready', () => {
+      settled = true;
+      resolve();
+    });
+    // Stays attached: ssh2 may report more errors after the first (a timed-out socket closing later), and an
+    // 'error' event without a listener would crash the whole run.
+    client.on('error', (err: Error & { level?: string }) => {
+      if (settled) return;
+      settled = true;
+      client.end();
+      if (keyProblem) reject(fail(keyProblem));
+      else if (err.level === 'client-authentication')
+        reject(fail(`authentication refused for user ${target.user} (tried: key, agent, password as configured)`));
+      else if (err.level === 'client-timeout')
+        reject(fail(`no answer within ${(config.readyTimeout ?? 0) / 1000}s (connect timeout)`, err));
+      else reject(fail(err.message, err));
+    });
+    try {
+      client.connect(config);
+    } catch (e) {
+      settled = true;
+      const message = (e as Error).message;
+      if (target.privateKeyFile && /decrypt|passphrase|encrypted/i.test(message))
+        reject(
+          fail(
+            `cannot use private key ${target.privateKeyFile}: it is passphrase-protected and ` +
+              `${config.passphrase ? 'the passphrase given does not decrypt it' : 'no passphrase was given'} ` +
+              '(set SSHPLAY_KEY_PASSPHRASE)',
+            e,
+          ),
+        );
+      else reject(fail(message, e));
+    }
+  });
+  if (pendingKey) {
+    try {
+      await options.knownHosts.add(target.address, target.port, pendingKey);
+    } catch (e) {
+      client.end();
+      throw fail(`cannot record the host key in ${options.knownHosts.file}: ${(e as Error).message}`, e);
+    }
+  }
+  return client;
 }
 
 /** One ssh2 connection per host, opened once; one persistent shell channel and one SFTP channel over it. */
@@ -97,84 +197,7 @@ export class SshConnection implements Connection {
   }
 
   static async open(target: SshTarget, options: SshOptions): Promise<SshConnection> {
-    const client = new Client();
-    const fail = (message: string, cause?: unknown) => new ConnectionError(target.name, message, { cause });
-    let keyProblem = '';
-    let pendingKey: Buffer | null = null;
-    const config: ConnectConfig = {
-      host: target.address,
-      port: target.port,
-      username: target.user,
-      readyTimeout: options.connectTimeoutMs ?? 10_000,
-      keepaliveInterval: options.keepaliveIntervalMs ?? 15_000,
-      keepaliveCountMax: 4,
-      hostVerifier: (key: Buffer) => {
-        const verdict = options.knownHosts.verify(target.address, target.port, key);
-        if (verdict.status === 'trusted') return true;
-        if (verdict.status === 'unknown' && options.acceptNewHostKeys) {
-          pendingKey = key;
-          return true;
-        }
-        keyProblem = describeVerdict(target, verdict, options.knownHosts.file);
-        return false;
-      },
-    };
-    if (target.privateKeyFile) {
-      try {
-        config.privateKey = await readFile(target.privateKeyFile);
-      } catch (e) {
-        throw fail(`cannot read private key ${target.privateKeyFile}: ${(e as Error).message}`, e);
-      }
-      config.passphrase = target.passphrase || process.env.SSHPLAY_KEY_PASSPHRASE || undefined;
-    }
-    if (process.env.SSH_AUTH_SOCK) config.agent = process.env.SSH_AUTH_SOCK;
-    if (target.password) config.password = target.password;
-
-    await new Promise<void>((resolve, reject) => {
-      let settled = false;
-      client.once('ready', () => {
-        settled = true;
-        resolve();
-      });
-      // Stays attached: ssh2 may report more errors after the first (a timed-out socket closing later), and an
-      // 'error' event without a listener would crash the whole run.
-      client.on('error', (err: Error & { level?: string }) => {
-        if (settled) return;
-        settled = true;
-        client.end();
-        if (keyProblem) reject(fail(keyProblem));
-        else if (err.level === 'client-authentication')
-          reject(fail(`authentication refused for user ${target.user} (tried: key, agent, password as configured)`));
-        else if (err.level === 'client-timeout')
-          reject(fail(`no answer within ${(config.readyTimeout ?? 0) / 1000}s (connect timeout)`, err));
-        else reject(fail(err.message, err));
-      });
-      try {
-        client.connect(config);
-      } catch (e) {
-        settled = true;
-        const message = (e as Error).message;
-        if (target.privateKeyFile && /decrypt|passphrase|encrypted/i.test(message))
-          reject(
-            fail(
-              `cannot use private key ${target.privateKeyFile}: it is passphrase-protected and ` +
-                `${config.passphrase ? 'the passphrase given does not decrypt it' : 'no passphrase was given'} ` +
-                '(set SSHPLAY_KEY_PASSPHRASE)',
-              e,
-            ),
-          );
-        else reject(fail(message, e));
-      }
-    });
-    if (pendingKey) {
-      try {
-        await options.knownHosts.add(target.address, target.port, pendingKey);
-      } catch (e) {
-        client.end();
-        throw fail(`cannot record the host key in ${options.knownHosts.file}: ${(e as Error).message}`, e);
-      }
-    }
-
+    const client = await connectClient(target, options);
     const conn = new SshConnection(client, target);
     client.removeAllListeners('error');
     client.on('error', (err) => conn.shell?.fail(err.message));

@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import { ConfigError } from '../errors.js';
+import { splitWords } from '../shell.js';
 import type { Vars } from './types.js';
 
 /** How to reach a host, from its connection variables (ansible_host, ansible_port, ...). */
@@ -13,7 +14,16 @@ export interface HostConnection {
   become?: boolean;
   becomeUser?: string;
   becomePassword?: string;
+  /** Jump hosts (OpenSSH ProxyJump), first hop first. */
+  jumps?: JumpHost[];
   connection: 'ssh' | 'local';
+}
+
+/** A hop of `-o ProxyJump=[user@]host[:port],...` or `-J ...`. */
+export interface JumpHost {
+  host: string;
+  port: number;
+  user?: string;
 }
 
 /**
@@ -34,6 +44,7 @@ export function connectionOf(host: { name: string; vars: Vars }): HostConnection
     become: read.flag('ansible_become'),
     becomeUser: read.text('ansible_become_user'),
     becomePassword: read.text('ansible_become_password', 'ansible_become_pass'),
+    jumps: read.jumps('ansible_ssh_common_args', 'ansible_ssh_extra_args'),
   };
   for (const [key, value] of Object.entries(optional)) {
     if (value !== undefined) Object.assign(connection, { [key]: value });
@@ -101,6 +112,47 @@ class VariableReader {
     if (TRUE.includes(text)) return true;
     if (FALSE.includes(text)) return false;
     throw this.invalid(name, 'true or false (or yes/no)', value);
+  }
+
+  /**
+   * Jump hosts from OpenSSH arguments as Ansible users write them (`-o ProxyJump=bastion`, `-J
+   * admin@bastion:2222`). ProxyCommand is refused rather than ignored: connecting straight to the host
+   * instead of through the command the user wrote would be a different network path.
+   */
+  jumps(...names: string[]): JumpHost[] | undefined {
+    let spec: string | undefined;
+    for (const name of names) {
+      const text = this.text(name);
+      if (text === undefined) continue;
+      let words: string[];
+      try {
+        words = splitWords(text);
+      } catch (e) {
+        throw this.invalid(name, `OpenSSH arguments (${(e as Error).message})`, text);
+      }
+      for (let i = 0; i < words.length; i++) {
+        const word = words[i] as string;
+        const option = word === '-o' ? (words[++i] ?? '') : word.startsWith('-o') ? word.slice(2) : '';
+        const [key = '', ...rest] = option.split(/=|\s+/);
+        if (/^proxycommand$/i.test(key))
+          throw new ConfigError(
+            `host '${this.host}': ${name} sets ProxyCommand, which sshplay does not run; write the jump host as -o ProxyJump=[user@]host[:port]`,
+          );
+        if (/^proxyjump$/i.test(key)) spec = rest.join('=').trim();
+        else if (word === '-J') spec = words[++i];
+        else if (word.startsWith('-J') && word.length > 2) spec = word.slice(2);
+      }
+    }
+    if (spec === undefined || spec === '' || spec.toLowerCase() === 'none') return undefined;
+    return spec.split(',').map((hop) => this.jumpHost(hop.trim(), spec as string));
+  }
+
+  private jumpHost(hop: string, spec: string): JumpHost {
+    const m = /^(?:ssh:\/\/)?(?:([^@\s]+)@)?(\[[^\]]+\]|[^:@\s[\]]+)(?::(\d+))?$/.exec(hop);
+    const port = m?.[3] === undefined ? 22 : Number(m[3]);
+    if (!m || port < 1 || port > 65535)
+      throw new ConfigError(`host '${this.host}': ProxyJump '${spec}': '${hop}' is not [user@]host[:port]`);
+    return { host: (m[2] as string).replace(/^\[|\]$/g, ''), port, user: m[1] };
   }
 
   connection(name: string): 'ssh' | 'local' | undefined {

@@ -19,45 +19,6 @@ export interface CommandArgs {
   chdir?: string;
 }
 
-/** Splits a command template into words, keeping quoted text and {{ ... }} expressions whole. */
-export function splitWords(template: string): string[] {
-  const words: string[] = [];
-  let word = '';
-  let inWord = false;
-  for (let i = 0; i < template.length; i++) {
-    const c = template[i] as string;
-    if (template.startsWith('{{', i)) {
-      const end = template.indexOf('}}', i);
-      const stop = end < 0 ? template.length : end + 2;
-      word += template.slice(i, stop);
-      inWord = true;
-      i = stop - 1;
-    } else if (c === '"' || c === "'") {
-      let end = i + 1;
-      for (; end < template.length && template[end] !== c; end++) {
-        // As sh and shlex: inside double quotes a backslash escapes `"` and `\`.
-        if (c === '"' && template[end] === '\\' && (template[end + 1] === '"' || template[end + 1] === '\\')) end++;
-        word += template[end];
-      }
-      if (end >= template.length) throw new Error(`unterminated ${c} quote in: ${template}`);
-      inWord = true;
-      i = end;
-    } else if (c === '\\' && i + 1 < template.length) {
-      word += template[++i];
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) words.push(word);
-      word = '';
-      inWord = false;
-    } else {
-      word += c;
-      inWord = true;
-    }
-  }
-  if (inWord) words.push(word);
-  return words;
-}
-
 export function guardFacts(a: { creates?: string; removes?: string }): FactRequest[] {
   return [a.creates, a.removes].flatMap((p) => (p ? [{ kind: 'file' as const, path: p }] : []));
 }

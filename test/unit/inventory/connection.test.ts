@@ -76,4 +76,38 @@ describe('connectionOf', () => {
     const user = await configError(() => connectionOf({ name: 'h', vars: { ansible_user: { name: 'x' } } }));
     expect(user.message).toContain('ansible_user must be a string');
   });
+
+  describe('jump hosts from ansible_ssh_common_args / ansible_ssh_extra_args', () => {
+    const jumps = (vars: Record<string, unknown>) => connectionOf({ name: 'h', vars }).jumps;
+
+    test('the spellings OpenSSH takes', () => {
+      expect(jumps({ ansible_ssh_common_args: '-o ProxyJump=bastion' })).toEqual([{ host: 'bastion', port: 22 }]);
+      expect(
+        jumps({ ansible_ssh_common_args: '-o StrictHostKeyChecking=yes -oProxyJump=admin@10.0.0.5:2222' }),
+      ).toEqual([{ host: '10.0.0.5', port: 2222, user: 'admin' }]);
+      expect(jumps({ ansible_ssh_extra_args: '-J ops@gw1,gw2:2200' })).toEqual([
+        { host: 'gw1', port: 22, user: 'ops' },
+        { host: 'gw2', port: 2200 },
+      ]);
+      expect(jumps({ ansible_ssh_common_args: '-o "ProxyJump [2001:db8::1]:22"' })).toEqual([
+        { host: '2001:db8::1', port: 22 },
+      ]);
+      expect(jumps({ ansible_ssh_common_args: '-Jssh://u@b:23' })).toEqual([{ host: 'b', port: 23, user: 'u' }]);
+      expect(jumps({ ansible_ssh_common_args: '-o ProxyJump=none' })).toBeUndefined();
+      expect(jumps({ ansible_ssh_common_args: '-o ServerAliveInterval=30' })).toBeUndefined();
+    });
+
+    test('ProxyCommand and malformed hops are errors naming the host, not ignored', async () => {
+      const proxy = await configError(() =>
+        connectionOf({ name: 'h', vars: { ansible_ssh_common_args: '-o ProxyCommand="ssh -W %h:%p bastion"' } }),
+      );
+      expect(proxy.message).toContain("host 'h': ansible_ssh_common_args sets ProxyCommand");
+      const bad = await configError(() =>
+        connectionOf({ name: 'h', vars: { ansible_ssh_common_args: '-o ProxyJump=a@b@c' } }),
+      );
+      expect(bad.message).toContain("ProxyJump 'a@b@c': 'a@b@c' is not [user@]host[:port]");
+      const port = await configError(() => connectionOf({ name: 'h', vars: { ansible_ssh_extra_args: '-J b:99999' } }));
+      expect(port.message).toContain("'b:99999' is not [user@]host[:port]");
+    });
+  });
 });

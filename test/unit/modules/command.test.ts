@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { command, splitWords } from '../../../src/modules/command.js';
+import { command } from '../../../src/modules/command.js';
+import { splitWords } from '../../../src/shell.js';
 import { shell } from '../../../src/modules/shell.js';
 import { describeChanges, type FakeHost, planWith } from './fake-context.js';
 
