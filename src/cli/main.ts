@@ -55,6 +55,7 @@ function program(): Command {
     .option('-v, --verbose', 'more output (repeat for more)', increase, 0)
     .option('--list-hosts', 'list the hosts each play would run on, and stop')
     .option('--list-tasks', 'list the tasks of each play, and stop')
+    .option('--syntax-check', 'check the playbook (and what it imports) and the inventory, and stop')
     .option('-T, --timeout <seconds>', 'connect timeout per host', '10')
     .option('--profile', 'print time spent per task at the end')
     .option('--start-at-task <name>', 'start at the task with this name')

@@ -40,6 +40,7 @@ export interface RunCliOptions extends VaultCliOptions {
   askPass?: boolean;
   askBecomePass?: boolean;
   retryFile?: boolean;
+  syntaxCheck?: boolean;
 }
 
 export const EXIT = { ok: 0, failed: 2, unreachable: 3, config: 4, usage: 5, interrupted: 99 } as const;
@@ -72,14 +73,35 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
   }
   if (o.startAtTask && !playbook.plays.some((p) => p.tasks.some((t) => t.name === o.startAtTask)))
     throw new UsageError(`--start-at-task '${o.startAtTask}': no task of ${playbookFile} has that name`);
+  // The engine asks for a play's hosts per host and per prefetch: select each pattern once.
+  const hostsCache = new Map<string, string[]>();
+  const hostsFor = (pattern: string) => {
+    let hosts = hostsCache.get(pattern);
+    if (!hosts) {
+      hosts = selectPlayHosts(inventory, pattern, o.limit);
+      hostsCache.set(pattern, hosts);
+    }
+    return hosts;
+  };
+  // Who each host's session runs as: a conflict is bad input, refused before any prompt or connection.
+  const becomePlan = sessionBecome(playbook, hostsFor);
+  if (o.syntaxCheck) {
+    process.stdout.write(
+      `playbook: ${playbookFile}: syntax OK (${playbook.plays.length} plays; inventory read, tasks' arguments checked)\n`,
+    );
+    return EXIT.ok;
+  }
   if (o.listHosts || o.listTasks) {
     for (const play of playbook.plays) {
-      const hosts = selectPlayHosts(inventory, play.hosts, o.limit);
+      const hosts = hostsFor(play.hosts);
       process.stdout.write(`play: ${play.name} (${hosts.length} hosts)\n`);
       if (o.listHosts) for (const h of hosts) process.stdout.write(`    ${h}\n`);
       if (o.listTasks)
-        for (const t of play.tasks)
-          process.stdout.write(`    ${t.name}${t.tags.length ? `  TAGS: [${t.tags.join(', ')}]` : ''}\n`);
+        for (const t of play.tasks) {
+          // As ansible-playbook lists them: a task's tags include its play's.
+          const tags = [...new Set([...play.tags, ...t.tags])];
+          process.stdout.write(`    ${t.name}${tags.length ? `  TAGS: [${tags.join(', ')}]` : ''}\n`);
+        }
     }
     return EXIT.ok;
   }
@@ -101,17 +123,6 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
         color: !!process.stdout.isTTY && !process.env.NO_COLOR,
         profile: !!o.profile,
       });
-  // The engine asks for a play's hosts per host and per prefetch: select each pattern once.
-  const hostsCache = new Map<string, string[]>();
-  const hostsFor = (pattern: string) => {
-    let hosts = hostsCache.get(pattern);
-    if (!hosts) {
-      hosts = selectPlayHosts(inventory, pattern, o.limit);
-      hostsCache.set(pattern, hosts);
-    }
-    return hosts;
-  };
-  const becomePlan = sessionBecome(playbook, hostsFor);
   const varsCache = new Map<string, Record<string, unknown>>();
   const inventoryVars = (host: string) => {
     let v = varsCache.get(host);

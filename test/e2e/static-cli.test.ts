@@ -1,0 +1,61 @@
+/**
+ * What the CLI does without touching a host: --list-hosts, --list-tasks, --syntax-check on the shipped
+ * playbooks and example inventory, and bad input caught there (exit 4) before any prompt or connection.
+ */
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CLI, type CliResult, sshplay, tempDir, writeTemp } from './helpers.js';
+
+const out = (r: CliResult) => r.stdout + r.stderr;
+// 10.0.0.x in the example inventory must never be dialled: a wrong --known-hosts makes any attempt fail loudly.
+const run = (...args: string[]) => sshplay(['run', ...args, '--known-hosts', '/nonexistent/known_hosts']);
+
+describe.skipIf(!existsSync(CLI))('static CLI: lists and syntax check', () => {
+  it('--list-hosts and --list-tasks of iser.yml on the example inventory', async () => {
+    const hosts = await run('playbooks/iser.yml', '-i', 'inventory/example.yml', '--list-hosts');
+    expect(hosts.code, out(hosts)).toBe(0);
+    expect(hosts.stdout).toMatch(/play: .* \(2 hosts\)\n {4}rhel-host-1\n {4}sles-host-1\n/);
+    const tasks = await run(
+      'playbooks/iser.yml',
+      '-i',
+      'inventory/example.yml',
+      '--list-tasks',
+      '--limit',
+      'rhel-host-1',
+    );
+    expect(tasks.code, out(tasks)).toBe(0);
+    expect(tasks.stdout).toMatch(/play: .* \(1 hosts\)/);
+    expect(tasks.stdout).toMatch(/ {4}.*TAGS: \[storage/);
+  });
+
+  it('--syntax-check passes the shipped playbooks and stops', async () => {
+    for (const pb of ['iser.yml', 'iser-teardown.yml']) {
+      const r = await run(`playbooks/${pb}`, '-i', 'inventory/example.yml', '--syntax-check');
+      expect(r.code, out(r)).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`playbook: playbooks/${pb.replace('.', '\\.')}: syntax OK \\(\\d+ plays`));
+    }
+  });
+
+  it('--syntax-check fails on a bad playbook and on a become conflict, exit 4, naming file:line:column', async () => {
+    const dir = await tempDir('static');
+    const typo = await writeTemp(
+      dir,
+      'typo.yml',
+      '- hosts: all\n  tasks:\n    - name: x\n      copyy: { dest: /tmp/x }\n',
+    );
+    const r = await run(typo, '-i', 'inventory/example.yml', '--syntax-check');
+    expect(r.code, out(r)).toBe(4);
+    expect(out(r)).toMatch(/typo\.yml:4:7: unknown module 'copyy' \(did you mean 'copy'\?\)/);
+    const mixed = await writeTemp(
+      dir,
+      'mixed.yml',
+      '- hosts: iser_hosts\n  become: true\n  tasks: []\n- hosts: rhel-host-1\n  become: false\n  tasks: []\n',
+    );
+    const m = await run(mixed, '-i', 'inventory/example.yml', '--syntax-check', '-k');
+    expect(m.code, out(m)).toBe(4);
+    expect(out(m)).toMatch(
+      /mixed\.yml:4:\d+: become: false, but .*mixed\.yml:1:\d+ asks become: true for host rhel-host-1/,
+    );
+    expect(out(m)).not.toContain('SSH password');
+  });
+});
