@@ -36,11 +36,16 @@ function program(): Command {
   withVaultOptions(cli.command('run'))
     .description('run a playbook against inventory hosts')
     .argument('<playbook>', 'playbook file (YAML)')
-    .requiredOption('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect, [])
+    .option(
+      '-i, --inventory <path>',
+      'inventory file or directory (repeatable; default: ansible.cfg inventory)',
+      collect,
+      [],
+    )
     .option('-l, --limit <pattern>', "only these hosts: group or host names, globs, 'a:b', '!c', '&d', @retry-file")
     .option('-C, --check', 'show what would change; change nothing')
     .option('-D, --diff', 'show file diffs')
-    .option('-f, --forks <n>', 'hosts worked on at once', '10')
+    .option('-f, --forks <n>', 'hosts worked on at once (default: ansible.cfg forks, else 10)')
     .option(
       '-e, --extra-vars <vars>',
       'key=value, JSON/YAML mapping or @file (repeatable, highest precedence)',
@@ -56,7 +61,7 @@ function program(): Command {
     .option('--list-hosts', 'list the hosts each play would run on, and stop')
     .option('--list-tasks', 'list the tasks of each play, and stop')
     .option('--syntax-check', 'check the playbook (and what it imports) and the inventory, and stop')
-    .option('-T, --timeout <seconds>', 'connect timeout per host', '10')
+    .option('-T, --timeout <seconds>', 'connect timeout per host (default: ansible.cfg timeout, else 10)')
     .option('--profile', 'print time spent per task at the end')
     .option('--start-at-task <name>', 'start at the task with this name')
     .option('--step', 'confirm each task before it runs')
@@ -70,14 +75,21 @@ function program(): Command {
 
   withVaultOptions(cli.command('inventory'))
     .description('show an inventory as sshplay (and Ansible) reads it')
-    .requiredOption('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect, [])
+    .option(
+      '-i, --inventory <path>',
+      'inventory file or directory (repeatable; default: ansible.cfg inventory)',
+      collect,
+      [],
+    )
     .option('--list', 'all hosts with their variables, as JSON')
     .option('--graph', 'the group tree')
     .action(async (options: { inventory: string[]; list?: boolean; graph?: boolean } & VaultCliOptions) => {
       const { useVaultPasswords } = await import('./vault-passwords.js');
-      await useVaultPasswords(options);
+      const { inventorySources, loadAnsibleConfig } = await import('./ansible-config.js');
+      const config = await loadAnsibleConfig();
+      await useVaultPasswords(options, config?.vaultPasswordFile);
       const { loadInventory, renderInventoryGraph, renderInventoryList } = await import('../inventory/index.js');
-      const inventory = await loadInventory(options.inventory);
+      const inventory = await loadInventory(await inventorySources(options.inventory, config));
       if (options.graph) process.stdout.write(`${renderInventoryGraph(inventory)}\n`);
       else {
         // What a vault opened stays hidden here too (ansible-inventory shows the ciphertext instead).
@@ -90,11 +102,16 @@ function program(): Command {
 
   withVaultOptions(cli.command('worksheet'))
     .description("fill in the document's iSER worksheet from the inventory and live facts")
-    .requiredOption('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect, [])
+    .option(
+      '-i, --inventory <path>',
+      'inventory file or directory (repeatable; default: ansible.cfg inventory)',
+      collect,
+      [],
+    )
     .option('-l, --limit <pattern>', 'hosts to include', 'iser_hosts')
     .option('-o, --output <file>', 'write to a .md or .html file instead of stdout')
     .option('--known-hosts <file>', 'known_hosts file')
-    .option('-T, --timeout <seconds>', 'connect timeout per host', '10')
+    .option('-T, --timeout <seconds>', 'connect timeout per host (default: ansible.cfg timeout, else 10)')
     .action(async (options) => {
       const { runWorksheetCommand } = await import('./worksheet-command.js');
       process.exitCode = await runWorksheetCommand(options);

@@ -13,6 +13,7 @@ import { sessionBecome } from '../playbook/become.js';
 import { loadPlaybook } from '../playbook/load.js';
 import { ConsoleReporter } from '../report/console.js';
 import { JsonReporter } from '../report/json.js';
+import { configVars, inventorySources, loadAnsibleConfig } from './ansible-config.js';
 import { parseExtraVars } from './extra-vars.js';
 import { readSecret } from './prompt.js';
 import { sshTargetOf } from './ssh-target.js';
@@ -23,7 +24,7 @@ export interface RunCliOptions extends VaultCliOptions {
   limit?: string;
   check?: boolean;
   diff?: boolean;
-  forks: string;
+  forks?: string;
   extraVars: string[];
   tags?: string;
   skipTags?: string;
@@ -33,7 +34,7 @@ export interface RunCliOptions extends VaultCliOptions {
   verbose: number;
   listHosts?: boolean;
   listTasks?: boolean;
-  timeout: string;
+  timeout?: string;
   profile?: boolean;
   startAtTask?: string;
   step?: boolean;
@@ -52,11 +53,15 @@ function positiveInt(value: string, option: string): number {
 }
 
 export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions): Promise<number> {
-  const forks = positiveInt(o.forks, '--forks');
-  const timeoutS = positiveInt(o.timeout, '--timeout');
-  await useVaultPasswords(o);
+  const config = await loadAnsibleConfig();
+  for (const warning of config?.warnings ?? []) process.stderr.write(`[WARNING] ${warning}\n`);
+  const forks = positiveInt(o.forks ?? config?.forks ?? '10', o.forks ? '--forks' : 'forks');
+  const timeoutS = positiveInt(o.timeout ?? config?.timeout ?? '10', o.timeout ? '--timeout' : 'timeout');
+  await useVaultPasswords(o, config?.vaultPasswordFile);
   const extraVars = await parseExtraVars(o.extraVars);
-  const inventory = await loadInventory(o.inventory);
+  const inventorySourceList = await inventorySources(o.inventory, config);
+  const inventory = await loadInventory(inventorySourceList);
+  const defaultsFromConfig = configVars(config);
   const playbook = await loadPlaybook(playbookFile);
   const split = (s?: string) =>
     s
@@ -69,7 +74,7 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
   if (o.limit) {
     const limited = selectHosts(inventory, o.limit);
     if (limited.length === 0)
-      throw new UsageError(`--limit '${o.limit}' matches no host of the inventory (${o.inventory.join(', ')})`);
+      throw new UsageError(`--limit '${o.limit}' matches no host of the inventory (${inventorySourceList.join(', ')})`);
   }
   if (o.startAtTask && !playbook.plays.some((p) => p.tasks.some((t) => t.name === o.startAtTask)))
     throw new UsageError(`--start-at-task '${o.startAtTask}': no task of ${playbookFile} has that name`);
@@ -127,7 +132,7 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
   const inventoryVars = (host: string) => {
     let v = varsCache.get(host);
     if (!v) {
-      v = hostVars(inventory, host, extraVars);
+      v = { ...defaultsFromConfig, ...hostVars(inventory, host, extraVars) };
       varsCache.set(host, v);
     }
     return v;
@@ -142,8 +147,8 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
     const target = sshTargetOf(host, c, {
       password,
       becomePassword,
-      become: becomePlan.get(host)?.become,
-      becomeUser: becomePlan.get(host)?.becomeUser,
+      become: becomePlan.get(host)?.become ?? config?.become,
+      becomeUser: becomePlan.get(host)?.becomeUser ?? config?.becomeUser,
     });
     return SshConnection.open(target, {
       knownHosts,
@@ -212,7 +217,7 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
     await writeFile(retry, `${bad.join('\n')}\n`);
     if (!o.json)
       process.stderr.write(
-        `\nTo retry the failed and unreachable hosts only:\n    sshplay run ${playbookFile} -i ${o.inventory.join(' -i ')} --limit @${retry}\n`,
+        `\nTo retry the failed and unreachable hosts only:\n    sshplay run ${playbookFile} -i ${inventorySourceList.join(' -i ')} --limit @${retry}\n`,
       );
   }
   if (summary.interrupted) return EXIT.interrupted;

@@ -43,13 +43,14 @@ async function passwordFromFile(path: string, option: string): Promise<string> {
 
 /**
  * The run's vault passwords from --vault-password-file, --vault-id label@file|prompt, --ask-vault-pass and
- * ANSIBLE_VAULT_PASSWORD_FILE, given to every YAML reader before anything is loaded.
+ * ANSIBLE_VAULT_PASSWORD_FILE or ansible.cfg, given to every YAML reader before anything is loaded.
  */
-export async function useVaultPasswords(o: VaultCliOptions): Promise<void> {
+export async function useVaultPasswords(o: VaultCliOptions, configFile?: string): Promise<void> {
   const list: VaultPassword[] = [];
   const files = [...(o.vaultPasswordFile ?? [])];
-  if (files.length === 0 && !o.vaultId?.length && !o.askVaultPass && process.env.ANSIBLE_VAULT_PASSWORD_FILE)
-    files.push(process.env.ANSIBLE_VAULT_PASSWORD_FILE);
+  // Options, else the environment, else ansible.cfg's vault_password_file, as Ansible ranks them.
+  const fallback = process.env.ANSIBLE_VAULT_PASSWORD_FILE || configFile;
+  if (files.length === 0 && !o.vaultId?.length && !o.askVaultPass && fallback) files.push(fallback);
   for (const file of files) list.push({ secret: await passwordFromFile(file, '--vault-password-file'), source: file });
   for (const id of o.vaultId ?? []) {
     const at = id.indexOf('@');

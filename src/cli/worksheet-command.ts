@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import { parseOsRelease } from '../facts/os-release.js';
 import { connectionOf, hostVars, loadInventory, selectHosts } from '../inventory/index.js';
 import { type WorksheetHost, worksheetHtml, worksheetMarkdown } from '../report/worksheet.js';
+import { configVars, inventorySources, loadAnsibleConfig } from './ansible-config.js';
 import { sshTargetOf } from './ssh-target.js';
 import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
 
@@ -17,13 +18,15 @@ interface WorksheetOptions extends VaultCliOptions {
   limit: string;
   output?: string;
   knownHosts?: string;
-  timeout: string;
+  timeout?: string;
 }
 
 /** Reads each host's IQN, OS, kernel and port GUIDs in one round trip, and writes the worksheet. */
 export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> {
-  await useVaultPasswords(o);
-  const inventory = await loadInventory(o.inventory);
+  const config = await loadAnsibleConfig();
+  await useVaultPasswords(o, config?.vaultPasswordFile);
+  const inventory = await loadInventory(await inventorySources(o.inventory, config));
+  const timeoutS = Number(o.timeout ?? config?.timeout ?? '10');
   const hosts = selectHosts(inventory, o.limit);
   if (hosts.length === 0) throw new UsageError(`--limit '${o.limit}' matches no host`);
   const knownHosts = await KnownHosts.load(o.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'));
@@ -34,7 +37,7 @@ export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> 
   const rows = await Promise.all(
     hosts.map((name) =>
       limit(async (): Promise<WorksheetHost> => {
-        const vars = hostVars(inventory, name);
+        const vars = { ...configVars(config), ...hostVars(inventory, name) };
         const ifaces = Array.isArray(vars.ipoib_interfaces)
           ? (vars.ipoib_interfaces as { name: string; address: string }[])
           : [];
@@ -50,7 +53,7 @@ export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> 
           // Facts only: world-readable files and ibstat, so no sudo session even where become is set.
           const conn = await SshConnection.open(
             { ...sshTargetOf(name, c), become: false },
-            { knownHosts, connectTimeoutMs: Number(o.timeout) * 1000, jumps },
+            { knownHosts, connectTimeoutMs: timeoutS * 1000, jumps },
           );
           try {
             const [[iqnFile, osFile], [uname, ibstat]] = await Promise.all([
