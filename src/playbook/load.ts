@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Node } from 'yaml';
 import { ConfigError, type Location } from '../errors.js';
@@ -123,10 +124,12 @@ function checkTemplates(value: unknown, where: Location): void {
 function parseTask(src: YamlSource, node: Node | undefined, raw: unknown, playName: string, isHandler: boolean): Task {
   const where = src.where(node);
   if (!isMapping(raw)) throw new ConfigError(`a task must be a mapping, not ${typeName(raw)}`, where);
-  for (const k of ['block', 'include_tasks', 'import_tasks', 'include_role', 'import_role', 'delegate_to', 'async']) {
+  for (const k of ['block', 'include_tasks', 'include_role', 'import_role', 'delegate_to', 'async']) {
     if (k in raw)
       throw new ConfigError(
-        `'${k}' is not supported by sshplay (yet); write the tasks inline`,
+        k === 'include_tasks'
+          ? "'include_tasks' (dynamic) is not supported; 'import_tasks' reads a fixed file of tasks"
+          : `'${k}' is not supported by sshplay (yet); write the tasks inline`,
         src.where(keyNode(node, k)),
       );
   }
@@ -208,16 +211,92 @@ function parseTask(src: YamlSource, node: Node | undefined, raw: unknown, playNa
   };
 }
 
-function parseTaskList(src: YamlSource, playNode: Node | undefined, raw: Raw, field: string, playName: string): Task[] {
+function parseTaskList(
+  src: YamlSource,
+  playNode: Node | undefined,
+  raw: Raw,
+  field: string,
+  playName: string,
+  seen: readonly string[],
+): Task[] {
   const list = raw[field];
   if (list === undefined || list === null) return [];
   const listNode = childNode(playNode, field);
   if (!Array.isArray(list))
     throw new ConfigError(`'${field}' must be a list of tasks, not ${typeName(list)}`, src.where(listNode));
-  return list.map((t, i) => parseTask(src, childNode(listNode, i), t, playName, field === 'handlers'));
+  return parseTasks(src, listNode, list, playName, field === 'handlers', seen);
 }
 
-function parsePlay(src: YamlSource, node: Node | undefined, raw: Raw): Play {
+function parseTasks(
+  src: YamlSource,
+  listNode: Node | undefined,
+  list: unknown[],
+  playName: string,
+  isHandler: boolean,
+  seen: readonly string[],
+): Task[] {
+  return list.flatMap((t, i) =>
+    isMapping(t) && 'import_tasks' in t
+      ? importTasks(src, childNode(listNode, i), t, playName, isHandler, seen)
+      : [parseTask(src, childNode(listNode, i), t, playName, isHandler)],
+  );
+}
+
+const IMPORT_KEYWORDS = ['import_tasks', 'name', 'when', 'tags', 'vars', 'become', 'become_user'];
+
+/**
+ * `- import_tasks: tasks/iscsi.yml`: the file's tasks in place, read when the playbook is loaded (so they
+ * are validated before any host is touched, with their own file:line), path relative to the importing
+ * file. The import's `when`, `tags`, `vars` and `become` apply to each task, as Ansible's static import does.
+ */
+function importTasks(
+  src: YamlSource,
+  node: Node | undefined,
+  raw: Raw,
+  playName: string,
+  isHandler: boolean,
+  seen: readonly string[],
+): Task[] {
+  for (const key of Object.keys(raw))
+    if (!IMPORT_KEYWORDS.includes(key))
+      throw new ConfigError(
+        `'${key}' cannot go with import_tasks (it takes: ${IMPORT_KEYWORDS.slice(1).join(', ')})`,
+        src.where(keyNode(node, key)),
+      );
+  const at = src.where(childNode(node, 'import_tasks'));
+  if (typeof raw.import_tasks !== 'string' || raw.import_tasks.trim() === '' || hasTemplate(raw.import_tasks))
+    throw new ConfigError(`import_tasks takes a fixed file name, not ${JSON.stringify(raw.import_tasks)}`, at);
+  const file = resolve(dirname(src.file), raw.import_tasks.trim());
+  if (seen.includes(file)) throw new ConfigError(`import_tasks cycle: ${[...seen, file].join(' -> ')}`, at);
+  let content: string;
+  try {
+    content = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`import_tasks: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`, at);
+  }
+  const sub = YamlSource.parse(file, content);
+  const list = sub.toJS();
+  if (list !== null && !Array.isArray(list))
+    throw new ConfigError(`a task file must be a list of tasks, found ${typeName(list)}`, sub.where(sub.root));
+  const tasks = parseTasks(sub, sub.root ?? undefined, list ?? [], playName, isHandler, [...seen, file]);
+  const when = conditions(raw.when, 'when', src.where(childNode(node, 'when'))) ?? [];
+  const tags = asList(raw.tags).map(String);
+  if (raw.vars !== undefined && !isMapping(raw.vars))
+    throw new ConfigError(`'vars' must be a mapping, not ${typeName(raw.vars)}`, src.where(childNode(node, 'vars')));
+  const vars = (raw.vars as Raw | undefined) ?? {};
+  const become = flag(src, node, raw, 'become');
+  const becomeUser = text(src, node, raw, 'become_user');
+  return tasks.map((t) => ({
+    ...t,
+    when: [...when, ...t.when],
+    tags: [...tags, ...t.tags],
+    vars: { ...vars, ...t.vars },
+    become: t.become ?? become,
+    becomeUser: t.becomeUser ?? becomeUser,
+  }));
+}
+
+function parsePlay(src: YamlSource, node: Node | undefined, raw: Raw, seen: readonly string[]): Play {
   const where = src.where(node);
   for (const key of Object.keys(raw)) {
     if (!PLAY_KEYWORDS.includes(key)) {
@@ -260,11 +339,11 @@ function parsePlay(src: YamlSource, node: Node | undefined, raw: Raw): Play {
     anyErrorsFatal: flag(src, node, raw, 'any_errors_fatal') ?? false,
     tags: asList(raw.tags).map(String),
     tasks: [
-      ...parseTaskList(src, node, raw, 'pre_tasks', name),
-      ...parseTaskList(src, node, raw, 'tasks', name),
-      ...parseTaskList(src, node, raw, 'post_tasks', name),
+      ...parseTaskList(src, node, raw, 'pre_tasks', name, seen),
+      ...parseTaskList(src, node, raw, 'tasks', name, seen),
+      ...parseTaskList(src, node, raw, 'post_tasks', name, seen),
     ],
-    handlers: parseTaskList(src, node, raw, 'handlers', name),
+    handlers: parseTaskList(src, node, raw, 'handlers', name, seen),
     where,
     baseDir: dirname(src.file),
   };
@@ -292,7 +371,7 @@ async function loadInto(file: string, plays: Play[], seen: string[]): Promise<vo
       });
       continue;
     }
-    plays.push(parsePlay(src, node, entry));
+    plays.push(parsePlay(src, node, entry, [...seen, path]));
   }
 }
 

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet } from '../target/types.js';
@@ -138,6 +139,36 @@ describe.skipIf(skip)('core runner against real sshd hosts', () => {
     // C at its turn (1), since it follows a task that could have changed the host. Without read-ahead: 6.
     const s = JSON.parse(await readFile(stats, 'utf8')) as { connections: Record<string, { roundTrips: number }> };
     expect(s.connections.alpha?.roundTrips).toBe(5);
+  });
+
+  it('import_tasks: a task file with a template beside the playbook runs where imported, when-gated', async () => {
+    const project = await tempDir('import');
+    await mkdir(join(project, 'tasks'));
+    await mkdir(join(project, 'templates'));
+    await writeFile(join(project, 'templates/motd.j2'), 'imported for {{inventory_hostname}} ({{flavour}})\n');
+    await writeFile(
+      join(project, 'tasks/motd.yml'),
+      '- name: motd from a template\n  template: { src: motd.j2, dest: /etc/sshplay-imported }\n',
+    );
+    const pb = await writeTemp(
+      project,
+      'site.yml',
+      `- hosts: web
+  gather_facts: true
+  tasks:
+    - import_tasks: tasks/motd.yml
+      vars: { flavour: "{{ansible_os_family}}" }
+      when: inventory_hostname == "alpha"
+`,
+    );
+    const args = ['run', pb, '-i', inventory, '--known-hosts', fleet.knownHostsFile];
+    const first = await sshplay(args);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(await fleet.readFile('alpha', '/etc/sshplay-imported')).toBe('imported for alpha (RedHat)\n');
+    expect(await fleet.readFile('bravo', '/etc/sshplay-imported')).toBeNull();
+    expect(recap(first.stdout).bravo).toMatchObject({ skipped: 1, changed: 0 });
+    const second = await sshplay(args);
+    expect(recap(second.stdout).alpha).toMatchObject({ changed: 0, failed: 0 });
   });
 
   it('--limit narrows the play to the chosen hosts', async () => {

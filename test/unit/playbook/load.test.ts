@@ -226,7 +226,56 @@ describe('loadPlaybook: errors point at file:line:column and show the line', () 
 
   test('unsupported keywords say so', async () => {
     const e = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - include_tasks: other.yml\n' });
-    expect(e.message).toContain("'include_tasks' is not supported by sshplay (yet)");
+    expect(e.message).toContain("'include_tasks' (dynamic) is not supported; 'import_tasks' reads a fixed file");
+    const b = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - block: []\n' });
+    expect(b.message).toContain("'block' is not supported by sshplay (yet)");
+  });
+
+  test('import_tasks: a file of tasks in place, each with its own file:line and the import when/tags/vars/become', async () => {
+    const file = fixture({
+      'p.yml':
+        '- hosts: all\n  tasks:\n    - debug: { msg: first }\n    - import_tasks: tasks/iscsi.yml\n      when: do_it\n      tags: [iscsi]\n      vars: { a: 1 }\n      become: true\n    - debug: { msg: last }\n  handlers:\n    - import_tasks: tasks/handlers.yml\n',
+    });
+    mkdirSync(join(file, '../tasks'));
+    writeFileSync(
+      join(file, '../tasks/iscsi.yml'),
+      '- name: one\n  debug: { msg: "{{a}}" }\n  tags: [own]\n- import_tasks: nested.yml\n',
+    );
+    writeFileSync(
+      join(file, '../tasks/nested.yml'),
+      '- name: two\n  command: "true"\n  when: other\n  vars: { a: 2 }\n',
+    );
+    writeFileSync(join(file, '../tasks/handlers.yml'), '- name: restart x\n  service: { name: x, state: restarted }\n');
+    const pb = await loadPlaybook(file);
+    const tasks = pb.plays[0]?.tasks ?? [];
+    expect(tasks.map((t) => t.name)).toEqual(['debug', 'one', 'two', 'debug']);
+    expect(tasks[1]).toMatchObject({ when: ['do_it'], tags: ['iscsi', 'own'], vars: { a: 1 }, become: true });
+    expect(tasks[1]?.where).toMatchObject({ file: join(file, '../tasks/iscsi.yml'), line: 1 });
+    expect(tasks[2]).toMatchObject({ when: ['do_it', 'other'], vars: { a: 2 }, become: true });
+    expect(tasks[2]?.where).toMatchObject({ file: join(file, '../tasks/nested.yml'), line: 1 });
+    expect(pb.plays[0]?.handlers.map((h) => h.name)).toEqual(['restart x']);
+  });
+
+  test('import_tasks errors: missing file, templated name, cycle, bad content, other keywords', async () => {
+    const missing = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - import_tasks: nope.yml\n' });
+    expect(missing.message).toMatch(/p\.yml:3:21: import_tasks: cannot read .*nope\.yml: ENOENT/);
+    const templated = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - import_tasks: "{{f}}.yml"\n' });
+    expect(templated.message).toContain('import_tasks takes a fixed file name');
+    const cycle = await configError({
+      'p.yml': '- hosts: all\n  tasks:\n    - import_tasks: a.yml\n',
+      'a.yml': '- import_tasks: a.yml\n',
+    });
+    expect(cycle.message).toMatch(/a\.yml:1:\d+: import_tasks cycle: .*a\.yml -> .*a\.yml/);
+    const bad = await configError({
+      'p.yml': '- hosts: all\n  tasks:\n    - import_tasks: b.yml\n',
+      'b.yml': '- copyy: {}\n',
+    });
+    expect(bad.message).toMatch(/b\.yml:1:3: unknown module 'copyy'/);
+    const loop = await configError({
+      'p.yml': '- hosts: all\n  tasks:\n    - import_tasks: b.yml\n      loop: [1]\n',
+      'b.yml': '[]\n',
+    });
+    expect(loop.message).toMatch(/p\.yml:4:7: 'loop' cannot go with import_tasks/);
   });
 
   test('check_mode must be a boolean', async () => {
