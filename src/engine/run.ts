@@ -6,7 +6,7 @@ import { ConfigError, ConnectionError, SshplayError } from '../errors.js';
 import type { FactRequest } from '../facts/host-facts.js';
 import { ArgError, secretValues, validateArgs } from '../modules/args.js';
 import type { Module, Plan, PlanContext } from '../modules/types.js';
-import type { Play, Playbook, Task } from '../playbook/types.js';
+import type { Play, Playbook, Role, Task } from '../playbook/types.js';
 import { shellText, splitWords } from '../shell.js';
 import { ExpressionError, evaluateCondition } from '../template/expression.js';
 import { renderText, renderValue, TemplateError } from '../template/render.js';
@@ -365,6 +365,19 @@ export class Engine {
     return vars;
   }
 
+  /**
+   * A task's variables over the play's: a role's defaults under everything, its vars over inventory and
+   * play variables (but under -e), then the task's own, as Ansible ranks them.
+   */
+  private taskVars(task: Task, vars: Vars): Vars {
+    let v = vars;
+    if (task.role) {
+      v = { ...renderVarsInOrder(task.role.defaults, v), ...v };
+      v = { ...v, ...renderVarsInOrder(task.role.vars, v), ...this.options.extraVars };
+    }
+    return { ...v, ...renderVarsInOrder(task.vars, v) };
+  }
+
   private async runHost(
     play: Play,
     host: string,
@@ -483,7 +496,7 @@ export class Engine {
       const readAhead = declaredRead && !mayHaveChanged;
       let runs = false;
       try {
-        const taskVars = { ...vars, ...renderVarsInOrder(task.vars, vars) };
+        const taskVars = this.taskVars(task, vars);
         const items = task.loop === undefined ? [undefined] : (renderValue(task.loop, taskVars) as unknown[]);
         if (!Array.isArray(items)) throw new TemplateError('loop is not a list');
         for (const [index, item] of items.entries()) {
@@ -544,8 +557,7 @@ export class Engine {
     this.emit({ type: 'task_start', play: play.name, task: task.name, host: s.name, handler });
     let vars: Vars;
     try {
-      vars = await this.baseVars(play, s);
-      vars = { ...vars, ...renderVarsInOrder(task.vars, vars) };
+      vars = this.taskVars(task, await this.baseVars(play, s));
     } catch (e) {
       return this.taskFailed(play, s, task, handler, started, this.describeError(e, task, s.name));
     }
@@ -726,7 +738,7 @@ export class Engine {
           );
         }
       }
-      const ctx = this.planContext(play, s, vars);
+      const ctx = this.planContext(play, s, vars, task.role);
       const secrets = module.anyArgs ? [] : secretValues(module.schema, args);
       const plan = await module.plan(ctx, args);
       const base: Vars = { ...(plan.result ?? {}), __plan: plan };
@@ -781,11 +793,13 @@ export class Engine {
     }
   }
 
-  private planContext(play: Play, s: HostSession, vars: Vars): PlanContext {
+  private planContext(play: Play, s: HostSession, vars: Vars, role?: Role): PlanContext {
     const facts = s.facts;
     const readLocal = async (path: string, kind: 'template' | 'file') => {
       const folder = kind === 'template' ? 'templates' : 'files';
       const candidates = [
+        // a role's own templates/ and files/ first, as Ansible looks
+        ...(role ? [join(role.dir, folder, path), join(role.dir, path)] : []),
         join(play.baseDir, folder, path),
         join(play.baseDir, path),
         join(play.baseDir, '..', folder, path),

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Node } from 'yaml';
 import { ConfigError, type Location } from '../errors.js';
 import { ArgError, closestName, validateArgs } from '../modules/args.js';
@@ -44,6 +44,7 @@ const PLAY_KEYWORDS = [
   'pre_tasks',
   'post_tasks',
   'handlers',
+  'roles',
 ];
 
 type Raw = Record<string, unknown>;
@@ -296,6 +297,120 @@ function importTasks(
   }));
 }
 
+const ROLE_KEYWORDS = ['role', 'name', 'vars', 'when', 'tags', 'become', 'become_user'];
+
+/** A role's YAML file (tasks/main.yml, ...), or undefined when the role has none. */
+function roleFile(dir: string, sub: string): { file: string; src: YamlSource } | undefined {
+  for (const name of ['main.yml', 'main.yaml']) {
+    const file = join(dir, sub, name);
+    let content: string;
+    try {
+      content = readFileSync(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw new ConfigError(`cannot read: ${(e as Error).message}`, { file });
+    }
+    return { file, src: YamlSource.parse(file, content) };
+  }
+  return undefined;
+}
+
+function roleMapping(found: { file: string; src: YamlSource } | undefined): Raw {
+  if (!found) return {};
+  const value = found.src.toJS();
+  if (value === null) return {};
+  if (!isMapping(value)) throw new ConfigError('must be a mapping of variables', found.src.where(found.src.root));
+  return value;
+}
+
+/**
+ * A play's `roles:` entry: roles/<name>/ beside the playbook (or in ANSIBLE_ROLES_PATH), its tasks/main.yml
+ * and handlers/main.yml read and checked at load like the play's own, defaults/ under every variable,
+ * vars/ (and the entry's vars) over inventory and play variables, templates/ and files/ looked up in the
+ * role first. The entry's when/tags/become apply to each task.
+ */
+function loadRole(
+  src: YamlSource,
+  node: Node | undefined,
+  entry: unknown,
+  playName: string,
+  seen: readonly string[],
+): { tasks: Task[]; handlers: Task[] } {
+  const where = src.where(node);
+  const raw: Raw = typeof entry === 'string' ? { role: entry } : isMapping(entry) ? entry : {};
+  if (!isMapping(entry) && typeof entry !== 'string')
+    throw new ConfigError(`a role is a name or a mapping with 'role', not ${typeName(entry)}`, where);
+  for (const key of Object.keys(raw))
+    if (!ROLE_KEYWORDS.includes(key))
+      throw new ConfigError(
+        `'${key}' is not a role keyword (${ROLE_KEYWORDS.join(', ')})`,
+        src.where(keyNode(node, key)),
+      );
+  const name = raw.role ?? raw.name;
+  if (typeof name !== 'string' || name.trim() === '' || hasTemplate(name))
+    throw new ConfigError(`a role needs a fixed name, not ${JSON.stringify(name)}`, where);
+  const base = dirname(src.file);
+  const searched = [
+    join(base, 'roles', name),
+    ...(process.env.ANSIBLE_ROLES_PATH ?? '')
+      .split(':')
+      .filter(Boolean)
+      .map((p) => join(resolve(p), name)),
+    join(base, name),
+  ];
+  const dir = searched.find((d) => {
+    try {
+      return statSync(d).isDirectory();
+    } catch {
+      return false;
+    }
+  });
+  if (!dir) throw new ConfigError(`role '${name}' not found (looked in ${searched.join(', ')})`, where);
+  const meta = roleFile(dir, 'meta');
+  const dependencies = meta ? (roleMapping(meta).dependencies as unknown) : undefined;
+  if (Array.isArray(dependencies) && dependencies.length > 0)
+    throw new ConfigError(
+      `role dependencies are not supported: list ${dependencies.map((d) => (isMapping(d) ? (d.role ?? d.name) : d)).join(', ')} in the play's roles before '${name}'`,
+      meta?.src.where(meta.src.root) ?? where,
+    );
+  if (raw.vars !== undefined && !isMapping(raw.vars))
+    throw new ConfigError(`'vars' must be a mapping, not ${typeName(raw.vars)}`, src.where(childNode(node, 'vars')));
+  const role = {
+    name,
+    dir,
+    defaults: roleMapping(roleFile(dir, 'defaults')),
+    vars: { ...roleMapping(roleFile(dir, 'vars')), ...((raw.vars as Raw | undefined) ?? {}) },
+  };
+  const when = conditions(raw.when, 'when', src.where(childNode(node, 'when'))) ?? [];
+  const tags = asList(raw.tags).map(String);
+  const become = flag(src, node, raw, 'become');
+  const becomeUser = text(src, node, raw, 'become_user');
+  const list = (sub: string, isHandler: boolean): Task[] => {
+    const found = roleFile(dir, sub);
+    if (!found) return [];
+    const value = found.src.toJS();
+    if (value !== null && !Array.isArray(value))
+      throw new ConfigError(
+        `a task file must be a list of tasks, found ${typeName(value)}`,
+        found.src.where(found.src.root),
+      );
+    return parseTasks(found.src, found.src.root ?? undefined, value ?? [], playName, isHandler, [
+      ...seen,
+      found.file,
+    ]).map((t) => ({
+      ...t,
+      // as ansible-playbook shows them: "role : task"; handlers keep their names, which notify uses
+      name: isHandler ? t.name : `${name} : ${t.name}`,
+      role,
+      when: [...when, ...t.when],
+      tags: [...tags, ...t.tags],
+      become: t.become ?? become,
+      becomeUser: t.becomeUser ?? becomeUser,
+    }));
+  };
+  return { tasks: list('tasks', false), handlers: list('handlers', true) };
+}
+
 function parsePlay(src: YamlSource, node: Node | undefined, raw: Raw, seen: readonly string[]): Play {
   const where = src.where(node);
   for (const key of Object.keys(raw)) {
@@ -326,6 +441,12 @@ function parsePlay(src: YamlSource, node: Node | undefined, raw: Raw, seen: read
       `'max_fail_percentage' must be a number from 0 to 100, not ${JSON.stringify(mfp)}`,
       src.where(childNode(node, 'max_fail_percentage')),
     );
+  if (raw.roles !== undefined && raw.roles !== null && !Array.isArray(raw.roles))
+    throw new ConfigError(`'roles' must be a list, not ${typeName(raw.roles)}`, src.where(childNode(node, 'roles')));
+  const rolesNode = childNode(node, 'roles');
+  const roles = ((raw.roles as unknown[] | undefined) ?? []).map((entry, i) =>
+    loadRole(src, childNode(rolesNode, i), entry, name, seen),
+  );
   return {
     name,
     hosts: Array.isArray(raw.hosts) ? raw.hosts.join(':') : (raw.hosts as string),
@@ -340,10 +461,11 @@ function parsePlay(src: YamlSource, node: Node | undefined, raw: Raw, seen: read
     tags: asList(raw.tags).map(String),
     tasks: [
       ...parseTaskList(src, node, raw, 'pre_tasks', name, seen),
+      ...roles.flatMap((r) => r.tasks),
       ...parseTaskList(src, node, raw, 'tasks', name, seen),
       ...parseTaskList(src, node, raw, 'post_tasks', name, seen),
     ],
-    handlers: parseTaskList(src, node, raw, 'handlers', name, seen),
+    handlers: [...roles.flatMap((r) => r.handlers), ...parseTaskList(src, node, raw, 'handlers', name, seen)],
     where,
     baseDir: dirname(src.file),
   };

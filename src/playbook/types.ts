@@ -1,6 +1,16 @@
 import type { Location } from '../errors.js';
 import type { Module } from '../modules/types.js';
 
+/** The role a task came from: where its templates and files are, and its variables. */
+export interface Role {
+  name: string;
+  dir: string;
+  /** defaults/main.yml: under every other variable. */
+  defaults: Record<string, unknown>;
+  /** vars/main.yml and the role entry's vars: over inventory and play variables. */
+  vars: Record<string, unknown>;
+}
+
 export interface Task {
   name: string;
   module: Module<never>;
@@ -20,6 +30,7 @@ export interface Task {
   failedWhen?: string[];
   ignoreErrors: boolean;
   noLog: boolean;
+  role?: Role;
   /** As the play's: see playbook/become.ts for how the host's one session honours it. */
   become?: boolean;
   becomeUser?: string;

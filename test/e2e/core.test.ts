@@ -1,5 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet } from '../target/types.js';
@@ -169,6 +169,37 @@ describe.skipIf(skip)('core runner against real sshd hosts', () => {
     expect(recap(first.stdout).bravo).toMatchObject({ skipped: 1, changed: 0 });
     const second = await sshplay(args);
     expect(recap(second.stdout).alpha).toMatchObject({ changed: 0, failed: 0 });
+  });
+
+  it('roles: the role templates, defaults under inventory and -e, vars over them, handlers; then changed=0', async () => {
+    const project = await tempDir('roles');
+    const role = join(project, 'roles/motd');
+    for (const [path, text] of Object.entries({
+      'tasks/main.yml':
+        '- name: motd\n  template: { src: motd.j2, dest: /etc/sshplay-role }\n  notify: note the change\n',
+      'handlers/main.yml': '- name: note the change\n  shell: echo changed >> /var/log/sshplay-role-handler\n',
+      'defaults/main.yml': 'greeting: hello\nsite: default-site\n',
+      'vars/main.yml': 'owner: storage-team\n',
+      'templates/motd.j2': '{{greeting}} from {{site}}, kept by {{owner}}\n',
+    })) {
+      await mkdir(dirname(join(role, path)), { recursive: true });
+      await writeFile(join(role, path), text);
+    }
+    const pb = await writeTemp(project, 'site.yml', '- hosts: web\n  gather_facts: false\n  roles: [motd]\n');
+    const inv = await fleet.writeInventory({
+      file: `${project}/hosts.yml`,
+      extraHostVars: { alpha: { site: 'rack-7' } },
+    });
+    const args = ['run', pb, '-i', inv, '--known-hosts', fleet.knownHostsFile];
+    const first = await sshplay([...args, '-e', 'greeting=hi']);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(first.stdout).toContain('changed: [alpha] motd : motd');
+    expect(await fleet.readFile('alpha', '/etc/sshplay-role')).toBe('hi from rack-7, kept by storage-team\n');
+    expect(await fleet.readFile('bravo', '/etc/sshplay-role')).toBe('hi from default-site, kept by storage-team\n');
+    expect(await fleet.readFile('alpha', '/var/log/sshplay-role-handler')).toBe('changed\n');
+    const second = await sshplay([...args, '-e', 'greeting=hi']);
+    for (const h of ['alpha', 'bravo']) expect(recap(second.stdout)[h]).toMatchObject({ changed: 0, failed: 0 });
+    expect(await fleet.readFile('alpha', '/var/log/sshplay-role-handler')).toBe('changed\n');
   });
 
   it('--limit narrows the play to the chosen hosts', async () => {

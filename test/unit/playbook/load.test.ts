@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
@@ -254,6 +254,53 @@ describe('loadPlaybook: errors point at file:line:column and show the line', () 
     expect(tasks[2]).toMatchObject({ when: ['do_it', 'other'], vars: { a: 2 }, become: true });
     expect(tasks[2]?.where).toMatchObject({ file: join(file, '../tasks/nested.yml'), line: 1 });
     expect(pb.plays[0]?.handlers.map((h) => h.name)).toEqual(['restart x']);
+  });
+
+  test('roles: tasks (named "role : task") after pre_tasks, handlers, defaults, vars, the entry keywords', async () => {
+    const file = fixture({
+      'site.yml':
+        '- hosts: all\n  pre_tasks:\n    - debug: { msg: pre }\n  roles:\n    - common\n    - role: iscsi\n      vars: { port: 3261 }\n      when: use_iscsi\n      tags: [iscsi]\n  tasks:\n    - debug: { msg: own }\n',
+    });
+    const roles = join(file, '../roles');
+    for (const [path, text] of Object.entries({
+      'common/tasks/main.yml': '- name: base\n  debug: { msg: base }\n',
+      'iscsi/tasks/main.yml':
+        '- name: conf\n  template: { src: iscsid.conf.j2, dest: /etc/x }\n  notify: restart iscsid\n',
+      'iscsi/handlers/main.yml': '- name: restart iscsid\n  service: { name: iscsid, state: restarted }\n',
+      'iscsi/defaults/main.yml': 'port: 3260\ntimeout: 20\n',
+      'iscsi/vars/main.yml': 'service_name: iscsid\n',
+      'iscsi/meta/main.yml': 'galaxy_info: {}\ndependencies: []\n',
+    })) {
+      mkdirSync(dirname(join(roles, path)), { recursive: true });
+      writeFileSync(join(roles, path), text);
+    }
+    const play = (await loadPlaybook(file)).plays[0];
+    expect(play?.tasks.map((t) => t.name)).toEqual(['debug', 'common : base', 'iscsi : conf', 'debug']);
+    const conf = play?.tasks[2];
+    expect(conf).toMatchObject({ when: ['use_iscsi'], tags: ['iscsi'] });
+    expect(conf?.role).toEqual({
+      name: 'iscsi',
+      dir: join(roles, 'iscsi'),
+      defaults: { port: 3260, timeout: 20 },
+      vars: { service_name: 'iscsid', port: 3261 },
+    });
+    expect(conf?.where).toMatchObject({ file: join(roles, 'iscsi/tasks/main.yml'), line: 1 });
+    expect(play?.handlers.map((h) => h.name)).toEqual(['restart iscsid']);
+  });
+
+  test('role errors: not found (where it looked), dependencies, unknown keyword', async () => {
+    const missing = await configError({ 'p.yml': '- hosts: all\n  roles: [nope]\n' });
+    expect(missing.message).toMatch(/p\.yml:2:11: role 'nope' not found \(looked in .*roles\/nope/);
+    const file = fixture({ 'p.yml': '- hosts: all\n  roles:\n    - role: r\n      delegate_to: x\n' });
+    mkdirSync(join(file, '../roles/r/meta'), { recursive: true });
+    const kw = await loadPlaybook(file).catch((e: Error) => e);
+    expect((kw as Error).message).toMatch(/p\.yml:4:7: 'delegate_to' is not a role keyword/);
+    writeFileSync(join(file, '../roles/r/meta/main.yml'), 'dependencies:\n  - role: base\n');
+    writeFileSync(file, '- hosts: all\n  roles: [r]\n');
+    const deps = await loadPlaybook(file).catch((e: Error) => e);
+    expect((deps as Error).message).toMatch(
+      /meta\/main\.yml:1:1: role dependencies are not supported: list base in the play's roles before 'r'/,
+    );
   });
 
   test('import_tasks errors: missing file, templated name, cycle, bad content, other keywords', async () => {
