@@ -7,6 +7,8 @@ export interface HostStats {
   unreachable: number;
   failed: number;
   skipped: number;
+  /** Failures a block's rescue handled: the host went on (Ansible's recap counts them apart). */
+  rescued: number;
   ignored: number;
 }
 
@@ -52,5 +54,5 @@ export interface Reporter {
 }
 
 export function emptyStats(): HostStats {
-  return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, ignored: 0 };
+  return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
 }

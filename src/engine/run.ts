@@ -392,18 +392,52 @@ export class Engine {
       if (play.gatherFacts && Object.keys(s.gathered).length === 0) {
         await slot(() => this.ensureConnection(play, s));
       }
+      // The block the host is in: whether a task of it failed, and whether that failure still stands.
+      let block: { id: number; failedInBlock: boolean; failedInRescue: boolean; failed: boolean } | undefined;
       for (const [i, task] of play.tasks.entries()) {
         if (i < firstTask) continue;
         if (this.interrupted) return;
+        if (block && task.block?.id !== block.id) {
+          // leaving a block: an unrescued failure fails the host now, after its always tasks ran
+          if (block.failed) {
+            s.state = 'failed';
+            return;
+          }
+          block = undefined;
+        }
+        if (task.block && !block)
+          block = { id: task.block.id, failedInBlock: false, failedInRescue: false, failed: false };
         if (!tagsMatch(task, play, this.options)) continue;
+        // hosts in lockstep pass every gate, whichever block sections they run
         if (lockstep && !(await lockstep.gate())) return;
+        const section = task.block?.section;
+        if (block && section === 'block' && block.failedInBlock) continue;
+        if (block && section === 'rescue' && (!block.failedInBlock || block.failedInRescue)) continue;
         if (this.options.step && !(await this.options.step(task.name))) continue;
         const outcome = await slot(() => this.runTask(play, s, task, false, play.tasks.slice(i + 1)));
         if (outcome.status === 'changed') for (const n of task.notify) notified.add(n);
-        if (outcome.status === 'failed') {
+        if (outcome.status !== 'failed') continue;
+        if (!block) {
           s.state = 'failed';
           return;
         }
+        const stats = this.stats[s.name] as HostStats;
+        if (section === 'block') {
+          block.failedInBlock = true;
+          block.failed = !task.block?.hasRescue;
+          if (task.block?.hasRescue) {
+            // handled by rescue: counted as rescued, not failed (as Ansible's recap does)
+            stats.failed--;
+            stats.rescued++;
+          }
+        } else if (section === 'rescue') {
+          block.failedInRescue = true;
+          block.failed = true;
+        } else block.failed = true;
+      }
+      if (block?.failed) {
+        s.state = 'failed';
+        return;
       }
       for (const handler of play.handlers) {
         if (this.interrupted) return;

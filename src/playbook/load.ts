@@ -125,12 +125,14 @@ function checkTemplates(value: unknown, where: Location): void {
 function parseTask(src: YamlSource, node: Node | undefined, raw: unknown, playName: string, isHandler: boolean): Task {
   const where = src.where(node);
   if (!isMapping(raw)) throw new ConfigError(`a task must be a mapping, not ${typeName(raw)}`, where);
-  for (const k of ['block', 'include_tasks', 'include_role', 'import_role', 'delegate_to', 'async']) {
+  for (const k of ['rescue', 'always', 'include_tasks', 'include_role', 'import_role', 'delegate_to', 'async']) {
     if (k in raw)
       throw new ConfigError(
         k === 'include_tasks'
           ? "'include_tasks' (dynamic) is not supported; 'import_tasks' reads a fixed file of tasks"
-          : `'${k}' is not supported by sshplay (yet); write the tasks inline`,
+          : k === 'rescue' || k === 'always'
+            ? `'${k}' belongs to a block: put the tasks under 'block:' beside it`
+            : `'${k}' is not supported by sshplay (yet); write the tasks inline`,
         src.where(keyNode(node, k)),
       );
   }
@@ -239,8 +241,65 @@ function parseTasks(
   return list.flatMap((t, i) =>
     isMapping(t) && 'import_tasks' in t
       ? importTasks(src, childNode(listNode, i), t, playName, isHandler, seen)
-      : [parseTask(src, childNode(listNode, i), t, playName, isHandler)],
+      : isMapping(t) && 'block' in t
+        ? parseBlock(src, childNode(listNode, i), t, playName, isHandler, seen)
+        : [parseTask(src, childNode(listNode, i), t, playName, isHandler)],
   );
+}
+
+const BLOCK_KEYWORDS = ['block', 'rescue', 'always', 'name', 'when', 'tags', 'vars', 'become', 'become_user'];
+let blockIds = 0;
+
+/**
+ * `block:` with optional `rescue:` and `always:`, as Ansible runs them: after a failure in the block its
+ * remaining tasks are skipped and rescue runs (the host is then not failed unless rescue fails); always
+ * runs in every case. The block's when/tags/vars/become apply to each of its tasks. One level: a block
+ * inside a block is refused.
+ */
+function parseBlock(
+  src: YamlSource,
+  node: Node | undefined,
+  raw: Raw,
+  playName: string,
+  isHandler: boolean,
+  seen: readonly string[],
+): Task[] {
+  if (isHandler) throw new ConfigError('a handler cannot be a block', src.where(keyNode(node, 'block')));
+  for (const key of Object.keys(raw))
+    if (!BLOCK_KEYWORDS.includes(key))
+      throw new ConfigError(
+        `'${key}' cannot go with block (it takes: ${BLOCK_KEYWORDS.join(', ')})`,
+        src.where(keyNode(node, key)),
+      );
+  const id = ++blockIds;
+  const hasRescue = Array.isArray(raw.rescue) && raw.rescue.length > 0;
+  const when = conditions(raw.when, 'when', src.where(childNode(node, 'when'))) ?? [];
+  const tags = asList(raw.tags).map(String);
+  if (raw.vars !== undefined && !isMapping(raw.vars))
+    throw new ConfigError(`'vars' must be a mapping, not ${typeName(raw.vars)}`, src.where(childNode(node, 'vars')));
+  const vars = (raw.vars as Raw | undefined) ?? {};
+  const become = flag(src, node, raw, 'become');
+  const becomeUser = text(src, node, raw, 'become_user');
+  const section = (name: 'block' | 'rescue' | 'always'): Task[] => {
+    const list = raw[name];
+    if (list === undefined || list === null) return [];
+    const listNode = childNode(node, name);
+    if (!Array.isArray(list))
+      throw new ConfigError(`'${name}' must be a list of tasks, not ${typeName(list)}`, src.where(listNode));
+    const tasks = parseTasks(src, listNode, list, playName, false, seen);
+    const nested = tasks.find((t) => t.block);
+    if (nested) throw new ConfigError('a block inside a block is not supported: flatten it', nested.where);
+    return tasks.map((t) => ({
+      ...t,
+      block: { id, section: name, hasRescue },
+      when: [...when, ...t.when],
+      tags: [...tags, ...t.tags],
+      vars: { ...vars, ...t.vars },
+      become: t.become ?? become,
+      becomeUser: t.becomeUser ?? becomeUser,
+    }));
+  };
+  return [...section('block'), ...section('rescue'), ...section('always')];
 }
 
 const IMPORT_KEYWORDS = ['import_tasks', 'name', 'when', 'tags', 'vars', 'become', 'become_user'];

@@ -11,6 +11,15 @@ export interface Role {
   vars: Record<string, unknown>;
 }
 
+/** Where a task sits in a `block`: the engine runs rescue only after a failure, always in any case. */
+export interface BlockPlace {
+  /** Unique per block in the playbook. */
+  id: number;
+  section: 'block' | 'rescue' | 'always';
+  /** Whether the block has a rescue section (a failure in it is then handled there). */
+  hasRescue: boolean;
+}
+
 export interface Task {
   name: string;
   module: Module<never>;
@@ -31,6 +40,7 @@ export interface Task {
   ignoreErrors: boolean;
   noLog: boolean;
   role?: Role;
+  block?: BlockPlace;
   /** As the play's: see playbook/become.ts for how the host's one session honours it. */
   become?: boolean;
   becomeUser?: string;

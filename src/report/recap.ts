@@ -11,7 +11,7 @@ export function formatRecap(stats: Record<string, HostStats>, notStarted: Record
     const colour = s.unreachable || s.failed ? c.red : s.changed ? c.yellow : c.green;
     const note = notStarted[name] ? `  ${c.dim(`never started: ${notStarted[name]}`)}` : '';
     lines.push(
-      `${colour(name.padEnd(width))} : ok=${s.ok} changed=${s.changed} unreachable=${s.unreachable} failed=${s.failed} skipped=${s.skipped} ignored=${s.ignored}${note}`,
+      `${colour(name.padEnd(width))} : ok=${s.ok} changed=${s.changed} unreachable=${s.unreachable} failed=${s.failed} skipped=${s.skipped} rescued=${s.rescued} ignored=${s.ignored}${note}`,
     );
   }
   return lines.join('\n');

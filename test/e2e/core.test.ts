@@ -202,6 +202,58 @@ describe.skipIf(skip)('core runner against real sshd hosts', () => {
     expect(await fleet.readFile('alpha', '/var/log/sshplay-role-handler')).toBe('changed\n');
   });
 
+  it('block/rescue/always: a failure is rescued (rescued=1, host goes on), unrescued or failed rescue fails after always', async () => {
+    const pb = await writeTemp(
+      dir,
+      'blocks.yml',
+      `- hosts: web
+  gather_facts: false
+  vars:
+    fail_rescue: "no"
+  tasks:
+    - name: clean slate
+      shell: rm -f /var/log/sshplay-block
+    - block:
+        - shell: echo block-1 >> /var/log/sshplay-block
+        - name: fails on alpha only
+          shell: test "{{inventory_hostname}}" != alpha
+        - shell: echo block-3 >> /var/log/sshplay-block
+      rescue:
+        - shell: echo rescue >> /var/log/sshplay-block
+        - name: the rescue itself fails on alpha when asked
+          shell: test "{{fail_rescue}}" != yes
+        - shell: echo rescue-2 >> /var/log/sshplay-block
+      always:
+        - shell: echo always >> /var/log/sshplay-block
+    - name: after the block
+      shell: echo after >> /var/log/sshplay-block
+`,
+    );
+    const args = ['run', pb, '-i', inventory, '--known-hosts', fleet.knownHostsFile];
+    const rescued = await sshplay(args);
+    expect(rescued.code, rescued.stdout + rescued.stderr).toBe(0);
+    expect(await fleet.readFile('alpha', '/var/log/sshplay-block')).toBe('block-1\nrescue\nrescue-2\nalways\nafter\n');
+    expect(await fleet.readFile('bravo', '/var/log/sshplay-block')).toBe('block-1\nblock-3\nalways\nafter\n');
+    expect(recap(rescued.stdout).alpha).toMatchObject({ failed: 0, rescued: 1 });
+    expect(recap(rescued.stdout).bravo).toMatchObject({ failed: 0, rescued: 0 });
+
+    const failedRescue = await sshplay([...args, '-e', 'fail_rescue=yes']);
+    expect(failedRescue.code).toBe(2);
+    expect(await fleet.readFile('alpha', '/var/log/sshplay-block')).toBe('block-1\nrescue\nalways\n');
+    expect(recap(failedRescue.stdout).alpha).toMatchObject({ failed: 1, rescued: 1 });
+    expect(await fleet.readFile('bravo', '/var/log/sshplay-block')).toBe('block-1\nblock-3\nalways\nafter\n');
+
+    // the same block without its rescue section
+    const text = await readFile(pb, 'utf8');
+    const withoutRescue = text.slice(0, text.indexOf('      rescue:')) + text.slice(text.indexOf('      always:'));
+    expect(withoutRescue).not.toMatch(/^ {6}rescue:/m);
+    const noRescue = await writeTemp(dir, 'no-rescue.yml', withoutRescue);
+    const unrescued = await sshplay(['run', noRescue, '-i', inventory, '--known-hosts', fleet.knownHostsFile]);
+    expect(unrescued.code).toBe(2);
+    expect(await fleet.readFile('alpha', '/var/log/sshplay-block')).toBe('block-1\nalways\n');
+    expect(recap(unrescued.stdout).alpha).toMatchObject({ failed: 1, rescued: 0 });
+  });
+
   it('--limit narrows the play to the chosen hosts', async () => {
     const pb = await writeTemp(dir, 'all.yml', PLAYBOOK.replaceAll('/etc/sshplay-demo.conf', '/etc/limited.conf'));
     const r = await sshplay(['run', pb, '-i', inventory, '--known-hosts', fleet.knownHostsFile, '--limit', 'outside']);

@@ -227,8 +227,8 @@ describe('loadPlaybook: errors point at file:line:column and show the line', () 
   test('unsupported keywords say so', async () => {
     const e = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - include_tasks: other.yml\n' });
     expect(e.message).toContain("'include_tasks' (dynamic) is not supported; 'import_tasks' reads a fixed file");
-    const b = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - block: []\n' });
-    expect(b.message).toContain("'block' is not supported by sshplay (yet)");
+    const b = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - delegate_to: x\n      debug: {}\n' });
+    expect(b.message).toContain("'delegate_to' is not supported by sshplay (yet)");
   });
 
   test('import_tasks: a file of tasks in place, each with its own file:line and the import when/tags/vars/become', async () => {
@@ -301,6 +301,37 @@ describe('loadPlaybook: errors point at file:line:column and show the line', () 
     expect((deps as Error).message).toMatch(
       /meta\/main\.yml:1:1: role dependencies are not supported: list base in the play's roles before 'r'/,
     );
+  });
+
+  test('block/rescue/always: flattened in order, each task marked with its section; keywords apply', async () => {
+    const file = fixture({
+      'p.yml':
+        '- hosts: all\n  tasks:\n    - name: guarded\n      when: ready\n      tags: [b]\n      block:\n        - command: "true"\n        - command: "false"\n      rescue:\n        - debug: { msg: rescue }\n      always:\n        - debug: { msg: always }\n    - block:\n        - debug: { msg: plain }\n',
+    });
+    const tasks = (await loadPlaybook(file)).plays[0]?.tasks ?? [];
+    expect(tasks.map((t) => [t.name, t.block?.section, t.block?.hasRescue])).toEqual([
+      ['command', 'block', true],
+      ['command', 'block', true],
+      ['debug', 'rescue', true],
+      ['debug', 'always', true],
+      ['debug', 'block', false],
+    ]);
+    expect(tasks[0]).toMatchObject({ when: ['ready'], tags: ['b'] });
+    expect(tasks[0]?.block?.id).toBe(tasks[3]?.block?.id);
+    expect(tasks[4]?.block?.id).not.toBe(tasks[0]?.block?.id);
+  });
+
+  test('block errors: nested blocks, rescue without block, block in handlers, unknown keyword', async () => {
+    const nested = await configError({
+      'p.yml': '- hosts: all\n  tasks:\n    - block:\n        - block:\n            - debug: {}\n',
+    });
+    expect(nested.message).toMatch(/p\.yml:5:15: a block inside a block is not supported/);
+    const lone = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - rescue: []\n      debug: {}\n' });
+    expect(lone.message).toContain("'rescue' belongs to a block");
+    const handler = await configError({ 'p.yml': '- hosts: all\n  handlers:\n    - block: []\n' });
+    expect(handler.message).toContain('a handler cannot be a block');
+    const kw = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - block: []\n      loop: [1]\n' });
+    expect(kw.message).toMatch(/p\.yml:4:7: 'loop' cannot go with block/);
   });
 
   test('import_tasks errors: missing file, templated name, cycle, bad content, other keywords', async () => {
