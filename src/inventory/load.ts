@@ -2,8 +2,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { isVaultText } from '../vault/format.js';
-import { openVaultFile, VaultError } from '../vault/keyring.js';
+import { openVaultFile } from '../vault/keyring.js';
 import { InventoryBuilder } from './builder.js';
 import { HostEntryError, parseHostEntry } from './host-entry.js';
 import { parseIniInventory } from './ini-inventory.js';
@@ -68,15 +67,7 @@ async function readInventoryFile(file: string, format: Format | undefined, build
   }
   builder.sources.push(file);
   // An inventory encrypted whole: its format is told from the plaintext (the YAML reader opens it itself).
-  let plain = text;
-  if (isVaultText(text)) {
-    try {
-      plain = openVaultFile(text).text;
-    } catch (e) {
-      if (e instanceof VaultError) throw new ConfigError(e.message, { file, line: 1, column: 1 });
-      throw e;
-    }
-  }
+  const plain = openVaultFile(file, text).text;
   if ((format ?? sniffFormat(plain)) === 'yaml') parseYamlInventory(file, text, builder);
   else parseIniInventory(file, plain, builder);
 }

@@ -1,6 +1,6 @@
 import { type Document, isAlias, LineCounter, type Node, parseDocument } from 'yaml';
 import { ConfigError, type Location } from '../errors.js';
-import { openVaultFile, rememberVaultSecrets, VaultError, vaultTag } from '../vault/keyring.js';
+import { openVaultFile, rememberVaultSecrets, vaultTag } from '../vault/keyring.js';
 
 /** A parsed YAML inventory or vars file that can point at any of its nodes as file:line:column. */
 export class YamlFile {
@@ -12,14 +12,7 @@ export class YamlFile {
   ) {}
 
   static parse(file: string, fileText: string): YamlFile {
-    let text = fileText;
-    let vaulted = false;
-    try {
-      ({ text, vaulted } = openVaultFile(fileText));
-    } catch (e) {
-      if (e instanceof VaultError) throw new ConfigError(e.message, { file, line: 1, column: 1 });
-      throw e;
-    }
+    const { text, vaulted } = openVaultFile(file, fileText);
     const counter = new LineCounter();
     // YAML 1.2 core schema, as the playbook loader reads playbooks, so a value reads the same in either place;
     // merge keys (<<) on because Ansible's YAML has them; `!vault |` values are decrypted as they are read.

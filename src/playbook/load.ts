@@ -247,6 +247,51 @@ function parseTasks(
   );
 }
 
+/** What an import, a block or a role entry passes down to each of its tasks. */
+interface Inherited {
+  when: string[];
+  tags: string[];
+  vars: Raw;
+  become?: boolean;
+  becomeUser?: string;
+}
+
+/** Refuses keys outside `allowed` at the key itself. */
+function onlyKeywords(
+  src: YamlSource,
+  node: Node | undefined,
+  raw: Raw,
+  allowed: string[],
+  refusal: (key: string) => string,
+): void {
+  for (const key of Object.keys(raw))
+    if (!allowed.includes(key)) throw new ConfigError(refusal(key), src.where(keyNode(node, key)));
+}
+
+function inheritedKeywords(src: YamlSource, node: Node | undefined, raw: Raw): Inherited {
+  if (raw.vars !== undefined && !isMapping(raw.vars))
+    throw new ConfigError(`'vars' must be a mapping, not ${typeName(raw.vars)}`, src.where(childNode(node, 'vars')));
+  return {
+    when: conditions(raw.when, 'when', src.where(childNode(node, 'when'))) ?? [],
+    tags: asList(raw.tags).map(String),
+    vars: (raw.vars as Raw | undefined) ?? {},
+    become: flag(src, node, raw, 'become'),
+    becomeUser: text(src, node, raw, 'become_user'),
+  };
+}
+
+/** The task under what it was imported with: conditions and tags added, its own vars and become first. */
+function inherit(task: Task, from: Inherited): Task {
+  return {
+    ...task,
+    when: [...from.when, ...task.when],
+    tags: [...from.tags, ...task.tags],
+    vars: { ...from.vars, ...task.vars },
+    become: task.become ?? from.become,
+    becomeUser: task.becomeUser ?? from.becomeUser,
+  };
+}
+
 const BLOCK_KEYWORDS = ['block', 'rescue', 'always', 'name', 'when', 'tags', 'vars', 'become', 'become_user'];
 let blockIds = 0;
 
@@ -265,21 +310,16 @@ function parseBlock(
   seen: readonly string[],
 ): Task[] {
   if (isHandler) throw new ConfigError('a handler cannot be a block', src.where(keyNode(node, 'block')));
-  for (const key of Object.keys(raw))
-    if (!BLOCK_KEYWORDS.includes(key))
-      throw new ConfigError(
-        `'${key}' cannot go with block (it takes: ${BLOCK_KEYWORDS.join(', ')})`,
-        src.where(keyNode(node, key)),
-      );
+  onlyKeywords(
+    src,
+    node,
+    raw,
+    BLOCK_KEYWORDS,
+    (key) => `'${key}' cannot go with block (it takes: ${BLOCK_KEYWORDS.join(', ')})`,
+  );
   const id = ++blockIds;
   const hasRescue = Array.isArray(raw.rescue) && raw.rescue.length > 0;
-  const when = conditions(raw.when, 'when', src.where(childNode(node, 'when'))) ?? [];
-  const tags = asList(raw.tags).map(String);
-  if (raw.vars !== undefined && !isMapping(raw.vars))
-    throw new ConfigError(`'vars' must be a mapping, not ${typeName(raw.vars)}`, src.where(childNode(node, 'vars')));
-  const vars = (raw.vars as Raw | undefined) ?? {};
-  const become = flag(src, node, raw, 'become');
-  const becomeUser = text(src, node, raw, 'become_user');
+  const inherited = inheritedKeywords(src, node, raw);
   const section = (name: 'block' | 'rescue' | 'always'): Task[] => {
     const list = raw[name];
     if (list === undefined || list === null) return [];
@@ -289,15 +329,7 @@ function parseBlock(
     const tasks = parseTasks(src, listNode, list, playName, false, seen);
     const nested = tasks.find((t) => t.block);
     if (nested) throw new ConfigError('a block inside a block is not supported: flatten it', nested.where);
-    return tasks.map((t) => ({
-      ...t,
-      block: { id, section: name, hasRescue },
-      when: [...when, ...t.when],
-      tags: [...tags, ...t.tags],
-      vars: { ...vars, ...t.vars },
-      become: t.become ?? become,
-      becomeUser: t.becomeUser ?? becomeUser,
-    }));
+    return tasks.map((t) => ({ ...inherit(t, inherited), block: { id, section: name, hasRescue } }));
   };
   return [...section('block'), ...section('rescue'), ...section('always')];
 }
@@ -317,12 +349,13 @@ function importTasks(
   isHandler: boolean,
   seen: readonly string[],
 ): Task[] {
-  for (const key of Object.keys(raw))
-    if (!IMPORT_KEYWORDS.includes(key))
-      throw new ConfigError(
-        `'${key}' cannot go with import_tasks (it takes: ${IMPORT_KEYWORDS.slice(1).join(', ')})`,
-        src.where(keyNode(node, key)),
-      );
+  onlyKeywords(
+    src,
+    node,
+    raw,
+    IMPORT_KEYWORDS,
+    (key) => `'${key}' cannot go with import_tasks (it takes: ${IMPORT_KEYWORDS.slice(1).join(', ')})`,
+  );
   const at = src.where(childNode(node, 'import_tasks'));
   if (typeof raw.import_tasks !== 'string' || raw.import_tasks.trim() === '' || hasTemplate(raw.import_tasks))
     throw new ConfigError(`import_tasks takes a fixed file name, not ${JSON.stringify(raw.import_tasks)}`, at);
@@ -339,21 +372,8 @@ function importTasks(
   if (list !== null && !Array.isArray(list))
     throw new ConfigError(`a task file must be a list of tasks, found ${typeName(list)}`, sub.where(sub.root));
   const tasks = parseTasks(sub, sub.root ?? undefined, list ?? [], playName, isHandler, [...seen, file]);
-  const when = conditions(raw.when, 'when', src.where(childNode(node, 'when'))) ?? [];
-  const tags = asList(raw.tags).map(String);
-  if (raw.vars !== undefined && !isMapping(raw.vars))
-    throw new ConfigError(`'vars' must be a mapping, not ${typeName(raw.vars)}`, src.where(childNode(node, 'vars')));
-  const vars = (raw.vars as Raw | undefined) ?? {};
-  const become = flag(src, node, raw, 'become');
-  const becomeUser = text(src, node, raw, 'become_user');
-  return tasks.map((t) => ({
-    ...t,
-    when: [...when, ...t.when],
-    tags: [...tags, ...t.tags],
-    vars: { ...vars, ...t.vars },
-    become: t.become ?? become,
-    becomeUser: t.becomeUser ?? becomeUser,
-  }));
+  const inherited = inheritedKeywords(src, node, raw);
+  return tasks.map((t) => inherit(t, inherited));
 }
 
 const ROLE_KEYWORDS = ['role', 'name', 'vars', 'when', 'tags', 'become', 'become_user'];
@@ -399,12 +419,7 @@ function loadRole(
   const raw: Raw = typeof entry === 'string' ? { role: entry } : isMapping(entry) ? entry : {};
   if (!isMapping(entry) && typeof entry !== 'string')
     throw new ConfigError(`a role is a name or a mapping with 'role', not ${typeName(entry)}`, where);
-  for (const key of Object.keys(raw))
-    if (!ROLE_KEYWORDS.includes(key))
-      throw new ConfigError(
-        `'${key}' is not a role keyword (${ROLE_KEYWORDS.join(', ')})`,
-        src.where(keyNode(node, key)),
-      );
+  onlyKeywords(src, node, raw, ROLE_KEYWORDS, (key) => `'${key}' is not a role keyword (${ROLE_KEYWORDS.join(', ')})`);
   const name = raw.role ?? raw.name;
   if (typeof name !== 'string' || name.trim() === '' || hasTemplate(name))
     throw new ConfigError(`a role needs a fixed name, not ${JSON.stringify(name)}`, where);
@@ -432,18 +447,14 @@ function loadRole(
       `role dependencies are not supported: list ${dependencies.map((d) => (isMapping(d) ? (d.role ?? d.name) : d)).join(', ')} in the play's roles before '${name}'`,
       meta?.src.where(meta.src.root) ?? where,
     );
-  if (raw.vars !== undefined && !isMapping(raw.vars))
-    throw new ConfigError(`'vars' must be a mapping, not ${typeName(raw.vars)}`, src.where(childNode(node, 'vars')));
+  // The entry's vars are role parameters: they rank with the role's vars, not with each task's.
+  const { vars: parameters, ...inherited } = inheritedKeywords(src, node, raw);
   const role = {
     name,
     dir,
     defaults: roleMapping(roleFile(dir, 'defaults')),
-    vars: { ...roleMapping(roleFile(dir, 'vars')), ...((raw.vars as Raw | undefined) ?? {}) },
+    vars: { ...roleMapping(roleFile(dir, 'vars')), ...parameters },
   };
-  const when = conditions(raw.when, 'when', src.where(childNode(node, 'when'))) ?? [];
-  const tags = asList(raw.tags).map(String);
-  const become = flag(src, node, raw, 'become');
-  const becomeUser = text(src, node, raw, 'become_user');
   const list = (sub: string, isHandler: boolean): Task[] => {
     const found = roleFile(dir, sub);
     if (!found) return [];
@@ -457,14 +468,10 @@ function loadRole(
       ...seen,
       found.file,
     ]).map((t) => ({
-      ...t,
+      ...inherit(t, { ...inherited, vars: {} }),
       // as ansible-playbook shows them: "role : task"; handlers keep their names, which notify uses
       name: isHandler ? t.name : `${name} : ${t.name}`,
       role,
-      when: [...when, ...t.when],
-      tags: [...tags, ...t.tags],
-      become: t.become ?? become,
-      becomeUser: t.becomeUser ?? becomeUser,
     }));
   };
   return { tasks: list('tasks', false), handlers: list('handlers', true) };

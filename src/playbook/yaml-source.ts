@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { ConfigError, type Location } from '../errors.js';
-import { openVaultFile, rememberVaultSecrets, VaultError, vaultTag } from '../vault/keyring.js';
+import { openVaultFile, rememberVaultSecrets, vaultTag } from '../vault/keyring.js';
 
 /** A parsed YAML file that can say where any of its values came from (file:line:column + the line). */
 export class YamlSource {
@@ -15,14 +15,7 @@ export class YamlSource {
   ) {}
 
   static parse(file: string, fileText: string): YamlSource {
-    let text = fileText;
-    let vaulted = false;
-    try {
-      ({ text, vaulted } = openVaultFile(fileText));
-    } catch (e) {
-      if (e instanceof VaultError) throw new ConfigError(e.message, { file, line: 1, column: 1 });
-      throw e;
-    }
+    const { text, vaulted } = openVaultFile(file, fileText);
     const lines = new LineCounter();
     // YAML 1.2 core schema: `mode: 0644` stays the digits 644 (read as octal by the mode type), where
     // YAML 1.1 would silently turn it into the number 420. yes/no become strings; bool arguments accept them.

@@ -1,4 +1,5 @@
 import type { ScalarTag } from 'yaml';
+import { ConfigError } from '../errors.js';
 import { decryptVault, isVaultText, parseVault, VaultFormatError } from './format.js';
 
 /**
@@ -106,8 +107,16 @@ export const vaultTag: ScalarTag = {
   },
 };
 
-/** A YAML file's text as its reader should parse it: a file encrypted whole is opened first. */
-export function openVaultFile(text: string): { text: string; vaulted: boolean } {
+/**
+ * A file's text as its reader should parse it: a file encrypted whole is opened first; one that cannot be
+ * opened is bad input at the file's first line.
+ */
+export function openVaultFile(file: string, text: string): { text: string; vaulted: boolean } {
   if (!isVaultText(text)) return { text, vaulted: false };
-  return { text: openVault(text, false), vaulted: true };
+  try {
+    return { text: openVault(text, false), vaulted: true };
+  } catch (e) {
+    if (e instanceof VaultError) throw new ConfigError(e.message, { file, line: 1, column: 1 });
+    throw e;
+  }
 }

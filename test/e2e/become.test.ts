@@ -3,12 +3,11 @@
  * (real sudo, real sshd, the namespace fleet). The session's shell runs under `sudo -S`, and files travel
  * through that shell (SFTP would run as the login user and could not write /etc).
  */
-import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet } from '../target/types.js';
-import { CLI, type CliResult, e2eUnavailable, ROOT, recap, sshplay, tempDir, writeTemp } from './helpers.js';
+import { type CliResult, e2eUnavailable, recap, sshplay, sshplayWithInput, tempDir, writeTemp } from './helpers.js';
 import { iserAssertions } from './iser-assertions.js';
 
 const skip = e2eUnavailable();
@@ -35,25 +34,6 @@ async function sshdAnswers(address: string, port: number): Promise<void> {
   }
 }
 
-/** The CLI with a line of stdin (what -k / -K read when stdin is not a terminal). */
-function withStdin(args: string[], input: string): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', SSH_AUTH_SOCK: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 const out = (r: CliResult) => r.stdout + r.stderr;
 
 /** A login user with the fleet's key; `sudoers` is its /etc/sudoers.d line, or none. */
@@ -258,9 +238,10 @@ describe.skipIf(skip)('become: an admin user with sudo runs the iSER playbooks a
     expect(out(r)).not.toContain(LOGIN_PASSWORD);
 
     const noPassword = await inventoryFor('pw-ask.yml', { ansible_user: 'pwuser' });
-    const asked = await withStdin(
+    const asked = await sshplayWithInput(
       ['run', pb, '-i', noPassword, '--known-hosts', fleet.knownHostsFile, '-k'],
       `${LOGIN_PASSWORD}\n`,
+      { SSH_AUTH_SOCK: '' },
     );
     expect(asked.code, out(asked)).toBe(0);
     expect(asked.stderr).toContain('SSH password: ');
@@ -291,9 +272,10 @@ describe.skipIf(skip)('become: an admin user with sudo runs the iSER playbooks a
     );
     const inventory = await inventoryFor('pw-become.yml', { ansible_user: 'pwuser' });
     // both secrets piped, one line each, in the order asked: SSH password, then BECOME password
-    const r = await withStdin(
+    const r = await sshplayWithInput(
       ['run', pb, '-i', inventory, '--known-hosts', fleet.knownHostsFile, '-k', '-K'],
       `${LOGIN_PASSWORD}\n${LOGIN_PASSWORD}\n`,
+      { SSH_AUTH_SOCK: '' },
     );
     expect(r.stderr).toContain('SSH password: ');
     expect(r.stderr).toContain('BECOME password: ');

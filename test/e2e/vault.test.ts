@@ -2,7 +2,7 @@
  * Ansible Vault through the real CLI: group_vars encrypted whole and an inline `!vault` value, both made by
  * ansible-vault 2.14 (test/fixtures/vault), reach the host decrypted and never appear in any output.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,7 +11,17 @@ import { YamlSource } from '../../src/playbook/yaml-source.js';
 import { setVaultPasswords } from '../../src/vault/keyring.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet } from '../target/types.js';
-import { CLI, type CliResult, e2eUnavailable, ROOT, recap, sshplay, tempDir, writeTemp } from './helpers.js';
+import {
+  CLI,
+  type CliResult,
+  e2eUnavailable,
+  ROOT,
+  recap,
+  sshplay,
+  sshplayWithInput,
+  tempDir,
+  writeTemp,
+} from './helpers.js';
 
 const skip = e2eUnavailable();
 const FIXTURES = join(ROOT, 'test/fixtures/vault');
@@ -118,21 +128,8 @@ describe.skipIf(skip)('Ansible Vault: encrypted group_vars and inline values', (
 
 describe.skipIf(!existsSync(CLI))('sshplay vault: encrypt, view, decrypt, encrypt_string', () => {
   const vault = (args: string[], input?: string) =>
-    new Promise<CliResult>((resolve) => {
-      const child = spawn(process.execPath, [CLI, 'vault', ...args, '--vault-password-file', PASSWORD_FILE], {
-        cwd: ROOT,
-        env: { ...process.env, NO_COLOR: '1', ANSIBLE_VAULT_PASSWORD_FILE: '' },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => {
-        stdout += d;
-      });
-      child.stderr.on('data', (d) => {
-        stderr += d;
-      });
-      child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-      child.stdin.end(input ?? '');
+    sshplayWithInput(['vault', ...args, '--vault-password-file', PASSWORD_FILE], input ?? '', {
+      ANSIBLE_VAULT_PASSWORD_FILE: '',
     });
 
   it('a file encrypted in place keeps its mode, views and decrypts back to the same bytes', async () => {
