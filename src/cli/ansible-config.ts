@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { ansibleBoolean } from '../ansible-boolean.js';
 import { ConfigError, UsageError } from '../errors.js';
 
 /**
@@ -89,9 +90,6 @@ async function findConfig(): Promise<string | undefined> {
   return undefined;
 }
 
-const TRUE = ['true', 'yes', 'on', '1', 'y', 't'];
-const FALSE = ['false', 'no', 'off', '0', 'n', 'f'];
-
 export async function loadAnsibleConfig(): Promise<AnsibleConfig | undefined> {
   const file = await findConfig();
   if (!file) return undefined;
@@ -110,10 +108,10 @@ export async function loadAnsibleConfig(): Promise<AnsibleConfig | undefined> {
     return isAbsolute(expanded) ? expanded : join(base, expanded);
   };
   const flag = (section: Map<string, string>, key: string): boolean | undefined => {
-    const v = section.get(key)?.toLowerCase();
+    const v = section.get(key);
     if (v === undefined || v === '') return undefined;
-    if (TRUE.includes(v)) return true;
-    if (FALSE.includes(v)) return false;
+    const b = ansibleBoolean(v);
+    if (b !== undefined) return b;
     throw new ConfigError(`${key} must be true or false, not '${section.get(key)}'`, { file });
   };
   const config: AnsibleConfig = { file, warnings: [] };

@@ -1,4 +1,5 @@
 import { userInfo } from 'node:os';
+import { ansibleBoolean } from '../ansible-boolean.js';
 import { ConfigError } from '../errors.js';
 import { splitWords } from '../shell.js';
 import type { Vars } from './types.js';
@@ -61,10 +62,6 @@ function currentUser(): string {
   }
 }
 
-// Ansible's boolean(): the spellings it takes for true and false.
-const TRUE = ['true', 'yes', 'on', 'y', 't', '1'];
-const FALSE = ['false', 'no', 'off', 'n', 'f', '0'];
-
 class VariableReader {
   constructor(
     private readonly host: string,
@@ -107,10 +104,8 @@ class VariableReader {
     const found = this.first(names);
     if (!found) return undefined;
     const [name, value] = found;
-    if (typeof value === 'boolean') return value;
-    const text = String(value).trim().toLowerCase();
-    if (TRUE.includes(text)) return true;
-    if (FALSE.includes(text)) return false;
+    const b = ansibleBoolean(typeof value === 'boolean' ? value : String(value));
+    if (b !== undefined) return b;
     throw this.invalid(name, 'true or false (or yes/no)', value);
   }
 

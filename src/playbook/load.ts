@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Node } from 'yaml';
+import { ansibleBoolean } from '../ansible-boolean.js';
 import { ConfigError, type Location } from '../errors.js';
 import { ArgError, closestName, validateArgs } from '../modules/args.js';
 import { findModule, MODULES } from '../modules/index.js';
@@ -57,9 +58,6 @@ function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `a ${typeof v}`;
 }
 
-const TRUE_WORDS = ['true', 'yes', 'on', 'y', 't', '1'];
-const FALSE_WORDS = ['false', 'no', 'off', 'n', 'f', '0'];
-
 /**
  * A true/false keyword (become, gather_facts, no_log, ...): YAML booleans or Ansible's yes/no/on/off words.
  * Anything else is an error at the keyword, never silently false: `become: "yes"` must not run as the login user.
@@ -67,13 +65,8 @@ const FALSE_WORDS = ['false', 'no', 'off', 'n', 'f', '0'];
 function flag(src: YamlSource, node: Node | undefined, raw: Raw, key: string): boolean | undefined {
   const v = raw[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v === 'boolean') return v;
-  if (v === 1 || v === 0) return v === 1;
-  if (typeof v === 'string') {
-    const word = v.trim().toLowerCase();
-    if (TRUE_WORDS.includes(word)) return true;
-    if (FALSE_WORDS.includes(word)) return false;
-  }
+  const b = ansibleBoolean(v);
+  if (b !== undefined) return b;
   throw new ConfigError(
     `'${key}' must be true or false (or yes/no), not ${JSON.stringify(v)}`,
     src.where(childNode(node, key)),
