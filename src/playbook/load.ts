@@ -399,14 +399,26 @@ function roleMapping(found: { file: string; src: YamlSource } | undefined): Raw 
  * A play's `roles:` entry: roles/<name>/ beside the playbook (or in ANSIBLE_ROLES_PATH), its tasks/main.yml
  * and handlers/main.yml read and checked at load like the play's own, defaults/ under every variable,
  * vars/ (and the entry's vars) over inventory and play variables, templates/ and files/ looked up in the
- * role first. The entry's when/tags/become apply to each task.
+ * role first. The entry's when/tags/become apply to each task. Dependencies in meta/main.yml come first;
+ * a role with the same parameters runs once per play.
  */
+/** What the roles of one play share while they load: where to look, what ran, the dependency chain. */
+interface RoleContext {
+  /** The playbook's folder: roles/ beside it. */
+  base: string;
+  /** Roles already in the play (folder and parameters): each runs once, as in Ansible. */
+  done: Set<string>;
+  /** Role folders from the play's entry down to this dependency, for cycles. */
+  chain: string[];
+}
+
 function loadRole(
   src: YamlSource,
   node: Node | undefined,
   entry: unknown,
   playName: string,
   seen: readonly string[],
+  context: RoleContext,
 ): { tasks: Task[]; handlers: Task[] } {
   const where = src.where(node);
   const raw: Raw = typeof entry === 'string' ? { role: entry } : isMapping(entry) ? entry : {};
@@ -416,9 +428,12 @@ function loadRole(
   const name = raw.role ?? raw.name;
   if (typeof name !== 'string' || name.trim() === '' || hasTemplate(name))
     throw new ConfigError(`a role needs a fixed name, not ${JSON.stringify(name)}`, where);
-  const base = dirname(src.file);
+  const base = context.base;
+  const parent = context.chain[context.chain.length - 1];
   const searched = [
     join(base, 'roles', name),
+    // a dependency may sit beside the role that needs it
+    ...(parent ? [join(dirname(parent), name)] : []),
     ...(process.env.ANSIBLE_ROLES_PATH ?? '')
       .split(':')
       .filter(Boolean)
@@ -433,15 +448,33 @@ function loadRole(
     }
   });
   if (!dir) throw new ConfigError(`role '${name}' not found (looked in ${searched.join(', ')})`, where);
-  const meta = roleFile(dir, 'meta');
-  const dependencies = meta ? (roleMapping(meta).dependencies as unknown) : undefined;
-  if (Array.isArray(dependencies) && dependencies.length > 0)
-    throw new ConfigError(
-      `role dependencies are not supported: list ${dependencies.map((d) => (isMapping(d) ? (d.role ?? d.name) : d)).join(', ')} in the play's roles before '${name}'`,
-      meta?.src.where(meta.src.root) ?? where,
-    );
+  if (context.chain.includes(dir))
+    throw new ConfigError(`role dependency cycle: ${[...context.chain, dir].join(' -> ')}`, where);
   // The entry's vars are role parameters: they rank with the role's vars, not with each task's.
   const { vars: parameters, ...inherited } = inheritedKeywords(src, node, raw);
+  const key = JSON.stringify([dir, parameters, inherited]);
+  if (context.done.has(key)) return { tasks: [], handlers: [] };
+  context.done.add(key);
+  // meta/main.yml dependencies run first, each once per play
+  const loaded = { tasks: [] as Task[], handlers: [] as Task[] };
+  const meta = roleFile(dir, 'meta');
+  const dependencies = meta ? roleMapping(meta).dependencies : undefined;
+  if (meta && dependencies !== undefined && dependencies !== null) {
+    const depsNode = childNode(meta.src.root, 'dependencies');
+    if (!Array.isArray(dependencies))
+      throw new ConfigError(
+        `'dependencies' must be a list of roles, not ${typeName(dependencies)}`,
+        meta.src.where(depsNode),
+      );
+    for (const [i, dependency] of dependencies.entries()) {
+      const sub = loadRole(meta.src, childNode(depsNode, i), dependency, playName, seen, {
+        ...context,
+        chain: [...context.chain, dir],
+      });
+      loaded.tasks.push(...sub.tasks);
+      loaded.handlers.push(...sub.handlers);
+    }
+  }
   const role = {
     name,
     dir,
@@ -467,7 +500,9 @@ function loadRole(
       role,
     }));
   };
-  return { tasks: list('tasks', false), handlers: list('handlers', true) };
+  loaded.tasks.push(...list('tasks', false));
+  loaded.handlers.push(...list('handlers', true));
+  return loaded;
 }
 
 function parsePlay(src: YamlSource, node: Node | undefined, raw: Raw, seen: readonly string[]): Play {
@@ -503,8 +538,9 @@ function parsePlay(src: YamlSource, node: Node | undefined, raw: Raw, seen: read
   if (raw.roles !== undefined && raw.roles !== null && !Array.isArray(raw.roles))
     throw new ConfigError(`'roles' must be a list, not ${typeName(raw.roles)}`, src.where(childNode(node, 'roles')));
   const rolesNode = childNode(node, 'roles');
+  const roleContext: RoleContext = { base: dirname(src.file), done: new Set(), chain: [] };
   const roles = ((raw.roles as unknown[] | undefined) ?? []).map((entry, i) =>
-    loadRole(src, childNode(rolesNode, i), entry, name, seen),
+    loadRole(src, childNode(rolesNode, i), entry, name, seen, roleContext),
   );
   return {
     name,

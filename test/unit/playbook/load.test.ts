@@ -288,19 +288,40 @@ describe('loadPlaybook: errors point at file:line:column and show the line', () 
     expect(play?.handlers.map((h) => h.name)).toEqual(['restart iscsid']);
   });
 
-  test('role errors: not found (where it looked), dependencies, unknown keyword', async () => {
+  test('role dependencies run first and once per play; a cycle is an error naming the chain', async () => {
+    const file = fixture({ 'site.yml': '- hosts: all\n  roles: [app, web]\n' });
+    const roles = join(file, '../roles');
+    for (const [path, text] of Object.entries({
+      'app/meta/main.yml': 'dependencies:\n  - common\n',
+      'app/tasks/main.yml': '- name: app\n  debug: {}\n',
+      'web/meta/main.yml': 'dependencies:\n  - role: common\n',
+      'web/tasks/main.yml': '- name: web\n  debug: {}\n',
+      'common/tasks/main.yml': '- name: base\n  debug: {}\n',
+      'common/handlers/main.yml': '- name: reload\n  debug: {}\n',
+    })) {
+      mkdirSync(dirname(join(roles, path)), { recursive: true });
+      writeFileSync(join(roles, path), text);
+    }
+    const play = (await loadPlaybook(file)).plays[0];
+    expect(play?.tasks.map((t) => t.name)).toEqual(['common : base', 'app : app', 'web : web']);
+    expect(play?.handlers.map((h) => h.name)).toEqual(['reload']);
+    mkdirSync(join(roles, 'common/meta'));
+    writeFileSync(join(roles, 'common/meta/main.yml'), 'dependencies: [app]\n');
+    const cycle = await loadPlaybook(file).catch((e: Error) => e);
+    expect((cycle as Error).message).toMatch(/role dependency cycle: .*roles\/app -> .*roles\/common -> .*roles\/app/);
+  });
+
+  test('role errors: not found (where it looked, also for a dependency), unknown keyword', async () => {
     const missing = await configError({ 'p.yml': '- hosts: all\n  roles: [nope]\n' });
     expect(missing.message).toMatch(/p\.yml:2:11: role 'nope' not found \(looked in .*roles\/nope/);
     const file = fixture({ 'p.yml': '- hosts: all\n  roles:\n    - role: r\n      delegate_to: x\n' });
     mkdirSync(join(file, '../roles/r/meta'), { recursive: true });
     const kw = await loadPlaybook(file).catch((e: Error) => e);
     expect((kw as Error).message).toMatch(/p\.yml:4:7: 'delegate_to' is not a role keyword/);
-    writeFileSync(join(file, '../roles/r/meta/main.yml'), 'dependencies:\n  - role: base\n');
+    writeFileSync(join(file, '../roles/r/meta/main.yml'), 'dependencies:\n  - role: ghost\n');
     writeFileSync(file, '- hosts: all\n  roles: [r]\n');
     const deps = await loadPlaybook(file).catch((e: Error) => e);
-    expect((deps as Error).message).toMatch(
-      /meta\/main\.yml:1:1: role dependencies are not supported: list base in the play's roles before 'r'/,
-    );
+    expect((deps as Error).message).toMatch(/meta\/main\.yml:2:5: role 'ghost' not found/);
   });
 
   test('block/rescue/always: flattened in order, each task marked with its section; keywords apply', async () => {
