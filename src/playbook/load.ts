@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Node } from 'yaml';
 import { ansibleBoolean } from '../ansible-boolean.js';
-import { ConfigError, type Location } from '../errors.js';
+import { ConfigError, formatLocation, type Location } from '../errors.js';
 import { ArgError, closestName, validateArgs } from '../modules/args.js';
 import { findModule, MODULES } from '../modules/index.js';
 import { checkExpression, ExpressionError } from '../template/expression.js';
@@ -213,14 +213,14 @@ function parseTaskList(
   raw: Raw,
   field: string,
   playName: string,
-  seen: readonly string[],
+  ctx: LoadContext,
 ): Task[] {
   const list = raw[field];
   if (list === undefined || list === null) return [];
   const listNode = childNode(playNode, field);
   if (!Array.isArray(list))
     throw new ConfigError(`'${field}' must be a list of tasks, not ${typeName(list)}`, src.where(listNode));
-  return parseTasks(src, listNode, list, playName, field === 'handlers', seen);
+  return parseTasks(src, listNode, list, playName, field === 'handlers', ctx);
 }
 
 function parseTasks(
@@ -229,14 +229,16 @@ function parseTasks(
   list: unknown[],
   playName: string,
   isHandler: boolean,
-  seen: readonly string[],
+  ctx: LoadContext,
 ): Task[] {
   return list.flatMap((t, i) =>
     isMapping(t) && 'import_tasks' in t
-      ? importTasks(src, childNode(listNode, i), t, playName, isHandler, seen)
-      : isMapping(t) && 'block' in t
-        ? parseBlock(src, childNode(listNode, i), t, playName, isHandler, seen)
-        : [parseTask(src, childNode(listNode, i), t, playName, isHandler)],
+      ? importTasks(src, childNode(listNode, i), t, playName, isHandler, ctx)
+      : isMapping(t) && 'import_role' in t
+        ? importRole(src, childNode(listNode, i), t, playName, isHandler, ctx)
+        : isMapping(t) && 'block' in t
+          ? parseBlock(src, childNode(listNode, i), t, playName, isHandler, ctx)
+          : [parseTask(src, childNode(listNode, i), t, playName, isHandler)],
   );
 }
 
@@ -300,7 +302,7 @@ function parseBlock(
   raw: Raw,
   playName: string,
   isHandler: boolean,
-  seen: readonly string[],
+  ctx: LoadContext,
 ): Task[] {
   if (isHandler) throw new ConfigError('a handler cannot be a block', src.where(keyNode(node, 'block')));
   onlyKeywords(
@@ -319,12 +321,57 @@ function parseBlock(
     const listNode = childNode(node, name);
     if (!Array.isArray(list))
       throw new ConfigError(`'${name}' must be a list of tasks, not ${typeName(list)}`, src.where(listNode));
-    const tasks = parseTasks(src, listNode, list, playName, false, seen);
+    const tasks = parseTasks(src, listNode, list, playName, false, ctx);
     const nested = tasks.find((t) => t.block);
     if (nested) throw new ConfigError('a block inside a block is not supported: flatten it', nested.where);
     return tasks.map((t) => ({ ...inherit(t, inherited), block: { id, section: name, hasRescue } }));
   };
   return [...section('block'), ...section('rescue'), ...section('always')];
+}
+
+const IMPORT_ROLE_KEYWORDS = ['import_role', 'name', 'when', 'tags', 'vars', 'become', 'become_user'];
+
+/**
+ * `- import_role: {name: x, tasks_from: setup}`: the role's tasks in place (its handlers join the play's),
+ * loaded as a play's `roles:` entry is, with the task's vars as role parameters. Not deduplicated: an
+ * imported role runs where it is imported.
+ */
+function importRole(
+  src: YamlSource,
+  node: Node | undefined,
+  raw: Raw,
+  playName: string,
+  isHandler: boolean,
+  ctx: LoadContext,
+): Task[] {
+  const at = src.where(childNode(node, 'import_role'));
+  if (isHandler) throw new ConfigError('a handler cannot import a role', at);
+  onlyKeywords(
+    src,
+    node,
+    raw,
+    IMPORT_ROLE_KEYWORDS,
+    (key) => `'${key}' cannot go with import_role (it takes: ${IMPORT_ROLE_KEYWORDS.slice(1).join(', ')})`,
+  );
+  const spec = raw.import_role;
+  if (!isMapping(spec) || typeof spec.name !== 'string')
+    throw new ConfigError(
+      `import_role takes a mapping with 'name' (and 'tasks_from'), not ${JSON.stringify(spec)}`,
+      at,
+    );
+  const specNode = childNode(node, 'import_role');
+  for (const key of Object.keys(spec))
+    if (key !== 'name' && key !== 'tasks_from')
+      throw new ConfigError(
+        `import_role takes 'name' and 'tasks_from', not '${key}'`,
+        src.where(keyNode(specNode, key)),
+      );
+  const tasksFrom = spec.tasks_from === undefined ? 'main' : String(spec.tasks_from).replace(/\.ya?ml$/, '');
+  const { import_role: _, name: _label, ...keywords } = raw;
+  const entry = { ...keywords, role: spec.name };
+  const loaded = loadRole(src, node, entry, playName, { ...ctx, roles: { ...ctx.roles, done: new Set() } }, tasksFrom);
+  ctx.roleHandlers.push(...loaded.handlers);
+  return loaded.tasks;
 }
 
 const IMPORT_KEYWORDS = ['import_tasks', 'name', 'when', 'tags', 'vars', 'become', 'become_user'];
@@ -340,7 +387,7 @@ function importTasks(
   raw: Raw,
   playName: string,
   isHandler: boolean,
-  seen: readonly string[],
+  ctx: LoadContext,
 ): Task[] {
   onlyKeywords(
     src,
@@ -353,7 +400,7 @@ function importTasks(
   if (typeof raw.import_tasks !== 'string' || raw.import_tasks.trim() === '' || hasTemplate(raw.import_tasks))
     throw new ConfigError(`import_tasks takes a fixed file name, not ${JSON.stringify(raw.import_tasks)}`, at);
   const file = resolve(dirname(src.file), raw.import_tasks.trim());
-  if (seen.includes(file)) throw new ConfigError(`import_tasks cycle: ${[...seen, file].join(' -> ')}`, at);
+  if (ctx.files.includes(file)) throw new ConfigError(`import_tasks cycle: ${[...ctx.files, file].join(' -> ')}`, at);
   let content: string;
   try {
     content = readFileSync(file, 'utf8');
@@ -364,7 +411,10 @@ function importTasks(
   const list = sub.toJS();
   if (list !== null && !Array.isArray(list))
     throw new ConfigError(`a task file must be a list of tasks, found ${typeName(list)}`, sub.where(sub.root));
-  const tasks = parseTasks(sub, sub.root ?? undefined, list ?? [], playName, isHandler, [...seen, file]);
+  const tasks = parseTasks(sub, sub.root ?? undefined, list ?? [], playName, isHandler, {
+    ...ctx,
+    files: [...ctx.files, file],
+  });
   const inherited = inheritedKeywords(src, node, raw);
   return tasks.map((t) => inherit(t, inherited));
 }
@@ -372,8 +422,8 @@ function importTasks(
 const ROLE_KEYWORDS = ['role', 'name', 'vars', 'when', 'tags', 'become', 'become_user'];
 
 /** A role's YAML file (tasks/main.yml, ...), or undefined when the role has none. */
-function roleFile(dir: string, sub: string): { file: string; src: YamlSource } | undefined {
-  for (const name of ['main.yml', 'main.yaml']) {
+function roleFile(dir: string, sub: string, base = 'main'): { file: string; src: YamlSource } | undefined {
+  for (const name of [`${base}.yml`, `${base}.yaml`]) {
     const file = join(dir, sub, name);
     let content: string;
     try {
@@ -402,6 +452,14 @@ function roleMapping(found: { file: string; src: YamlSource } | undefined): Raw 
  * role first. The entry's when/tags/become apply to each task. Dependencies in meta/main.yml come first;
  * a role with the same parameters runs once per play.
  */
+/** What parsing a play's tasks carries along: the files being read (for cycles), its roles, and the
+ * handlers of roles imported among its tasks (they join the play's handlers). */
+interface LoadContext {
+  files: readonly string[];
+  roles: RoleContext;
+  roleHandlers: Task[];
+}
+
 /** What the roles of one play share while they load: where to look, what ran, the dependency chain. */
 interface RoleContext {
   /** The playbook's folder: roles/ beside it. */
@@ -417,9 +475,10 @@ function loadRole(
   node: Node | undefined,
   entry: unknown,
   playName: string,
-  seen: readonly string[],
-  context: RoleContext,
+  ctx: LoadContext,
+  tasksFrom = 'main',
 ): { tasks: Task[]; handlers: Task[] } {
+  const context = ctx.roles;
   const where = src.where(node);
   const raw: Raw = typeof entry === 'string' ? { role: entry } : isMapping(entry) ? entry : {};
   if (!isMapping(entry) && typeof entry !== 'string')
@@ -467,9 +526,9 @@ function loadRole(
         meta.src.where(depsNode),
       );
     for (const [i, dependency] of dependencies.entries()) {
-      const sub = loadRole(meta.src, childNode(depsNode, i), dependency, playName, seen, {
-        ...context,
-        chain: [...context.chain, dir],
+      const sub = loadRole(meta.src, childNode(depsNode, i), dependency, playName, {
+        ...ctx,
+        roles: { ...context, chain: [...context.chain, dir] },
       });
       loaded.tasks.push(...sub.tasks);
       loaded.handlers.push(...sub.handlers);
@@ -481,28 +540,43 @@ function loadRole(
     defaults: roleMapping(roleFile(dir, 'defaults')),
     vars: { ...roleMapping(roleFile(dir, 'vars')), ...parameters },
   };
-  const list = (sub: string, isHandler: boolean): Task[] => {
-    const found = roleFile(dir, sub);
-    if (!found) return [];
+  const list = (sub: string, isHandler: boolean, fileName = 'main'): Task[] => {
+    const found = roleFile(dir, sub, fileName);
+    if (!found) {
+      if (fileName !== 'main')
+        throw new ConfigError(`role '${name}' has no ${sub}/${fileName}.yml (tasks_from)`, where);
+      return [];
+    }
     const value = found.src.toJS();
     if (value !== null && !Array.isArray(value))
       throw new ConfigError(
         `a task file must be a list of tasks, found ${typeName(value)}`,
         found.src.where(found.src.root),
       );
-    return parseTasks(found.src, found.src.root ?? undefined, value ?? [], playName, isHandler, [
-      ...seen,
-      found.file,
-    ]).map((t) => ({
+    return parseTasks(found.src, found.src.root ?? undefined, value ?? [], playName, isHandler, {
+      ...ctx,
+      files: [...ctx.files, found.file],
+    }).map((t) => ({
       ...inherit(t, { ...inherited, vars: {} }),
       // as ansible-playbook shows them: "role : task"; handlers keep their names, which notify uses
       name: isHandler ? t.name : `${name} : ${t.name}`,
       role,
     }));
   };
-  loaded.tasks.push(...list('tasks', false));
+  loaded.tasks.push(...list('tasks', false, tasksFrom));
   loaded.handlers.push(...list('handlers', true));
   return loaded;
+}
+
+/** A role used twice brings its handlers twice: one notification must still run each handler once. */
+function onceEach(handlers: Task[]): Task[] {
+  const seen = new Set<string>();
+  return handlers.filter((h) => {
+    const key = `${formatLocation(h.where)}\u0000${h.name}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function parsePlay(src: YamlSource, node: Node | undefined, raw: Raw, seen: readonly string[]): Play {
@@ -538,10 +612,20 @@ function parsePlay(src: YamlSource, node: Node | undefined, raw: Raw, seen: read
   if (raw.roles !== undefined && raw.roles !== null && !Array.isArray(raw.roles))
     throw new ConfigError(`'roles' must be a list, not ${typeName(raw.roles)}`, src.where(childNode(node, 'roles')));
   const rolesNode = childNode(node, 'roles');
-  const roleContext: RoleContext = { base: dirname(src.file), done: new Set(), chain: [] };
+  const ctx: LoadContext = {
+    files: seen,
+    roles: { base: dirname(src.file), done: new Set(), chain: [] },
+    roleHandlers: [],
+  };
   const roles = ((raw.roles as unknown[] | undefined) ?? []).map((entry, i) =>
-    loadRole(src, childNode(rolesNode, i), entry, name, seen, roleContext),
+    loadRole(src, childNode(rolesNode, i), entry, name, ctx),
   );
+  const tasks = [
+    ...parseTaskList(src, node, raw, 'pre_tasks', name, ctx),
+    ...roles.flatMap((r) => r.tasks),
+    ...parseTaskList(src, node, raw, 'tasks', name, ctx),
+    ...parseTaskList(src, node, raw, 'post_tasks', name, ctx),
+  ];
   return {
     name,
     hosts: Array.isArray(raw.hosts) ? raw.hosts.join(':') : (raw.hosts as string),
@@ -554,13 +638,12 @@ function parsePlay(src: YamlSource, node: Node | undefined, raw: Raw, seen: read
     maxFailPercentage: mfp as number | undefined,
     anyErrorsFatal: flag(src, node, raw, 'any_errors_fatal') ?? false,
     tags: asList(raw.tags).map(String),
-    tasks: [
-      ...parseTaskList(src, node, raw, 'pre_tasks', name, seen),
-      ...roles.flatMap((r) => r.tasks),
-      ...parseTaskList(src, node, raw, 'tasks', name, seen),
-      ...parseTaskList(src, node, raw, 'post_tasks', name, seen),
-    ],
-    handlers: [...roles.flatMap((r) => r.handlers), ...parseTaskList(src, node, raw, 'handlers', name, seen)],
+    tasks,
+    handlers: onceEach([
+      ...roles.flatMap((r) => r.handlers),
+      ...ctx.roleHandlers,
+      ...parseTaskList(src, node, raw, 'handlers', name, ctx),
+    ]),
     where,
     baseDir: dirname(src.file),
   };

@@ -200,6 +200,21 @@ describe.skipIf(skip)('core runner against real sshd hosts', () => {
     const second = await sshplay([...args, '-e', 'greeting=hi']);
     for (const h of ['alpha', 'bravo']) expect(recap(second.stdout)[h]).toMatchObject({ changed: 0, failed: 0 });
     expect(await fleet.readFile('alpha', '/var/log/sshplay-role-handler')).toBe('changed\n');
+
+    // import_role with tasks_from, among a play's tasks, with role parameters
+    await writeFile(
+      join(role, 'tasks/extra.yml'),
+      '- name: extra\n  copy: { dest: /etc/sshplay-role-extra, content: "{{owner}} {{site}}\\n" }\n',
+    );
+    const pb2 = await writeTemp(
+      project,
+      'extra.yml',
+      '- hosts: web\n  gather_facts: false\n  tasks:\n    - import_role: { name: motd, tasks_from: extra }\n      vars: { site: imported }\n',
+    );
+    const third = await sshplay(['run', pb2, '-i', inv, '--known-hosts', fleet.knownHostsFile]);
+    expect(third.code, third.stdout + third.stderr).toBe(0);
+    expect(third.stdout).toContain('changed: [bravo] motd : extra');
+    expect(await fleet.readFile('bravo', '/etc/sshplay-role-extra')).toBe('storage-team imported\n');
   });
 
   it('block/rescue/always: a failure is rescued (rescued=1, host goes on), unrescued or failed rescue fails after always', async () => {

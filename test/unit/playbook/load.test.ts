@@ -311,6 +311,32 @@ describe('loadPlaybook: errors point at file:line:column and show the line', () 
     expect((cycle as Error).message).toMatch(/role dependency cycle: .*roles\/app -> .*roles\/common -> .*roles\/app/);
   });
 
+  test('import_role: the role tasks in place (tasks_from too), its handlers join the play, not deduplicated', async () => {
+    const file = fixture({
+      'site.yml':
+        '- hosts: all\n  roles: [svc]\n  tasks:\n    - debug: { msg: before }\n    - import_role: { name: svc, tasks_from: extra }\n      vars: { port: 1 }\n      when: ready\n    - import_role: { name: svc }\n  handlers:\n    - name: own\n      debug: {}\n',
+    });
+    const roles = join(file, '../roles');
+    for (const [path, text] of Object.entries({
+      'svc/tasks/main.yml': '- name: main\n  debug: {}\n',
+      'svc/tasks/extra.yml': '- name: extra\n  debug: {}\n',
+      'svc/handlers/main.yml': '- name: restart svc\n  debug: {}\n',
+    })) {
+      mkdirSync(dirname(join(roles, path)), { recursive: true });
+      writeFileSync(join(roles, path), text);
+    }
+    const play = (await loadPlaybook(file)).plays[0];
+    expect(play?.tasks.map((t) => t.name)).toEqual(['svc : main', 'debug', 'svc : extra', 'svc : main']);
+    expect(play?.tasks[2]).toMatchObject({ when: ['ready'], role: { vars: { port: 1 } } });
+    // the role's handler once, however often the role is used
+    expect(play?.handlers.map((h) => h.name)).toEqual(['restart svc', 'own']);
+    writeFileSync(file, '- hosts: all\n  tasks:\n    - import_role: { name: svc, tasks_from: nope }\n');
+    const missing = await loadPlaybook(file).catch((e: Error) => e);
+    expect((missing as Error).message).toMatch(/site\.yml:3:7: role 'svc' has no tasks\/nope\.yml \(tasks_from\)/);
+    const bad = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - import_role: svc\n' });
+    expect(bad.message).toMatch(/p\.yml:3:20: import_role takes a mapping with 'name'/);
+  });
+
   test('role errors: not found (where it looked, also for a dependency), unknown keyword', async () => {
     const missing = await configError({ 'p.yml': '- hosts: all\n  roles: [nope]\n' });
     expect(missing.message).toMatch(/p\.yml:2:11: role 'nope' not found \(looked in .*roles\/nope/);
