@@ -97,6 +97,12 @@ describe.skipIf(skip)('become: an admin user with sudo runs the iSER playbooks a
     const inventory = await inventoryFor('deploy.yml', { ansible_user: 'deploy', ansible_become_password: PASSWORD });
     const statOf = (host: string) => fleet.exec(host, 'stat -c "%U:%G %a" /etc/iscsi/iscsid.conf /etc/multipath.conf');
     const before = await statOf('alpha');
+    // --check --diff through sudo: root-only iscsid.conf (0600) is read and diffed, nothing is written
+    const conf = await fleet.readFile('alpha', '/etc/iscsi/iscsid.conf');
+    const preview = await run(inventory, 'playbooks/iser.yml', '--limit', 'iser_hosts', '--check', '--diff');
+    expect(preview.code, out(preview).slice(-3000)).toBe(0);
+    expect(preview.stdout).toContain('+node.startup = automatic');
+    expect(await fleet.readFile('alpha', '/etc/iscsi/iscsid.conf')).toBe(conf);
     const first = await run(inventory, 'playbooks/iser.yml', '--limit', 'iser_hosts', '-v');
     expect(first.code, out(first).slice(-4000)).toBe(0);
     expect(out(first)).not.toContain(PASSWORD);
