@@ -55,6 +55,10 @@ function program(): Command {
     .option('-t, --tags <tags>', 'only tasks with these tags (comma separated)')
     .option('--skip-tags <tags>', 'skip tasks with these tags')
     .option('--known-hosts <file>', 'known_hosts file to verify host keys against (default ~/.ssh/known_hosts)')
+    .option(
+      '-F, --ssh-config <file>',
+      'OpenSSH client config: HostName, Port, User, IdentityFile, ProxyJump (default ~/.ssh/config)',
+    )
     .option('--accept-new-host-keys', 'trust and record keys of hosts not yet known (changed keys are still refused)')
     .option('--json', 'one JSON object per event on stdout')
     .option('-v, --verbose', 'more output (repeat for more)', increase, 0)
@@ -111,6 +115,7 @@ function program(): Command {
     .option('-l, --limit <pattern>', 'hosts to include', 'iser_hosts')
     .option('-o, --output <file>', 'write to a .md or .html file instead of stdout')
     .option('--known-hosts <file>', 'known_hosts file')
+    .option('-F, --ssh-config <file>', 'OpenSSH client config (default ~/.ssh/config)')
     .option('-T, --timeout <seconds>', 'connect timeout per host (default: ansible.cfg timeout, else 10)')
     .action(async (options) => {
       const { runWorksheetCommand } = await import('./worksheet-command.js');

@@ -8,7 +8,7 @@ import type { Connection } from '../connection/types.js';
 import type { Reporter } from '../engine/events.js';
 import { Engine, type RunSummary } from '../engine/run.js';
 import { UsageError } from '../errors.js';
-import { connectionOf, hostVars, loadInventory, selectHosts, selectPlayHosts } from '../inventory/index.js';
+import { hostVars, loadInventory, selectHosts, selectPlayHosts } from '../inventory/index.js';
 import { sessionBecome } from '../playbook/become.js';
 import { loadPlaybook } from '../playbook/load.js';
 import { ConsoleReporter } from '../report/console.js';
@@ -42,6 +42,7 @@ export interface RunCliOptions extends VaultCliOptions {
   askBecomePass?: boolean;
   retryFile?: boolean;
   syntaxCheck?: boolean;
+  sshConfig?: string;
 }
 
 export const EXIT = { ok: 0, failed: 2, unreachable: 3, config: 4, usage: 5, interrupted: 99 } as const;
@@ -114,6 +115,9 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
   const password = o.askPass ? await readSecret('SSH password: ') : undefined;
   const becomePassword = o.askBecomePass ? await readSecret('BECOME password: ') : undefined;
   const knownHosts = await KnownHosts.load(o.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'));
+  // Loaded past --list-*/--syntax-check: those never connect, so their start-up skips the parser.
+  const { connectionWithSshConfig, loadSshConfig } = await import('../inventory/ssh-config.js');
+  const sshConfig = await loadSshConfig(o.sshConfig, o.sshConfig !== undefined);
   const reporter: Reporter = o.json
     ? new JsonReporter()
     : new ConsoleReporter({
@@ -139,7 +143,7 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
   };
   let jumps: JumpPool | undefined;
   const connect = async (host: string, vars: Record<string, unknown>): Promise<Connection> => {
-    const c = connectionOf({ name: host, vars });
+    const c = connectionWithSshConfig(host, vars, sshConfig);
     // ssh2 loads on the first connection: --list-hosts, --list-tasks and bad input never pay for it.
     const { SshConnection } = await import('../connection/ssh.js');
     // Made once, before any await: hosts connect concurrently and must share the one pool.

@@ -7,7 +7,8 @@ import { KnownHosts } from '../connection/known-hosts.js';
 import { SshConnection } from '../connection/ssh.js';
 import { UsageError } from '../errors.js';
 import { parseOsRelease } from '../facts/os-release.js';
-import { connectionOf, hostVars, loadInventory, selectHosts } from '../inventory/index.js';
+import { hostVars, loadInventory, selectHosts } from '../inventory/index.js';
+import { connectionWithSshConfig, loadSshConfig } from '../inventory/ssh-config.js';
 import { type WorksheetHost, worksheetHtml, worksheetMarkdown } from '../report/worksheet.js';
 import { configVars, inventorySources, loadAnsibleConfig } from './ansible-config.js';
 import { sshTargetOf } from './ssh-target.js';
@@ -19,6 +20,7 @@ interface WorksheetOptions extends VaultCliOptions {
   output?: string;
   knownHosts?: string;
   timeout?: string;
+  sshConfig?: string;
 }
 
 /** Reads each host's IQN, OS, kernel and port GUIDs in one round trip, and writes the worksheet. */
@@ -32,6 +34,7 @@ export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> 
   const knownHosts = await KnownHosts.load(o.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'));
   const limit = pLimit(20);
   const jumps = new JumpPool();
+  const sshConfig = await loadSshConfig(o.sshConfig, o.sshConfig !== undefined);
   let failures = 0;
   const first = hostVars(inventory, hosts[0] as string);
   const rows = await Promise.all(
@@ -49,7 +52,7 @@ export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> 
           ports: ifaces.map((i) => ({ ...i })),
         };
         try {
-          const c = connectionOf({ name, vars });
+          const c = connectionWithSshConfig(name, vars, sshConfig);
           // Facts only: world-readable files and ibstat, so no sudo session even where become is set.
           const conn = await SshConnection.open(
             { ...sshTargetOf(name, c), become: false },

@@ -126,4 +126,28 @@ describe.skipIf(skip)('jump hosts (ProxyJump)', () => {
     expect(r.code, out(r)).toBe(3);
     expect(out(r)).toMatch(/alpha: host key unknown/);
   });
+
+  it('~/.ssh/config (-F): an inventory of bare names reached as ssh would, through the ProxyJump it names', async () => {
+    const config = await writeTemp(
+      dir,
+      'ssh_config',
+      `Host storage-*\n  User root\n  IdentityFile ${fleet.privateKeyFile}\n  ProxyJump root@${bastion.address}:${bastion.port}\n`,
+    );
+    const bare = await writeTemp(
+      dir,
+      'bare.yml',
+      `iser_hosts:\n  hosts:\n${Object.values(ALIAS)
+        .map((a) => `    ${a}: {}\n`)
+        .join('')}`,
+    );
+    const r = await sshplay(['run', playbook, '-i', bare, '--known-hosts', knownHosts, '-F', config], {
+      env: { SSH_AUTH_SOCK: '' },
+    });
+    expect(r.code, out(r)).toBe(0);
+    for (const [name, alias] of Object.entries(ALIAS))
+      expect(await fleet.readFile(name, '/etc/sshplay-jump'), name).toBe(`${alias} via bastion\n`);
+    const missing = await sshplay(['run', playbook, '-i', bare, '--known-hosts', knownHosts, '-F', join(dir, 'nope')]);
+    expect(missing.code, out(missing)).toBe(4);
+    expect(out(missing)).toContain('cannot read ssh config');
+  });
 });
