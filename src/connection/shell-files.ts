@@ -32,20 +32,29 @@ export class ShellFiles implements FileTransport {
   async writeFile(path: string, content: Buffer, options: WriteOptions = {}): Promise<WriteResult> {
     const [existing] = await this.readFiles([path]);
     const mode = (options.mode ?? existing?.stat.mode ?? 0o644).toString(8);
-    const owner = `${options.uid ?? existing?.stat.uid ?? 0}:${options.gid ?? existing?.stat.gid ?? 0}`;
+    // A new file keeps the shell user's ownership (root under sudo; the user himself on a local connection).
+    const uid = options.uid ?? existing?.stat.uid;
+    const gid = options.gid ?? existing?.stat.gid;
     const result: WriteResult = {};
     const dir = posix.dirname(path);
     const template = `${dir}/.${posix.basename(path)}.sshplay-XXXXXX`;
     const backup = options.backup && existing?.content ? backupName(path) : '';
     if (backup) result.backupPath = backup;
-    const [r] = await this.shell.run([
-      sh`set -e; t=$(mktemp ${template}); trap 'rm -f "$t"' EXIT
-${backup ? sh`cp -p ${path} ${backup}`.script : ':'}
-printf '%s' ${content.toString('base64')} | base64 -d > "$t"
-chown ${owner} "$t"; chmod ${mode} "$t"; sync "$t"
-mv -f "$t" ${path}; trap - EXIT
-printf '%s' ${content.toString('base64')} | base64 -d | cmp -s - ${path} || { echo 'content differs after write' >&2; exit 1; }`,
-    ]);
+    const base64 = content.toString('base64');
+    // One script of lines, each built by `sh` on its own: a line is never spliced into another as a value
+    // (which `sh` would quote into one word).
+    const script = [
+      sh`set -e; t=$(mktemp ${template}); trap 'rm -f "$t"' EXIT`.script,
+      backup ? sh`cp -p ${path} ${backup}`.script : ':',
+      sh`printf '%s' ${base64} | base64 -d > "$t"`.script,
+      uid === undefined ? ':' : sh`chown ${String(uid)} "$t"`.script,
+      gid === undefined ? ':' : sh`chgrp ${String(gid)} "$t"`.script,
+      sh`chmod ${mode} "$t"; sync "$t"`.script,
+      sh`mv -f "$t" ${path}; trap - EXIT`.script,
+      sh`printf '%s' ${base64} | base64 -d | cmp -s - ${path} || { echo 'content differs after write' >&2; exit 1; }`
+        .script,
+    ].join('\n');
+    const [r] = await this.shell.run([{ script }]);
     if (r && r.rc !== 0) throw new Error(`cannot write ${path}: ${r.stderr.trim()}`);
     return result;
   }
