@@ -15,6 +15,7 @@ import { ConsoleReporter } from '../report/console.js';
 import { JsonReporter } from '../report/json.js';
 import { configVars, inventorySources, loadAnsibleConfig } from './ansible-config.js';
 import { parseExtraVars } from './extra-vars.js';
+import { openLocal } from './local-host.js';
 import { readSecret } from './prompt.js';
 import { sshTargetOf } from './ssh-target.js';
 import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
@@ -144,6 +145,11 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
   let jumps: JumpPool | undefined;
   const connect = async (host: string, vars: Record<string, unknown>): Promise<Connection> => {
     const c = connectionWithSshConfig(host, vars, sshConfig);
+    if (c.connection === 'local')
+      return openLocal(host, c, {
+        become: becomePlan.get(host)?.become ?? config?.become,
+        becomeUser: becomePlan.get(host)?.becomeUser ?? config?.becomeUser,
+      });
     // ssh2 loads on the first connection: --list-hosts, --list-tasks and bad input never pay for it.
     const { SshConnection } = await import('../connection/ssh.js');
     // Made once, before any await: hosts connect concurrently and must share the one pool.

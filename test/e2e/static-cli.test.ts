@@ -2,9 +2,11 @@
  * What the CLI does without touching a host: --list-hosts, --list-tasks, --syntax-check on the shipped
  * playbooks and example inventory, and bad input caught there (exit 4) before any prompt or connection.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { CLI, type CliResult, sshplay, tempDir, writeTemp } from './helpers.js';
+import { CLI, type CliResult, recap, sshplay, tempDir, writeTemp } from './helpers.js';
 
 const out = (r: CliResult) => r.stdout + r.stderr;
 // 10.0.0.x in the example inventory must never be dialled: a wrong --known-hosts makes any attempt fail loudly.
@@ -57,5 +59,40 @@ describe.skipIf(!existsSync(CLI))('static CLI: lists and syntax check', () => {
       /mixed\.yml:4:\d+: become: false, but .*mixed\.yml:1:\d+ asks become: true for host rhel-host-1/,
     );
     expect(out(m)).not.toContain('SSH password');
+  });
+
+  it('ansible_connection: local runs on the controller itself (no ssh), idempotent; become to another user is refused', async () => {
+    const dir = await tempDir('local');
+    const inventory = await writeTemp(dir, 'hosts.ini', '[here]\nlocalhost ansible_connection=local\n');
+    const target = `${dir}/written by sshplay.conf`;
+    const pb = await writeTemp(
+      dir,
+      'local.yml',
+      `- hosts: here
+  gather_facts: true
+  tasks:
+    - copy: { dest: "${target}", content: "on {{ansible_hostname}}\\n", mode: "0600", backup: true }
+    - command: id -un
+      register: who
+      changed_when: false
+`,
+    );
+    const first = await run(pb, '-i', inventory);
+    expect(first.code, out(first)).toBe(0);
+    expect(readFileSync(target, 'utf8')).toBe(`on ${hostname()}\n`);
+    expect(recap(first.stdout).localhost).toMatchObject({ changed: 1, failed: 0 });
+    const second = await run(pb, '-i', inventory);
+    expect(recap(second.stdout).localhost).toMatchObject({ changed: 0, failed: 0 });
+    const other = await writeTemp(
+      dir,
+      'other.yml',
+      (await readFile(pb, 'utf8')).replace(
+        '  gather_facts: true',
+        '  become: true\n  become_user: nobody\n  gather_facts: true',
+      ),
+    );
+    const refused = await run(other, '-i', inventory);
+    expect(refused.code, out(refused)).toBe(3);
+    expect(out(refused)).toContain('become (to nobody) on a local connection is not supported');
   });
 });
