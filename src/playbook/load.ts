@@ -223,6 +223,17 @@ function parseTaskList(
   return parseTasks(src, listNode, list, playName, field === 'handlers', ctx);
 }
 
+/** A file that holds a list of tasks (import_tasks, a role's tasks/ and handlers/), read within ctx. */
+function parseTaskFile(file: YamlSource, playName: string, isHandler: boolean, ctx: LoadContext): Task[] {
+  const list = file.toJS();
+  if (list !== null && !Array.isArray(list))
+    throw new ConfigError(`a task file must be a list of tasks, found ${typeName(list)}`, file.where(file.root));
+  return parseTasks(file, file.root ?? undefined, list ?? [], playName, isHandler, {
+    ...ctx,
+    files: [...ctx.files, file.file],
+  });
+}
+
 function parseTasks(
   src: YamlSource,
   listNode: Node | undefined,
@@ -407,14 +418,7 @@ function importTasks(
   } catch (e) {
     throw new ConfigError(`import_tasks: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`, at);
   }
-  const sub = YamlSource.parse(file, content);
-  const list = sub.toJS();
-  if (list !== null && !Array.isArray(list))
-    throw new ConfigError(`a task file must be a list of tasks, found ${typeName(list)}`, sub.where(sub.root));
-  const tasks = parseTasks(sub, sub.root ?? undefined, list ?? [], playName, isHandler, {
-    ...ctx,
-    files: [...ctx.files, file],
-  });
+  const tasks = parseTaskFile(YamlSource.parse(file, content), playName, isHandler, ctx);
   const inherited = inheritedKeywords(src, node, raw);
   return tasks.map((t) => inherit(t, inherited));
 }
@@ -547,16 +551,7 @@ function loadRole(
         throw new ConfigError(`role '${name}' has no ${sub}/${fileName}.yml (tasks_from)`, where);
       return [];
     }
-    const value = found.src.toJS();
-    if (value !== null && !Array.isArray(value))
-      throw new ConfigError(
-        `a task file must be a list of tasks, found ${typeName(value)}`,
-        found.src.where(found.src.root),
-      );
-    return parseTasks(found.src, found.src.root ?? undefined, value ?? [], playName, isHandler, {
-      ...ctx,
-      files: [...ctx.files, found.file],
-    }).map((t) => ({
+    return parseTaskFile(found.src, playName, isHandler, ctx).map((t) => ({
       ...inherit(t, { ...inherited, vars: {} }),
       // as ansible-playbook shows them: "role : task"; handlers keep their names, which notify uses
       name: isHandler ? t.name : `${name} : ${t.name}`,
