@@ -36,24 +36,28 @@ export function sshplay(
   });
 }
 
+/** The CLI as a child process (to signal it or feed its stdin); `output()` is what it printed so far. */
+export function startSshplay(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const done = new Promise<CliResult>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr })),
+  );
+  return { child, done, output: () => stdout + stderr };
+}
+
 /** The CLI with text on its stdin (what -k, -K, -J and `vault encrypt_string` read from a pipe). */
 export function sshplayWithInput(args: string[], input: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    child.stdin.end(input);
-  });
+  const { child, done } = startSshplay(args, env);
+  child.stdin.end(input);
+  return done;
 }
 
 /** The PLAY RECAP numbers per host, parsed from the console output. */

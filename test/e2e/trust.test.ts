@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { fingerprintOf, hostLookupName } from '../../src/connection/known-hosts.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet } from '../target/types.js';
-import { CLI, type CliResult, e2eUnavailable, ROOT, recap, sshplay, tempDir, writeTemp } from './helpers.js';
+import { type CliResult, e2eUnavailable, recap, sshplay, startSshplay, tempDir, writeTemp } from './helpers.js';
 
 const skip = e2eUnavailable();
 /** No ssh-agent may log us in behind the test's back. */
@@ -32,21 +32,9 @@ async function waitFor(what: string, ok: () => Promise<boolean> | boolean, ms = 
   }
 }
 
-/** The CLI as a child we can signal; `output()` is what it printed so far. */
+/** The CLI as a child we can signal, with no ssh-agent. */
 function spawnCli(args: string[]) {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...ENV } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const done = new Promise<CliResult>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr })),
-  );
-  return { child, done, output: () => stdout + stderr };
+  return startSshplay(args, ENV);
 }
 
 /** A TCP listener that accepts and never says a word, counting the connections it got. */
