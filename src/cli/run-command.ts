@@ -145,21 +145,17 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
   let jumps: JumpPool | undefined;
   const connect = async (host: string, vars: Record<string, unknown>): Promise<Connection> => {
     const c = connectionWithSshConfig(host, vars, sshConfig);
-    if (c.connection === 'local')
-      return openLocal(host, c, {
-        become: becomePlan.get(host)?.become ?? config?.become,
-        becomeUser: becomePlan.get(host)?.becomeUser ?? config?.becomeUser,
-      });
-    // ssh2 loads on the first connection: --list-hosts, --list-tasks and bad input never pay for it.
-    const { SshConnection } = await import('../connection/ssh.js');
-    // Made once, before any await: hosts connect concurrently and must share the one pool.
-    if (c.jumps && !jumps) jumps = new JumpPool();
-    const target = sshTargetOf(host, c, {
-      password,
-      becomePassword,
+    // The playbook's become for this host, else ansible.cfg's; the host's own variables still win.
+    const playBecome = {
       become: becomePlan.get(host)?.become ?? config?.become,
       becomeUser: becomePlan.get(host)?.becomeUser ?? config?.becomeUser,
-    });
+    };
+    if (c.connection === 'local') return openLocal(host, c, playBecome);
+    // ssh2 loads on the first connection: --list-hosts, --list-tasks and bad input never pay for it.
+    const { SshConnection } = await import('../connection/ssh.js');
+    // Checked and made with no await in between: hosts connect concurrently and must share the one pool.
+    if (c.jumps && !jumps) jumps = new JumpPool();
+    const target = sshTargetOf(host, c, { password, becomePassword, ...playBecome });
     return SshConnection.open(target, {
       knownHosts,
       acceptNewHostKeys: o.acceptNewHostKeys,
