@@ -8,13 +8,14 @@ import type { Connection } from '../connection/types.js';
 import type { Reporter } from '../engine/events.js';
 import { Engine, type RunSummary } from '../engine/run.js';
 import { UsageError } from '../errors.js';
-import { hostVars, loadInventory, selectHosts, selectPlayHosts } from '../inventory/index.js';
+import { hostVars, loadInventory, selectPlayHosts } from '../inventory/index.js';
 import { sessionBecome } from '../playbook/become.js';
 import { loadPlaybook } from '../playbook/load.js';
 import { ConsoleReporter } from '../report/console.js';
 import { JsonReporter } from '../report/json.js';
 import { configVars, inventorySources, loadAnsibleConfig } from './ansible-config.js';
 import { parseExtraVars } from './extra-vars.js';
+import { checkLimit } from './limit-check.js';
 import { openLocal } from './local-host.js';
 import { readSecret } from './prompt.js';
 import { sshTargetOf } from './ssh-target.js';
@@ -73,11 +74,7 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
           .filter(Boolean)
       : [];
 
-  if (o.limit) {
-    const limited = selectHosts(inventory, o.limit);
-    if (limited.length === 0)
-      throw new UsageError(`--limit '${o.limit}' matches no host of the inventory (${inventorySourceList.join(', ')})`);
-  }
+  if (o.limit) checkLimit(inventory, o.limit, inventorySourceList);
   if (o.startAtTask && !playbook.plays.some((p) => p.tasks.some((t) => t.name === o.startAtTask)))
     throw new UsageError(`--start-at-task '${o.startAtTask}': no task of ${playbookFile} has that name`);
   // The engine asks for a play's hosts per host and per prefetch: select each pattern once.

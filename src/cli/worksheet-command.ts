@@ -5,12 +5,12 @@ import pLimit from 'p-limit';
 import { JumpPool } from '../connection/jump-pool.js';
 import { KnownHosts } from '../connection/known-hosts.js';
 import { SshConnection } from '../connection/ssh.js';
-import { UsageError } from '../errors.js';
 import { parseOsRelease } from '../facts/os-release.js';
 import { hostVars, loadInventory, selectHosts } from '../inventory/index.js';
 import { connectionWithSshConfig, loadSshConfig } from '../inventory/ssh-config.js';
 import { type WorksheetHost, worksheetHtml, worksheetMarkdown } from '../report/worksheet.js';
 import { configVars, inventorySources, loadAnsibleConfig } from './ansible-config.js';
+import { checkLimit } from './limit-check.js';
 import { sshTargetOf } from './ssh-target.js';
 import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
 
@@ -27,10 +27,11 @@ interface WorksheetOptions extends VaultCliOptions {
 export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> {
   const config = await loadAnsibleConfig();
   await useVaultPasswords(o, config?.vaultPasswordFile);
-  const inventory = await loadInventory(await inventorySources(o.inventory, config));
+  const inventorySourceList = await inventorySources(o.inventory, config);
+  const inventory = await loadInventory(inventorySourceList);
   const timeoutS = Number(o.timeout ?? config?.timeout ?? '10');
+  checkLimit(inventory, o.limit, inventorySourceList);
   const hosts = selectHosts(inventory, o.limit);
-  if (hosts.length === 0) throw new UsageError(`--limit '${o.limit}' matches no host`);
   const knownHosts = await KnownHosts.load(o.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'));
   const limit = pLimit(20);
   const jumps = new JumpPool();

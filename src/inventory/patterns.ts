@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import picomatch from 'picomatch';
+import { closestName } from '../closest-name.js';
 import { ConfigError } from '../errors.js';
 import { groupHosts } from './host-vars.js';
 import type { Inventory } from './types.js';
@@ -34,6 +35,35 @@ export function selectHosts(inventory: Inventory, pattern: string | string[]): s
   }
   for (const term of exclusions) for (const host of matchTerm(inventory, term)) selected.delete(host);
   return [...inventory.hosts.keys()].filter((host) => selected.has(host));
+}
+
+/** A term of a pattern that selects no host, with the group or host name closest to it (a likely typo). */
+export interface UnmatchedTerm {
+  term: string;
+  closest?: string;
+}
+
+/**
+ * The terms of a pattern that select nothing on their own (`iser_hosts,hots2` -> hots2), each with the
+ * nearest group or host name. Ansible only warns "Could not match supplied host pattern" and drops the term;
+ * naming the likely intended name turns a silently smaller run into a visible mistake.
+ */
+export function unmatchedTerms(inventory: Inventory, pattern: string | string[]): UnmatchedTerm[] {
+  const names = [...inventory.groups.keys(), ...inventory.hosts.keys()];
+  const unmatched: UnmatchedTerm[] = [];
+  for (const raw of splitPattern(pattern).flatMap(expandRetryFile)) {
+    const term = raw.startsWith('&') || raw.startsWith('!') ? raw.slice(1) : raw;
+    if (matchTerm(inventory, term).length > 0) continue;
+    const bare = term.replace(SUBSCRIPT, '$1');
+    const closest = term.startsWith('~') ? undefined : closestName(bare, names);
+    unmatched.push(closest === undefined || closest === bare ? { term } : { term, closest });
+  }
+  return unmatched;
+}
+
+/** `'hots2' (did you mean 'host2'?)`, for warnings and errors about a pattern. */
+export function describeUnmatched(terms: UnmatchedTerm[]): string {
+  return terms.map((t) => (t.closest ? `'${t.term}' (did you mean '${t.closest}'?)` : `'${t.term}'`)).join(', ');
 }
 
 /** A play's hosts: its `hosts:` pattern narrowed by --limit, as ansible-playbook intersects them. */

@@ -1,3 +1,8 @@
+import { closestName } from '../closest-name.js';
+
+// Loaders name the closest known keyword with the same rule as module arguments.
+export { closestName };
+
 /** Declared arguments of a module: checked once at load (types of literal values) and again per host after templating. */
 export type ArgType = 'str' | 'int' | 'bool' | 'list' | 'dict' | 'mode' | 'raw';
 
@@ -26,34 +31,6 @@ export class ArgError extends Error {
   ) {
     super(message);
   }
-}
-
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0] as number;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j] as number;
-      dp[j] = Math.min((dp[j] as number) + 1, (dp[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length] as number;
-}
-
-/** The known name closest to a misspelt one, when it is close enough to be a likely typo. */
-export function closestName(name: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const k of known) {
-    const d = editDistance(name.toLowerCase(), k.toLowerCase());
-    if (d < bestDistance) {
-      best = k;
-      bestDistance = d;
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }
 
 function typeName(v: unknown): string {

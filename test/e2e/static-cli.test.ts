@@ -30,6 +30,26 @@ describe.skipIf(!existsSync(CLI))('static CLI: lists and syntax check', () => {
     expect(tasks.stdout).toMatch(/ {4}.*TAGS: \[storage/);
   });
 
+  it('--limit: each part that matches nothing is named with the closest group or host', async () => {
+    const typo = await run('playbooks/iser.yml', '-i', 'inventory/example.yml', '--list-hosts', '--limit', 'iser_host');
+    expect(typo.code, out(typo)).toBe(5);
+    expect(typo.stderr).toContain("--limit 'iser_host' matches no host");
+    expect(typo.stderr).toContain("'iser_host' (did you mean 'iser_hosts'?)");
+    const partial = await run(
+      'playbooks/iser.yml',
+      '-i',
+      'inventory/example.yml',
+      '--list-hosts',
+      '--limit',
+      'rhel-host-1,sles-hots-1',
+    );
+    expect(partial.code, out(partial)).toBe(0);
+    expect(partial.stderr).toContain(
+      "[WARNING] --limit 'rhel-host-1,sles-hots-1': 'sles-hots-1' (did you mean 'sles-host-1'?) matches no host or group",
+    );
+    expect(partial.stdout).toMatch(/\(1 hosts\)\n {4}rhel-host-1\n/);
+  });
+
   it('--syntax-check passes the shipped playbooks and stops', async () => {
     for (const pb of ['iser.yml', 'iser-teardown.yml']) {
       const r = await run(`playbooks/${pb}`, '-i', 'inventory/example.yml', '--syntax-check');

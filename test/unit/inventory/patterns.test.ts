@@ -1,7 +1,13 @@
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loadInventory } from '../../../src/inventory/load.js';
-import { selectHosts, selectPlayHosts, splitPattern } from '../../../src/inventory/patterns.js';
+import {
+  describeUnmatched,
+  selectHosts,
+  selectPlayHosts,
+  splitPattern,
+  unmatchedTerms,
+} from '../../../src/inventory/patterns.js';
 import type { Inventory } from '../../../src/inventory/types.js';
 import { configError, writeFiles } from './temp-files.js';
 
@@ -134,5 +140,24 @@ describe('splitPattern', () => {
     expect(splitPattern('web[1:2]:db-[a:c]:!x')).toEqual(['web[1:2]', 'db-[a:c]', '!x']);
     expect(splitPattern(' a , b:c ,, ')).toEqual(['a', 'b:c']);
     expect(splitPattern('   ')).toEqual([]);
+  });
+});
+
+describe('unmatchedTerms: every part of a pattern that selects nothing, with the closest name', () => {
+  test.each([
+    ['web,dbb', [{ term: 'dbb', closest: 'db' }]],
+    ['web:hots2', [{ term: 'hots2' }]],
+    ['webb[0]', [{ term: 'webb[0]', closest: 'web' }]],
+    ['web,!db3', [{ term: 'db3', closest: 'db' }]],
+    ['web:&stagin', [{ term: 'stagin', closest: 'staging' }]],
+    ['web*,~db\\d', []],
+    ['~nothing.*', [{ term: '~nothing.*' }]],
+    ['prod,lb', []],
+  ])('%s', (pattern, expected) => {
+    expect(unmatchedTerms(inv, pattern)).toEqual(expected);
+  });
+
+  test('describeUnmatched names each term and its suggestion', () => {
+    expect(describeUnmatched(unmatchedTerms(inv, 'web,dbb,zzz'))).toBe("'dbb' (did you mean 'db'?), 'zzz'");
   });
 });
