@@ -35,7 +35,7 @@ function program(): Command {
 
   withVaultOptions(cli.command('run'))
     .description('run a playbook against inventory hosts')
-    .argument('<playbook>', 'playbook file (YAML)')
+    .argument('<playbooks...>', 'playbook files (YAML), run one after the other as ansible-playbook does')
     .option(
       '-i, --inventory <path>',
       'inventory file or directory (repeatable; default: ansible.cfg inventory)',
@@ -43,6 +43,10 @@ function program(): Command {
       [],
     )
     .option('-l, --limit <pattern>', "only these hosts: group or host names, globs, 'a:b', '!c', '&d', @retry-file")
+    .option('-u, --user <name>', 'log in as this user (inventory ansible_user wins, as in Ansible)')
+    .option('--private-key <file>', 'SSH private key file (inventory ansible_ssh_private_key_file wins)')
+    .option('-b, --become', "run the hosts' sessions as root through sudo (a play's become keyword wins)")
+    .option('--become-user <name>', 'the user become switches to (default root)')
     .option('-C, --check', 'show what would change; change nothing')
     .option('-D, --diff', 'show file diffs')
     .option('-f, --forks <n>', 'hosts worked on at once (default: ansible.cfg forks, else 10)')
@@ -64,6 +68,7 @@ function program(): Command {
     .option('-v, --verbose', 'more output (repeat for more)', increase, 0)
     .option('--list-hosts', 'list the hosts each play would run on, and stop')
     .option('--list-tasks', 'list the tasks of each play, and stop')
+    .option('--list-tags', 'list the tags of each play and its tasks, and stop')
     .option('--syntax-check', 'check the playbook (and what it imports) and the inventory, and stop')
     .option('-T, --timeout <seconds>', 'connect timeout per host (default: ansible.cfg timeout, else 10)')
     .option('--profile', 'print time spent per task at the end')
@@ -72,9 +77,9 @@ function program(): Command {
     .option('-k, --ask-pass', 'ask for the SSH password')
     .option('-K, --ask-become-pass', 'ask for the sudo password')
     .addOption(new Option('--no-retry-file', 'do not write <playbook>.retry after failures'))
-    .action(async (playbook: string, options) => {
+    .action(async (playbooks: string[], options) => {
       const { runPlaybookCommand } = await import('./run-command.js');
-      process.exitCode = await runPlaybookCommand(playbook, options);
+      process.exitCode = await runPlaybookCommand(playbooks, options);
     });
 
   withVaultOptions(cli.command('inventory'))
@@ -156,7 +161,20 @@ function program(): Command {
   return cli;
 }
 
+/** `sshplay playbooks/iser.yml` is what an ansible-playbook user types first: point at `run`. */
+function playbookWithoutRun(argv: string[]): string | undefined {
+  const first = argv[2];
+  return first !== undefined && /\.ya?ml$/i.test(first) ? first : undefined;
+}
+
 async function main(argv: string[]): Promise<number> {
+  const playbook = playbookWithoutRun(argv);
+  if (playbook) {
+    process.stderr.write(
+      `ERROR: '${playbook}' is not a command. To run a playbook: sshplay run ${argv.slice(2).join(' ')}\n`,
+    );
+    return EXIT.usage;
+  }
   try {
     await program().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -11,6 +11,7 @@ import { UsageError } from '../errors.js';
 import { hostVars, loadInventory, selectPlayHosts } from '../inventory/index.js';
 import { sessionBecome } from '../playbook/become.js';
 import { loadPlaybook } from '../playbook/load.js';
+import type { Playbook } from '../playbook/types.js';
 import { ConsoleReporter } from '../report/console.js';
 import { JsonReporter } from '../report/json.js';
 import { configVars, inventorySources, loadAnsibleConfig } from './ansible-config.js';
@@ -23,6 +24,11 @@ import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
 
 export interface RunCliOptions extends VaultCliOptions {
   inventory: string[];
+  user?: string;
+  privateKey?: string;
+  become?: boolean;
+  becomeUser?: string;
+  listTags?: boolean;
   limit?: string;
   check?: boolean;
   diff?: boolean;
@@ -55,7 +61,26 @@ function positiveInt(value: string, option: string): number {
   return n;
 }
 
-export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions): Promise<number> {
+/**
+ * Connection defaults from -u and --private-key: above ansible.cfg, below the inventory's own
+ * ansible_user / ansible_ssh_private_key_file, as Ansible ranks command-line connection options.
+ */
+function cliConnectionVars(o: RunCliOptions): Record<string, unknown> {
+  const vars: Record<string, unknown> = {};
+  if (o.user !== undefined) vars.ansible_user = o.user;
+  if (o.privateKey !== undefined) vars.ansible_ssh_private_key_file = o.privateKey;
+  return vars;
+}
+
+/** Several playbooks run as ansible-playbook runs them: their plays one after the other, in the order given. */
+async function loadPlaybooks(files: string[]): Promise<Playbook> {
+  const loaded = [];
+  for (const file of files) loaded.push(await loadPlaybook(file));
+  return { file: files[0] as string, plays: loaded.flatMap((p) => p.plays) };
+}
+
+export async function runPlaybookCommand(playbookFiles: string[], o: RunCliOptions): Promise<number> {
+  const playbookFile = playbookFiles.join(' ');
   const config = await loadAnsibleConfig();
   for (const warning of config?.warnings ?? []) process.stderr.write(`[WARNING] ${warning}\n`);
   const forks = positiveInt(o.forks ?? config?.forks ?? '10', o.forks ? '--forks' : 'forks');
@@ -64,8 +89,8 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
   const extraVars = await parseExtraVars(o.extraVars);
   const inventorySourceList = await inventorySources(o.inventory, config);
   const inventory = await loadInventory(inventorySourceList);
-  const defaultsFromConfig = configVars(config);
-  const playbook = await loadPlaybook(playbookFile);
+  const defaultsFromConfig = { ...configVars(config), ...cliConnectionVars(o) };
+  const playbook = await loadPlaybooks(playbookFiles);
   const split = (s?: string) =>
     s
       ? s
@@ -95,10 +120,15 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
     );
     return EXIT.ok;
   }
-  if (o.listHosts || o.listTasks) {
+  if (o.listHosts || o.listTasks || o.listTags) {
     for (const play of playbook.plays) {
       const hosts = hostsFor(play.hosts);
       process.stdout.write(`play: ${play.name} (${hosts.length} hosts)\n`);
+      if (o.listTags) {
+        // As ansible-playbook --list-tags: the play's own tags, then every tag its tasks carry.
+        const taskTags = [...new Set(play.tasks.flatMap((t) => [...play.tags, ...t.tags]))].sort();
+        process.stdout.write(`    TAGS: [${play.tags.join(', ')}]\n    TASK TAGS: [${taskTags.join(', ')}]\n`);
+      }
       if (o.listHosts) for (const h of hosts) process.stdout.write(`    ${h}\n`);
       if (o.listTasks)
         for (const t of play.tasks) {
@@ -144,8 +174,8 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
     const c = connectionWithSshConfig(host, vars, sshConfig);
     // The playbook's become for this host, else ansible.cfg's; the host's own variables still win.
     const playBecome = {
-      become: becomePlan.get(host)?.become ?? config?.become,
-      becomeUser: becomePlan.get(host)?.becomeUser ?? config?.becomeUser,
+      become: becomePlan.get(host)?.become ?? o.become ?? config?.become,
+      becomeUser: becomePlan.get(host)?.becomeUser ?? o.becomeUser ?? config?.becomeUser,
     };
     if (c.connection === 'local') return openLocal(host, c, playBecome);
     // ssh2 loads on the first connection: --list-hosts, --list-tasks and bad input never pay for it.
@@ -216,7 +246,7 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
   }
   const bad = [...summary.failed, ...summary.unreachable];
   if (bad.length > 0 && o.retryFile !== false) {
-    const retry = `${basename(playbookFile).replace(/\.ya?ml$/, '')}.retry`;
+    const retry = `${basename(playbookFiles[0] as string).replace(/\.ya?ml$/, '')}.retry`;
     await writeFile(retry, `${bad.join('\n')}\n`);
     if (!o.json)
       process.stderr.write(

@@ -158,6 +158,55 @@ describe.skipIf(skip)('become: an admin user with sudo runs the iSER playbooks a
     }
   });
 
+  it('-u, --private-key, -b and --become-user as ansible-playbook takes them; the inventory ansible_user wins over -u', async () => {
+    const pb = await writeTemp(
+      dir,
+      'cli-who.yml',
+      `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: who runs the commands
+      command: id -un
+      register: who
+      changed_when: false
+    - debug: { msg: "runs as {{who.stdout}}" }
+`,
+    );
+    // An inventory with addresses only: who logs in and with which key comes from the command line.
+    const hosts = Object.fromEntries(
+      fleet.hosts.map((h) => [h.name, { ansible_host: h.address, ansible_port: h.port }]),
+    );
+    const bare = await writeTemp(dir, 'bare.yml', JSON.stringify({ all: { hosts } }));
+    const cli = (...extra: string[]) =>
+      sshplay(['run', pb, '-i', bare, '--known-hosts', fleet.knownHostsFile, '-v', ...extra], {
+        env: { SSH_AUTH_SOCK: '' },
+      });
+    const plain = await cli('-u', 'nopw', '--private-key', fleet.privateKeyFile);
+    expect(plain.code, out(plain)).toBe(0);
+    expect(plain.stdout).toContain('runs as nopw');
+    const become = await cli('-u', 'nopw', '--private-key', fleet.privateKeyFile, '-b');
+    expect(become.code, out(become)).toBe(0);
+    expect(become.stdout).toContain('runs as root');
+    expect(become.stdout).not.toContain('runs as nopw');
+    const other = await cli('-u', 'nopw', '--private-key', fleet.privateKeyFile, '-b', '--become-user', 'deploy');
+    expect(other.code, out(other)).toBe(0);
+    expect(other.stdout).toContain('runs as deploy');
+    // No key given: the login is refused, named per host (exit 3), nothing else tried behind the user's back.
+    const nokey = await cli('-u', 'nopw');
+    expect(nokey.code, out(nokey)).toBe(3);
+    // The inventory's ansible_user wins over -u, as in Ansible.
+    const inventory = await inventoryFor('nopw-wins.yml', { ansible_user: 'nopw' });
+    const wins = await sshplay(
+      ['run', pb, '-i', inventory, '--known-hosts', fleet.knownHostsFile, '-v', '-u', 'deploy'],
+      {
+        env: { SSH_AUTH_SOCK: '' },
+      },
+    );
+    expect(wins.code, out(wins)).toBe(0);
+    expect(wins.stdout).toContain('runs as nopw');
+  });
+
   it('a wrong password, a missing one and a user without sudo rights: unreachable with the reason, nothing run', async () => {
     const pb = await writeTemp(
       dir,

@@ -50,6 +50,25 @@ describe.skipIf(!existsSync(CLI))('static CLI: lists and syntax check', () => {
     expect(partial.stdout).toMatch(/\(1 hosts\)\n {4}rhel-host-1\n/);
   });
 
+  it('what an ansible-playbook user types: several playbooks, --list-tags, and no `run`', async () => {
+    const two = await run(
+      'playbooks/iser-validate.yml',
+      'playbooks/iser-verify.yml',
+      '-i',
+      'inventory/example.yml',
+      '--list-tasks',
+      '--list-tags',
+    );
+    expect(two.code, out(two)).toBe(0);
+    // both playbooks' plays, in the order given, each with its tags
+    expect(two.stdout).toMatch(
+      /play: Validate[^\n]*\n {4}TAGS: \[always\]\n[\s\S]*play: Verify storage access[^\n]*\n {4}TAGS: \[storage\]/,
+    );
+    const bare = await sshplay(['playbooks/iser.yml', '-i', 'inventory/example.yml']);
+    expect(bare.code, out(bare)).toBe(5);
+    expect(bare.stderr).toContain('To run a playbook: sshplay run playbooks/iser.yml -i inventory/example.yml');
+  });
+
   it('--syntax-check passes the shipped playbooks and stops', async () => {
     for (const pb of ['iser.yml', 'iser-teardown.yml']) {
       const r = await run(`playbooks/${pb}`, '-i', 'inventory/example.yml', '--syntax-check');
