@@ -122,6 +122,7 @@ function program(): Command {
     .option('--known-hosts <file>', 'known_hosts file')
     .option('-F, --ssh-config <file>', 'OpenSSH client config (default ~/.ssh/config)')
     .option('-T, --timeout <seconds>', 'connect timeout per host (default: ansible.cfg timeout, else 10)')
+    .option('-f, --forks <n>', 'hosts read at once (default: ansible.cfg forks, else 10)')
     .action(async (options) => {
       const { runWorksheetCommand } = await import('./worksheet-command.js');
       process.exitCode = await runWorksheetCommand(options);

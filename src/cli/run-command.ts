@@ -2,7 +2,6 @@ import { writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { JumpPool } from '../connection/jump-pool.js';
 import { KnownHosts } from '../connection/known-hosts.js';
 import type { Connection } from '../connection/types.js';
 import type { Reporter } from '../engine/events.js';
@@ -17,9 +16,8 @@ import { JsonReporter } from '../report/json.js';
 import { configVars, inventorySources, loadAnsibleConfig } from './ansible-config.js';
 import { parseExtraVars } from './extra-vars.js';
 import { checkLimit } from './limit-check.js';
-import { openLocal } from './local-host.js';
+import { positiveInt } from './positive-int.js';
 import { readSecret } from './prompt.js';
-import { sshTargetOf } from './ssh-target.js';
 import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
 
 export interface RunCliOptions extends VaultCliOptions {
@@ -54,12 +52,6 @@ export interface RunCliOptions extends VaultCliOptions {
 }
 
 export const EXIT = { ok: 0, failed: 2, unreachable: 3, config: 4, usage: 5, interrupted: 99 } as const;
-
-function positiveInt(value: string, option: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${option} expects a positive whole number, got '${value}'`);
-  return n;
-}
 
 /**
  * Connection defaults from -u and --private-key: above ansible.cfg, below the inventory's own
@@ -144,7 +136,8 @@ export async function runPlaybookCommand(playbookFiles: string[], o: RunCliOptio
   const becomePassword = o.askBecomePass ? await readSecret('BECOME password: ') : undefined;
   const knownHosts = await KnownHosts.load(o.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'));
   // Loaded past --list-*/--syntax-check: those never connect, so their start-up skips the parser.
-  const { connectionWithSshConfig, loadSshConfig } = await import('../inventory/ssh-config.js');
+  const { loadSshConfig } = await import('../inventory/ssh-config.js');
+  const { ConnectionFactory } = await import('../connection/factory.js');
   const sshConfig = await loadSshConfig(o.sshConfig, o.sshConfig !== undefined);
   const reporter: Reporter = o.json
     ? new JsonReporter()
@@ -169,27 +162,20 @@ export async function runPlaybookCommand(playbookFiles: string[], o: RunCliOptio
     }
     return v;
   };
-  let jumps: JumpPool | undefined;
-  const connect = async (host: string, vars: Record<string, unknown>): Promise<Connection> => {
-    const c = connectionWithSshConfig(host, vars, sshConfig);
-    // The playbook's become for this host, else ansible.cfg's; the host's own variables still win.
-    const playBecome = {
+  // The playbook's become for each host, else -b, else ansible.cfg's; the host's own variables still win.
+  const connections = new ConnectionFactory({
+    knownHosts,
+    acceptNewHostKeys: o.acceptNewHostKeys,
+    connectTimeoutMs: timeoutS * 1000,
+    sshConfig,
+    password,
+    becomePassword,
+    becomeFor: (host) => ({
       become: becomePlan.get(host)?.become ?? o.become ?? config?.become,
       becomeUser: becomePlan.get(host)?.becomeUser ?? o.becomeUser ?? config?.becomeUser,
-    };
-    if (c.connection === 'local') return openLocal(host, c, playBecome);
-    // ssh2 loads on the first connection: --list-hosts, --list-tasks and bad input never pay for it.
-    const { SshConnection } = await import('../connection/ssh.js');
-    // Checked and made with no await in between: hosts connect concurrently and must share the one pool.
-    if (c.jumps && !jumps) jumps = new JumpPool();
-    const target = sshTargetOf(host, c, { password, becomePassword, ...playBecome });
-    return SshConnection.open(target, {
-      knownHosts,
-      acceptNewHostKeys: o.acceptNewHostKeys,
-      connectTimeoutMs: timeoutS * 1000,
-      jumps,
-    });
-  };
+    }),
+  });
+  const connect = (host: string, vars: Record<string, unknown>): Promise<Connection> => connections.connect(host, vars);
   const abort = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
@@ -226,7 +212,7 @@ export async function runPlaybookCommand(playbookFiles: string[], o: RunCliOptio
       },
     ).run();
   } finally {
-    jumps?.close();
+    connections.close();
     rl?.close();
     process.off('SIGINT', onSigint);
     reporter.close?.();

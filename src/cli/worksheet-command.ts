@@ -2,16 +2,15 @@ import { writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { JumpPool } from '../connection/jump-pool.js';
+import { ConnectionFactory } from '../connection/factory.js';
 import { KnownHosts } from '../connection/known-hosts.js';
-import { SshConnection } from '../connection/ssh.js';
 import { parseOsRelease } from '../facts/os-release.js';
 import { hostVars, loadInventory, selectHosts } from '../inventory/index.js';
-import { connectionWithSshConfig, loadSshConfig } from '../inventory/ssh-config.js';
+import { loadSshConfig } from '../inventory/ssh-config.js';
 import { type WorksheetHost, worksheetHtml, worksheetMarkdown } from '../report/worksheet.js';
 import { configVars, inventorySources, loadAnsibleConfig } from './ansible-config.js';
 import { checkLimit } from './limit-check.js';
-import { sshTargetOf } from './ssh-target.js';
+import { positiveInt } from './positive-int.js';
 import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
 
 interface WorksheetOptions extends VaultCliOptions {
@@ -20,6 +19,7 @@ interface WorksheetOptions extends VaultCliOptions {
   output?: string;
   knownHosts?: string;
   timeout?: string;
+  forks?: string;
   sshConfig?: string;
 }
 
@@ -29,13 +29,16 @@ export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> 
   await useVaultPasswords(o, config?.vaultPasswordFile);
   const inventorySourceList = await inventorySources(o.inventory, config);
   const inventory = await loadInventory(inventorySourceList);
-  const timeoutS = Number(o.timeout ?? config?.timeout ?? '10');
+  const timeoutS = positiveInt(o.timeout ?? config?.timeout ?? '10', o.timeout ? '--timeout' : 'timeout');
+  const forks = positiveInt(o.forks ?? config?.forks ?? '10', o.forks ? '--forks' : 'forks');
   checkLimit(inventory, o.limit, inventorySourceList);
   const hosts = selectHosts(inventory, o.limit);
-  const knownHosts = await KnownHosts.load(o.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'));
-  const limit = pLimit(20);
-  const jumps = new JumpPool();
-  const sshConfig = await loadSshConfig(o.sshConfig, o.sshConfig !== undefined);
+  const limit = pLimit(forks);
+  const connections = new ConnectionFactory({
+    knownHosts: await KnownHosts.load(o.knownHosts ?? join(homedir(), '.ssh', 'known_hosts')),
+    connectTimeoutMs: timeoutS * 1000,
+    sshConfig: await loadSshConfig(o.sshConfig, o.sshConfig !== undefined),
+  });
   let failures = 0;
   const first = hostVars(inventory, hosts[0] as string);
   const rows = await Promise.all(
@@ -53,12 +56,8 @@ export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> 
           ports: ifaces.map((i) => ({ ...i })),
         };
         try {
-          const c = connectionWithSshConfig(name, vars, sshConfig);
           // Facts only: world-readable files and ibstat, so no sudo session even where become is set.
-          const conn = await SshConnection.open(
-            { ...sshTargetOf(name, c), become: false },
-            { knownHosts, connectTimeoutMs: timeoutS * 1000, jumps },
-          );
+          const conn = await connections.connect(name, vars, { factsOnly: true });
           try {
             const [[iqnFile, osFile], [uname, ibstat]] = await Promise.all([
               conn.readFiles(['/etc/iscsi/initiatorname.iscsi', '/etc/os-release']),
@@ -85,7 +84,7 @@ export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> 
   const portals = Array.isArray(first.iser_target_portals)
     ? (first.iser_target_portals as { address: string }[]).map((p) => p.address)
     : [];
-  jumps.close();
+  connections.close();
   const data = {
     targetIqn: String(first.iser_target_iqn ?? '(not set)'),
     portals,

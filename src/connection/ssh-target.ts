@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
-import type { SshTarget } from '../connection/ssh.js';
 import type { HostConnection } from '../inventory/connection.js';
+import type { SshTarget } from './ssh.js';
 
 /**
  * The SSH target for an inventory host. Jump hosts are reached as OpenSSH's ProxyJump reaches them: their

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
-import { LocalConnection } from '../connection/local.js';
 import { ConnectionError } from '../errors.js';
 import type { HostConnection } from '../inventory/connection.js';
+import { LocalConnection } from './local.js';
 
 /**
  * `ansible_connection: local`: the controller as a host, as the user running sshplay. Becoming another user
