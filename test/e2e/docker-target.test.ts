@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeding, itNeeding } from '../support/prerequisites.js';
 import { type DockerFleet, dockerUnavailable, startDockerFleet } from '../target/docker.js';
-import { CLI, recap, sshplay, tempDir, writeTemp } from './helpers.js';
+import { cliMissing, recap, sshplay, tempDir, writeTemp } from './helpers.js';
 
-const skip = dockerUnavailable();
-if (skip) console.warn(`docker-target.test.ts skipped: ${skip}`);
+const missing = dockerUnavailable();
 
 function run(
   file: string,
@@ -21,7 +21,7 @@ function run(
   });
 }
 
-describe.skipIf(skip)('Docker test target (Docker engine or Podman serving its API)', () => {
+describeNeeding(missing)('Docker test target (Docker engine or Podman serving its API)', () => {
   let fleet: DockerFleet;
   const dockerEnv = () => ({ ...process.env, DOCKER_HOST: fleet.dockerHost });
   const ssh = (port: number, command: string) =>
@@ -129,7 +129,7 @@ describe.skipIf(skip)('Docker test target (Docker engine or Podman serving its A
     }
   });
 
-  it.skipIf(!existsSync(CLI))('the real sshplay CLI runs a playbook on iser_hosts through the inventory', async () => {
+  itNeeding(cliMissing())('the real sshplay CLI runs a playbook on iser_hosts through the inventory', async () => {
     const dir = await tempDir('docker');
     try {
       const inventory = await fleet.writeInventory({ file: `${dir}/hosts.yml` });
@@ -179,7 +179,7 @@ describe.skipIf(skip)('Docker test target (Docker engine or Podman serving its A
   });
 });
 
-describe.skipIf(skip)('Docker test target with a loop-backed LUN (privileged containers)', () => {
+describeNeeding(missing)('Docker test target with a loop-backed LUN (privileged containers)', () => {
   let fleet: DockerFleet;
   beforeAll(async () => {
     fleet = await startDockerFleet({
