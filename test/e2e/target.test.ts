@@ -6,7 +6,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,13 +85,16 @@ function snapshot(dir: string): Snapshot {
   };
 }
 
+/** Live processes of these PID namespaces (a zombie waiting for its parent outside to reap it runs nothing). */
 function processesIn(namespaces: string[]): number[] {
   const want = new Set(namespaces);
   return readdirSync('/proc')
     .filter((e) => /^\d+$/.test(e))
     .filter((e) => {
       try {
-        return want.has(readlinkSync(`/proc/${e}/ns/pid`));
+        if (!want.has(readlinkSync(`/proc/${e}/ns/pid`))) return false;
+        const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
       } catch {
         return false;
       }
@@ -193,8 +196,14 @@ describeNeeding(missing)('namespace target: a fleet of 3', () => {
   let h2: SimHost;
   let out: SimHost;
   const marker = `/root/sshplay-target-test-${randomBytes(4).toString('hex')}`;
+  // Files planted on the controller before the fleet starts: a host must see none of them.
+  const leaks = [
+    `/etc/sshplay-leak-${randomBytes(4).toString('hex')}`,
+    `/usr/local/bin/sshplay-leak-${randomBytes(4).toString('hex')}`,
+  ];
 
   beforeAll(async () => {
+    for (const f of leaks) writeFileSync(f, "the controller's own file\n");
     fleet = await startNamespaceFleet({
       hosts: [
         { name: 'host1', flavor: 'rhel8', groups: ['iser_hosts'] },
@@ -205,7 +214,29 @@ describeNeeding(missing)('namespace target: a fleet of 3', () => {
     [h1, h2, out] = fleet.hosts as [SimHost, SimHost, SimHost];
   });
   afterAll(async () => {
+    for (const f of leaks) rmSync(f, { force: true });
     await fleet?.stop();
+  });
+
+  it("nothing of the controller's own system shows through: its files, tools, iSCSI and network config", async () => {
+    for (const f of leaks) {
+      expect(existsSync(f), `planted on the controller: ${f}`).toBe(true);
+      expect(await fleet.readFile('host1', f), f).toBeNull();
+      const r = await ssh(fleet, h1, `test -e ${f} && echo LEAKED || echo absent`);
+      expect(r.stdout, f).toBe('absent\n');
+    }
+    // The host's root is the Debian root of test/target/rootfs/build.sh, whatever the controller runs.
+    expect(await fleet.readFile('host1', '/.sshplay-rootfs')).toMatch(
+      /^sshplay simulated hosts root: debootstrap bookworm/,
+    );
+    // iscsid.conf is the flavour's (sim/files/iscsid.conf, mode 600), never the controller's open-iscsi one.
+    const mode = await ssh(
+      fleet,
+      h1,
+      'stat -c %a /etc/iscsi/iscsid.conf; grep -c "^iscsid.startup" /etc/iscsi/iscsid.conf',
+    );
+    expect(mode.stdout).toBe('600\n1\n');
+    expect(await fleet.readFile('host1', '/etc/multipath.conf')).toBeNull();
   });
 
   it('describes its hosts: addresses, identities, known_hosts', () => {
