@@ -3,7 +3,13 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNeeding, itNeeding } from '../support/prerequisites.js';
-import { type DockerFleet, dockerUnavailable, startDockerFleet } from '../target/docker.js';
+import {
+  containersLabelled,
+  type DockerFleet,
+  dockerClient,
+  dockerUnavailable,
+  startDockerFleet,
+} from '../target/docker.js';
 import { cliMissing, recap, sshplay, tempDir, writeTemp } from './helpers.js';
 
 const missing = dockerUnavailable();
@@ -23,7 +29,6 @@ function run(
 
 describeNeeding(missing)('Docker test target (Docker engine or Podman serving its API)', () => {
   let fleet: DockerFleet;
-  const dockerEnv = () => ({ ...process.env, DOCKER_HOST: fleet.dockerHost });
   const ssh = (port: number, command: string) =>
     run('ssh', [
       '-i',
@@ -160,9 +165,9 @@ describeNeeding(missing)('Docker test target (Docker engine or Podman serving it
   });
 
   it('stop() leaves no container and no Podman service it started; a second stop() is harmless', async () => {
-    const label = `label=sshplay.fleet=${fleet.id}`;
-    const env = dockerEnv();
-    expect((await run('docker', ['ps', '-aq', '--filter', label], env)).stdout.trim()).not.toBe('');
+    const label = `sshplay.fleet=${fleet.id}`;
+    const api = dockerClient(fleet.dockerHost);
+    expect(await containersLabelled(api, label)).toHaveLength(fleet.hosts.length);
     const started = fleet.startedPodmanService;
     const t = Date.now();
     await fleet.stop();
@@ -171,9 +176,9 @@ describeNeeding(missing)('Docker test target (Docker engine or Podman serving it
     if (started) {
       // The service is gone: its socket is removed and nothing answers on it.
       expect(existsSync('/run/podman/podman.sock')).toBe(false);
-      expect((await run('podman', ['ps', '-aq', '--filter', label])).stdout.trim()).toBe('');
+      expect((await run('podman', ['ps', '-aq', '--filter', `label=${label}`])).stdout.trim()).toBe('');
     } else {
-      expect((await run('docker', ['ps', '-aq', '--filter', label], env)).stdout.trim()).toBe('');
+      expect(await containersLabelled(api, label)).toEqual([]);
     }
     expect(existsSync(fleet.dir)).toBe(false);
   });

@@ -79,10 +79,11 @@ async function ensureBase(docker: Docker): Promise<string> {
   const t = Date.now();
   log(`importing ${rootfs} as ${base}`);
   const tar = spawn('tar', ['-C', rootfs, '--numeric-owner', '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [repo, tag] = base.split(':') as [string, string];
   const exited = new Promise<number>((done) => tar.once('close', (code) => done(code ?? 1)));
-  await follow(docker, await docker.importImage(tar.stdout, { repo, tag }), `importing ${base}`);
+  // The tag inside `repo` (both engines accept it; Podman ignores a separate `tag`).
+  await follow(docker, await docker.importImage(tar.stdout, { repo: base }), `importing ${base}`);
   if ((await exited) !== 0) throw new Error(`tar of ${rootfs} failed`);
+  if ((await imageLabels(docker, base)) === null) throw new Error(`importing ${base}: the engine does not list it`);
   log(`${base} imported in ${Date.now() - t} ms`);
   return base;
 }
