@@ -11,6 +11,9 @@ export const ROOTFS_BUILDER = join(import.meta.dirname, 'rootfs/build.sh').repla
   '/test/target/rootfs/build.sh',
 );
 
+/** Where build.sh caches the roots (its SSHPLAY_ROOTFS_CACHE). */
+export const SSHPLAY_ROOTFS_CACHE = process.env.SSHPLAY_ROOTFS_CACHE ?? '/var/cache/sshplay';
+
 let build: Promise<string> | null = null;
 
 function runBuilder(args: string[]): Promise<{ code: number; stdout: string }> {
