@@ -1,6 +1,6 @@
 /**
  * `npm start`: the main job on an embedded default. Starts a local simulated fleet (namespace hosts,
- * each a real OpenSSH sshd), runs playbooks/iser.yml against it in check mode and then for real, runs
+ * each a real OpenSSH sshd on a Debian root of its own, built once by debootstrap), runs playbooks/iser.yml against it in check mode and then for real, runs
  * it once more to show that nothing changes, writes the worksheet (Markdown and HTML), and tears the
  * fleet down, also on Ctrl-C or failure.
  */
@@ -9,26 +9,20 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { startNamespaceFleet } from '../test/target/namespace.js';
+import { hostRootfsKey, SSHPLAY_ROOTFS_CACHE } from '../test/target/rootfs.js';
 import type { Fleet } from '../test/target/types.js';
+import { demoProblems } from './requirements.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'dist/src/cli/main.js');
 const OUT = join(ROOT, 'demo-output');
 
-function missing(): string[] {
-  const problems: string[] = [];
-  if (process.platform !== 'linux')
-    problems.push('the simulated fleet needs Linux (namespaces, overlayfs, loop devices)');
-  if (process.getuid?.() !== 0)
-    problems.push('run as root: the simulated hosts are mount/UTS/PID namespaces with loop devices (sudo npm start)');
-  if (!existsSync('/usr/sbin/sshd'))
-    problems.push('install OpenSSH server: apt-get install openssh-server (each simulated host runs a real sshd)');
-  for (const tool of ['/usr/bin/unshare', '/usr/sbin/losetup', '/usr/bin/nsenter'])
-    if (!existsSync(tool) && !existsSync(tool.replace('/usr/sbin', '/sbin')))
-      problems.push(`${tool} is missing: apt-get install util-linux`);
-  if (!existsSync('/sbin/parted') && !existsSync('/usr/sbin/parted'))
-    problems.push('install parted: apt-get install parted');
-  return problems;
+async function missing(): Promise<string[]> {
+  let rootfsCached = false;
+  try {
+    rootfsCached = existsSync(join(SSHPLAY_ROOTFS_CACHE, `rootfs-${await hostRootfsKey()}`, '.sshplay-rootfs'));
+  } catch {}
+  return demoProblems({ platform: process.platform, uid: process.getuid?.(), exists: existsSync, rootfsCached });
 }
 
 function step(title: string): void {
@@ -44,7 +38,7 @@ function cli(args: string[]): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  const problems = missing();
+  const problems = await missing();
   if (problems.length) {
     process.stderr.write(`sshplay demo cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
     return 1;

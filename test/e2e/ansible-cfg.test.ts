@@ -4,15 +4,16 @@
  */
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeding } from '../support/prerequisites.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet } from '../target/types.js';
 import { type CliResult, e2eUnavailable, ROOT, recap, sshplay, tempDir } from './helpers.js';
 
-const skip = e2eUnavailable();
+const missing = e2eUnavailable();
 const out = (r: CliResult) => r.stdout + r.stderr;
 
-describe.skipIf(skip)('ansible.cfg of an existing Ansible project', () => {
+describeNeeding(missing)('ansible.cfg of an existing Ansible project', () => {
   let fleet: Fleet;
   let project: string;
 

@@ -4,13 +4,14 @@
  * through that shell (SFTP would run as the login user and could not write /etc).
  */
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeding } from '../support/prerequisites.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet } from '../target/types.js';
 import { type CliResult, e2eUnavailable, recap, sshplay, sshplayWithInput, tempDir, writeTemp } from './helpers.js';
 import { iserAssertions } from './iser-assertions.js';
 
-const skip = e2eUnavailable();
+const missing = e2eUnavailable();
 const PASSWORD = 'Sudo-Pw-7f3a9c';
 const LOGIN_PASSWORD = 'Login-Pw-2b8e1d';
 
@@ -47,7 +48,7 @@ function addUser(user: string, sudoers: string | null): string {
   ].join(' && ');
 }
 
-describe.skipIf(skip)('become: an admin user with sudo runs the iSER playbooks as root', () => {
+describeNeeding(missing)('become: an admin user with sudo runs the iSER playbooks as root', () => {
   let fleet: Fleet;
   let dir: string;
   const check = () => iserAssertions(() => fleet);

@@ -4,13 +4,14 @@
  * queue depth, IPoIB MTU, Ubuntu 22.04 hosts, and playbooks/iser-teardown.yml.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { describeNeeding } from '../support/prerequisites.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet, SimHost } from '../target/types.js';
 import { type CliResult, e2eUnavailable, recap, runIserPlaybook, tempDir } from './helpers.js';
 
-const skip = e2eUnavailable();
+const missing = e2eUnavailable();
 
 const CHAP = { user: 'iqn.2026-11.com.example:sshplay-chap', secret: 'Kx7-sshplay-9Qw' };
 const SESSIONS = 2;
@@ -56,7 +57,7 @@ function jsonRecap(stdout: string): Record<string, Record<string, number>> {
 
 const output = (r: CliResult) => `${r.stdout.slice(-5000)}\n${r.stderr}`;
 
-describe.skipIf(skip)('Beyond the document (issue 8) on rhel8, sles15 and ubuntu22', () => {
+describeNeeding(missing)('Beyond the document (issue 8) on rhel8, sles15 and ubuntu22', () => {
   let fleet: Fleet;
   let dir: string;
   let inventory: string;

@@ -1,11 +1,12 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeding } from '../support/prerequisites.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet } from '../target/types.js';
 import { e2eUnavailable, recap, sshplay, tempDir, writeTemp } from './helpers.js';
 
-const skip = e2eUnavailable();
+const missing = e2eUnavailable();
 
 const PLAYBOOK = `
 - name: core features
@@ -34,7 +35,7 @@ const PLAYBOOK = `
       service: { name: multipathd, state: restarted }
 `;
 
-describe.skipIf(skip)('core runner against real sshd hosts', () => {
+describeNeeding(missing)('core runner against real sshd hosts', () => {
   let fleet: Fleet;
   let dir: string;
   let inventory: string;

@@ -4,24 +4,15 @@
  * outsider. --check changes nothing, the real run reaches the document's end state, the second run
  * reports changed=0, and the outsider is never touched.
  */
-import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeding } from '../support/prerequisites.js';
 import { type DockerFleet, dockerUnavailable, startDockerFleet } from '../target/docker.js';
-import { CLI, recap, runIserPlaybook, tempDir } from './helpers.js';
+import { cliMissing, recap, runIserPlaybook, tempDir } from './helpers.js';
 import { iserAssertions } from './iser-assertions.js';
 
-function unavailable(): string | null {
-  if (process.getuid?.() !== 0) return 'needs root (loop-backed LUNs in privileged containers, the Podman service)';
-  const engine = dockerUnavailable();
-  if (engine) return engine;
-  if (!existsSync(CLI)) return `the CLI is not built (${CLI}); run npm run build`;
-  return null;
-}
+const missing = dockerUnavailable() ?? cliMissing();
 
-const skip = unavailable();
-if (skip) console.warn(`docker-iser.test.ts skipped: ${skip}`);
-
-describe.skipIf(skip)('iSER playbooks on the Docker target (3 hosts with a LUN, and an outsider)', () => {
+describeNeeding(missing)('iSER playbooks on the Docker target (3 hosts with a LUN, and an outsider)', () => {
   let fleet: DockerFleet | undefined;
   let inventory: string;
   const f = () => fleet as DockerFleet;

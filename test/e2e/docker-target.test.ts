@@ -1,12 +1,18 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DockerFleet, dockerUnavailable, startDockerFleet } from '../target/docker.js';
-import { CLI, recap, sshplay, tempDir, writeTemp } from './helpers.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeding, itNeeding } from '../support/prerequisites.js';
+import {
+  containersLabelled,
+  type DockerFleet,
+  dockerClient,
+  dockerUnavailable,
+  startDockerFleet,
+} from '../target/docker.js';
+import { cliMissing, recap, sshplay, tempDir, writeTemp } from './helpers.js';
 
-const skip = dockerUnavailable();
-if (skip) console.warn(`docker-target.test.ts skipped: ${skip}`);
+const missing = dockerUnavailable();
 
 function run(
   file: string,
@@ -21,9 +27,8 @@ function run(
   });
 }
 
-describe.skipIf(skip)('Docker test target (Docker engine or Podman serving its API)', () => {
+describeNeeding(missing)('Docker test target (Docker engine or Podman serving its API)', () => {
   let fleet: DockerFleet;
-  const dockerEnv = () => ({ ...process.env, DOCKER_HOST: fleet.dockerHost });
   const ssh = (port: number, command: string) =>
     run('ssh', [
       '-i',
@@ -129,7 +134,7 @@ describe.skipIf(skip)('Docker test target (Docker engine or Podman serving its A
     }
   });
 
-  it.skipIf(!existsSync(CLI))('the real sshplay CLI runs a playbook on iser_hosts through the inventory', async () => {
+  itNeeding(cliMissing())('the real sshplay CLI runs a playbook on iser_hosts through the inventory', async () => {
     const dir = await tempDir('docker');
     try {
       const inventory = await fleet.writeInventory({ file: `${dir}/hosts.yml` });
@@ -160,9 +165,9 @@ describe.skipIf(skip)('Docker test target (Docker engine or Podman serving its A
   });
 
   it('stop() leaves no container and no Podman service it started; a second stop() is harmless', async () => {
-    const label = `label=sshplay.fleet=${fleet.id}`;
-    const env = dockerEnv();
-    expect((await run('docker', ['ps', '-aq', '--filter', label], env)).stdout.trim()).not.toBe('');
+    const label = `sshplay.fleet=${fleet.id}`;
+    const api = dockerClient(fleet.dockerHost);
+    expect(await containersLabelled(api, label)).toHaveLength(fleet.hosts.length);
     const started = fleet.startedPodmanService;
     const t = Date.now();
     await fleet.stop();
@@ -171,15 +176,15 @@ describe.skipIf(skip)('Docker test target (Docker engine or Podman serving its A
     if (started) {
       // The service is gone: its socket is removed and nothing answers on it.
       expect(existsSync('/run/podman/podman.sock')).toBe(false);
-      expect((await run('podman', ['ps', '-aq', '--filter', label])).stdout.trim()).toBe('');
+      expect((await run('podman', ['ps', '-aq', '--filter', `label=${label}`])).stdout.trim()).toBe('');
     } else {
-      expect((await run('docker', ['ps', '-aq', '--filter', label], env)).stdout.trim()).toBe('');
+      expect(await containersLabelled(api, label)).toEqual([]);
     }
     expect(existsSync(fleet.dir)).toBe(false);
   });
 });
 
-describe.skipIf(skip)('Docker test target with a loop-backed LUN (privileged containers)', () => {
+describeNeeding(missing)('Docker test target with a loop-backed LUN (privileged containers)', () => {
   let fleet: DockerFleet;
   beforeAll(async () => {
     fleet = await startDockerFleet({

@@ -84,12 +84,35 @@ export async function writeTemp(dir: string, name: string, text: string): Promis
   return path;
 }
 
-/** Why the end-to-end suites cannot run here, or null when they can (root, sshd, unshare). */
-export function e2eUnavailable(): string | null {
-  if (process.getuid?.() !== 0) return 'the simulated fleet needs root (namespaces, mounts, loop devices)';
-  if (!existsSync('/usr/sbin/sshd')) return 'openssh-server is not installed (/usr/sbin/sshd)';
-  if (!existsSync(CLI)) return `the CLI is not built (${CLI}); run npm run build`;
+/** What the built CLI needs: null when dist/ holds it. */
+export function cliMissing(): string | null {
+  return existsSync(CLI) ? null : `the CLI is not built (${CLI}); run npm run build`;
+}
+
+/** What a namespace fleet needs that this machine lacks (root, sshd, unshare, nsenter), or null. */
+export function namespaceFleetMissing(): string | null {
+  if (process.platform !== 'linux') return 'Linux (namespaces, overlayfs, loop devices)';
+  if (process.getuid?.() !== 0) return 'root (the simulated fleet needs namespaces, mounts, loop devices)';
+  for (const [tool, pkg] of [
+    ['/usr/sbin/sshd', 'openssh-server'],
+    ['/usr/bin/ssh', 'openssh-client'],
+    ['/usr/bin/unshare', 'util-linux'],
+    ['/usr/bin/nsenter', 'util-linux'],
+    ['/usr/sbin/debootstrap', "debootstrap (builds the hosts' Debian root)"],
+  ] as const) {
+    if (!existsSync(tool)) return `${tool} (install ${pkg})`;
+  }
   return null;
+}
+
+/** Why the end-to-end suites cannot run here (a namespace fleet and the built CLI), or null when they can. */
+export function e2eUnavailable(): string | null {
+  return namespaceFleetMissing() ?? cliMissing();
+}
+
+/** ansible-vault (Debian's ansible-core), for the interop test. */
+export function ansibleVaultMissing(): string | null {
+  return existsSync('/usr/bin/ansible-vault') ? null : '/usr/bin/ansible-vault (install ansible-core)';
 }
 
 /** `sshplay run playbooks/<name> -i INV --known-hosts <fleet's> --limit iser_hosts ...extra`, as the iSER suites run it. */

@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeding } from '../support/prerequisites.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet } from '../target/types.js';
 import { e2eUnavailable, recap, runIserPlaybook, sshplay, tempDir } from './helpers.js';
 import { iserAssertions } from './iser-assertions.js';
 
-const skip = e2eUnavailable();
+const missing = e2eUnavailable();
 
-describe.skipIf(skip)('iSER playbooks on a mixed RHEL/SLES fleet', () => {
+describeNeeding(missing)('iSER playbooks on a mixed RHEL/SLES fleet', () => {
   let fleet: Fleet;
   let dir: string;
   let inventory: string;

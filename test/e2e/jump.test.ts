@@ -4,17 +4,18 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeding } from '../support/prerequisites.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet, SimHost } from '../target/types.js';
 import { type CliResult, e2eUnavailable, recap, sshplay, tempDir, writeTemp } from './helpers.js';
 
-const skip = e2eUnavailable();
+const missing = e2eUnavailable();
 const out = (r: CliResult) => r.stdout + r.stderr;
 /** Names only the bastion's /etc/hosts knows. */
 const ALIAS: Record<string, string> = { alpha: 'storage-alpha.internal', bravo: 'storage-bravo.internal' };
 
-describe.skipIf(skip)('jump hosts (ProxyJump)', () => {
+describeNeeding(missing)('jump hosts (ProxyJump)', () => {
   let fleet: Fleet;
   let dir: string;
   let bastion: SimHost;

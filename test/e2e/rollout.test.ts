@@ -6,12 +6,13 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describeNeeding } from '../support/prerequisites.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet, SimHost } from '../target/types.js';
 import { CLI, type CliResult, e2eUnavailable, ROOT, recap, sshplay, tempDir, writeTemp } from './helpers.js';
 import { iserAssertions } from './iser-assertions.js';
 
-const skip = e2eUnavailable();
+const missing = e2eUnavailable();
 
 const HOSTS = Array.from({ length: 8 }, (_, i) => `host${i + 1}`);
 
@@ -38,7 +39,7 @@ ${header
 `;
 }
 
-describe.skipIf(skip)('rolling out to a fleet in a maintenance window', () => {
+describeNeeding(missing)('rolling out to a fleet in a maintenance window', () => {
   let fleet: Fleet;
   let dir: string;
   let inventory: string;

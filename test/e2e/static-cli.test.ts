@@ -2,17 +2,18 @@
  * What the CLI does without touching a host: --list-hosts, --list-tasks, --syntax-check on the shipped
  * playbooks and example inventory, and bad input caught there (exit 4) before any prompt or connection.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { describe, expect, it } from 'vitest';
-import { CLI, type CliResult, recap, sshplay, tempDir, writeTemp } from './helpers.js';
+import { expect, it } from 'vitest';
+import { describeNeeding } from '../support/prerequisites.js';
+import { type CliResult, cliMissing, recap, sshplay, tempDir, writeTemp } from './helpers.js';
 
 const out = (r: CliResult) => r.stdout + r.stderr;
 // 10.0.0.x in the example inventory must never be dialled: a wrong --known-hosts makes any attempt fail loudly.
 const run = (...args: string[]) => sshplay(['run', ...args, '--known-hosts', '/nonexistent/known_hosts']);
 
-describe.skipIf(!existsSync(CLI))('static CLI: lists and syntax check', () => {
+describeNeeding(cliMissing())('static CLI: lists and syntax check', () => {
   it('--list-hosts and --list-tasks of iser.yml on the example inventory', async () => {
     const hosts = await run('playbooks/iser.yml', '-i', 'inventory/example.yml', '--list-hosts');
     expect(hosts.code, out(hosts)).toBe(0);

@@ -2,35 +2,28 @@
  * The namespace test target itself: real sshd per host reached with the real ssh client, isolation of
  * the hosts from each other and from the machine, the fault controls, reset, and cleanup (processes,
  * mounts, loop devices) on stop(), on the owner's exit or signal, after a SIGKILL, and by the CLI.
- * Also the shared inventory generator (no root needed). Prints start/stop times for 5 and 50 hosts.
+ * Also the shared inventory generator (no root needed). Start/stop times: bench/fleet-startup.ts.
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { describeNeeding } from '../support/prerequisites.js';
 import { inventoryYaml } from '../target/inventory.js';
 import { DEFAULT_ARRAY, defaultFleetSpec, reapOrphanFleets, startNamespaceFleet } from '../target/namespace.js';
-import type { Fleet, SimFlavor, SimHost } from '../target/types.js';
+import type { Fleet, SimHost } from '../target/types.js';
+import { namespaceFleetMissing } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'dist/test/target/cli.js');
 const DIST_NAMESPACE = join(ROOT, 'dist/test/target/namespace.js');
 
-function unavailable(): string | null {
-  if (process.platform !== 'linux') return 'needs Linux (namespaces, overlayfs, loop devices)';
-  if (process.getuid?.() !== 0) return 'needs root (mount/UTS/PID namespaces, overlay mounts, loop devices)';
-  if (!existsSync('/usr/sbin/sshd')) return 'needs OpenSSH server (/usr/sbin/sshd is absent)';
-  for (const tool of ['/usr/bin/ssh', '/usr/bin/unshare', '/usr/bin/nsenter']) {
-    if (!existsSync(tool)) return `needs ${tool}`;
-  }
-  return null;
-}
-const reason = unavailable();
-const suite = (name: string) => (reason ? `${name} (skipped: ${reason})` : name);
+const missing = namespaceFleetMissing();
+const builtMissing = (file: string) => (existsSync(file) ? null : `the build (${file}); run npm run build`);
 
 interface Run {
   code: number;
@@ -92,13 +85,16 @@ function snapshot(dir: string): Snapshot {
   };
 }
 
+/** Live processes of these PID namespaces (a zombie waiting for its parent outside to reap it runs nothing). */
 function processesIn(namespaces: string[]): number[] {
   const want = new Set(namespaces);
   return readdirSync('/proc')
     .filter((e) => /^\d+$/.test(e))
     .filter((e) => {
       try {
-        return want.has(readlinkSync(`/proc/${e}/ns/pid`));
+        if (!want.has(readlinkSync(`/proc/${e}/ns/pid`))) return false;
+        const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
       } catch {
         return false;
       }
@@ -194,14 +190,20 @@ describe('inventory generator', () => {
   });
 });
 
-describe.skipIf(reason !== null)(suite('namespace target: a fleet of 3'), () => {
+describeNeeding(missing)('namespace target: a fleet of 3', () => {
   let fleet: Fleet;
   let h1: SimHost;
   let h2: SimHost;
   let out: SimHost;
   const marker = `/root/sshplay-target-test-${randomBytes(4).toString('hex')}`;
+  // Files planted on the controller before the fleet starts: a host must see none of them.
+  const leaks = [
+    `/etc/sshplay-leak-${randomBytes(4).toString('hex')}`,
+    `/usr/local/bin/sshplay-leak-${randomBytes(4).toString('hex')}`,
+  ];
 
   beforeAll(async () => {
+    for (const f of leaks) writeFileSync(f, "the controller's own file\n");
     fleet = await startNamespaceFleet({
       hosts: [
         { name: 'host1', flavor: 'rhel8', groups: ['iser_hosts'] },
@@ -212,7 +214,29 @@ describe.skipIf(reason !== null)(suite('namespace target: a fleet of 3'), () => 
     [h1, h2, out] = fleet.hosts as [SimHost, SimHost, SimHost];
   });
   afterAll(async () => {
+    for (const f of leaks) rmSync(f, { force: true });
     await fleet?.stop();
+  });
+
+  it("nothing of the controller's own system shows through: its files, tools, iSCSI and network config", async () => {
+    for (const f of leaks) {
+      expect(existsSync(f), `planted on the controller: ${f}`).toBe(true);
+      expect(await fleet.readFile('host1', f), f).toBeNull();
+      const r = await ssh(fleet, h1, `test -e ${f} && echo LEAKED || echo absent`);
+      expect(r.stdout, f).toBe('absent\n');
+    }
+    // The host's root is the Debian root of test/target/rootfs/build.sh, whatever the controller runs.
+    expect(await fleet.readFile('host1', '/.sshplay-rootfs')).toMatch(
+      /^sshplay simulated hosts root: debootstrap bookworm/,
+    );
+    // iscsid.conf is the flavour's (sim/files/iscsid.conf, mode 600), never the controller's open-iscsi one.
+    const mode = await ssh(
+      fleet,
+      h1,
+      'stat -c %a /etc/iscsi/iscsid.conf; grep -c "^iscsid.startup" /etc/iscsi/iscsid.conf',
+    );
+    expect(mode.stdout).toBe('600\n1\n');
+    expect(await fleet.readFile('host1', '/etc/multipath.conf')).toBeNull();
   });
 
   it('describes its hosts: addresses, identities, known_hosts', () => {
@@ -355,64 +379,61 @@ describe.skipIf(reason !== null)(suite('namespace target: a fleet of 3'), () => 
   });
 });
 
-describe.skipIf(reason !== null || !existsSync(DIST_NAMESPACE))(
-  suite(`namespace target: cleanup outside stop() (needs the build, ${DIST_NAMESPACE})`),
-  () => {
-    /** A separate node process that starts a fleet of 2, prints its folder, then does `then`. */
-    function owner(then: string): Promise<{ dir: string; child: ReturnType<typeof spawn> }> {
-      const script = `
+describeNeeding(missing ?? builtMissing(DIST_NAMESPACE))('namespace target: cleanup outside stop()', () => {
+  /** A separate node process that starts a fleet of 2, prints its folder, then does `then`. */
+  function owner(then: string): Promise<{ dir: string; child: ReturnType<typeof spawn> }> {
+    const script = `
         import { startNamespaceFleet } from ${JSON.stringify(DIST_NAMESPACE)};
         const f = await startNamespaceFleet({ hosts: [{ name: 'a', flavor: 'rhel8' }, { name: 'b', flavor: 'ubuntu22' }] });
         process.stdout.write(f.dir + '\\n');
         ${then}`;
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-        stdio: ['ignore', 'pipe', 'inherit'],
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    return new Promise((done, fail) => {
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => {
+        text += d.toString();
+        if (text.includes('\n')) done({ dir: text.trim(), child });
       });
-      return new Promise((done, fail) => {
-        let text = '';
-        child.stdout.on('data', (d: Buffer) => {
-          text += d.toString();
-          if (text.includes('\n')) done({ dir: text.trim(), child });
-        });
-        child.once('exit', (code) => fail(new Error(`owner exited (${code}) before starting its fleet`)));
-      });
-    }
-    const exited = (child: ReturnType<typeof spawn>) =>
-      new Promise<void>((done) =>
-        child.exitCode !== null || child.signalCode !== null ? done() : child.once('exit', () => done()),
-      );
-
-    it('a process that exits without stop() takes its hosts with it', async () => {
-      const { dir, child } = await owner('process.exit(0);');
-      await exited(child);
-      expect(existsSync(dir)).toBe(false);
-      expect(readFileSync('/proc/mounts', 'utf8')).not.toContain(dir);
+      child.once('exit', (code) => fail(new Error(`owner exited (${code}) before starting its fleet`)));
     });
+  }
+  const exited = (child: ReturnType<typeof spawn>) =>
+    new Promise<void>((done) =>
+      child.exitCode !== null || child.signalCode !== null ? done() : child.once('exit', () => done()),
+    );
 
-    it('SIGTERM to the owner cleans up', async () => {
-      const { dir, child } = await owner('setInterval(() => {}, 1000);');
-      const snap = snapshot(dir);
-      child.kill('SIGTERM');
-      await exited(child);
-      expect(child.signalCode).toBe('SIGTERM');
-      await expectGone(dir, snap);
-    });
+  it('a process that exits without stop() takes its hosts with it', async () => {
+    const { dir, child } = await owner('process.exit(0);');
+    await exited(child);
+    expect(existsSync(dir)).toBe(false);
+    expect(readFileSync('/proc/mounts', 'utf8')).not.toContain(dir);
+  });
 
-    it('after a SIGKILL of the owner, its hosts die and the next fleet reaps the rest', async () => {
-      const { dir, child } = await owner('setInterval(() => {}, 1000);');
-      const snap = snapshot(dir);
-      child.kill('SIGKILL');
-      await exited(child);
-      for (let i = 0; i < 100 && processesIn(snap.namespaces).length > 0; i++)
-        await new Promise((r) => setTimeout(r, 20));
-      expect(processesIn(snap.namespaces)).toEqual([]);
-      expect(reapOrphanFleets()).toContain(dir);
-      await expectGone(dir, snap);
-    });
-  },
-);
+  it('SIGTERM to the owner cleans up', async () => {
+    const { dir, child } = await owner('setInterval(() => {}, 1000);');
+    const snap = snapshot(dir);
+    child.kill('SIGTERM');
+    await exited(child);
+    expect(child.signalCode).toBe('SIGTERM');
+    await expectGone(dir, snap);
+  });
 
-describe.skipIf(reason !== null || !existsSync(CLI))(suite(`namespace target CLI (needs the build, ${CLI})`), () => {
+  it('after a SIGKILL of the owner, its hosts die and the next fleet reaps the rest', async () => {
+    const { dir, child } = await owner('setInterval(() => {}, 1000);');
+    const snap = snapshot(dir);
+    child.kill('SIGKILL');
+    await exited(child);
+    for (let i = 0; i < 100 && processesIn(snap.namespaces).length > 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(processesIn(snap.namespaces)).toEqual([]);
+    expect(reapOrphanFleets()).toContain(dir);
+    await expectGone(dir, snap);
+  });
+});
+
+describeNeeding(missing ?? builtMissing(CLI))('namespace target CLI', () => {
   let dir: string;
   beforeAll(async () => {
     dir = join(await mkdtemp(join(tmpdir(), 'sshplay-cli-')), 'sim');
@@ -442,36 +463,4 @@ describe.skipIf(reason !== null || !existsSync(CLI))(suite(`namespace target CLI
     expect(stop.code, stop.stderr).toBe(0);
     await expectGone(dir, snap);
   });
-});
-
-describe.skipIf(reason !== null)(suite('namespace target: start and stop times'), () => {
-  for (const n of [5, 50]) {
-    it(`${n} hosts`, async () => {
-      const specs = Array.from({ length: n }, (_, i) => ({
-        name: `host${i + 1}`,
-        flavor: (['rhel8', 'sles15', 'ubuntu22'] as const)[i % 3] as SimFlavor,
-        groups: ['iser_hosts'],
-      }));
-      const t0 = performance.now();
-      const fleet = await startNamespaceFleet({ hosts: specs });
-      const started = performance.now() - t0;
-      try {
-        const last = fleet.hosts.at(-1) as SimHost;
-        expect((await ssh(fleet, last, 'hostname')).stdout).toBe(`${last.name}\n`);
-        const t1 = performance.now();
-        await fleet.reset();
-        const reset = performance.now() - t1;
-        const snap = snapshot(fleet.dir);
-        const t2 = performance.now();
-        await fleet.stop();
-        const stopped = performance.now() - t2;
-        process.stdout.write(
-          `namespace target, ${n} hosts: start ${(started / 1000).toFixed(2)}s, reset ${(reset / 1000).toFixed(2)}s, stop ${(stopped / 1000).toFixed(2)}s\n`,
-        );
-        await expectGone(fleet.dir, snap);
-      } finally {
-        await fleet.stop();
-      }
-    });
-  }
 });

@@ -3,13 +3,14 @@
  * takes the TTY path (live status lines through log-update, colours), as an admin at a shell sees it.
  */
 import { execFile } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { quoteArg } from '../../src/shell.js';
+import { describeNeeding } from '../support/prerequisites.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet } from '../target/types.js';
 import { CLI, e2eUnavailable, ROOT, tempDir, writeTemp } from './helpers.js';
 
-const skip = e2eUnavailable();
+const missing = e2eUnavailable();
 
 const PLAYBOOK = `
 - hosts: all
@@ -41,7 +42,7 @@ function onTerminal(
   });
 }
 
-describe.skipIf(skip)('console on a terminal', () => {
+describeNeeding(missing)('console on a terminal', () => {
   let fleet: Fleet;
   let inventory: string;
   let playbook: string;

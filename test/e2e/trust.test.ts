@@ -10,11 +10,12 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { fingerprintOf, hostLookupName } from '../../src/connection/known-hosts.js';
+import { describeNeeding } from '../support/prerequisites.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet } from '../target/types.js';
 import { type CliResult, e2eUnavailable, recap, sshplay, startSshplay, tempDir, writeTemp } from './helpers.js';
 
-const skip = e2eUnavailable();
+const missing = e2eUnavailable();
 /** No ssh-agent may log us in behind the test's back. */
 const ENV = { SSH_AUTH_SOCK: '' };
 
@@ -57,7 +58,7 @@ async function silentListener(address: string): Promise<{ server: Server; port: 
   return { server, port, connections: () => count };
 }
 
-describe.skipIf(skip)('trust: host keys, secrets, injection, atomic writes, faults, bad input', () => {
+describeNeeding(missing)('trust: host keys, secrets, injection, atomic writes, faults, bad input', () => {
   let fleet: Fleet;
   let dir: string;
   let inventory: string;

@@ -3,17 +3,18 @@
  * ansible-vault 2.14 (test/fixtures/vault), reach the host decrypted and never appear in any output.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { YamlSource } from '../../src/playbook/yaml-source.js';
 import { setVaultPasswords } from '../../src/vault/keyring.js';
+import { describeNeeding, itNeeding } from '../support/prerequisites.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet } from '../target/types.js';
 import {
-  CLI,
+  ansibleVaultMissing,
   type CliResult,
+  cliMissing,
   e2eUnavailable,
   ROOT,
   recap,
@@ -23,7 +24,7 @@ import {
   writeTemp,
 } from './helpers.js';
 
-const skip = e2eUnavailable();
+const missing = e2eUnavailable();
 const FIXTURES = join(ROOT, 'test/fixtures/vault');
 const PASSWORD_FILE = join(FIXTURES, 'password.txt');
 /** The plaintexts inside the fixtures (under storage_token and array_token). */
@@ -31,7 +32,7 @@ const WHOLE_FILE_SECRET = 'Tok-Whole-9x7!';
 const INLINE_SECRET = 'Tok-Inline-4242';
 const out = (r: CliResult) => r.stdout + r.stderr;
 
-describe.skipIf(skip)('Ansible Vault: encrypted group_vars and inline values', () => {
+describeNeeding(missing)('Ansible Vault: encrypted group_vars and inline values', () => {
   let fleet: Fleet;
   let dir: string;
   let inventory: string;
@@ -126,7 +127,7 @@ describe.skipIf(skip)('Ansible Vault: encrypted group_vars and inline values', (
   });
 });
 
-describe.skipIf(!existsSync(CLI))('sshplay vault: encrypt, view, decrypt, encrypt_string', () => {
+describeNeeding(cliMissing())('sshplay vault: encrypt, view, decrypt, encrypt_string', () => {
   const vault = (args: string[], input?: string) =>
     sshplayWithInput(['vault', ...args, '--vault-password-file', PASSWORD_FILE], input ?? '', {
       ANSIBLE_VAULT_PASSWORD_FILE: '',
@@ -167,7 +168,7 @@ describe.skipIf(!existsSync(CLI))('sshplay vault: encrypt, view, decrypt, encryp
   });
 
   // ansible-vault is not installed by .ci/run; where it is (the bench installs it), this proves interop.
-  it.skipIf(!existsSync('/usr/bin/ansible-vault'))('ansible-vault opens what sshplay vault encrypted', async () => {
+  itNeeding(ansibleVaultMissing())('ansible-vault opens what sshplay vault encrypted', async () => {
     const dir = await tempDir('vault-interop');
     const file = join(dir, 'v.yml');
     await writeFile(file, 'k: sshplay-made\n');

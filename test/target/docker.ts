@@ -2,10 +2,14 @@
  * The Docker test target: one container per simulated host (test/target/Dockerfile), each running a
  * real OpenSSH sshd as PID 1 over the simulated storage tools of sim/, published on 127.0.0.1:<port>.
  *
+ * Everything goes through the engine's Docker API with dockerode (no docker client is needed): image
+ * import and build (docker-image.ts: the base is the hosts' Debian root made by debootstrap, no
+ * registry), create, start, exec, logs, inspect, stop, remove. The fleet removes its own containers
+ * (on stop(), on exit or a signal, and orphans of a killed process at the next start).
+ *
  * Engine: $DOCKER_HOST when set, else a Docker engine on /var/run/docker.sock when one answers, else
- * Podman serving the Docker API (docker/podman-service.sh, started here and stopped by `stop()`).
- * Image: docker/build-image.sh (cached by a hash of its inputs; makes a registry-free Debian base with
- * debootstrap when it has to).
+ * Podman serving the Docker API (docker/podman-service.sh: `podman system service`, started here and
+ * stopped by the last `stop()` of this process).
  *
  * LUN: by default the containers have none (`lunWwid` is an identity only; run the iSER playbooks without
  * `iser_luns`) and run unprivileged. With `lun: true` each host gets a sparse 64 MiB file attached to a
@@ -19,11 +23,13 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import Docker from 'dockerode';
+import { ensureImage } from './docker-image.js';
 import type { ExecResult, Fleet, SimArray, SimFlavor, SimHost, SimHostSpec } from './types.js';
 
-const HERE = import.meta.dirname;
+const HERE = import.meta.dirname.replace(/\/dist\/test\/target$/, '/test/target');
 const PODMAN_SERVICE = join(HERE, 'docker/podman-service.sh');
-const BUILD_IMAGE = join(HERE, 'docker/build-image.sh');
 const PODMAN_SOCK = '/run/podman/podman.sock';
 const FLEET_LABEL = 'sshplay.fleet';
 const OWNER_LABEL = 'sshplay.owner';
@@ -52,7 +58,7 @@ export interface DockerFleetOptions {
   dir?: string;
   /** First port tried for the hosts' sshd (default 22000); each host takes the next free one. */
   basePort?: number;
-  /** Image to run (default: what docker/build-image.sh builds, sshplay-target:latest). */
+  /** Image to run (default: what docker-image.ts builds, sshplay-target:latest). */
   image?: string;
   /** Give each host a real loop-backed LUN (privileged containers, local engine only). Default false. */
   lun?: boolean;
@@ -80,12 +86,11 @@ export interface DockerFleet extends Fleet {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Running commands
+// Running commands on the controller (ssh-keygen, losetup, truncate, podman-service.sh)
 
 interface RunOptions {
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
-  input?: string;
 }
 
 function run(file: string, args: string[], options: RunOptions = {}): Promise<ExecResult> {
@@ -102,10 +107,9 @@ function run(file: string, args: string[], options: RunOptions = {}): Promise<Ex
         const c = (error as NodeJS.ErrnoException & { code?: unknown }).code;
         code = typeof c === 'number' ? c : 127;
       }
-      resolve({ stdout: String(stdout), stderr: String(stderr) || (error && code === 127 ? error.message : ''), code });
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) || (error && code === 127 ? error.message : '') });
     });
-    if (options.input !== undefined) child.stdin?.end(options.input);
-    else child.stdin?.end();
+    child.stdin?.end();
   });
 }
 
@@ -122,8 +126,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // ---------------------------------------------------------------------------------------------------
 // The engine: Docker, or Podman serving the Docker API
 
+/** A dockerode client for a DOCKER_HOST value (unix:///path or tcp://host:port). */
+export function dockerClient(dockerHost: string): Docker {
+  if (dockerHost.startsWith('unix://')) return new Docker({ socketPath: dockerHost.slice('unix://'.length) });
+  const u = new URL(dockerHost.replace(/^tcp:/, 'http:'));
+  return new Docker({ host: u.hostname, port: Number(u.port || 2375), protocol: 'http' });
+}
+
 interface Engine {
   dockerHost: string;
+  docker: Docker;
   env: NodeJS.ProcessEnv;
   startedService: boolean;
 }
@@ -132,48 +144,48 @@ interface Engine {
 let serviceUsers = 0;
 let serviceStartedHere = false;
 
-function engineEnv(dockerHost: string): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    DOCKER_HOST: dockerHost,
-    DOCKER_BUILDKIT: '0',
-    CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? join(HERE, 'docker/containers.conf'),
-  };
+function engineEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? join(HERE, 'docker/containers.conf') };
 }
 
 async function answers(dockerHost: string): Promise<boolean> {
-  const r = await run('docker', ['version', '--format', '{{.Server.Version}}'], {
-    env: engineEnv(dockerHost),
-    timeoutMs: 15_000,
-  });
-  return r.code === 0;
+  try {
+    await Promise.race([
+      dockerClient(dockerHost).ping(),
+      sleep(15_000).then(() => Promise.reject(new Error('timeout'))),
+    ]);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-/** Why the Docker target cannot run here, or null when it can. */
+const onPath = (name: string) => (process.env.PATH ?? '').split(':').some((d) => d !== '' && existsSync(join(d, name)));
+
+/** What the Docker target needs that this machine lacks (one line), or null when it can run. */
 export function dockerUnavailable(): string | null {
-  if (process.getuid?.() !== 0) return 'the Docker target runs as root (rootful Podman or a Docker engine)';
-  const onPath = (name: string) =>
-    (process.env.PATH ?? '').split(':').some((d) => d !== '' && existsSync(join(d, name)));
-  if (!onPath('docker')) return 'the docker client is not installed';
+  if (process.getuid?.() !== 0)
+    return 'root (the Docker target runs rootful Podman or a Docker engine, and loop devices)';
   if (!process.env.DOCKER_HOST && !existsSync('/var/run/docker.sock') && !onPath('podman')) {
-    return 'no Docker engine (DOCKER_HOST, /var/run/docker.sock) and no podman to serve the Docker API';
+    return 'a container engine: podman (apt-get install podman), DOCKER_HOST, or /var/run/docker.sock';
   }
-  if (!onPath('ssh-keygen')) return 'ssh-keygen is not installed (openssh-client)';
+  if (!onPath('ssh-keygen')) return 'ssh-keygen (install openssh-client)';
+  if (!process.env.SSHPLAY_BASE && !onPath('debootstrap')) return "debootstrap (builds the hosts' Debian base image)";
   return null;
 }
 
 async function ensureEngine(): Promise<Engine> {
+  const env = engineEnv();
   if (process.env.DOCKER_HOST) {
     const dockerHost = process.env.DOCKER_HOST;
-    if (!(await answers(dockerHost))) throw new Error(`no Docker engine answers on DOCKER_HOST=${dockerHost}`);
-    return { dockerHost, env: engineEnv(dockerHost), startedService: false };
+    if (!(await answers(dockerHost))) throw new Error(`no Docker API answers on DOCKER_HOST=${dockerHost}`);
+    return { dockerHost, docker: dockerClient(dockerHost), env, startedService: false };
   }
   if (existsSync('/var/run/docker.sock') && (await answers('unix:///var/run/docker.sock'))) {
     const dockerHost = 'unix:///var/run/docker.sock';
-    return { dockerHost, env: engineEnv(dockerHost), startedService: false };
+    return { dockerHost, docker: dockerClient(dockerHost), env, startedService: false };
   }
   const dockerHost = `unix://${PODMAN_SOCK}`;
-  const env = engineEnv(dockerHost);
   if (serviceUsers === 0) {
     const ownerEnv = { ...env, SSHPLAY_PODMAN_OWNER: String(process.pid) };
     const running = (await run(PODMAN_SERVICE, ['status'], { env, timeoutMs: 15_000 })).code === 0;
@@ -190,8 +202,9 @@ async function ensureEngine(): Promise<Engine> {
       }
     }
   }
+  if (!(await answers(dockerHost))) throw new Error(`Podman's Docker API does not answer on ${dockerHost}`);
   serviceUsers++;
-  return { dockerHost, env, startedService: serviceStartedHere };
+  return { dockerHost, docker: dockerClient(dockerHost), env, startedService: serviceStartedHere };
 }
 
 async function releaseEngine(engine: Engine): Promise<void> {
@@ -200,6 +213,82 @@ async function releaseEngine(engine: Engine): Promise<void> {
   if (serviceUsers === 0 && serviceStartedHere) {
     serviceStartedHere = false;
     await runOk(PODMAN_SERVICE, ['stop'], { env: engine.env, timeoutMs: 30_000 });
+  }
+}
+
+/** IDs of every container (running or not) carrying the label `key=value` (or just `key`). */
+export async function containersLabelled(docker: Docker, label: string): Promise<string[]> {
+  return (await docker.listContainers({ all: true, filters: { label: [label] } })).map((c) => c.Id);
+}
+
+async function removeContainers(docker: Docker, ids: string[]): Promise<void> {
+  await Promise.all(
+    ids.map((id) =>
+      docker
+        .getContainer(id)
+        .remove({ force: true, v: true })
+        .catch((e: { statusCode?: number }) => {
+          if (e.statusCode !== 404) throw e;
+        }),
+    ),
+  );
+}
+
+/**
+ * The same from a synchronous exit hook: a short node child that sends the API's DELETE requests
+ * (no event loop is left in an exiting process to run dockerode's).
+ */
+function removeContainersSync(dockerHost: string, label: string): void {
+  const script = `
+    const http = require('node:http');
+    const [hostArg, label] = process.argv.slice(1);
+    const at = hostArg.startsWith('unix://') ? { socketPath: hostArg.slice(7) } : (() => { const u = new URL(hostArg.replace(/^tcp:/, 'http:')); return { host: u.hostname, port: Number(u.port || 2375) }; })();
+    const call = (method, path) => new Promise((done) => { const r = http.request({ ...at, method, path }, (res) => { let b = ''; res.on('data', (d) => (b += d)); res.on('end', () => done(b)); }); r.on('error', () => done('[]')); r.end(); });
+    (async () => {
+      const list = JSON.parse(await call('GET', '/containers/json?all=1&filters=' + encodeURIComponent(JSON.stringify({ label: [label] }))) || '[]');
+      await Promise.all(list.map((c) => call('DELETE', '/containers/' + c.Id + '?force=1&v=1')));
+    })();`;
+  execFileSync(process.execPath, ['-e', script, dockerHost, label], { stdio: 'ignore', timeout: 60_000 });
+}
+
+/** Runs argv in a container: its output and exit code (exec create, start attached, inspect). */
+async function execIn(docker: Docker, container: string, cmd: string[], timeoutMs = 300_000): Promise<ExecResult> {
+  const exec = await docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const chunks = { out: [] as Buffer[], err: [] as Buffer[] };
+  stdout.on('data', (d: Buffer) => chunks.out.push(d));
+  stderr.on('data', (d: Buffer) => chunks.err.push(d));
+  docker.modem.demuxStream(stream, stdout, stderr);
+  await new Promise<void>((done, fail) => {
+    const timer = setTimeout(() => {
+      stream.destroy();
+      fail(new Error(`exec in ${container} took over ${timeoutMs / 1000} s: ${cmd.join(' ')}`));
+    }, timeoutMs);
+    const finish = () => {
+      clearTimeout(timer);
+      done();
+    };
+    stream.once('end', finish);
+    stream.once('close', finish);
+    stream.once('error', (e) => {
+      clearTimeout(timer);
+      fail(e);
+    });
+  });
+  // The stream may end a moment before the engine records the exit code.
+  for (let i = 0; ; i++) {
+    const info = await exec.inspect();
+    if (!info.Running && info.ExitCode !== null && info.ExitCode !== undefined) {
+      return {
+        stdout: Buffer.concat(chunks.out).toString('utf8'),
+        stderr: Buffer.concat(chunks.err).toString('utf8'),
+        code: info.ExitCode,
+      };
+    }
+    if (i > 200) throw new Error(`exec in ${container}: no exit code after its output ended`);
+    await sleep(25);
   }
 }
 
@@ -306,23 +395,20 @@ async function waitForSsh(port: number, what: string, timeoutMs = 60_000): Promi
 
 const liveFleets = new Map<
   string,
-  { env: NodeJS.ProcessEnv; dir: string | null; lunFiles: () => string[]; stopService: () => boolean }
+  {
+    env: NodeJS.ProcessEnv;
+    dockerHost: string;
+    dir: string | null;
+    lunFiles: () => string[];
+    stopService: () => boolean;
+  }
 >();
 let exitHooksInstalled = false;
 
 function cleanupSync(): void {
   for (const [id, f] of liveFleets) {
     try {
-      const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=${FLEET_LABEL}=${id}`], {
-        env: f.env,
-        encoding: 'utf8',
-        timeout: 30_000,
-      })
-        .split('\n')
-        .filter(Boolean);
-      if (ids.length > 0) {
-        execFileSync('docker', ['rm', '-f', ...ids], { env: f.env, stdio: 'ignore', timeout: 60_000 });
-      }
+      removeContainersSync(f.dockerHost, `${FLEET_LABEL}=${id}`);
     } catch {
       // best effort: the process is ending
     }
@@ -355,24 +441,24 @@ function installExitHooks(): void {
 }
 
 /** Containers of fleets whose process died without cleaning up (SIGKILL, a crash) are removed. */
-async function removeOrphans(env: NodeJS.ProcessEnv): Promise<void> {
-  const format = `{{.ID}} {{.Label "${OWNER_LABEL}"}} {{.Label "${DIR_LABEL}"}} {{.Label "${LUN_LABEL}"}}`;
-  const r = await run('docker', ['ps', '-a', '--filter', `label=${OWNER_LABEL}`, '--format', format], { env });
-  if (r.code !== 0) return;
+async function removeOrphans(docker: Docker): Promise<void> {
+  const listed = await docker.listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
   const orphans: string[] = [];
   const lunFiles: string[] = [];
   const dirs = new Set<string>();
-  for (const line of r.stdout.split('\n')) {
-    const m = /^(\S+) (\d+)@(\S+) (\S*) ?(.*)$/.exec(line);
+  for (const c of listed) {
+    const m = /^(\d+)@(\S+)$/.exec(c.Labels[OWNER_LABEL] ?? '');
     if (!m) continue;
-    const [, id, pid, host, dir, lunFile] = m as unknown as [string, string, string, string, string, string];
+    const [, pid, host] = m as unknown as [string, string, string];
     if (host !== hostTag()) continue;
     if (pidAlive(Number(pid))) continue;
-    orphans.push(id);
+    orphans.push(c.Id);
+    const lunFile = c.Labels[LUN_LABEL] ?? '';
+    const dir = c.Labels[DIR_LABEL] ?? '';
     if (lunFile.startsWith('/')) lunFiles.push(lunFile);
     if (dir.startsWith('/') && /\/sshplay-docker-[^/]+$/.test(dir)) dirs.add(dir);
   }
-  if (orphans.length > 0) await run('docker', ['rm', '-f', ...orphans], { env });
+  await removeContainers(docker, orphans);
   for (const file of lunFiles) detachLoops(file);
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 }
@@ -398,7 +484,6 @@ interface HostState {
   host: SimHost;
   spec: SimHostSpec;
   container: string;
-  envFile: string;
   envVars: Record<string, string>;
   hostKeyPub: string;
   /** With `lun`: the sparse file behind the host's LUN. */
@@ -418,9 +503,7 @@ export async function startDockerFleet(options: DockerFleetOptions = {}): Promis
   if (array.portals.length !== 4) throw new Error('the simulated array has four portals');
   const id = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const engine = await ensureEngine();
-  const { env } = engine;
-  const docker = (args: string[], o: RunOptions = {}) => run('docker', args, { env, ...o });
-  const dockerOk = (args: string[], o: RunOptions = {}) => runOk('docker', args, { env, ...o });
+  const { docker } = engine;
   const tEngine = Date.now();
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'sshplay-docker-')));
@@ -436,16 +519,19 @@ export async function startDockerFleet(options: DockerFleetOptions = {}): Promis
   };
   const hosts: HostState[] = [];
   const lunFiles = () => hosts.flatMap((h) => (h.lunFile ? [h.lunFile] : []));
-  liveFleets.set(id, { env, dir: ownDir ? dir : null, lunFiles, stopService: stopServiceOnce });
+  liveFleets.set(id, {
+    env: engine.env,
+    dockerHost: engine.dockerHost,
+    dir: ownDir ? dir : null,
+    lunFiles,
+    stopService: stopServiceOnce,
+  });
   installExitHooks();
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
     try {
-      const ids = (await docker(['ps', '-aq', '--filter', `label=${FLEET_LABEL}=${id}`])).stdout
-        .split('\n')
-        .filter(Boolean);
-      if (ids.length > 0) await dockerOk(['rm', '-f', ...ids], { timeoutMs: 120_000 });
+      await removeContainers(docker, await containersLabelled(docker, `${FLEET_LABEL}=${id}`));
     } finally {
       for (const file of lunFiles()) detachLoops(file);
       liveFleets.delete(id);
@@ -456,10 +542,8 @@ export async function startDockerFleet(options: DockerFleetOptions = {}): Promis
 
   try {
     await mkdir(join(dir, 'hosts'), { recursive: true, mode: 0o700 });
-    await removeOrphans(env);
-    const image =
-      options.image ?? (await runOk(BUILD_IMAGE, [], { env, timeoutMs: 30 * 60_000 })).trim().split('\n').pop();
-    if (!image) throw new Error('docker/build-image.sh printed no image name');
+    await removeOrphans(docker);
+    const image = options.image ?? (await ensureImage(docker));
     const tImage = Date.now();
 
     // The client key root accepts on every host.
@@ -485,8 +569,6 @@ export async function startDockerFleet(options: DockerFleetOptions = {}): Promis
       await runOk('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `root@${spec.name}`, '-f', keyFile]);
       const hostKey = (await readFile(keyFile)).toString('base64');
       const hostKeyPub = (await readFile(`${keyFile}.pub`, 'utf8')).trim();
-      // An env file, not -e: the host's private key stays out of every process list.
-      const envFile = join(dir, 'hosts', `${spec.name}.env`);
       const vars: Record<string, string> = {
         SSHPLAY_HOST_KEY: hostKey,
         SSHPLAY_AUTHORIZED_KEYS: clientPub,
@@ -499,69 +581,78 @@ export async function startDockerFleet(options: DockerFleetOptions = {}): Promis
         SIM_ARRAY_PORTALS: array.portals.join(' '),
       };
       const lunFile = options.lun ? join(dir, 'hosts', `${spec.name}.lun`) : undefined;
-      hosts.push({ host, spec, container: `sshplay-${id}-${spec.name}`, envFile, envVars: vars, hostKeyPub, lunFile });
+      hosts.push({ host, spec, container: `sshplay-${id}-${spec.name}`, envVars: vars, hostKeyPub, lunFile });
     }
 
     /** A new container for the host (a blank LUN first when it has one). */
     const runContainer = async (h: HostState): Promise<void> => {
       const vars = { ...h.envVars };
       if (h.lunFile) vars.SIM_LUN_DEVICE = await attachBlankLun(h.lunFile);
-      await writeFile(
-        h.envFile,
-        Object.entries(vars)
-          .map(([k, v]) => `${k}=${v}\n`)
-          .join(''),
-        { mode: 0o600 },
-      );
       for (let attempt = 0; ; attempt++) {
-        const r = await docker([
-          'run',
-          '-d',
-          '--name',
-          h.container,
-          '--hostname',
-          h.host.name,
-          '--label',
-          `${FLEET_LABEL}=${id}`,
-          '--label',
-          `${OWNER_LABEL}=${process.pid}@${hostTag()}`,
-          '--label',
-          `sshplay.host=${h.host.name}`,
-          '--env-file',
-          h.envFile,
-          '-p',
-          `127.0.0.1:${h.host.port}:22`,
-          // Without a LUN no extra capabilities: sshd needs only the defaults (SYS_CHROOT for its
-          // privilege separation), and the simulated tools only write files and start plain processes.
-          // With a LUN, --privileged: the host's loop device and the partition nodes made later (mknod),
-          // BLKPG partitioning by parted, mkfs and mount need device access and CAP_SYS_ADMIN/MKNOD
-          // beyond any narrower set that works on both Docker and Podman.
-          ...(h.lunFile ? ['--privileged', '--label', `${LUN_LABEL}=${h.lunFile}`] : []),
-          ...(ownDir ? ['--label', `${DIR_LABEL}=${dir}`] : []),
-          image,
-        ]);
-        if (r.code === 0) break;
-        // Someone took the port since we checked: move on to the next free one.
-        if (attempt < 5 && /address already in use|port is already allocated|bind/i.test(r.stderr)) {
-          await docker(['rm', '-f', h.container]);
-          let p = h.host.port + 100;
-          while (!(await portFree(p))) p++;
-          h.host.port = p;
-          continue;
+        const container = await docker.createContainer({
+          name: h.container,
+          Hostname: h.host.name,
+          Image: image,
+          // Through the API, not argv: the host's private key is in no process list.
+          Env: Object.entries(vars).map(([k, v]) => `${k}=${v}`),
+          Labels: {
+            [FLEET_LABEL]: id,
+            [OWNER_LABEL]: `${process.pid}@${hostTag()}`,
+            'sshplay.host': h.host.name,
+            ...(h.lunFile ? { [LUN_LABEL]: h.lunFile } : {}),
+            ...(ownDir ? { [DIR_LABEL]: dir } : {}),
+          },
+          ExposedPorts: { '22/tcp': {} },
+          HostConfig: {
+            PortBindings: { '22/tcp': [{ HostIp: '127.0.0.1', HostPort: String(h.host.port) }] },
+            // Without a LUN no extra capabilities: sshd needs only the defaults (SYS_CHROOT for its
+            // privilege separation), and the simulated tools only write files and start plain processes.
+            // With a LUN, privileged: the host's loop device and the partition nodes made later (mknod),
+            // BLKPG partitioning by parted, mkfs and mount need device access and CAP_SYS_ADMIN/MKNOD
+            // beyond any narrower set that works on both Docker and Podman.
+            Privileged: h.lunFile !== undefined,
+          },
+        });
+        try {
+          await container.start();
+          break;
+        } catch (e) {
+          await container.remove({ force: true }).catch(() => {});
+          // Someone took the port since we checked: move on to the next free one.
+          if (attempt < 5 && /address already in use|port is already allocated|bind/i.test(String(e))) {
+            let p = h.host.port + 100;
+            while (!(await portFree(p))) p++;
+            h.host.port = p;
+            continue;
+          }
+          throw new Error(`starting the container of ${h.host.name}: ${(e as Error).message}`);
         }
-        throw new Error(`docker run ${h.host.name}: ${r.stderr.trim()}`);
       }
       await waitReady(h);
+    };
+
+    const logsOf = async (h: HostState): Promise<string> => {
+      const raw = await docker.getContainer(h.container).logs({ stdout: true, stderr: true, follow: false });
+      // Without a TTY the engine frames each chunk with an 8-byte header: keep the text.
+      const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw));
+      const parts: Buffer[] = [];
+      let at = 0;
+      while (at + 8 <= buf.length && buf[at + 1] === 0 && buf[at + 2] === 0 && buf[at + 3] === 0) {
+        const size = buf.readUInt32BE(at + 4);
+        parts.push(buf.subarray(at + 8, at + 8 + size));
+        at += 8 + size;
+      }
+      return at === 0 ? buf.toString('utf8') : Buffer.concat(parts).toString('utf8');
     };
 
     const waitReady = async (h: HostState): Promise<void> => {
       const until = Date.now() + 120_000;
       for (;;) {
-        const logs = await docker(['logs', h.container]);
-        if (`${logs.stdout}${logs.stderr}`.includes('sshplay-entrypoint: ready')) break;
-        const state = (await docker(['inspect', '--format', '{{.State.Status}}', h.container])).stdout.trim();
+        const logs = await logsOf(h);
+        if (logs.includes('sshplay-entrypoint: ready')) break;
+        const state = (await docker.getContainer(h.container).inspect()).State.Status;
         if (state === 'exited' || state === 'dead' || Date.now() > until) {
-          throw new Error(`host ${h.host.name} did not start (${state}):\n${logs.stdout}${logs.stderr}`);
+          throw new Error(`host ${h.host.name} did not start (${state}):\n${logs}`);
         }
         await sleep(100);
       }
@@ -573,10 +664,11 @@ export async function startDockerFleet(options: DockerFleetOptions = {}): Promis
     const writeKnownHosts = async (): Promise<void> => {
       const lines: string[] = [];
       for (const h of hosts) {
-        const pub = (await dockerOk(['exec', h.container, 'cat', '/etc/ssh/ssh_host_ed25519_key.pub'])).trim();
+        const r = await execIn(docker, h.container, ['cat', '/etc/ssh/ssh_host_ed25519_key.pub']);
+        const pub = r.stdout.trim();
         const [type, key] = pub.split(/\s+/);
-        if (type !== 'ssh-ed25519' || !key || key !== h.hostKeyPub.split(/\s+/)[1]) {
-          throw new Error(`host ${h.host.name} holds another host key than it was given: ${pub}`);
+        if (r.code !== 0 || type !== 'ssh-ed25519' || !key || key !== h.hostKeyPub.split(/\s+/)[1]) {
+          throw new Error(`host ${h.host.name} holds another host key than it was given: ${pub}${r.stderr}`);
         }
         lines.push(`[${h.host.address}]:${h.host.port} ${type} ${key}`);
       }
@@ -593,11 +685,9 @@ export async function startDockerFleet(options: DockerFleetOptions = {}): Promis
       return h;
     };
     const exec = async (name: string, command: string): Promise<ExecResult> =>
-      docker(['exec', byName(name).container, '/bin/bash', '-c', command], { timeoutMs: 300_000 });
+      execIn(docker, byName(name).container, ['/bin/bash', '-c', command]);
     const readFileIn = async (name: string, path: string): Promise<string | null> => {
-      const r = await docker([
-        'exec',
-        byName(name).container,
+      const r = await execIn(docker, byName(name).container, [
         '/bin/sh',
         '-c',
         '[ -f "$1" ] || exit 86; exec cat -- "$1"',
@@ -646,11 +736,11 @@ export async function startDockerFleet(options: DockerFleetOptions = {}): Promis
         return file;
       },
       async stopHost(name) {
-        await dockerOk(['stop', '-t', '10', byName(name).container]);
+        await docker.getContainer(byName(name).container).stop({ t: 10 });
       },
       async startHost(name) {
         const h = byName(name);
-        await dockerOk(['start', h.container]);
+        await docker.getContainer(h.container).start();
         await waitForSsh(h.host.port, `host ${name}`);
       },
       async reboot(name) {
@@ -692,7 +782,7 @@ export async function startDockerFleet(options: DockerFleetOptions = {}): Promis
         // same identity, host key and port.
         await Promise.all(
           hosts.map(async (h) => {
-            await dockerOk(['rm', '-f', h.container]);
+            await docker.getContainer(h.container).remove({ force: true, v: true });
             await runContainer(h); // a blank LUN too
           }),
         );

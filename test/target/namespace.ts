@@ -3,8 +3,9 @@
  *
  * Host i of a fleet is a real `/usr/sbin/sshd -D` on 127.0.<slot>.(i+1):22 (slot 1 unless another fleet
  * holds it), PID 1 of its own mount, UTS and PID namespaces (`unshare --mount --uts --pid --fork
- * --propagation private`). Its root is an overlay with lowerdir=/ and a private upper layer on a tmpfs,
- * mounted in the controller's namespace under the fleet folder (`hosts/<name>/root`), so `readFile`
+ * --propagation private`). Its root is an overlay whose lower layer is a Debian 12 root made once by
+ * debootstrap and cached (test/target/rootfs/build.sh; the Docker target's base image too), so nothing
+ * of the controller's own system shows through, with a private upper layer on a tmpfs, mounted in the controller's namespace under the fleet folder (`hosts/<name>/root`), so `readFile`
  * reads it directly and the machine's / is never written; /run and /tmp come from the same tmpfs. In its
  * namespace the host gets a fresh /proc, /sys, a private /dev (null zero full random urandom tty, devpts
  * with ptmx, shm, its LUN's loop device, an empty mapper/), pivots into the overlay, runs the simulated
@@ -36,6 +37,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, posix, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { type InventoryHost, writeInventoryFile } from './inventory.js';
+import { hostRootfs } from './rootfs.js';
 import type { ExecResult, Fleet, SimArray, SimFlavor, SimHost, SimHostSpec } from './types.js';
 
 export const DEFAULT_ARRAY: SimArray = {
@@ -73,6 +75,8 @@ export interface NamespaceFleetOptions {
   concurrency?: number;
   /** LUN size (default 64 MiB). */
   lunSizeMiB?: number;
+  /** The hosts' lower root (default: test/target/rootfs/build.sh's cached Debian root, built when missing). */
+  rootfs?: string;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -101,6 +105,8 @@ interface FleetState {
   array: SimArray;
   arrayChap: { user: string; secret: string } | null;
   lunSizeMiB: number;
+  /** The read-only lower layer of every host's root. */
+  rootfs: string;
   privateKeyFile: string;
   knownHostsFile: string;
   hosts: HostState[];
@@ -532,7 +538,6 @@ Subsystem sftp internal-sftp
 export async function startNamespaceFleet(options: NamespaceFleetOptions = {}): Promise<Fleet> {
   if (process.platform !== 'linux') throw new Error('the namespace target needs Linux');
   if (process.getuid?.() !== 0) throw new Error('the namespace target needs root (namespaces, mounts, loop devices)');
-  if (!existsSync('/usr/sbin/sshd')) throw new Error('the namespace target needs OpenSSH server (/usr/sbin/sshd)');
   const specs = options.hosts ?? defaultFleetSpec();
   if (specs.length === 0 || specs.length > 254)
     throw new Error(`a namespace fleet has 1..254 hosts, not ${specs.length}`);
@@ -544,6 +549,7 @@ export async function startNamespaceFleet(options: NamespaceFleetOptions = {}): 
     names.add(s.name);
   }
   const paths = repoPaths();
+  const rootfs = options.rootfs ?? (await hostRootfs());
   reapOrphanFleets();
 
   let dir: string;
@@ -575,6 +581,7 @@ export async function startNamespaceFleet(options: NamespaceFleetOptions = {}): 
     array: { ...DEFAULT_ARRAY, ...options.array },
     arrayChap: options.arrayChap ?? null,
     lunSizeMiB: options.lunSizeMiB ?? 64,
+    rootfs,
     privateKeyFile: join(dir, 'id_ed25519'),
     knownHostsFile: join(dir, 'known_hosts'),
     hosts: specs.map((s, index) => ({
@@ -619,7 +626,7 @@ export async function startNamespaceFleet(options: NamespaceFleetOptions = {}): 
   /** Mounts a fresh root and attaches a fresh LUN (first start and reset). */
   const createDisk = async (h: HostState): Promise<void> => {
     await mkdir(h.dir, { recursive: true });
-    await must('bash', [join(paths.helpers, 'mount-root.sh'), h.dir]);
+    await must('bash', [join(paths.helpers, 'mount-root.sh'), h.dir, state.rootfs]);
     const root = join(h.dir, 'root');
     const etcSsh = join(root, 'etc/ssh');
     await mkdir(etcSsh, { recursive: true });

@@ -14,13 +14,9 @@ sock=${SSHPLAY_PODMAN_SOCK:-/run/podman/podman.sock}
 pidfile=${SSHPLAY_PODMAN_PIDFILE:-$(dirname "$sock")/sshplay-podman.pid}
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$here/containers.conf}
 
-answers() { # the API answers on the socket
+answers() { # the API answers on the socket (asked with podman's own remote client: no curl or docker needed)
   [[ -S $sock ]] || return 1
-  if command -v curl >/dev/null 2>&1; then
-    curl -sf --max-time 2 --unix-socket "$sock" http://d/_ping >/dev/null
-  else
-    DOCKER_HOST=unix://$sock timeout 5 docker version --format '{{.Server.Version}}' >/dev/null 2>&1
-  fi
+  timeout 5 podman --remote --url "unix://$sock" version >/dev/null 2>&1
 }
 
 our_pid() { # pid of the service we started, when it is still that process

@@ -1,8 +1,8 @@
 #!/bin/bash
 # PID 1 of one simulated host. The namespace target starts it as
 #   unshare --mount --uts --pid --fork --propagation private --kill-child bash host.sh
-# after mounting, in the controller's mount namespace, the host's root: an overlay over / (upper layer on
-# a tmpfs) at $NS_ROOT with /run and /tmp bound from that tmpfs. Here, in the host's own namespaces: a
+# after mounting, in the controller's mount namespace, the host's root: an overlay over the hosts' Debian
+# root (test/target/rootfs/build.sh; upper layer on a tmpfs) at $NS_ROOT with /run and /tmp bound from that tmpfs. Here, in the host's own namespaces: a
 # fresh /proc, /sys, a private /dev (a few nodes, devpts, shm, the LUN's loop device, an empty mapper/),
 # the host name, pivot_root into the overlay (the machine's other mounts are dropped from this
 # namespace), first start (setup-host.sh) or restart (sim-boot --fresh), then exec sshd as PID 1.

@@ -244,7 +244,8 @@ if [[ ${1:-} == --host ]]; then
   mkdir -p "$T/layer" "$root"
   mount -t tmpfs tmpfs "$T/layer"
   mkdir -p "$T/layer/upper" "$T/layer/work"
-  mount -t overlay overlay -o "lowerdir=/,upperdir=$T/layer/upper,workdir=$T/layer/work" "$root"
+  # SIM_SELFTEST_ROOT: the hosts' Debian root (test/target/rootfs/build.sh), as the targets use; / otherwise
+  mount -t overlay overlay -o "lowerdir=${SIM_SELFTEST_ROOT:-/},upperdir=$T/layer/upper,workdir=$T/layer/work" "$root"
   mount -t proc proc "$root/proc"
   mount --rbind /sys "$root/sys"
   mount -t tmpfs -o mode=0755 tmpfs "$root/run"

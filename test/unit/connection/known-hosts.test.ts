@@ -12,6 +12,7 @@ import {
   parseKnownHosts,
   verifyHostKey,
 } from '../../../src/connection/known-hosts.js';
+import { describeNeeding } from '../../support/prerequisites.js';
 
 /** An SSH wire-format public key blob: string type, then the algorithm's fields. */
 function sshString(b: Buffer | string): Buffer {
@@ -195,7 +196,7 @@ try {
   sshKeygen = (e as NodeJS.ErrnoException).code !== 'ENOENT';
 }
 
-describe.skipIf(!sshKeygen)('against OpenSSH ssh-keygen', () => {
+describeNeeding(sshKeygen ? null : 'ssh-keygen (install openssh-client)')('against OpenSSH ssh-keygen', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sshplay-kh-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

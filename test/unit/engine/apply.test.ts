@@ -1,0 +1,115 @@
+/**
+ * applyChanges, the only code that changes a host, on a LocalConnection (a real /bin/sh, the atomic
+ * write scripts used over SSH) in a temporary folder: writes and their cache invalidation, command
+ * chains that stop at the first failure, ok codes, backups; and readDeclaredRead, which runs nothing new.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { LocalConnection } from '../../../src/connection/local.js';
+import { applyChanges, readDeclaredRead } from '../../../src/engine/apply.js';
+import { HostFacts } from '../../../src/facts/host-facts.js';
+import type { Change } from '../../../src/modules/types.js';
+
+describe('applyChanges', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sshplay-apply-'));
+  let conn: LocalConnection;
+  beforeAll(() => {
+    conn = LocalConnection.open('localhost');
+  });
+  afterAll(async () => {
+    await conn.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const at = (f: string) => join(dir, f);
+  const write = (path: string, text: string, more: Partial<Extract<Change, { kind: 'write' }>> = {}): Change => ({
+    kind: 'write',
+    path,
+    content: Buffer.from(text),
+    ...more,
+  });
+  const exec = (script: string, okCodes?: number[]): Change => ({
+    kind: 'exec',
+    cmd: { script },
+    ...(okCodes ? { okCodes } : {}),
+  });
+
+  test('a write lands with its mode, and the facts cache forgets the old content', async () => {
+    const facts = new HostFacts(conn);
+    writeFileSync(at('a.conf'), 'old\n');
+    expect((await facts.file(at('a.conf')))?.content?.toString()).toBe('old\n');
+    const applied = await applyChanges(conn, facts, [write(at('a.conf'), 'new\n', { mode: 0o600 })]);
+    expect(applied).toEqual({ runs: [], backups: [] });
+    expect(readFileSync(at('a.conf'), 'utf8')).toBe('new\n');
+    expect(statSync(at('a.conf')).mode & 0o777).toBe(0o600);
+    expect((await facts.file(at('a.conf')))?.content?.toString()).toBe('new\n');
+  });
+
+  test('backup: the old file is kept beside the new one and reported', async () => {
+    writeFileSync(at('b.conf'), 'before\n');
+    const applied = await applyChanges(conn, new HostFacts(conn), [write(at('b.conf'), 'after\n', { backup: true })]);
+    expect(applied.backups).toHaveLength(1);
+    expect(readFileSync(applied.backups[0] as string, 'utf8')).toBe('before\n');
+    expect(readdirSync(dir).filter((f) => f.startsWith('b.conf.'))).toHaveLength(1);
+  });
+
+  test('consecutive commands run in order as one chain; output and codes come back per command', async () => {
+    const applied = await applyChanges(conn, new HostFacts(conn), [
+      exec(`echo one > '${at('c1')}'; echo out`),
+      exec(`echo err >&2; test -e '${at('c1')}'`),
+    ]);
+    expect(applied.failed).toBeUndefined();
+    expect(applied.runs.map((r) => [r.rc, r.stdout, r.stderr])).toEqual([
+      [0, 'out\n', ''],
+      [0, '', 'err\n'],
+    ]);
+  });
+
+  test('a failed command stops the chain: later ones do not run (rc -1), later writes do not happen', async () => {
+    const applied = await applyChanges(conn, new HostFacts(conn), [
+      exec('echo partial; echo broke >&2; exit 3'),
+      exec(`touch '${at('never-run')}'`),
+      write(at('never-written'), 'x'),
+    ]);
+    expect(applied.runs.map((r) => r.rc)).toEqual([3, -1]);
+    expect(applied.failed).toBe('command failed (rc=3): echo partial; echo broke >&2; exit 3: broke');
+    expect(existsSync(at('never-run'))).toBe(false);
+    expect(existsSync(at('never-written'))).toBe(false);
+  });
+
+  test("a command's ok codes count as success (iscsiadm's 15: session exists) and the chain goes on", async () => {
+    const applied = await applyChanges(conn, new HostFacts(conn), [
+      exec('exit 15', [0, 15]),
+      exec(`touch '${at('went-on')}'`),
+    ]);
+    expect(applied.failed).toBeUndefined();
+    expect(applied.runs.map((r) => r.rc)).toEqual([15, 0]);
+    expect(existsSync(at('went-on'))).toBe(true);
+  });
+
+  test('writes and commands interleave in the order planned', async () => {
+    const applied = await applyChanges(conn, new HostFacts(conn), [
+      write(at('order'), 'first\n'),
+      exec(`cat '${at('order')}'; echo second >> '${at('order')}'`),
+      write(at('order2'), 'third\n'),
+    ]);
+    expect(applied.runs[0]?.stdout).toBe('first\n');
+    expect(readFileSync(at('order'), 'utf8')).toBe('first\nsecond\n');
+    expect(readFileSync(at('order2'), 'utf8')).toBe('third\n');
+  });
+
+  test('readDeclaredRead answers a declared read from the facts cache (one run), and refuses writes and ok codes', async () => {
+    const facts = new HostFacts(conn);
+    writeFileSync(at('count'), '');
+    const change = exec(`echo x >> '${at('count')}'; wc -l < '${at('count')}'`);
+    const a = await readDeclaredRead(facts, change);
+    const b = await readDeclaredRead(facts, change);
+    expect(a?.runs[0]?.stdout.trim()).toBe('1');
+    expect(b?.runs[0]?.stdout.trim()).toBe('1');
+    expect(readFileSync(at('count'), 'utf8')).toBe('x\n');
+    expect((await readDeclaredRead(facts, exec('exit 4')))?.failed).toBe('command failed (rc=4): exit 4');
+    expect(await readDeclaredRead(facts, write(at('w'), 'x'))).toBeUndefined();
+    expect(await readDeclaredRead(facts, exec('true', [0, 1]))).toBeUndefined();
+  });
+});
