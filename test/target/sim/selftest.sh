@@ -268,9 +268,8 @@ if [[ ${1:-} == --ports-checks ]]; then
   expect 0 '' 'ip link set ib2 name stor0' -- ip link set ib2 name stor0
   expect 0 'stor0:' 'the device shows under its new name' -- ip -o link show stor0
   opensm -B -g "$GUID0" -p 15 -f /var/log/opensm-a.log
-  expect 0 'State: Initializing' 'right after opensm starts: still Initializing (sweep)' -- ibstat mlx5_1 1
-  sleep 2.1
-  expect 0 'State: Active' 'opensm on the port: Active after its sweep' -- ibstat mlx5_1 1
+  expect 0 'State: Initializing' 'right after opensm starts: still Initializing (SIM_SM_SWEEP_S=2)' -- env SIM_SM_SWEEP_S=2 ibstat mlx5_1 1
+  expect 0 'State: Active' 'opensm on the port: Active' -- ibstat mlx5_1 1
   expect 0 'State: Initializing' 'the other storage port (no SM on its fabric) stays Initializing' -- ibstat mlx5_1 2
   printf 'ACTION=="add", SUBSYSTEM=="net", DRIVERS=="?*", ATTR{type}=="32", ATTR{address}=="?*%s", NAME="stor1"\n' \
     "$(sed 's/^0x//; s/../&:/g; s/:$//' <<<"$GUID1")" >/etc/udev/rules.d/71-test.rules

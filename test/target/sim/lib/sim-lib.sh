@@ -93,9 +93,11 @@ for __c in "${SIM_PORT_CA[@]}"; do [[ " ${SIM_CAS[*]} " == *" $__c "* ]] || SIM_
 unset __c
 
 # Is an opensm bound to GUID running on this host, long enough to have swept the fabric? The sim's
-# opensm records its processes in /run/sim/opensm/<guid>; a port turns Active about a second after its
-# SM starts (a real first sweep takes a moment), so a caller that does not wait sees Initializing.
-SIM_SM_SWEEP_S=${SIM_SM_SWEEP_S:-1}
+# opensm records its processes in /run/sim/opensm/<guid>. A real first sweep takes a few seconds, which
+# a boot survives because open-iscsi retries the initial login (node.session.initial_login_retry_max
+# 8); the simulated iscsiadm does not retry, so by default a port is Active as soon as its opensm runs.
+# SIM_SM_SWEEP_S=N (environment or host.conf) makes it wait N seconds, to test callers that must wait.
+SIM_SM_SWEEP_S=${SIM_SM_SWEEP_S:-0}
 sim_sm_running() { # sim_sm_running GUID
   local f=$SIM_RUN/opensm/${1,,} pid _ now age
   [[ -s $f ]] || return 1

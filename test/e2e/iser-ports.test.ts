@@ -1,0 +1,199 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNamespaceFleet } from '../target/namespace.js';
+import type { Fleet, SimHost } from '../target/types.js';
+import { e2eUnavailable, recap, runIserPlaybook, tempDir } from './helpers.js';
+
+const skip = e2eUnavailable();
+
+/**
+ * Ports by identity (issue 16, point 3) and ports that are not Active yet (point 4), on RHEL 8, SLES 15
+ * and Ubuntu 22.04: two hosts carry two HCAs (mlx5_0 on another fabric, its port 2 Down; the storage
+ * ports on mlx5_1, kernel names ib2/ib3), two have no switch subnet manager and run opensm themselves.
+ */
+describe.skipIf(skip)('iSER: HCA ports by identity, subnet manager on the host', () => {
+  let fleet: Fleet;
+  let dir: string;
+  let inventory: string;
+  const run = (inv: string, ...extra: string[]) => runIserPlaybook(fleet.knownHostsFile, inv, 'iser.yml', ...extra);
+  const sh = async (host: string, cmd: string) => (await fleet.exec(host, cmd)).stdout;
+  const hostOf = (name: string) => fleet.hosts.find((h) => h.name === name) as SimHost;
+  const otherFabric = (h: SimHost) => h.guids.map((g) => `0x98039b03${g.slice(10)}`);
+
+  /** Interface names per host, and the inventory's identity for them. */
+  const names: Record<'rh2hca' | 'slsm' | 'ub2hca', [string, string]> = {
+    rh2hca: ['stor0', 'stor1'],
+    slsm: ['ib0', 'ib1'],
+    ub2hca: ['ibs0', 'ibs1'],
+  };
+  const address = (h: SimHost, i: number) => `192.168.${130 + i}.${11 + h.index}`;
+  const portals = (ifaces: [string, string]) =>
+    fleet.array.portals.map((a, i) => ({ address: a, iface: `iface-${ifaces[i < 2 ? 0 : 1]}` }));
+
+  beforeAll(async () => {
+    fleet = await startNamespaceFleet({
+      hosts: [
+        { name: 'rh2hca', flavor: 'rhel8', groups: ['iser_hosts'], hcas: 2 },
+        { name: 'slsm', flavor: 'sles15', groups: ['iser_hosts'], switchSm: false },
+        { name: 'ub2hca', flavor: 'ubuntu22', groups: ['iser_hosts'], hcas: 2, switchSm: false },
+      ],
+    });
+    dir = await tempDir('iser-ports');
+    const rh = hostOf('rh2hca');
+    const ub = hostOf('ub2hca');
+    inventory = await fleet.writeInventory({
+      file: `${dir}/hosts.yml`,
+      extraHostVars: {
+        rh2hca: {
+          ipoib_interfaces: [
+            { name: 'stor0', address: `${address(rh, 0)}/24`, port_guid: rh.guids[0] },
+            { name: 'stor1', address: `${address(rh, 1)}/24`, ca: 'mlx5_1', port: 2 },
+          ],
+          iser_target_portals: portals(names.rh2hca),
+        },
+        // the switches run no SM: the host's opensm must come up before the iSCSI logins at boot
+        slsm: { opensm_boot: 'systemd' },
+        ub2hca: {
+          ipoib_interfaces: [
+            { name: 'ibs0', address: `${address(ub, 0)}/24`, port_guid: ub.guids[0].toUpperCase().replace('0X', '0x') },
+            { name: 'ibs1', address: `${address(ub, 1)}/24`, ca: 'mlx5_1', port: 2 },
+          ],
+          iser_target_portals: portals(names.ub2hca),
+          opensm_boot: 'systemd',
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  /** What the document's end state means for the ports, read on the host itself. */
+  async function portsEndState(h: SimHost): Promise<void> {
+    const [n0, n1] = names[h.name as keyof typeof names];
+    const links = await sh(h.name, 'ip -o link show');
+    const guidOf = (dev: string) => {
+      const m = new RegExp(`^\\d+: ${dev}: .*link/infiniband ((?:[0-9a-f]{2}:){19}[0-9a-f]{2})`, 'm').exec(links);
+      return m ? `0x${(m[1] as string).split(':').slice(12).join('')}` : null;
+    };
+    // each interface name is the device of its own port (by GUID), not of the other fabric's
+    expect(guidOf(n0), `${h.name} ${n0}`).toBe(h.guids[0]);
+    expect(guidOf(n1), `${h.name} ${n1}`).toBe(h.guids[1]);
+    expect(await sh(h.name, `ip -o -4 addr show dev ${n0}`)).toContain(`inet ${address(h, 0)}/24`);
+    expect(await sh(h.name, `ip -o -4 addr show dev ${n1}`)).toContain(`inet ${address(h, 1)}/24`);
+    // udev: sshplay's block names the storage ports by GUID; on RHEL rdma-core's sample text is kept
+    const rules = (await fleet.readFile(h.name, '/etc/udev/rules.d/70-persistent-ipoib.rules')) ?? '';
+    const ruleLines = rules.split('\n').filter((l) => l.startsWith('ACTION=='));
+    const colons = (g: string) => g.slice(2).match(/../g)?.join(':');
+    expect(ruleLines).toEqual([
+      `ACTION=="add", SUBSYSTEM=="net", DRIVERS=="?*", ATTR{type}=="32", ATTR{address}=="?*${colons(h.guids[0])}", NAME="${n0}"`,
+      `ACTION=="add", SUBSYSTEM=="net", DRIVERS=="?*", ATTR{type}=="32", ATTR{address}=="?*${colons(h.guids[1])}", NAME="${n1}"`,
+    ]);
+    expect(rules).toContain('# BEGIN sshplay: persistent IPoIB names by port GUID (iser-ipoib.yml)');
+    if (h.flavor.startsWith('rhel')) expect(rules).toMatch(/^# This is a sample udev rules file/);
+    // opensm runs on the storage ports' GUIDs only, never on the other fabric's
+    for (const g of h.guids)
+      expect((await sh(h.name, `pgrep -fc "opensm -B -g ${g}"`)).trim(), `${h.name} opensm ${g}`).toBe('1');
+    for (const g of otherFabric(h))
+      expect(await sh(h.name, `pgrep -f "opensm -B -g ${g}" || echo none`)).toBe('none\n');
+    // the storage ports are Active; sessions: one per portal, through the device of that portal's subnet
+    for (const port of [1, 2])
+      expect(await sh(h.name, `ibstat ${h.name.endsWith('2hca') ? 'mlx5_1' : 'mlx5_0'} ${port}`)).toContain(
+        'State: Active',
+      );
+    const sessions = (await sh(h.name, 'sim-ctl sessions')).trim().split('\n');
+    expect(sessions, `${h.name} sessions`).toHaveLength(4);
+    for (const [i, portal] of fleet.array.portals.entries()) {
+      const dev = i < 2 ? n0 : n1;
+      expect(
+        sessions.some((s) => s.split(' ')[2] === portal && s.split(' ')[7] === dev),
+        `${h.name} ${portal} via ${dev}`,
+      ).toBe(true);
+    }
+  }
+
+  it('a host with two HCAs and no port identity is refused, naming the ports it has', async () => {
+    const plain = await fleet.writeInventory({
+      file: `${dir}/plain.yml`,
+      extraHostVars: { rh2hca: { iser_target_portals: portals(['ib0', 'ib1']) } },
+    });
+    const r = await runIserPlaybook(fleet.knownHostsFile, plain, 'iser.yml', '--limit', 'rh2hca');
+    expect(r.code).not.toBe(0);
+    const h = hostOf('rh2hca');
+    expect(r.stdout).toContain('rh2hca: ipoib_interfaces[0] (ib0) names no port, and the host has 4 ports on 2 HCAs');
+    expect(r.stdout).toContain(`mlx5_0 port 2 (${otherFabric(h)[1]}, Down/Polling)`);
+    expect(r.stdout).toContain(`mlx5_1 port 1 (${h.guids[0]}, Active/LinkUp)`);
+    // nothing was configured on the wrong ports
+    expect(await fleet.readFile('rh2hca', '/etc/sysconfig/network-scripts/ifcfg-ib0')).toBeNull();
+    expect(await sh('rh2hca', 'pgrep -f "opensm -B" || echo none')).toBe('none\n');
+  });
+
+  it('without an SM on the fabric, a host that does not run one is refused (ports Initializing, not Down)', async () => {
+    expect(await sh('slsm', 'ibstat mlx5_0 1')).toMatch(/State: Initializing\nPhysical state: LinkUp/);
+    // the inventory without opensm_port_priorities: nothing runs an SM for these ports
+    const noSm = await fleet.writeInventory({
+      file: `${dir}/no-sm.yml`,
+      groupVars: { opensm_port_priorities: undefined },
+    });
+    expect(await readFile(noSm, 'utf8')).not.toContain('opensm_port_priorities');
+    const r = await run(noSm, '--limit', 'slsm');
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toMatch(
+      /slsm: ib0 is mlx5_0 port 1 \(0x[0-9a-f]{16}, Initializing\/LinkUp\): the link is up but no subnet manager/,
+    );
+  });
+
+  it('takes every host to the end state on the right ports; a second run changes nothing', async () => {
+    const first = await run(inventory);
+    expect(first.code, first.stdout.slice(-5000) + first.stderr).toBe(0);
+    for (const h of fleet.hosts) await portsEndState(h);
+    // the two-HCA hosts' storage devices were renamed from the kernel's ib2/ib3 now, not at a reboot
+    for (const name of ['rh2hca', 'ub2hca'] as const) {
+      const calls = await fleet.calls(name);
+      expect(calls.filter((l) => / ip link set ib[23] name /.test(l)).map((l) => l.replace(/^\d+ /, ''))).toEqual([
+        `ip link set ib2 name ${names[name][0]}`,
+        `ip link set ib3 name ${names[name][1]}`,
+      ]);
+    }
+    // the hosts without a switch SM started opensm, checked their ports Active, then brought IPoIB up
+    for (const [name, ca, up] of [
+      ['slsm', 'mlx5_0', / wicked ifup ib0$/],
+      ['ub2hca', 'mlx5_1', / netplan apply$/],
+    ] as const) {
+      const calls = await fleet.calls(name);
+      const at = (re: RegExp) => calls.findIndex((l) => re.test(l));
+      const opensm = at(/ opensm -B -g /);
+      const ibstat = calls.findIndex((l, i) => i > opensm && l.endsWith(` ibstat ${ca} 1`));
+      expect(opensm, name).toBeGreaterThan(-1);
+      expect(ibstat, name).toBeGreaterThan(opensm);
+      expect(at(up), name).toBeGreaterThan(ibstat);
+    }
+    const second = await run(inventory);
+    expect(second.code).toBe(0);
+    for (const h of fleet.hosts)
+      expect(recap(second.stdout)[h.name], h.name).toMatchObject({ changed: 0, failed: 0, unreachable: 0 });
+  });
+
+  it('after a reboot: udev names the ports, opensm and the sessions come back on the right ports', async () => {
+    for (const h of fleet.hosts) await fleet.reboot(h.name);
+    for (const h of fleet.hosts) {
+      await portsEndState(h);
+      expect(await sh(h.name, 'grep -c "Failed to rename" /var/log/sim/boot.log || true')).toBe('0\n');
+    }
+    const again = await run(inventory);
+    expect(again.code, again.stdout.slice(-3000)).toBe(0);
+    for (const h of fleet.hosts) expect(recap(again.stdout)[h.name]?.changed, h.name).toBe(0);
+  });
+
+  it('teardown removes only what sshplay added: its udev block and interface files', async () => {
+    const r = await runIserPlaybook(fleet.knownHostsFile, inventory, 'iser-teardown.yml');
+    expect(r.code, r.stdout.slice(-3000)).toBe(0);
+    const rules = (await fleet.readFile('rh2hca', '/etc/udev/rules.d/70-persistent-ipoib.rules')) ?? '';
+    expect(rules).toMatch(/^# This is a sample udev rules file/);
+    expect(rules).not.toContain('sshplay');
+    expect(rules.split('\n').filter((l) => l.startsWith('ACTION=='))).toEqual([]);
+    expect(await fleet.readFile('rh2hca', '/etc/sysconfig/network-scripts/ifcfg-stor0')).toBeNull();
+    expect(await fleet.readFile('ub2hca', '/etc/netplan/60-sshplay-ipoib.yaml')).toBeNull();
+    expect(await fleet.readFile('ub2hca', '/etc/netplan/00-installer-config.yaml')).toContain('network:');
+  });
+});
