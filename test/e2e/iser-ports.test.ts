@@ -5,6 +5,8 @@ import type { Fleet, SimHost } from '../target/types.js';
 import { e2eUnavailable, recap, runIserPlaybook, tempDir } from './helpers.js';
 
 const skip = e2eUnavailable();
+const RHEL_NET = '/etc/sysconfig/network-scripts';
+const ADMIN_IFCFG = 'DEVICE=stor1\nTYPE=InfiniBand\nONBOOT=no\n';
 
 /**
  * Ports by identity (issue 16, point 3) and ports that are not Active yet (point 4), on RHEL 8, SLES 15
@@ -39,6 +41,8 @@ describe.skipIf(skip)('iSER: HCA ports by identity, subnet manager on the host',
       ],
     });
     dir = await tempDir('iser-ports');
+    // an administrator's own file for one of the interfaces: sshplay keeps it as a backup, teardown puts it back
+    await fleet.exec('rh2hca', `printf '${ADMIN_IFCFG}' > ${RHEL_NET}/ifcfg-stor1`);
     const rh = hostOf('rh2hca');
     const ub = hostOf('ub2hca');
     inventory = await fleet.writeInventory({
@@ -168,6 +172,8 @@ describe.skipIf(skip)('iSER: HCA ports by identity, subnet manager on the host',
       expect(ibstat, name).toBeGreaterThan(opensm);
       expect(at(up), name).toBeGreaterThan(ibstat);
     }
+    const backups = await sh('rh2hca', `for f in ${RHEL_NET}/ifcfg-stor1.*.bak; do cat "$f"; done`);
+    expect(backups).toBe('DEVICE=stor1\nTYPE=InfiniBand\nONBOOT=no\n');
     const second = await run(inventory);
     expect(second.code).toBe(0);
     for (const h of fleet.hosts)
@@ -192,7 +198,13 @@ describe.skipIf(skip)('iSER: HCA ports by identity, subnet manager on the host',
     expect(rules).toMatch(/^# This is a sample udev rules file/);
     expect(rules).not.toContain('sshplay');
     expect(rules.split('\n').filter((l) => l.startsWith('ACTION=='))).toEqual([]);
-    expect(await fleet.readFile('rh2hca', '/etc/sysconfig/network-scripts/ifcfg-stor0')).toBeNull();
+    expect(await fleet.readFile('rh2hca', `${RHEL_NET}/ifcfg-stor0`)).toBeNull();
+    expect(await fleet.readFile('rh2hca', `${RHEL_NET}/ifcfg-stor1`)).toBe(
+      'DEVICE=stor1\nTYPE=InfiniBand\nONBOOT=no\n',
+    );
+    expect(await sh('rh2hca', `ls ${RHEL_NET} | grep -c bak || true`)).toBe('0\n');
+    for (const h of ['slsm', 'ub2hca'])
+      expect(await fleet.readFile(h, '/etc/udev/rules.d/70-persistent-ipoib.rules'), h).toBeNull();
     expect(await fleet.readFile('ub2hca', '/etc/netplan/60-sshplay-ipoib.yaml')).toBeNull();
     expect(await fleet.readFile('ub2hca', '/etc/netplan/00-installer-config.yaml')).toContain('network:');
   });
