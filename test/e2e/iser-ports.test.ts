@@ -147,6 +147,24 @@ describe.skipIf(skip)('iSER: HCA ports by identity, subnet manager on the host',
     );
   });
 
+  it('--check --diff on the fresh hosts: the renames and rules are previewed, nothing changes', async () => {
+    const r = await run(inventory, '--check', '--diff');
+    expect(r.code, r.stdout.slice(-4000) + r.stderr).toBe(0);
+    expect(r.stdout).toContain('would rename ib2 -> stor0, ib3 -> stor1');
+    expect(r.stdout).toContain('would rename ib2 -> ibs0, ib3 -> ibs1');
+    expect(r.stdout).toContain(
+      `ATTR{address}=="?*${hostOf('rh2hca').guids[0].slice(2).match(/../g)?.join(':')}", NAME="stor0"`,
+    );
+    for (const h of fleet.hosts) {
+      const calls = await fleet.calls(h.name);
+      expect(
+        calls.filter((l) => / ip link set | opensm -B | ifup | netplan apply/.test(l)),
+        h.name,
+      ).toEqual([]);
+    }
+    expect(await sh('rh2hca', 'ip -o link show | grep -c "ib[0-3]:"')).toBe('4\n');
+  });
+
   it('takes every host to the end state on the right ports; a second run changes nothing', async () => {
     const first = await run(inventory);
     expect(first.code, first.stdout.slice(-5000) + first.stderr).toBe(0);
