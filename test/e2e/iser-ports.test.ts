@@ -165,8 +165,24 @@ describe.skipIf(skip)('iSER: HCA ports by identity, subnet manager on the host',
     expect(await sh('rh2hca', 'ip -o link show | grep -c "ib[0-3]:"')).toBe('4\n');
   });
 
+  it("a port the host's SM does not bring up in time fails after ipoib_active_timeout, naming host and port", async () => {
+    // this host's opensm now takes 30 s to sweep its fabric
+    await fleet.exec('slsm', 'echo SIM_SM_SWEEP_S=30 >> /etc/sim/host.conf');
+    const r = await run(inventory, '--limit', 'slsm', '-e', 'ipoib_active_timeout=2');
+    await fleet.exec('slsm', "sed -i '/^SIM_SM_SWEEP_S=/d' /etc/sim/host.conf");
+    expect(r.code).not.toBe(0);
+    const g = hostOf('slsm').guids[0];
+    expect(r.stdout + r.stderr).toContain(
+      `slsm: ib0 (mlx5_0 port 1, ${g}) is still Initializing/LinkUp after 2 s: the subnet manager has not brought it up (opensm -g ${g}`,
+    );
+    expect(await fleet.readFile('slsm', '/etc/sysconfig/network/ifcfg-ib0')).toBeNull();
+  });
+
   it('takes every host to the end state on the right ports; a second run changes nothing', async () => {
+    // ub2hca's opensm takes 3 s to sweep: the play must wait for Active before IPoIB
+    await fleet.exec('ub2hca', 'echo SIM_SM_SWEEP_S=3 >> /etc/sim/host.conf');
     const first = await run(inventory);
+    await fleet.exec('ub2hca', "sed -i '/^SIM_SM_SWEEP_S=/d' /etc/sim/host.conf");
     expect(first.code, first.stdout.slice(-5000) + first.stderr).toBe(0);
     for (const h of fleet.hosts) await portsEndState(h);
     // the two-HCA hosts' storage devices were renamed from the kernel's ib2/ib3 now, not at a reboot
@@ -190,6 +206,10 @@ describe.skipIf(skip)('iSER: HCA ports by identity, subnet manager on the host',
       expect(ibstat, name).toBeGreaterThan(opensm);
       expect(at(up), name).toBeGreaterThan(ibstat);
     }
+    const ub = await fleet.calls('ub2hca');
+    const opensmAt = ub.findIndex((l) => / opensm -B -g /.test(l));
+    const polls = ub.filter((l, i) => i > opensmAt && l.endsWith(' ibstat mlx5_1 1'));
+    expect(polls.length, 'ub2hca polled its port until Active').toBeGreaterThan(1);
     const backups = await sh('rh2hca', `for f in ${RHEL_NET}/ifcfg-stor1.*.bak; do cat "$f"; done`);
     expect(backups).toBe('DEVICE=stor1\nTYPE=InfiniBand\nONBOOT=no\n');
     const second = await run(inventory);
