@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet, SimHost } from '../target/types.js';
@@ -130,6 +130,19 @@ describe.skipIf(skip)('iSER: HCA ports by identity, subnet manager on the host',
     // nothing was configured on the wrong ports
     expect(await fleet.readFile('rh2hca', '/etc/sysconfig/network-scripts/ifcfg-ib0')).toBeNull();
     expect(await sh('rh2hca', 'pgrep -f "[o]pensm -B" || echo none')).toBe('none\n');
+  });
+
+  it('an unquoted port_guid (YAML reads it as a number and loses digits) is refused before any host is touched', async () => {
+    const text = await readFile(inventory, 'utf8');
+    const g = hostOf('rh2hca').guids[0];
+    expect(text).toContain(`port_guid: "${g}"`);
+    const unquoted = `${dir}/unquoted.yml`;
+    await writeFile(unquoted, text.replace(`port_guid: "${g}"`, `port_guid: ${g}`));
+    const before = (await fleet.calls('rh2hca')).length;
+    const r = await runIserPlaybook(fleet.knownHostsFile, unquoted, 'iser.yml');
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain('rh2hca: ipoib_interfaces[0] names its port either by port_guid (quoted');
+    expect(await fleet.calls('rh2hca')).toHaveLength(before);
   });
 
   it('without an SM on the fabric, a host that does not run one is refused (ports Initializing, not Down)', async () => {
