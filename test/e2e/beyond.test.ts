@@ -323,7 +323,7 @@ describe.skipIf(skip)('Beyond the document (issue 8) on rhel8, sles15 and ubuntu
         }
       // sshplay's udev block gone: RHEL keeps rdma-core's sample (comments only), elsewhere the file sshplay made is gone
       const rules = await fleet.readFile(h.name, '/etc/udev/rules.d/70-persistent-ipoib.rules');
-      if (family(h) === 'rhel') expect(rules).toMatch(/^# This is a sample udev rules file[^]*NAME="mlx4_ib3"\n$/);
+      if (family(h) === 'rhel') expect(rules).toMatch(/^# This is a sample udev rules file[\s\S]*NAME="mlx4_ib3"\n$/);
       else expect(rules, h.name).toBeNull();
       // Everything else as it was: iscsid.conf (with its CHAP), multipath.conf, the initiator name.
       for (const [f, text] of Object.entries(keep[h.name] ?? {}))
