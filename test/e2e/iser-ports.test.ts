@@ -41,6 +41,14 @@ describe.skipIf(skip)('iSER: HCA ports by identity, subnet manager on the host',
       ],
     });
     dir = await tempDir('iser-ports');
+    // slsm was set up by an earlier sshplay, which wrote the udev rules file whole (by position)
+    const sl = hostOf('slsm');
+    const oldRule = (g: string, n: string) =>
+      `ACTION=="add", SUBSYSTEM=="net", DRIVERS=="?*", ATTR{type}=="32", ATTR{address}=="?*${g.slice(2).match(/../g)?.join(':')}", NAME="${n}"`;
+    await fleet.exec(
+      'slsm',
+      `printf '%s\\n' '# Managed by sshplay (iser-ipoib.yml): persistent IPoIB names. The last 8 bytes of an IPoIB hardware' '# address are the HCA port GUID (ibstat -p), so each name follows its port.' '${oldRule(sl.guids[0], 'ib0')}' '${oldRule(sl.guids[1], 'ib1')}' > /etc/udev/rules.d/70-persistent-ipoib.rules`,
+    );
     // an administrator's own file for one of the interfaces: sshplay keeps it as a backup, teardown puts it back
     await fleet.exec('rh2hca', `printf '${ADMIN_IFCFG}' > ${RHEL_NET}/ifcfg-stor1`);
     const rh = hostOf('rh2hca');
@@ -198,6 +206,9 @@ describe.skipIf(skip)('iSER: HCA ports by identity, subnet manager on the host',
     await fleet.exec('ub2hca', "sed -i '/^SIM_SM_SWEEP_S=/d' /etc/sim/host.conf");
     expect(first.code, first.stdout.slice(-5000) + first.stderr).toBe(0);
     for (const h of fleet.hosts) await portsEndState(h);
+    expect(await fleet.readFile('slsm', '/etc/udev/rules.d/70-persistent-ipoib.rules')).not.toContain(
+      'Managed by sshplay',
+    );
     // the two-HCA hosts' storage devices were renamed from the kernel's ib2/ib3 now, not at a reboot
     for (const name of ['rh2hca', 'ub2hca'] as const) {
       const calls = await fleet.calls(name);
