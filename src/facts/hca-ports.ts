@@ -64,12 +64,13 @@ export interface IpoibDevice {
 export function parseIpoibDevices(stdout: string): IpoibDevice[] {
   const devices: IpoibDevice[] = [];
   for (const line of stdout.split('\n')) {
-    const m = /^\d+:\s+([^:@\s]+)(?:@\S+)?:\s+<([^>]*)>.*link\/infiniband\s+((?:[0-9a-f]{2}:){19}[0-9a-f]{2})/i.exec(
+    const m = /^\d+:\s+([^:@\s]+)(@\S+)?:\s+<([^>]*)>.*link\/infiniband\s+((?:[0-9a-f]{2}:){19}[0-9a-f]{2})/i.exec(
       line,
     );
-    if (!m) continue;
-    const bytes = (m[3] as string).toLowerCase().split(':').slice(12).join('');
-    devices.push({ name: m[1] as string, guid: `0x${bytes}`, up: (m[2] as string).split(',').includes('UP') });
+    // a P_Key child (ib0.8001@ib0) shares its parent's GUID: only the port's own device counts
+    if (!m || m[2]) continue;
+    const bytes = (m[4] as string).toLowerCase().split(':').slice(12).join('');
+    devices.push({ name: m[1] as string, guid: `0x${bytes}`, up: (m[3] as string).split(',').includes('UP') });
   }
   return devices;
 }

@@ -31,10 +31,11 @@ describe('normalizeGuid', () => {
 });
 
 describe('parseIpoibDevices', () => {
-  test('link/infiniband devices of `ip -o link show`, GUID from the last 8 bytes, UP flag', () => {
+  test('link/infiniband devices of `ip -o link show`, GUID from the last 8 bytes, UP flag; P_Key children skipped', () => {
     const out = [
       '1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00',
       '4: ib0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 2044 qdisc mq state UP mode DEFAULT group default qlen 256\\    link/infiniband 80:00:02:08:fe:80:00:00:00:00:00:00:98:03:9b:03:00:9f:cf:d6 brd 00:ff:ff:ff:ff:12:40:1b:ff:ff:00:00:00:00:00:00:ff:ff:ff:ff',
+      '5: ib0.8001@ib0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 2044 qdisc mq state UP mode DEFAULT group default qlen 256\\    link/infiniband 80:00:02:09:fe:80:00:00:00:00:00:00:98:03:9b:03:00:9f:cf:d6 brd 00:ff:ff:ff:ff:12:40:1b:80:01:00:00:00:00:00:00:ff:ff:ff:ff',
       '6: ib2: <BROADCAST,MULTICAST> mtu 4092 qdisc noop state DOWN mode DEFAULT group default qlen 256\\    link/infiniband 00:00:10:87:fe:80:00:00:00:00:00:00:24:8a:07:03:00:a8:0a:80 brd 00:ff:ff:ff:ff:12:40:1b:ff:ff:00:00:00:00:00:00:ff:ff:ff:ff\\    altname ibp59s0',
     ].join('\n');
     expect(parseIpoibDevices(out)).toEqual([
