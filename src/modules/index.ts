@@ -6,6 +6,7 @@ import { debug } from './debug.js';
 import { fail } from './fail.js';
 import { file } from './file.js';
 import { filesystem } from './filesystem.js';
+import { ipoibPorts } from './ipoib-ports.js';
 import { iscsiDiscovery } from './iscsi-discovery.js';
 import { iscsiNode } from './iscsi-node.js';
 import { lineinfile } from './lineinfile.js';
@@ -36,6 +37,7 @@ export const MODULES: ReadonlyMap<string, Module<never>> = new Map<string, Modul
     debug,
     iscsiDiscovery,
     iscsiNode,
+    ipoibPorts,
     partition,
     filesystem,
     mount,

@@ -92,6 +92,8 @@ interface HostState extends SimHost {
   pidNs: string | null;
   loop: string | null;
   status: HostStatus;
+  /** Per-host setup-host.sh options (SIM_HCAS, SIM_SWITCH_SM). */
+  simEnv?: Record<string, string>;
 }
 
 interface FleetState {
@@ -599,6 +601,7 @@ export async function startNamespaceFleet(options: NamespaceFleetOptions = {}): 
       pidNs: null,
       loop: null,
       status: 'down',
+      simEnv: { SIM_HCAS: String(s.hcas ?? 1), SIM_SWITCH_SM: s.switchSm === false ? 'off' : 'on' },
     })),
   };
   if (!persistent) {
@@ -669,6 +672,7 @@ export async function startNamespaceFleet(options: NamespaceFleetOptions = {}): 
       SIM_LUN_DEVICE: h.loop ?? '',
       SIM_ARRAY_IQN: state.array.targetIqn,
       SIM_ARRAY_PORTALS: state.array.portals.join(' '),
+      ...h.simEnv,
       ...(state.arrayChap
         ? { SIM_ARRAY_CHAP_USER: state.arrayChap.user, SIM_ARRAY_CHAP_SECRET: state.arrayChap.secret }
         : {}),

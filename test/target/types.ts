@@ -16,6 +16,10 @@ export interface SimHostSpec {
   flavor: SimFlavor;
   /** Extra inventory groups for this host (the fleet's inventory puts every host in `all` and in its flavor's group). */
   groups?: string[];
+  /** HCAs (setup-host.sh SIM_HCAS): 1 (default) or 2 (mlx5_0 on another fabric, the storage ports on mlx5_1). */
+  hcas?: 1 | 2;
+  /** The storage fabric's switches run a subnet manager (SIM_SWITCH_SM; default true). */
+  switchSm?: boolean;
 }
 
 export interface SimHost {

@@ -237,6 +237,56 @@ if [[ ${1:-} == --checks ]]; then
 fi
 
 # ------------------------------------------------------------------------------------------------------
+# Two HCAs, no switch SM (`--ports-checks FLAVOR`, after setup-host.sh with SIM_HCAS=2 SIM_SWITCH_SM=off).
+if [[ ${1:-} == --ports-checks ]]; then
+  flavor=$2
+  set +e
+  fails=0 n=0 OUT='' RC=0
+  run() { OUT=$("$@" 2>&1); RC=$?; }
+  ok() { n=$((n + 1)); printf '  ok   %s\n' "$1"; }
+  bad() { n=$((n + 1)); fails=$((fails + 1)); printf '  FAIL %s\n' "$1"; printf '       rc=%s output:\n%s\n' "$RC" "$(sed 's/^/       | /' <<<"$OUT")"; }
+  expect() { local rc=$1 sub=$2 what=$3; shift 4; run "$@"; if [[ $RC == "$rc" && $OUT == *"$sub"* ]]; then ok "$what"; else bad "$what (want rc=$rc and '$sub')"; fi; }
+  echo "== $flavor: two HCAs, subnet manager off"
+  # the first checks left opensm lines in the boot file: without them no SM runs after a reboot
+  for f in /etc/rc.d/rc.local /etc/rc.d/rc.after /etc/init.d/after.local /etc/rc.local; do [[ -f $f && ! -L $f ]] && sed -i '/opensm/d' "$f"; done
+  sim-reboot
+  expect 0 $'mlx5_0\nmlx5_1' 'ibstat -l lists both CAs' -- ibstat -l
+  run ibstat -p
+  [[ $(wc -l <<<"$OUT") == 4 && $OUT == *$'\n'"$GUID0"$'\n'"$GUID1" ]] && ok 'ibstat -p: four GUIDs, the storage ports last' || bad 'ibstat -p: four GUIDs, the storage ports last'
+  expect 0 "$GUID0"$'\n'"$GUID1" 'ibstat -p mlx5_1' -- ibstat -p mlx5_1
+  expect 0 $'CA: \'mlx5_0\'\nPort 2:\nState: Down\nPhysical state: Polling' 'ibstat mlx5_0 2: Down/Polling' -- ibstat mlx5_0 2
+  expect 0 $'State: Initializing\nPhysical state: LinkUp' 'storage port Initializing/LinkUp without an SM' -- ibstat mlx5_1 1
+  expect 255 "has no port number 3" 'ibstat mlx5_1 3 fails' -- ibstat mlx5_1 3
+  expect 255 "IB device can't be found" 'ibstat mlx5_9 fails' -- ibstat mlx5_9
+  run ip -o link show
+  [[ $OUT == *"ib0:"* && $OUT == *"ib3:"* && $OUT == *"ib2: "*"${GUID0:10:2}:${GUID0:12:2}:${GUID0:14:2}:${GUID0:16:2} brd"* ]] && ok 'kernel names ib0..ib3 in probe order (storage port 1 is ib2)' || bad 'kernel names ib0..ib3 in probe order (storage port 1 is ib2)'
+  ip link set ib2 up
+  expect 2 'Device or resource busy' 'renaming an up device fails' -- ip link set ib2 name stor0
+  ip link set ib2 down
+  expect 2 'File exists' 'renaming onto a name in use fails' -- ip link set ib2 name ib0
+  expect 1 'not a valid ifname' 'a name over 15 characters is refused' -- ip link set ib2 name abcdefghijklmnop
+  expect 0 '' 'ip link set ib2 name stor0' -- ip link set ib2 name stor0
+  expect 0 'stor0:' 'the device shows under its new name' -- ip -o link show stor0
+  opensm -B -g "$GUID0" -p 15 -f /var/log/opensm-a.log
+  expect 0 'State: Initializing' 'right after opensm starts: still Initializing (SIM_SM_SWEEP_S=2)' -- env SIM_SM_SWEEP_S=2 ibstat mlx5_1 1
+  expect 0 'State: Active' 'opensm on the port: Active' -- ibstat mlx5_1 1
+  expect 0 'State: Initializing' 'the other storage port (no SM on its fabric) stays Initializing' -- ibstat mlx5_1 2
+  printf 'ACTION=="add", SUBSYSTEM=="net", DRIVERS=="?*", ATTR{type}=="32", ATTR{address}=="?*%s", NAME="stor1"\n' \
+    "$(sed 's/^0x//; s/../&:/g; s/:$//' <<<"$GUID1")" >/etc/udev/rules.d/71-test.rules
+  printf 'ACTION=="add", SUBSYSTEM=="net", ATTR{type}=="32", ATTR{address}=="?*%s", NAME="ib0"\n' \
+    "$(sed 's/^0x//; s/../&:/g; s/:$//' <<<"$GUID0")" >>/etc/udev/rules.d/71-test.rules
+  sim-reboot
+  run ip -o link show
+  [[ $OUT == *"stor1:"* && $OUT == *"ib2:"* && $OUT != *"stor0"* ]] && ok 'at boot udev names by GUID; a taken name keeps the kernel name' || bad 'at boot udev names by GUID; a taken name keeps the kernel name'
+  expect 0 "Failed to rename network interface 12 from 'ib2' to 'ib0': File exists" 'the failed rename is logged' -- cat /var/log/sim/boot.log
+  expect 0 'State: Initializing' 'after a reboot the SM is gone: Initializing again' -- ibstat mlx5_1 1
+  rm -f /etc/udev/rules.d/71-test.rules
+  echo "== $flavor (two HCAs): $((n - fails))/$n checks passed"
+  ((fails == 0))
+  exit $?
+fi
+
+# ------------------------------------------------------------------------------------------------------
 # Inside the new namespaces: build the host root and run setup + checks in a chroot. `--host FLAVOR DIR LOOP`
 if [[ ${1:-} == --host ]]; then
   flavor=$2 T=$3 loop=$4
@@ -277,6 +327,11 @@ if [[ ${1:-} == --host ]]; then
     SIM_ARRAY_PORTALS="$PORTALS" /bin/bash /opt/sim/setup-host.sh
   rc=0
   chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb /bin/bash -lc "/bin/bash /opt/sim/selftest.sh --checks $flavor" || rc=$?
+  chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+    SIM_HOSTNAME="sim-$flavor" SIM_FLAVOR="$flavor" SIM_IQN="iqn.1994-05.com.redhat:sim-$flavor" \
+    SIM_GUIDS="$GUID0 $GUID1" SIM_LUN_WWID="$WWID" SIM_LUN_DEVICE="$loop" SIM_ARRAY_IQN="$ARRAY_IQN" \
+    SIM_ARRAY_PORTALS="$PORTALS" SIM_HCAS=2 SIM_SWITCH_SM=off /bin/bash /opt/sim/setup-host.sh
+  chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb /bin/bash -lc "/bin/bash /opt/sim/selftest.sh --ports-checks $flavor" || rc=$?
   # extra loop devices the host made for partitions
   if [[ -f $root/run/sim/loops ]]; then
     while read -r _ _ dev _; do losetup -d "$dev" 2>/dev/null || true; done <"$root/run/sim/loops"

@@ -15,6 +15,11 @@
 #   SIM_ARRAY_PORTALS  "A1 B1 A2 B2": the four portal IPs (subnet A, subnet A, subnet B, subnet B)
 #   SIM_ARRAY_CHAP_USER, SIM_ARRAY_CHAP_SECRET   optional: the array requires this CHAP login
 #   SIM_SRC_DIR        optional: where bin/, lib/, files/ are (default: this script's folder)
+#   SIM_HCAS           optional: 1 (default: one HCA mlx5_0, its two ports on the storage fabric) or 2
+#                      (mlx5_0 on another fabric, port 2 Down; mlx5_1 carries SIM_GUIDS): kernel names
+#                      ib0..ib3 in probe order, so the storage ports are ib2/ib3 until renamed
+#   SIM_SWITCH_SM      optional: on (default: the fabric's switches run the subnet manager) or off (the
+#                      storage ports stay Initializing until this host runs opensm on them)
 # Ends with `sim-boot --fresh`. A launcher restarting a stopped host runs `/usr/local/sbin/sim-boot --fresh`
 # (or this script again).
 set -euo pipefail
@@ -25,6 +30,8 @@ for v in SIM_HOSTNAME SIM_FLAVOR SIM_IQN SIM_GUIDS SIM_LUN_WWID SIM_ARRAY_IQN SI
   [[ -n ${!v:-} ]] || die "$v is required"
 done
 case $SIM_FLAVOR in rhel8 | rhel7 | sles15 | sles12 | ubuntu22) ;; *) die "unknown SIM_FLAVOR $SIM_FLAVOR" ;; esac
+[[ ${SIM_HCAS:-1} == 1 || ${SIM_HCAS:-1} == 2 ]] || die 'SIM_HCAS must be 1 or 2'
+[[ ${SIM_SWITCH_SM:-on} == on || ${SIM_SWITCH_SM:-on} == off ]] || die 'SIM_SWITCH_SM must be on or off'
 [[ $SIM_LUN_WWID =~ ^3[0-9a-f]{32}$ ]] || die "SIM_LUN_WWID must be 33 lowercase hex digits starting with 3"
 read -r -a guids <<<"$SIM_GUIDS"
 ((${#guids[@]} == 2)) || die 'SIM_GUIDS must hold two GUIDs'
@@ -132,6 +139,7 @@ mkdir -p /etc/sim /var/lib/sim/systemd/enabled /var/lib/sim/net /var/lib/sim/ib 
   printf '# Written by setup-host.sh: who this simulated host is.\n'
   printf 'SIM_HOSTNAME=%q\nSIM_FLAVOR=%q\nSIM_IQN=%q\nSIM_GUIDS=%q\nSIM_LUN_WWID=%q\nSIM_LUN_DEVICE=%q\n' \
     "$SIM_HOSTNAME" "$SIM_FLAVOR" "$SIM_IQN" "$SIM_GUIDS" "$SIM_LUN_WWID" "${SIM_LUN_DEVICE:-}"
+  printf 'SIM_HCAS=%q\nSIM_SWITCH_SM=%q\n' "${SIM_HCAS:-1}" "${SIM_SWITCH_SM:-on}"
 } >/etc/sim/host.conf
 printf '%s\n' "$SIM_FLAVOR" >/etc/sim/flavor
 {
@@ -143,14 +151,9 @@ printf '%s\n' "$SIM_FLAVOR" >/etc/sim/flavor
 } >/etc/sim/array.conf
 touch /var/log/sim/calls.log /var/log/sim/boot.log
 
-# IPoIB hardware addresses: 4 bytes of QPN and flags, the 8-byte subnet prefix, then the port GUID
-# (what the udev rule in templates/70-persistent-ipoib.rules.hbs matches on).
-for i in 0 1; do
-  g=${guids[i]#0x}
-  g=$(printf '%016s' "$g" | tr ' ' 0)
-  printf '80:00:%02x:08:fe:80:00:00:00:00:00:00:%s:%s:%s:%s:%s:%s:%s:%s\n' $((2 + i * 2)) \
-    "${g:0:2}" "${g:2:2}" "${g:4:2}" "${g:6:2}" "${g:8:2}" "${g:10:2}" "${g:12:2}" "${g:14:2}" >"/var/lib/sim/net/ib$i.hwaddr"
-done
+# IPoIB hardware addresses are derived from the port GUIDs (sim-lib.sh sim_port_hwaddr); files of an
+# older setup are dropped.
+rm -f /var/lib/sim/net/ib[0-9]*.hwaddr
 
 # ---- the OS's iSCSI and network layout -------------------------------------------------------------------
 mkdir -p /etc/iscsi /boot /etc/udev/rules.d /etc/systemd/system/multi-user.target.wants
@@ -176,6 +179,23 @@ case $SIM_FLAVOR in
       chmod 0644 /etc/rc.d/rc.local
     fi
     [[ -e /etc/rc.local || -L /etc/rc.local ]] || ln -s rc.d/rc.local /etc/rc.local
+    # rdma-core on RHEL ships this sample as %config(noreplace) (rdma-core.spec; kernel-boot/persistent-ipoib.rules)
+    if [[ ! -e /etc/udev/rules.d/70-persistent-ipoib.rules ]]; then
+      cat >/etc/udev/rules.d/70-persistent-ipoib.rules <<'RULES'
+# This is a sample udev rules file that demonstrates how to get udev to
+# set the name of IPoIB interfaces to whatever you wish.  There is a
+# 16 character limit on network device names.
+#
+# Important items to note: ATTR{type}=="32" is IPoIB interfaces, and the
+# ATTR{address} match must start with ?* and only reference the last 8
+# bytes of the address or else the address might not match the variable QPN
+# portion.
+#
+# Modern udev is case sensitive and all addresses need to be in lower case.
+#
+# ACTION=="add", SUBSYSTEM=="net", DRIVERS=="?*", ATTR{type}=="32", ATTR{address}=="?*00:02:c9:03:00:31:78:f2", NAME="mlx4_ib3"
+RULES
+    fi
     mkdir -p "$(readlink -f /var/lock)/subsys" # /var/lock -> /run/lock: volatile, sim-boot makes it again
     [[ -f /etc/sysconfig/network ]] || printf '# Created by anaconda\n' >/etc/sysconfig/network
     printf '# Sample multipath.conf (simulated device-mapper-multipath documentation)\n#defaults {\n#\tuser_friendly_names yes\n#\tfind_multipaths yes\n#}\n' \

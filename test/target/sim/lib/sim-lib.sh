@@ -67,20 +67,176 @@ sim_die() { # sim_die CODE MESSAGE...: message on stderr, exit with CODE
 sim_now_ms() { local t=${EPOCHREALTIME/[.,]/}; printf '%s' "${t:0:${#t}-3}"; }
 
 # ---------------------------------------------------------------------------------------------------
-# Simulated IPoIB devices. Persistent per host: /var/lib/sim/net/<dev>.hwaddr. Volatile (lost at a
-# reboot, like kernel state): /run/sim/net/<dev>.up (present = admin up), <dev>.addrs (one CIDR per
-# line), <dev>.mtu.
-SIM_NET_DEVS=(ib0 ib1)
+# HCAs and their ports, in the kernel's probe order (index 0..n-1). SIM_HCAS=1 (default): one CA
+# mlx5_0 whose two ports carry the host's GUIDs (SIM_GUIDS) and are cabled to the storage fabric.
+# SIM_HCAS=2: a GPU/HPC host: mlx5_0 is cabled to another fabric (port 1 Active under that fabric's
+# own SM, port 2 Down/Polling: no cable), mlx5_1 carries SIM_GUIDS on the storage fabric.
+#   SIM_PORT_CA[i] SIM_PORT_NUM[i] SIM_PORT_GUID[i] SIM_PORT_STORAGE[i] (storage port 1|2, or 0)
+SIM_HCAS=${SIM_HCAS:-1}
+# The storage fabric's switches run a subnet manager (on, the default) or not (off): then the storage
+# ports stay Initializing (physical state LinkUp) until an opensm bound to that port's GUID runs here.
+SIM_SWITCH_SM=${SIM_SWITCH_SM:-on}
+SIM_PORT_CA=() SIM_PORT_NUM=() SIM_PORT_GUID=() SIM_PORT_STORAGE=()
+sim_port_add() { SIM_PORT_CA+=("$1") SIM_PORT_NUM+=("$2") SIM_PORT_GUID+=("$3") SIM_PORT_STORAGE+=("$4"); }
+if [[ $SIM_HCAS == 2 ]]; then
+  # the other fabric's ports: another Mellanox OUI (98:03:9b), the same per-host tail
+  sim_port_add mlx5_0 1 "0x98039b03${SIM_GUID_LIST[0]:10}" 0
+  sim_port_add mlx5_0 2 "0x98039b03${SIM_GUID_LIST[1]:10}" 0
+  sim_port_add mlx5_1 1 "${SIM_GUID_LIST[0]}" 1
+  sim_port_add mlx5_1 2 "${SIM_GUID_LIST[1]}" 2
+else
+  sim_port_add mlx5_0 1 "${SIM_GUID_LIST[0]}" 1
+  sim_port_add mlx5_0 2 "${SIM_GUID_LIST[1]}" 2
+fi
+SIM_CAS=()
+for __c in "${SIM_PORT_CA[@]}"; do [[ " ${SIM_CAS[*]} " == *" $__c "* ]] || SIM_CAS+=("$__c"); done
+unset __c
 
-sim_is_ibdev() { [[ $1 == ib0 || $1 == ib1 ]]; }
+# Is an opensm bound to GUID running on this host, long enough to have swept the fabric? The sim's
+# opensm records its processes in /run/sim/opensm/<guid>. A real first sweep takes a few seconds, which
+# a boot survives because open-iscsi retries the initial login (node.session.initial_login_retry_max
+# 8); the simulated iscsiadm does not retry, so by default a port is Active as soon as its opensm runs.
+# SIM_SM_SWEEP_S=N (environment or host.conf) makes it wait N seconds, to test callers that must wait.
+SIM_SM_SWEEP_S=${SIM_SM_SWEEP_S:-0}
+sim_sm_running() { # sim_sm_running GUID
+  local f=$SIM_RUN/opensm/${1,,} pid _ now age
+  [[ -s $f ]] || return 1
+  while read -r pid _; do
+    [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/comm && $(<"/proc/$pid/comm") == opensm ]] || continue
+    printf -v now '%(%s)T' -1
+    age=$((now - $(stat -c %Y "$f")))
+    ((age >= SIM_SM_SWEEP_S)) && return 0
+  done <"$f"
+  return 1
+}
+
+# "State PhysicalState" of port index I, as ibstat names them (infiniband-diags' port_state_str and
+# port_phy_state_str). A test may force a storage port: /var/lib/sim/ib/port<N> (N = storage port 1|2)
+# holds e.g. "Down Polling" (sim-ctl port N STATE PHYS).
+sim_port_state() { # sim_port_state I
+  local i=$1 k=${SIM_PORT_STORAGE[$1]}
+  if ((k == 0)); then
+    if ((SIM_PORT_NUM[i] == 1)); then printf 'Active LinkUp'; else printf 'Down Polling'; fi
+    return 0
+  fi
+  if [[ -s $SIM_VAR/ib/port$k ]]; then printf '%s' "$(<"$SIM_VAR/ib/port$k")"; return 0; fi
+  if [[ $SIM_SWITCH_SM != off ]] || sim_sm_running "${SIM_PORT_GUID[i]}"; then printf 'Active LinkUp'
+  else printf 'Initializing LinkUp'; fi
+}
+
+# IPoIB hardware address of port index I: 4 bytes of QPN and flags, the 8-byte subnet prefix, then
+# the port GUID (the last 8 bytes are what a udev rule matches on).
+sim_port_hwaddr() { # sim_port_hwaddr I
+  local g=${SIM_PORT_GUID[$1]#0x}
+  g=$(printf '%016s' "$g")
+  g=${g// /0}
+  printf '80:00:%02x:08:fe:80:00:00:00:00:00:00:%s:%s:%s:%s:%s:%s:%s:%s' $((2 + $1 * 2)) \
+    "${g:0:2}" "${g:2:2}" "${g:4:2}" "${g:6:2}" "${g:8:2}" "${g:10:2}" "${g:12:2}" "${g:14:2}"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Simulated IPoIB devices: one per HCA port. Their names are kernel state (/run/sim/net/names: one
+# "<port index> <name>" line per device, lost at a reboot): the kernel names them ib0, ib1, ... in
+# probe order when the device is added (sim_ib_devices_add, at boot), udev rules may rename them then,
+# and `ip link set DEV name NEW` renames one later. Per device, also volatile: /run/sim/net/<dev>.up
+# (present = admin up), <dev>.addrs (one CIDR per line), <dev>.mtu.
+SIM_NET_DEVS=()
+declare -A SIM_DEV_PORT=()
+sim_net_load() {
+  local line
+  SIM_NET_DEVS=() SIM_DEV_PORT=()
+  [[ -s $SIM_RUN/net/names ]] || return 0
+  while read -r line; do
+    [[ -n $line ]] || continue
+    SIM_NET_DEVS+=("${line#* }")
+    SIM_DEV_PORT[${line#* }]=${line%% *}
+  done <"$SIM_RUN/net/names"
+}
+sim_net_load
+
+sim_net_save() { # writes the names of SIM_NET_DEVS (port order) back
+  local d out=''
+  for d in "${SIM_NET_DEVS[@]}"; do out+="${SIM_DEV_PORT[$d]} $d"$'\n'; done
+  mkdir -p "$SIM_RUN/net"
+  printf '%s' "$out" >"$SIM_RUN/net/names.tmp" && mv -f "$SIM_RUN/net/names.tmp" "$SIM_RUN/net/names"
+}
+
+sim_is_ibdev() { [[ -n $1 && -n ${SIM_DEV_PORT[$1]:-} ]]; }
+
+# The udev NAME a rule file assigns to a net device with hardware address ADDR (type 32, IPoIB).
+# Understands the rule lines of rdma-core's 70-persistent-ipoib.rules and NetApp's rename rules:
+# SUBSYSTEM=="net", ACTION=="add", ATTR{type}=="32", ATTR{address}=="<glob>", KERNEL=="<glob>",
+# NAME="x" / NAME:="x" (final). Files of /etc/udev/rules.d in lexical order; later NAME= wins unless
+# an earlier one was final, as in udev.
+sim_udev_name() { # sim_udev_name ADDR KERNELNAME -> prints the name, 1 when no rule names it
+  local addr=$1 kname=$2 f line name='' final=0 re ok pat
+  shopt -s nullglob
+  for f in /etc/udev/rules.d/*.rules; do
+    while IFS= read -r line || [[ -n $line ]]; do
+      [[ $line =~ ^[[:space:]]*# || $line != *NAME* ]] && continue
+      ok=1
+      re='SUBSYSTEM=="([^"]*)"'; [[ $line =~ $re && ${BASH_REMATCH[1]} != net ]] && ok=0
+      re='ACTION=="([^"]*)"'; [[ $line =~ $re && ${BASH_REMATCH[1]} != add ]] && ok=0
+      re='ATTR\{type\}=="([^"]*)"'; [[ $line =~ $re && ${BASH_REMATCH[1]} != 32 ]] && ok=0
+      re='ATTR\{address\}=="([^"]*)"'
+      if [[ $line =~ $re ]]; then pat=${BASH_REMATCH[1]}; [[ $addr == $pat ]] || ok=0; fi
+      re='KERNEL=="([^"]*)"'
+      if [[ $line =~ $re ]]; then pat=${BASH_REMATCH[1]}; [[ $kname == $pat ]] || ok=0; fi
+      ((ok)) || continue
+      re='(^|[ ,])NAME(:?)="([^"]+)"'
+      [[ $line =~ $re ]] || continue
+      ((final)) && continue
+      name=${BASH_REMATCH[3]}
+      [[ ${BASH_REMATCH[2]} == : ]] && final=1
+    done <"$f"
+  done
+  [[ -n $name ]] && { printf '%s' "$name"; return 0; }
+  return 1
+}
+
+# The kernel adds one IPoIB device per port in probe order, each named with the lowest free ib%d
+# (ipoib's "ib%d" template); udev then applies the naming rules. A rule whose name is already taken
+# fails as systemd-udevd does ("File exists") and the device keeps its kernel name. Only when the
+# devices are absent (first boot, after a reboot). Called by sim-boot.
+sim_ib_devices_add() {
+  [[ -s $SIM_RUN/net/names ]] && return 0
+  local i n kname want d
+  SIM_NET_DEVS=() SIM_DEV_PORT=()
+  mkdir -p "$SIM_RUN/net" /var/log/sim
+  for i in "${!SIM_PORT_GUID[@]}"; do
+    n=0
+    while sim_is_ibdev "ib$n"; do n=$((n + 1)); done
+    kname=ib$n
+    if want=$(sim_udev_name "$(sim_port_hwaddr "$i")" "$kname") && [[ $want != "$kname" ]]; then
+      if sim_is_ibdev "$want"; then
+        printf "%s: Failed to rename network interface %s from '%s' to '%s': File exists\n" "$kname" $((10 + i)) "$kname" "$want" >>/var/log/sim/boot.log
+      else
+        kname=$want
+      fi
+    fi
+    SIM_NET_DEVS+=("$kname")
+    SIM_DEV_PORT[$kname]=$i
+  done
+  sim_net_save
+}
+
+# Renames DEV to NEW (ip link set DEV name NEW): its volatile state moves with it.
+sim_dev_rename() { # sim_dev_rename DEV NEW
+  local dev=$1 new=$2 i x
+  for i in "${!SIM_NET_DEVS[@]}"; do [[ ${SIM_NET_DEVS[i]} == "$dev" ]] && SIM_NET_DEVS[i]=$new; done
+  SIM_DEV_PORT[$new]=${SIM_DEV_PORT[$dev]}
+  unset "SIM_DEV_PORT[$dev]"
+  for x in addrs mtu up; do [[ -e $SIM_RUN/net/$dev.$x ]] && mv -f "$SIM_RUN/net/$dev.$x" "$SIM_RUN/net/$new.$x"; done
+  sim_net_save
+}
 
 sim_dev_up() { [[ -e $SIM_RUN/net/$1.up ]]; }
 
-# The HCA port under an IPoIB device (ib0 = port 1) is Active unless a test wrote another state into
-# /var/lib/sim/ib/port<N> ("Down Polling").
+# The HCA port under an IPoIB device is Active (else the device has no carrier).
 sim_port_active() {
-  local n=$((${1#ib} + 1)) s=Active
-  [[ -s $SIM_VAR/ib/port$n ]] && read -r s _ <"$SIM_VAR/ib/port$n"
+  local s
+  sim_is_ibdev "$1" || return 1
+  read -r s _ <<<"$(sim_port_state "${SIM_DEV_PORT[$1]}")"
   [[ $s == Active ]]
 }
 
@@ -94,7 +250,7 @@ sim_dev_mtu() {
 }
 
 sim_dev_hwaddr() {
-  if [[ -s $SIM_VAR/net/$1.hwaddr ]]; then printf '%s' "$(<"$SIM_VAR/net/$1.hwaddr")"; else printf '00'; fi
+  if sim_is_ibdev "$1"; then sim_port_hwaddr "${SIM_DEV_PORT[$1]}"; else printf '00'; fi
 }
 
 sim_set_up() { # sim_set_up DEV up|down
@@ -237,7 +393,8 @@ sim_netplan_apply() {
       body=${line#"${line%%[![:space:]]*}"}
       ind=$((${#line} - ${#body}))
       if [[ -n $dev ]] && ((ind <= devind)); then dev='' inlist=0; fi
-      if [[ $body =~ ^(ib[0-9]+):[[:space:]]*$ ]]; then
+      # an entry named after an IPoIB device that exists now (netplan matches by name)
+      if [[ $body =~ ^([A-Za-z0-9_.-]+):[[:space:]]*$ ]] && sim_is_ibdev "${BASH_REMATCH[1]}"; then
         dev=${BASH_REMATCH[1]} devind=$ind inlist=0 seen[$dev]=1
         continue
       fi
