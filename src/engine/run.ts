@@ -10,6 +10,7 @@ import type { Play, Playbook, Role, Task } from '../playbook/types.js';
 import { shellText, splitWords } from '../shell.js';
 import { ExpressionError, evaluateCondition } from '../template/expression.js';
 import { renderText, renderValue, TemplateError } from '../template/render.js';
+import { renderShellScript } from '../template/shell-script.js';
 import { vaultSecrets } from '../vault/keyring.js';
 import { type Applied, applyChanges, readDeclaredRead } from './apply.js';
 import { batchExceedsFailLimit, computeBatches } from './batches.js';
@@ -91,17 +92,10 @@ function renderArgs(module: Module<never>, args: Vars, vars: Vars): Vars {
   for (const [key, value] of Object.entries(args)) {
     const mode = module.schema[key]?.render;
     if (mode === 'words' && typeof value === 'string') out[key] = splitWords(value).map((w) => renderText(w, vars));
-    else if (mode === 'shell' && typeof value === 'string') out[key] = renderText(quoteMustaches(value), vars);
+    else if (mode === 'shell' && typeof value === 'string') out[key] = renderShellScript(value, vars);
     else out[key] = renderValue(value, vars);
   }
   return out;
-}
-
-/** `{{ x }}` becomes `{{quote (x)}}`; triple-stash, blocks, comments and partials stay as written. */
-export function quoteMustaches(script: string): string {
-  return script.replace(/(?<!\{)\{\{(?![{#/!>^&*]|\s*else\b)\s*([^}]+?)\s*\}\}(?!\})/g, (_, inner: string) =>
-    /\s/.test(inner) ? `{{quote (${inner})}}` : `{{quote ${inner}}}`,
-  );
 }
 
 function whenIsFalseWithoutItem(condition: string, vars: Vars): boolean {
