@@ -71,19 +71,25 @@ describe.skipIf(skip)('the order of side effects on a host is the playbook order
     const at = STEPS.map(([what, re]) => {
       const i = calls.findIndex((l) => re.test(l));
       expect(i, `${what} is in alpha's call log:\n${calls.join('\n')}`).toBeGreaterThanOrEqual(0);
-      return { what, first: i, last: calls.findLastIndex((l) => re.test(l)) };
+      const last = calls.reduce((found, l, j) => (re.test(l) ? j : found), -1);
+      return { what, first: i, last };
     });
     for (let k = 1; k < at.length; k++) {
       const before = at[k - 1] as (typeof at)[number];
       const step = at[k] as (typeof at)[number];
-      expect(step.first, `${step.what} (line ${step.first}) after ${before.what} (line ${before.last})`).toBeGreaterThan(
-        before.last,
-      );
+      expect(
+        step.first,
+        `${step.what} (line ${step.first}) after ${before.what} (line ${before.last})`,
+      ).toBeGreaterThan(before.last);
     }
 
     // The host that failed preflight: reads only; not one of the playbook's side effects.
     const bravo = await fleet.calls('bravo');
-    for (const [what, re] of STEPS) expect(bravo.filter((l) => re.test(l)), `${what} on bravo`).toEqual([]);
+    for (const [what, re] of STEPS)
+      expect(
+        bravo.filter((l) => re.test(l)),
+        `${what} on bravo`,
+      ).toEqual([]);
     expect((await fleet.exec('bravo', 'ls -A /mnt/iser 2>/dev/null | wc -l')).stdout.trim()).toBe('0');
   }, 300_000);
 });
