@@ -17,7 +17,7 @@ import { batchExceedsFailLimit, computeBatches } from './batches.js';
 import { type EngineEvent, emptyStats, type HostStats, type Reporter, type TaskStatus } from './events.js';
 import { GATHER_REQUESTS, gatherFacts } from './gather.js';
 import { HostSession } from './host-session.js';
-import { loadVarsFile, redact, redactValue, renderVarsInOrder, SECRET_VARS } from './vars.js';
+import { loadVarsFile, maskSecretLines, redact, redactValue, renderVarsInOrder, SECRET_VARS } from './vars.js';
 
 export interface EngineOptions {
   check: boolean;
@@ -634,7 +634,7 @@ export class Engine {
             ? 'failed (output hidden: no_log)'
             : undefined
           : outcome.msg && redact(outcome.msg, secrets),
-        diff: this.options.diff && !hidden && plan?.diff ? redact(plan.diff, secrets) : undefined,
+        diff: this.diffShown(s, task, plan, secrets),
         commands: hidden
           ? undefined
           : plan?.changes.flatMap((c) =>
@@ -674,6 +674,22 @@ export class Engine {
       if (facts && status !== 'failed') Object.assign(s.setVars, facts);
     }
     return { status, result, msg: failMsg };
+  }
+
+  /**
+   * A task's diff as shown: none under no_log, nor for a file a no_log task wrote on this host (its
+   * content is secret from then on); current secret values and every password/secret line masked.
+   */
+  private diffShown(s: HostSession, task: Task, plan: Plan | undefined, secrets: string[]): string | undefined {
+    const written = plan?.changes.flatMap((c) => (c.kind === 'write' ? [c.path] : [])) ?? [];
+    if (task.noLog) {
+      for (const path of written) s.secretFiles.add(path);
+      return undefined;
+    }
+    if (!this.options.diff || !plan?.diff) return undefined;
+    const secretFile = written.find((path) => s.secretFiles.has(path));
+    if (secretFile) return `(diff hidden: ${secretFile} was written by a no_log task)`;
+    return maskSecretLines(redact(plan.diff, secrets));
   }
 
   private taskFailed(
