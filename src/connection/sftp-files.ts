@@ -99,11 +99,16 @@ export class SftpFiles implements FileTransport {
     const result: WriteResult = {};
     if (options.backup && existing?.content) {
       result.backupPath = backupName(path);
-      await this.writeFile(result.backupPath, existing.content, { mode: existing.stat.mode });
+      await this.writeFile(result.backupPath, existing.content, {
+        mode: existing.stat.mode,
+        uid: existing.stat.uid,
+        gid: existing.stat.gid,
+      });
     }
     const tmp = posix.join(posix.dirname(path), `.${posix.basename(path)}.sshplay-${randomBytes(6).toString('hex')}`);
     this.ops += 6;
-    const handle = await call<Buffer>((cb) => this.sftp.open(tmp, 'w', { mode: 0o600 }, cb));
+    // 'wx': created exclusively (O_EXCL), so a link planted at the name is never followed.
+    const handle = await call<Buffer>((cb) => this.sftp.open(tmp, 'wx', { mode: 0o600 }, cb));
     try {
       await call<number>((cb) => this.sftp.write(handle, content, 0, content.length, 0, (err) => cb(err, 0)));
       await call<unknown>((cb) => this.sftp.ext_openssh_fsync(handle, (err, info) => cb(err, info)));

@@ -38,19 +38,33 @@ export class ShellFiles implements FileTransport {
     const result: WriteResult = {};
     const dir = posix.dirname(path);
     const template = `${dir}/.${posix.basename(path)}.sshplay-XXXXXX`;
-    const backup = options.backup && existing?.content ? backupName(path) : '';
+    const old = options.backup ? existing?.content : undefined;
+    const backup = old ? backupName(path) : '';
     if (backup) result.backupPath = backup;
     const base64 = content.toString('base64');
+    // Both files are made the same way: a fresh name by mktemp (created exclusively, mode 0600) in the
+    // target's directory, the bytes we hold (the backup's are the ones read and planned against, never
+    // copied through a link), owner by `chown -h`, then renamed with `mv -T`, which replaces a link or
+    // file at the name and never follows it (nor moves into a directory a link points to).
     // One script of lines, each built by `sh` on its own: a line is never spliced into another as a value
     // (which `sh` would quote into one word).
+    const owner = (file: '"$t"' | '"$b"', uidOf?: number, gidOf?: number) => [
+      uidOf === undefined ? ':' : `${sh`chown -h ${String(uidOf)}`.script} ${file}`,
+      gidOf === undefined ? ':' : `${sh`chgrp -h ${String(gidOf)}`.script} ${file}`,
+    ];
     const script = [
-      sh`set -e; t=$(mktemp ${template}); trap 'rm -f "$t"' EXIT`.script,
-      backup ? sh`cp -p ${path} ${backup}`.script : ':',
+      sh`set -e; b=; t=$(mktemp ${template}); trap 'rm -f "$t" \${b:+"$b"}' EXIT`.script,
+      ...(old && existing
+        ? [
+            sh`b=$(mktemp ${template}); printf '%s' ${old.toString('base64')} | base64 -d > "$b"`.script,
+            ...owner('"$b"', existing.stat.uid, existing.stat.gid),
+            sh`chmod ${existing.stat.mode.toString(8)} "$b"; sync "$b"; mv -fT "$b" ${backup}; b=`.script,
+          ]
+        : []),
       sh`printf '%s' ${base64} | base64 -d > "$t"`.script,
-      uid === undefined ? ':' : sh`chown ${String(uid)} "$t"`.script,
-      gid === undefined ? ':' : sh`chgrp ${String(gid)} "$t"`.script,
+      ...owner('"$t"', uid, gid),
       sh`chmod ${mode} "$t"; sync "$t"`.script,
-      sh`mv -f "$t" ${path}; trap - EXIT`.script,
+      sh`mv -fT "$t" ${path}; trap - EXIT`.script,
       sh`printf '%s' ${base64} | base64 -d | cmp -s - ${path} || { echo 'content differs after write' >&2; exit 1; }`
         .script,
     ].join('\n');

@@ -13,27 +13,12 @@ export interface Applied {
 /**
  * The only place where sshplay changes a host. Consecutive commands go to the host in one round trip
  * as a chain: each runs only if the one before it succeeded (by its own ok codes). A write invalidates
- * its file; after commands the engine invalidates the facts unless the task declared them read-only
- * (changed_when false).
+ * its file; after commands the engine invalidates the facts (a command may change anything, whatever
+ * its changed_when says).
  */
 function commandFailure(r: RunResult, cmd: Cmd): string {
   const stderr = r.stderr.trim();
   return `command failed (rc=${r.rc}): ${shellText(cmd)}${stderr ? `: ${stderr.split('\n').slice(-3).join(' / ')}` : ''}`;
-}
-
-/**
- * A task that declared itself read-only (changed_when: false) and whose plan is just its command: the
- * output comes through the facts cache, which may already hold it from the round trip that read the
- * facts. Nothing is changed here; the result has the shape applyChanges gives.
- */
-export async function readDeclaredRead(facts: HostFacts, change: Change): Promise<Applied | undefined> {
-  if (change.kind !== 'exec' || change.okCodes) return undefined;
-  const r = await facts.command(change.cmd, true);
-  return {
-    runs: [{ ...r, cmd: shellText(change.cmd) }],
-    backups: [],
-    failed: r.rc === 0 ? undefined : commandFailure(r, change.cmd),
-  };
 }
 
 export async function applyChanges(conn: Connection, facts: HostFacts, changes: readonly Change[]): Promise<Applied> {

@@ -14,6 +14,8 @@ export class HostSession {
   stale = true;
   /** Something was changed on this host during the run. */
   changed = false;
+  /** Files a no_log task wrote: their diffs are hidden for the rest of the run. */
+  readonly secretFiles = new Set<string>();
   /** The rest of the run (later plays too) was read ahead once; later prefetches look at their own play. */
   readAhead = false;
   private opening?: Promise<Connection>;

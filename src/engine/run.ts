@@ -10,13 +10,14 @@ import type { Play, Playbook, Role, Task } from '../playbook/types.js';
 import { shellText, splitWords } from '../shell.js';
 import { ExpressionError, evaluateCondition } from '../template/expression.js';
 import { renderText, renderValue, TemplateError } from '../template/render.js';
+import { renderShellScript } from '../template/shell-script.js';
 import { vaultSecrets } from '../vault/keyring.js';
-import { type Applied, applyChanges, readDeclaredRead } from './apply.js';
+import { type Applied, applyChanges } from './apply.js';
 import { batchExceedsFailLimit, computeBatches } from './batches.js';
 import { type EngineEvent, emptyStats, type HostStats, type Reporter, type TaskStatus } from './events.js';
 import { GATHER_REQUESTS, gatherFacts } from './gather.js';
 import { HostSession } from './host-session.js';
-import { loadVarsFile, redact, redactValue, renderVarsInOrder, SECRET_VARS } from './vars.js';
+import { loadVarsFile, maskSecretLines, redact, redactValue, renderVarsInOrder, SECRET_VARS } from './vars.js';
 
 export interface EngineOptions {
   check: boolean;
@@ -91,17 +92,10 @@ function renderArgs(module: Module<never>, args: Vars, vars: Vars): Vars {
   for (const [key, value] of Object.entries(args)) {
     const mode = module.schema[key]?.render;
     if (mode === 'words' && typeof value === 'string') out[key] = splitWords(value).map((w) => renderText(w, vars));
-    else if (mode === 'shell' && typeof value === 'string') out[key] = renderText(quoteMustaches(value), vars);
+    else if (mode === 'shell' && typeof value === 'string') out[key] = renderShellScript(value, vars);
     else out[key] = renderValue(value, vars);
   }
   return out;
-}
-
-/** `{{ x }}` becomes `{{quote (x)}}`; triple-stash, blocks, comments and partials stay as written. */
-export function quoteMustaches(script: string): string {
-  return script.replace(/(?<!\{)\{\{(?![{#/!>^&*]|\s*else\b)\s*([^}]+?)\s*\}\}(?!\})/g, (_, inner: string) =>
-    /\s/.test(inner) ? `{{quote (${inner})}}` : `{{quote ${inner}}}`,
-  );
 }
 
 function whenIsFalseWithoutItem(condition: string, vars: Vars): boolean {
@@ -508,14 +502,14 @@ export class Engine {
   }
 
   /**
-   * What the given tasks will read, as far as it can be known now (tasks whose arguments render).
-   * Read-only tasks' commands are read ahead only while no task before them may change the host.
-   * `window` (once a host has changed): facts only up to the next task that may change the host, since
-   * its change would make anything read for the tasks after it stale.
+   * What the given tasks' modules declare they will read (wants(): files, unit states, sshplay's own
+   * read-only commands), as far as it can be known now (tasks whose arguments render). Nothing a task
+   * runs is read ahead: a command or script may have side effects whatever its changed_when says, so it
+   * runs at its turn. `window` (once a host has changed): facts only up to the next task that may change
+   * the host, since its change would make anything read for the tasks after it stale.
    */
   private async wantsOf(play: Play, s: HostSession, tasks: readonly Task[], window = false): Promise<FactRequest[]> {
     const requests: FactRequest[] = [];
-    let mayHaveChanged = false;
     let vars: Vars;
     try {
       vars = await this.baseVars(play, s);
@@ -526,8 +520,6 @@ export class Engine {
     for (const [i, task] of tasks.entries()) {
       const module = task.module as Module<Vars>;
       if (!tagsMatch(task, play, this.options)) continue;
-      const declaredRead = this.isDeclaredRead(task);
-      const readAhead = declaredRead && !mayHaveChanged;
       let runs = false;
       try {
         const taskVars = this.taskVars(task, vars);
@@ -536,19 +528,15 @@ export class Engine {
         for (const [index, item] of items.entries()) {
           let itemVars = item === undefined ? taskVars : { ...taskVars, [task.loopVar]: item };
           if (task.indexVar) itemVars = { ...itemVars, [task.indexVar]: index };
-          let conditionsKnown = true;
           try {
             if (task.when.some((w) => !evaluateCondition(w, itemVars))) continue;
           } catch {
-            // A condition on a result not known yet: read the facts anyway (but run no command early).
-            conditionsKnown = false;
+            // A condition on a result not known yet: read the facts anyway.
           }
           runs = true;
-          if (!module.wants && !readAhead) continue;
+          if (!module.wants) continue;
           const args = validateArgs(module.name, module.schema, renderArgs(task.module, task.args, itemVars));
-          if (module.wants) requests.push(...module.wants(args, itemVars));
-          const cmd = readAhead && conditionsKnown ? module.readCmd?.(args) : undefined;
-          if (cmd) requests.push({ kind: 'command', cmd, task: true });
+          requests.push(...module.wants(args, itemVars));
         }
       } catch {
         // Arguments that depend on what earlier tasks register are read when the task runs.
@@ -556,27 +544,9 @@ export class Engine {
       }
       // Under --check only tasks that run anyway (check_mode: false) can change the host.
       const applies = !this.options.check || task.checkMode === false;
-      if (runs && !module.local && !declaredRead && applies) {
-        mayHaveChanged = true;
-        if (window && i > 0) break;
-      }
+      if (window && i > 0 && runs && !module.local && applies) break;
     }
     return requests;
-  }
-
-  /**
-   * A command or shell task that says it changes nothing (`changed_when: false`) and runs in this mode:
-   * its command is read like a fact, ahead, in the round trip that reads the facts; if the host changes
-   * before its turn, it runs again at its turn.
-   */
-  private isDeclaredRead(task: Task): boolean {
-    return (
-      !!(task.module as Module<Vars>).readCmd &&
-      task.changedWhen?.length === 1 &&
-      task.changedWhen[0]?.trim() === 'false' &&
-      task.checkMode !== true &&
-      (!this.options.check || task.checkMode === false)
-    );
   }
 
   private async runTask(
@@ -664,7 +634,7 @@ export class Engine {
             ? 'failed (output hidden: no_log)'
             : undefined
           : outcome.msg && redact(outcome.msg, secrets),
-        diff: this.options.diff && !hidden && plan?.diff ? redact(plan.diff, secrets) : undefined,
+        diff: this.diffShown(s, task, plan, secrets),
         commands: hidden
           ? undefined
           : plan?.changes.flatMap((c) =>
@@ -704,6 +674,22 @@ export class Engine {
       if (facts && status !== 'failed') Object.assign(s.setVars, facts);
     }
     return { status, result, msg: failMsg };
+  }
+
+  /**
+   * A task's diff as shown: none under no_log, nor for a file a no_log task wrote on this host (its
+   * content is secret from then on); current secret values and every password/secret line masked.
+   */
+  private diffShown(s: HostSession, task: Task, plan: Plan | undefined, secrets: string[]): string | undefined {
+    const written = plan?.changes.flatMap((c) => (c.kind === 'write' ? [c.path] : [])) ?? [];
+    if (task.noLog) {
+      for (const path of written) s.secretFiles.add(path);
+      return undefined;
+    }
+    if (!this.options.diff || !plan?.diff) return undefined;
+    const secretFile = written.find((path) => s.secretFiles.has(path));
+    if (secretFile) return `(diff hidden: ${secretFile} was written by a no_log task)`;
+    return maskSecretLines(redact(plan.diff, secrets));
   }
 
   private taskFailed(
@@ -788,10 +774,7 @@ export class Engine {
       const apply = wouldChange && (!this.options.check || task.checkMode === false) && task.checkMode !== true;
       let applied: Applied | undefined;
       if (apply && conn) {
-        const facts = s.facts as NonNullable<HostSession['facts']>;
-        const [only, ...more] = plan.changes;
-        if (only && more.length === 0 && this.isDeclaredRead(task)) applied = await readDeclaredRead(facts, only);
-        applied ??= await applyChanges(conn, facts, plan.changes);
+        applied = await applyChanges(conn, s.facts as NonNullable<HostSession['facts']>, plan.changes);
       } else if (wouldChange) {
         for (const c of plan.changes) if (c.kind === 'write') s.facts?.simulateWrite(c.path, c.content, c.mode);
       }
@@ -807,8 +790,9 @@ export class Engine {
         if (result.failed && !result.msg) result.msg = `failed_when: ${task.failedWhen.join(' or ')}`;
         if (!result.failed && applied?.failed) delete result.msg;
       }
-      if (applied && result.changed) {
-        // The host changed: anything read before may be stale, and the rest of the run is re-read at once.
+      if (applied && (result.changed || applied.runs.length > 0)) {
+        // The host may have changed (a command may change it whatever its changed_when says): anything
+        // read before may be stale, and what the next tasks want is re-read at once.
         if (applied.runs.length > 0) s.facts?.invalidateAll();
         s.stale = true;
         s.changed = true;

@@ -56,6 +56,24 @@ export function redactValue(value: unknown, secrets: readonly string[]): unknown
   return value;
 }
 
+/**
+ * A line that sets a key naming a password, passphrase or secret (`node.session.auth.password = x`,
+ * `password: x`, `secret=x`, commented out or not), as it appears in a diff line after its ' ', '-' or '+'.
+ */
+const SECRET_LINE =
+  /^([ +-]?[ \t]*(?:[#;][ \t]*)?[\w.\-[\]]*(?:pass(?:word|phrase|wd)?|secret)[\w.\-[\]]*[ \t]*[=:][ \t]*)(\S.*)$/i;
+
+/**
+ * Masks the value of every line of a diff that sets a password or secret, on both sides and in context:
+ * an old secret (a CHAP password being rotated) is not among the current values `redact` knows.
+ */
+export function maskSecretLines(diff: string): string {
+  return diff
+    .split('\n')
+    .map((line) => (line.startsWith('---') || line.startsWith('+++') ? line : line.replace(SECRET_LINE, '$1********')))
+    .join('\n');
+}
+
 /** Replaces every secret value found inside a text with ********. */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;

@@ -11,8 +11,8 @@ import {
 /** What a module's plan will read, known from its arguments before the play runs. */
 export type FactRequest =
   | { kind: 'file'; path: string }
-  /** `task`: a read-only task's own command, whose output a file written later may change. */
-  | { kind: 'command'; cmd: Cmd; task?: boolean }
+  /** One of sshplay's own read-only commands (a module's facts, never a task's command). */
+  | { kind: 'command'; cmd: Cmd }
   | { kind: 'service'; unit: string };
 
 /**
@@ -24,8 +24,6 @@ export class HostFacts {
   private readonly files = new Map<string, Promise<RemoteFile | null>>();
   private readonly commands = new Map<string, Promise<RunResult>>();
   private readonly services = new Map<string, Promise<ServiceState>>();
-  /** Commands of read-only tasks: any file written afterwards may change what they print. */
-  private readonly taskCommands = new Set<string>();
   /** Check mode's would-be files: they outlive invalidation, since nothing on the host really changes. */
   private readonly simulated = new Map<string, RemoteFile>();
 
@@ -52,9 +50,8 @@ export class HostFacts {
   }
 
   /** Output of a read-only command, run once per run unless invalidated. */
-  command(cmd: Cmd, task = false): Promise<RunResult> {
+  command(cmd: Cmd): Promise<RunResult> {
     const key = shellText(cmd);
-    if (task) this.taskCommands.add(key);
     let p = this.commands.get(key);
     if (!p) {
       p = HostFacts.cached(this.conn.read([cmd]).then((r) => r[0] as RunResult));
@@ -98,7 +95,6 @@ export class HostFacts {
     for (const r of requests) {
       if (r.kind !== 'command') continue;
       const key = shellText(r.cmd);
-      if (r.task) this.taskCommands.add(key);
       if (!this.commands.has(key)) cmds.set(key, r.cmd);
     }
     const unitsCmd = units.length ? serviceStatesCmd(units) : null;
@@ -130,10 +126,9 @@ export class HostFacts {
     this.simulated.set(path, { stat, content });
   }
 
-  /** After a write: the file, and what read-only tasks printed (a task may read that file). */
+  /** After a write: the file. */
   invalidateFile(path: string): void {
     this.files.delete(path);
-    for (const key of this.taskCommands) this.commands.delete(key);
   }
 
   /** After a command changed the host, any command output read before may be stale. */

@@ -52,7 +52,6 @@ export const command: Module<CommandArgs> = {
     chdir: { type: 'str' },
   },
   wants: guardFacts,
-  readCmd: (a) => (a.creates || a.removes ? undefined : commandOf(a)),
   async plan(ctx, a) {
     const cmd = commandOf(a);
     if (!cmd) return { changes: [], failed: "command needs 'cmd' or 'argv'" };

@@ -52,7 +52,8 @@ ${eof}
 export __v
 ${sh`__f=${path}; __k=${key}`.script}
 export __k
-awk 'BEGIN{done=0} { if (index($0, ENVIRON["__k"] " = ") == 1) { print ENVIRON["__k"] " = " ENVIRON["__v"]; done=1 } else if ($0 == "# END RECORD" && !done) { print ENVIRON["__k"] " = " ENVIRON["__v"]; print; done=1 } else print }' "$__f" > "$__f.sshplay-tmp" && chmod 600 "$__f.sshplay-tmp" && mv -f "$__f.sshplay-tmp" "$__f"`;
+__t=$(umask 077 && mktemp "$__f.sshplay-XXXXXX") || exit 1
+awk 'BEGIN{done=0} { if (index($0, ENVIRON["__k"] " = ") == 1) { print ENVIRON["__k"] " = " ENVIRON["__v"]; done=1 } else if ($0 == "# END RECORD" && !done) { print ENVIRON["__k"] " = " ENVIRON["__v"]; print; done=1 } else print }' "$__f" > "$__t" && mv -fT "$__t" "$__f" || { rm -f "$__t"; exit 1; }`;
   return { kind: 'exec', cmd: { script } };
 }
 

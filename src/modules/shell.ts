@@ -32,7 +32,6 @@ export const shell: Module<ShellArgs> = {
     chdir: { type: 'str' },
   },
   wants: guardFacts,
-  readCmd: (a) => (a.creates || a.removes ? undefined : scriptOf(a)),
   plan(ctx, a) {
     return planGuardedCommand(ctx, a, scriptOf(a));
   },

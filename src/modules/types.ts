@@ -60,11 +60,6 @@ export interface Module<A = Record<string, unknown>> {
   local?: boolean;
   /** Facts its plan will read, from its arguments alone: prefetched for the whole play in one round trip. */
   wants?(args: A, vars: Record<string, unknown>): FactRequest[];
-  /**
-   * The command a read-only task of this module runs (a task that says `changed_when: false`): the
-   * engine may read it ahead, in the round trip that reads the facts. Undefined when it cannot say.
-   */
-  readCmd?(args: A): Cmd | undefined;
   plan(ctx: PlanContext, args: A): Promise<Plan>;
 }
 

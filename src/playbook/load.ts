@@ -1,12 +1,14 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { Node } from 'yaml';
+import { isScalar, type Node } from 'yaml';
 import { ansibleBoolean } from '../ansible-boolean.js';
 import { ConfigError, formatLocation, type Location } from '../errors.js';
 import { ArgError, closestName, validateArgs } from '../modules/args.js';
 import { findModule, MODULES } from '../modules/index.js';
+import type { Module } from '../modules/types.js';
 import { checkExpression, ExpressionError } from '../template/expression.js';
 import { checkTemplate, hasTemplate, TemplateError } from '../template/render.js';
+import { checkShellScript } from '../template/shell-script.js';
 import type { Play, Playbook, Task } from './types.js';
 import { childNode, keyNode, YamlSource } from './yaml-source.js';
 
@@ -115,6 +117,34 @@ function checkTemplates(value: unknown, where: Location): void {
   }
 }
 
+/**
+ * A `shell` script's values must each land where they can be quoted (see template/shell-script.ts):
+ * refused here, before any host is touched, with the script's own line and column.
+ */
+function checkShellArgs(schema: Module<never>['schema'], args: Raw, src: YamlSource, node: Node | undefined): void {
+  for (const [key, value] of Object.entries(args)) {
+    if (schema[key]?.render !== 'shell' || typeof value !== 'string') continue;
+    const argNode = childNode(node, key) ?? node;
+    try {
+      checkShellScript(value);
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      throw new ConfigError(e.message, scriptLocation(src, argNode, e.line, e.column));
+    }
+  }
+}
+
+/** file:line:column of a script's own line and column, inside a YAML scalar (a block scalar starts on the next line). */
+function scriptLocation(src: YamlSource, node: Node | undefined, line?: number, column?: number): Location {
+  const where = src.where(node);
+  if (!where.line || !line) return where;
+  const block = isScalar(node) && (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED');
+  if (!block) return src.at(where.line + line - 1, line === 1 ? (where.column ?? 1) + (column ?? 1) : (column ?? 1));
+  const fileLine = where.line + line;
+  const indent = /^\s*/.exec(src.text.split('\n')[fileLine - 1] ?? '')?.[0].length ?? 0;
+  return src.at(fileLine, indent + (column ?? 1));
+}
+
 function parseTask(src: YamlSource, node: Node | undefined, raw: unknown, playName: string, isHandler: boolean): Task {
   const where = src.where(node);
   if (!isMapping(raw)) throw new ConfigError(`a task must be a mapping, not ${typeName(raw)}`, where);
@@ -177,6 +207,7 @@ function parseTask(src: YamlSource, node: Node | undefined, raw: unknown, playNa
     }
   }
   checkTemplates(args, src.where(childNode(node, key)));
+  if (!module.anyArgs) checkShellArgs(module.schema, args, src, childNode(node, key));
   const name = typeof raw.name === 'string' ? raw.name : `${module.name}`;
   const checkMode = flag(src, node, raw, 'check_mode');
   const loopControl = isMapping(raw.loop_control) ? raw.loop_control : {};

@@ -1,5 +1,4 @@
 import Handlebars from 'handlebars';
-import { quoteArg } from '../shell.js';
 
 /**
  * Handlebars for templates and string values. Config files are not HTML, so `noEscape`; `strict`
@@ -56,12 +55,20 @@ export function networkOf(cidr: string): string {
   return `${intToIp(Math.floor(ipToInt(address) / size) * size)}/${prefix}`;
 }
 
+/**
+ * One POSIX shell word with exactly this text: left bare when it holds only characters no shell treats
+ * specially anywhere in a word, else single-quoted (`'` written as `'\\''`), which every sh reads byte for byte.
+ */
+export function shellWord(text: string): string {
+  return /^[A-Za-z0-9_/.,:=@%+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
 /** Helpers take the last argument as Handlebars' options object; `rest` drops it. */
 const rest = (args: unknown[]) => args.slice(0, -1);
 
 const helpers: Record<string, (...args: unknown[]) => unknown> = {
-  /** Shell-quotes a value (a list becomes several quoted words): `{{quote path}}`. */
-  quote: (value) => (Array.isArray(value) ? value.map((v) => quoteArg(String(v))).join(' ') : quoteArg(String(value))),
+  /** Shell-quotes a value as single-quoted words (a list becomes several): `{{quote path}}`. */
+  quote: (value) => (Array.isArray(value) ? value : [value]).map((v) => shellWord(String(v))).join(' '),
   json: (value) => JSON.stringify(value),
   default: (value, fallback) => (value === undefined || value === null || value === '' ? fallback : value),
   join: (list, sep) => (list as unknown[]).join(typeof sep === 'string' ? sep : ','),
@@ -98,6 +105,33 @@ function compile(source: string): Handlebars.TemplateDelegate {
     compiled.set(source, fn);
   }
   return fn;
+}
+
+/** Parses template text into Handlebars' syntax tree (whitespace control applied). */
+export function parseTemplate(source: string): hbs.AST.Program {
+  try {
+    return hbs.parse(source);
+  } catch (e) {
+    throw toTemplateError(e);
+  }
+}
+
+export function registerTemplateHelper(name: string, fn: (...args: unknown[]) => unknown): void {
+  hbs.registerHelper(name, fn);
+}
+
+/** Renders a syntax tree built once per cache key (a rewritten template). Throws TemplateError. */
+export function compileProgram(key: string, build: () => hbs.AST.Program, vars: Record<string, unknown>): string {
+  let fn = compiled.get(key);
+  if (!fn) {
+    fn = hbs.compile(build(), { noEscape: true, strict: true });
+    compiled.set(key, fn);
+  }
+  try {
+    return fn(vars, { allowProtoPropertiesByDefault: false });
+  } catch (e) {
+    throw toTemplateError(e);
+  }
 }
 
 /** Rewrites Handlebars' own messages ('"x" not defined in [object Object] - 3:4') into ours. */

@@ -3,7 +3,6 @@ import { HostFacts } from '../../../src/facts/host-facts.js';
 import { ReadOnlyFakeConnection } from '../modules/fake-context.js';
 
 const SESSIONS = { argv: ['iscsiadm', '-m', 'session'] };
-const TASK_READ = { script: 'cat /etc/foo' };
 
 function facts() {
   const conn = new ReadOnlyFakeConnection({
@@ -26,16 +25,17 @@ describe('HostFacts cache', () => {
     expect(conn.fileReads).toEqual(['/etc/foo']);
   });
 
-  test("a write drops the file and read-only tasks' output, but keeps module facts", async () => {
+  test('a write drops the file, but keeps module facts', async () => {
     const { conn, facts: f } = facts();
     await f.prefetch([
       { kind: 'command', cmd: SESSIONS },
-      { kind: 'command', cmd: TASK_READ, task: true },
+      { kind: 'file', path: '/etc/foo' },
     ]);
     f.invalidateFile('/etc/foo');
     await f.command(SESSIONS);
-    await f.command(TASK_READ, true);
-    expect(conn.reads).toEqual(['iscsiadm -m session', 'cat /etc/foo', 'cat /etc/foo']);
+    await f.file('/etc/foo');
+    expect(conn.reads).toEqual(['iscsiadm -m session']);
+    expect(conn.fileReads).toEqual(['/etc/foo', '/etc/foo']);
   });
 
   test('after a command changed the host everything is read again', async () => {
