@@ -201,9 +201,14 @@ if [[ ${1:-} == --checks ]]; then
   truth 'opensm log written' -- grep -q 'SUBNET UP' /var/log/opensm-ib0.log
   case $flavor in
     rhel*) bootfile=/etc/rc.d/rc.local ;;
-    sles*) bootfile=/etc/rc.d/rc.after ;;
+    sles*) bootfile=/etc/init.d/after.local ;; # after-local.service; nothing runs /etc/rc.d/rc.after
     ubuntu*) bootfile=/etc/rc.local ;;
   esac
+  if [[ $flavor == sles* ]]; then
+    printf 'opensm -B -g %s -p 15 -f /var/log/opensm-ib0.log\n' "$GUID0" >/etc/rc.d/rc.after
+    chmod 755 /etc/rc.d/rc.after
+    truth '/etc/rc.d is /etc/init.d (SLES)' -- test /etc/rc.d/rc.after -ef /etc/init.d/rc.after
+  fi
   [[ -f $bootfile ]] || printf '#!/bin/sh\n' >"$bootfile"
   printf 'opensm -B -g %s -p 15 -f /var/log/opensm-ib0.log\nopensm -B -g %s -p 1 -f /var/log/opensm-ib1.log\n' "$GUID0" "$GUID1" >>"$bootfile"
   chmod 755 "$bootfile"
@@ -212,7 +217,7 @@ if [[ ${1:-} == --checks ]]; then
   systemctl enable multipathd >/dev/null 2>&1
   case $flavor in
     rhel*) systemctl enable iscsi iscsid >/dev/null 2>&1 ;;
-    sles*) systemctl enable iscsid.service >/dev/null 2>&1 ;;
+    sles*) systemctl enable iscsid.service iscsi.service >/dev/null 2>&1 ;;
     ubuntu*) systemctl enable iscsid open-iscsi >/dev/null 2>&1 ;;
   esac
   before=$(wc -l </var/log/sim/calls.log)
@@ -225,6 +230,10 @@ if [[ ${1:-} == --checks ]]; then
   expect 0 '192.168.130.11/24' 'IPoIB address back after reboot' -- ip -o -4 addr show dev ib0
   run pgrep -fc "opensm -B -g $GUID0"
   [[ $OUT == 1 ]] && ok 'boot file started opensm once (old daemon gone)' || bad 'boot file started opensm once (old daemon gone)'
+  if [[ $flavor == sles* ]]; then
+    run pgrep -fc "opensm -B -g $GUID0 -p 15"
+    [[ $OUT == 1 ]] && ok 'rc.after not run at boot (SLES)' || bad 'rc.after not run at boot (SLES)'
+  fi
   truth 'partition link back after reboot' -- test -b "/dev/mapper/${WWID}1"
   OUT=$after_boot
   [[ $OUT =~ ^[0-9]{13}\ sim-reboot$ ]] && ok 'a reboot logs one call (boot-time calls are not logged)' || bad 'a reboot logs one call (boot-time calls are not logged)'

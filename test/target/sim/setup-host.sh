@@ -181,8 +181,13 @@ case $SIM_FLAVOR in
     printf '# Sample multipath.conf (simulated device-mapper-multipath documentation)\n#defaults {\n#\tuser_friendly_names yes\n#\tfind_multipaths yes\n#}\n' \
       >/usr/share/doc/device-mapper-multipath-0.4.9/multipath.conf ;;
   sles*)
-    mkdir -p /etc/sysconfig/network /etc/iscsi/ifaces /etc/iscsi/nodes /etc/iscsi/send_targets /etc/rc.d /etc/init.d \
+    mkdir -p /etc/sysconfig/network /etc/iscsi/ifaces /etc/iscsi/nodes /etc/iscsi/send_targets /etc/init.d \
       /usr/share/doc/packages/multipath-tools
+    # SLES 12/15: /etc/rc.d is a symlink to /etc/init.d (so /etc/rc.d/rc.after is /etc/init.d/rc.after)
+    if [[ ! -L /etc/rc.d ]]; then
+      [[ -d /etc/rc.d ]] && { cp -a /etc/rc.d/. /etc/init.d/ 2>/dev/null; rm -rf /etc/rc.d; }
+      ln -s init.d /etc/rc.d
+    fi
     [[ -f /etc/sysconfig/network/config ]] || printf '## Type:\tstring\nNETCONFIG_MODULES_ORDER="dns-resolver dns-bind ntp-runtime"\n' >/etc/sysconfig/network/config
     [[ -f /etc/sysconfig/network/ifcfg-lo ]] || printf "IPADDR=127.0.0.1\nNETMASK=255.0.0.0\nNETWORK=127.0.0.0\nSTARTMODE=nfsroot\nBOOTPROTO=static\nUSERCONTROL=no\nFIREWALL=no\n" >/etc/sysconfig/network/ifcfg-lo
     printf '# multipath.conf.synthetic (simulated multipath-tools documentation)\n#defaults {\n#\tuser_friendly_names no\n#}\n' \

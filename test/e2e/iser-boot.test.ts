@@ -1,0 +1,118 @@
+/**
+ * Issue 16, the host after the document's reboot (points 2, 8, 9): on RHEL 8, SLES 15 and Ubuntu 22.04
+ * hosts that run the subnet manager themselves (opensm_port_priorities), a simulated reboot runs only
+ * what that OS really runs at boot. The assertions read the hosts themselves: what is set to run at
+ * boot, the opensm processes, the iSCSI sessions.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNamespaceFleet } from '../target/namespace.js';
+import type { Fleet, SimHost } from '../target/types.js';
+import { type CliResult, e2eUnavailable, recap, runIserPlaybook, tempDir } from './helpers.js';
+
+const skip = e2eUnavailable();
+const output = (r: CliResult) => `${r.stdout.slice(-5000)}\n${r.stderr}`;
+
+describe.skipIf(skip)('The document reboot on rhel8, sles15 and ubuntu22 (issue 16)', () => {
+  let fleet: Fleet;
+  let inventory: string;
+  const sh = async (host: string, cmd: string) => (await fleet.exec(host, cmd)).stdout;
+  const run = (...extra: string[]) => runIserPlaybook(fleet.knownHostsFile, inventory, 'iser.yml', ...extra);
+
+  /** The opensm processes of the host, by port GUID (the simulated daemon's argv is its command line). */
+  async function opensmGuids(h: SimHost): Promise<string[]> {
+    const ps = await sh(h.name, "pgrep -a -f '^opensm ' || true");
+    return ps
+      .split('\n')
+      .map((l) => / -g (0x[0-9a-f]+)/i.exec(l)?.[1]?.toLowerCase())
+      .filter((g): g is string => Boolean(g))
+      .sort();
+  }
+
+  async function sessions(h: SimHost): Promise<string[]> {
+    return (await sh(h.name, 'iscsiadm -m session 2>/dev/null || true')).split('\n').filter((l) => l.trim() !== '');
+  }
+
+  beforeAll(async () => {
+    fleet = await startNamespaceFleet({
+      hosts: [
+        { name: 'rhel', flavor: 'rhel8', groups: ['iser_hosts'] },
+        { name: 'sles', flavor: 'sles15', groups: ['iser_hosts'] },
+        { name: 'ubuntu', flavor: 'ubuntu22', groups: ['iser_hosts'] },
+      ],
+    });
+    const dir = await tempDir('iser-boot');
+    inventory = await fleet.writeInventory({ file: `${dir}/hosts.yml` });
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it('after the reboot every host runs opensm on both ports and has its four sessions back', async () => {
+    const first = await run();
+    expect(first.code, output(first)).toBe(0);
+    for (const h of fleet.hosts) {
+      expect(await opensmGuids(h), h.name).toEqual([...h.guids].map((g) => g.toLowerCase()).sort());
+      expect(await sessions(h), h.name).toHaveLength(4);
+    }
+    for (const h of fleet.hosts) await fleet.reboot(h.name);
+    for (const h of fleet.hosts) {
+      const boot = (await fleet.readFile(h.name, '/var/log/sim/boot.log')) ?? '';
+      expect(await opensmGuids(h), `${h.name}: opensm after the reboot\n${boot.slice(-2000)}`).toEqual(
+        [...h.guids].map((g) => g.toLowerCase()).sort(),
+      );
+      const after = await sessions(h);
+      expect(after, `${h.name}: sessions after the reboot`).toHaveLength(4);
+      for (const portal of fleet.array.portals) expect(after.join('\n'), h.name).toContain(`${portal}:3260,`);
+    }
+  });
+
+  it('what starts the subnet manager at boot is what each OS really runs', async () => {
+    for (const h of fleet.hosts) {
+      if (h.flavor.startsWith('rhel')) {
+        // The document's boot file: rc-local.service runs /etc/rc.d/rc.local only when executable.
+        const rc = (await fleet.readFile(h.name, '/etc/rc.d/rc.local')) ?? '';
+        expect(rc.startsWith('#!'), h.name).toBe(true);
+        expect(rc).toContain(`opensm -B -g ${h.guids[0]} -p 15 -f /var/log/opensm-ib0.log`);
+        expect((await sh(h.name, 'test -x /etc/rc.d/rc.local && echo x')).trim()).toBe('x');
+      } else {
+        // SLES and Ubuntu: the unit, ordered after the RDMA hardware and before the network and the logins.
+        expect((await sh(h.name, 'systemctl is-enabled subnet-manager')).trim(), h.name).toBe('enabled');
+        const unit = (await fleet.readFile(h.name, '/etc/systemd/system/subnet-manager.service')) ?? '';
+        expect(unit).toMatch(/^After=.*rdma-hw\.target/m);
+        expect(unit).toMatch(/^Before=.*network\.target/m);
+        expect(unit).toMatch(/^Before=.*remote-fs-pre\.target/m);
+        expect(unit).toMatch(/^Type=oneshot$/m);
+        const script = (await fleet.readFile(h.name, '/usr/local/sbin/subnet-manager.sh')) ?? '';
+        expect(script.startsWith('#!/bin/sh\n'), h.name).toBe(true);
+        expect(script).toContain(`start_sm ${h.guids[0]} 15 /var/log/opensm-ib0.log`);
+        expect(script).toContain(`start_sm ${h.guids[1]} 1 /var/log/opensm-ib1.log`);
+        // Nothing left in files the OS never runs.
+        expect(await fleet.readFile(h.name, '/etc/init.d/rc.after'), h.name).toBeNull();
+      }
+    }
+    // SLES: the boot-time login is iscsi.service's (iscsid alone logs nothing in).
+    expect((await sh('sles', 'systemctl is-enabled iscsi')).trim()).toBe('enabled');
+    // A second run changes nothing.
+    const again = await run();
+    expect(again.code, output(again)).toBe(0);
+    for (const h of fleet.hosts) expect(recap(again.stdout)[h.name]?.changed, h.name).toBe(0);
+  });
+
+  it('the reboot check fails where the next boot would not start the subnet manager', async () => {
+    await fleet.exec('rhel', 'chmod 0644 /etc/rc.d/rc.local');
+    await fleet.exec('sles', 'systemctl disable subnet-manager');
+    await fleet.exec('ubuntu', "sed -i '1d' /usr/local/sbin/subnet-manager.sh");
+    // the document's defaults, which iser-validate.yml sets in a full run
+    const defaults = ['-e', 'iscsi_node_startup=automatic', '-e', 'iscsi_replacement_timeout=20'];
+    const r = await runIserPlaybook(fleet.knownHostsFile, inventory, 'iser-reboot-check.yml', ...defaults);
+    expect(r.code, output(r)).toBe(2);
+    const text = r.stdout + r.stderr;
+    expect(text).toContain('rhel: /etc/rc.d/rc.local is not executable: opensm would not start at the next boot');
+    expect(text).toContain('sles: subnet-manager.service is not enabled');
+    expect(text).toContain('ubuntu: /usr/local/sbin/subnet-manager.sh has no #! line');
+    expect(recap(r.stdout).rhel?.failed).toBe(1);
+    // The full run repairs each of them.
+    const fixed = await run();
+    expect(fixed.code, output(fixed)).toBe(0);
+  });
+});
