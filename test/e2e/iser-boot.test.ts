@@ -115,4 +115,29 @@ describe.skipIf(skip)('The document reboot on rhel8, sles15 and ubuntu22 (issue 
     const fixed = await run();
     expect(fixed.code, output(fixed)).toBe(0);
   });
+
+  it('a rerun that changes iSCSI settings on hosts in production keeps every live session (point 9)', async () => {
+    const sids = async (h: SimHost) => (await sessions(h)).map((l) => /\[(\d+)\]/.exec(l)?.[1]).sort();
+    const before: Record<string, (string | undefined)[]> = {};
+    const calls: Record<string, number> = {};
+    for (const h of fleet.hosts) {
+      before[h.name] = await sids(h);
+      expect(before[h.name], h.name).toHaveLength(4);
+      calls[h.name] = (await fleet.calls(h.name)).length;
+    }
+    const r = await run('-e', 'iscsi_replacement_timeout=25');
+    expect(r.code, output(r)).toBe(0);
+    for (const h of fleet.hosts) {
+      expect(await fleet.readFile(h.name, '/etc/iscsi/iscsid.conf'), h.name).toContain(
+        '\nnode.session.timeo.replacement_timeout = 25\n',
+      );
+      // the same sessions (same ids): none was dropped and logged in again
+      expect(await sids(h), h.name).toEqual(before[h.name]);
+      const made = (await fleet.calls(h.name)).slice(calls[h.name]);
+      expect(
+        made.filter((l) => / systemctl (restart|stop|try-restart|reload-or-restart) /.test(l)),
+        h.name,
+      ).toEqual([]);
+    }
+  });
 });
