@@ -9,7 +9,7 @@ import { UsageError } from '../errors.js';
 import { parseOsRelease } from '../facts/os-release.js';
 import { hostVars, loadInventory, selectHosts } from '../inventory/index.js';
 import { connectionWithSshConfig, loadSshConfig } from '../inventory/ssh-config.js';
-import { type WorksheetHost, worksheetHtml, worksheetMarkdown } from '../report/worksheet.js';
+import { automaticLoadBalancingOf, type WorksheetHost, worksheetHtml, worksheetMarkdown } from '../report/worksheet.js';
 import { configVars, inventorySources, loadAnsibleConfig } from './ansible-config.js';
 import { sshTargetOf } from './ssh-target.js';
 import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
@@ -50,6 +50,7 @@ export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> 
           osName: '',
           kernel: '',
           ports: ifaces.map((i) => ({ ...i })),
+          automaticLoadBalancing: automaticLoadBalancingOf(name, vars.eseries_automatic_load_balancing),
         };
         try {
           const c = connectionWithSshConfig(name, vars, sshConfig);

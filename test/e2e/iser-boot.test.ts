@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet, SimHost } from '../target/types.js';
-import { type CliResult, e2eUnavailable, recap, runIserPlaybook, tempDir } from './helpers.js';
+import { type CliResult, e2eUnavailable, recap, runIserPlaybook, tempDir, writeTemp } from './helpers.js';
 
 const skip = e2eUnavailable();
 const output = (r: CliResult) => `${r.stdout.slice(-5000)}\n${r.stderr}`;
@@ -139,5 +139,24 @@ describe.skipIf(skip)('The document reboot on rhel8, sles15 and ubuntu22 (issue 
         h.name,
       ).toEqual([]);
     }
+  });
+
+  it('subnet manager priority 0 is accepted, 16 refused; the host type reminder follows Automatic Load Balancing', async () => {
+    const dir = await tempDir('iser-boot-vars');
+    const bad = await writeTemp(dir, 'bad.yml', 'opensm_port_priorities: [0, 16]\n');
+    const refused = await runIserPlaybook(fleet.knownHostsFile, inventory, 'iser-validate.yml', '-e', `@${bad}`);
+    expect(refused.code, output(refused)).toBe(2);
+    expect(refused.stdout).toContain('rhel: opensm_port_priorities[1] must be 0..15, got 16');
+    expect(refused.stdout).not.toContain('opensm_port_priorities[0] must be');
+    const zero = await writeTemp(dir, 'zero.yml', 'opensm_port_priorities: [0, 15]\n');
+    const accepted = await runIserPlaybook(fleet.knownHostsFile, inventory, 'iser-validate.yml', '-e', `@${zero}`);
+    expect(accepted.code, output(accepted)).toBe(0);
+
+    const off = await run('-v', '-e', 'eseries_automatic_load_balancing=false');
+    expect(off.code, output(off)).toBe(0);
+    expect(off.stdout).toContain('with host type "Linux DM-MP (Kernel 3.9 or earlier)"');
+    expect(off.stdout).not.toContain('Kernel 3.10 or later');
+    const on = await run('-v');
+    expect(on.stdout).toContain('with host type "Linux DM-MP (Kernel 3.10 or later)"');
   });
 });
