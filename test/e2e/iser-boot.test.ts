@@ -159,4 +159,67 @@ describe.skipIf(skip)('The document reboot on rhel8, sles15 and ubuntu22 (issue 
     const on = await run('-v');
     expect(on.stdout).toContain('with host type "Linux DM-MP (Kernel 3.10 or later)"');
   });
+  it("initramfs: multipath in the default kernel's image and in every future one; ib_iser after the reboot (point 8)", async () => {
+    await fleet.reset();
+    const image = (h: SimHost, kver: string) =>
+      h.flavor.startsWith('rhel')
+        ? `/boot/initramfs-${kver}.img`
+        : h.flavor.startsWith('sles')
+          ? `/boot/initrd-${kver}`
+          : `/boot/initrd.img-${kver}`;
+    const list = (h: SimHost, img: string) =>
+      sh(h.name, h.flavor.startsWith('ubuntu') ? `lsinitramfs ${img}` : `lsinitrd ${img}`);
+    const kvers: Record<string, string> = {};
+    for (const h of fleet.hosts) {
+      kvers[h.name] = (await sh(h.name, 'uname -r')).trim();
+      // An image built after multipath.conf was written, but without multipath: newer is not enough.
+      await fleet.exec(
+        h.name,
+        `touch /etc/multipath.conf && sleep 0.01 && ${h.flavor.startsWith('ubuntu') ? 'update-initramfs -u' : 'dracut --force'}`,
+      );
+      expect(await list(h, image(h, kvers[h.name] as string)), h.name).not.toContain('dm-multipath');
+    }
+    const first = await run();
+    expect(first.code, output(first)).toBe(0);
+    for (const h of fleet.hosts) {
+      const img = image(h, kvers[h.name] as string);
+      expect(await list(h, img), h.name).toMatch(/drivers\/md\/dm-multipath\.ko/);
+      if (h.flavor.startsWith('ubuntu')) {
+        expect(await fleet.readFile(h.name, '/etc/initramfs-tools/modules')).toMatch(/^dm-multipath$/m);
+      } else {
+        expect(await sh(h.name, `lsinitrd -m ${img}`)).toMatch(/^multipath$/m);
+        const dropIn = (await fleet.readFile(h.name, '/etc/dracut.conf.d/90-sshplay-multipath.conf')) ?? '';
+        expect(dropIn).toContain('add_dracutmodules+=" multipath "');
+        expect(dropIn).toContain('force_drivers+=" dm-multipath "');
+        // every later build (a kernel update's) keeps multipath, even without --add
+        await fleet.exec(h.name, 'dracut --force /tmp/next.img');
+        expect(await sh(h.name, 'lsinitrd -m /tmp/next.img')).toMatch(/^multipath$/m);
+      }
+      // the document's reboot is due: ib_iser is not loaded yet, and the run says so
+      expect(await sh(h.name, 'lsmod'), h.name).not.toMatch(/^ib_iser /m);
+      expect(first.stdout).toContain(`${h.name}: ib_iser is not loaded yet: reboot the host`);
+    }
+    for (const h of fleet.hosts) await fleet.reboot(h.name);
+    for (const h of fleet.hosts) expect(await sh(h.name, 'lsmod'), h.name).toMatch(/^ib_iser /m);
+    const after = await run();
+    expect(after.code, output(after)).toBe(0);
+    expect(after.stdout).not.toContain('ib_iser is not loaded yet');
+    for (const h of fleet.hosts) expect(recap(after.stdout)[h.name]?.changed, h.name).toBe(0);
+
+    // Step 7: a default boot entry that loads another image is refused with what to do.
+    await fleet.exec('rhel', "sed -i 's|^initrd .*|initrd /initramfs-custom.img|' /boot/loader/entries/*.conf");
+    await fleet.exec(
+      'ubuntu',
+      "sed -i 's|initrd\t/boot/initrd.img-|initrd\t/boot/initrd.img-old-|' /boot/grub/grub.cfg",
+    );
+    const step7 = await run();
+    expect(step7.code, output(step7)).toBe(2);
+    expect(step7.stdout).toContain(
+      `rhel: the default boot entry (kernel ${kvers.rhel}) loads /boot/initramfs-custom.img, not /boot/initramfs-${kvers.rhel}.img`,
+    );
+    expect(step7.stdout).toContain(
+      `ubuntu: the default boot entry (kernel ${kvers.ubuntu}) loads /boot/initrd.img-old-`,
+    );
+    expect(recap(step7.stdout).sles?.failed).toBe(0);
+  });
 });

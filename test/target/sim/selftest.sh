@@ -103,6 +103,21 @@ if [[ ${1:-} == --checks ]]; then
     sles*) truth 'dracut writes the initrd' -- bash -c 'dracut --force --add multipath && [[ -f /boot/initrd-$(uname -r) ]]' ;;
   esac
   truth 'multipath.conf checksum recorded' -- bash -c '[[ $(cat /var/lib/sim/initramfs.multipath-sha256) == $(sha256sum /etc/multipath.conf | cut -d" " -f1) ]]'
+  case $flavor in
+    ubuntu*)
+      truth 'fresh image has no dm-multipath (lsinitramfs)' -- bash -c '! lsinitramfs /boot/initrd.img-$(uname -r) | grep -q dm-multipath'
+      truth 'initramfs-tools modules list adds dm-multipath' -- bash -c 'echo dm-multipath >>/etc/initramfs-tools/modules && update-initramfs -u >/dev/null && lsinitramfs /boot/initrd.img-$(uname -r) | grep -q "kernel/drivers/md/dm-multipath.ko$"'
+      expect 0 $'0' 'grub.cfg default entry loads the image' -- bash -c 'grep -c "initrd	/boot/initrd.img-$(uname -r)" /boot/grub/grub.cfg >/dev/null; echo $?' ;;
+    *)
+      truth 'lsinitrd -m lists multipath after --add' -- bash -c 'lsinitrd -m | grep -qx multipath'
+      truth 'a build without --add and no drop-in lacks multipath' -- bash -c 'dracut --force /tmp/a.img && ! lsinitrd -m /tmp/a.img | grep -qx multipath'
+      truth 'a dracut.conf.d drop-in puts multipath in every build' -- bash -c 'printf "add_dracutmodules+=\" multipath \"\nforce_drivers+=\" dm-multipath \"\n" >/etc/dracut.conf.d/x.conf && dracut --force /tmp/b.img && lsinitrd -m /tmp/b.img | grep -qx multipath && lsinitrd /tmp/b.img | grep -q "drivers/md/dm-multipath.ko.xz$"; r=$?; rm -f /etc/dracut.conf.d/x.conf; exit $r'
+      [[ $flavor == rhel* ]] && expect 0 "/boot/vmlinuz-$(uname -r)" 'grubby --default-kernel (BLS entry, saved_entry)' -- grubby --default-kernel
+      [[ $flavor == rhel* ]] && truth 'grubby --info=DEFAULT initrd' -- bash -c 'grubby --info=DEFAULT | grep -qx "initrd=\"/boot/initramfs-$(uname -r).img \$tuned_initrd\""' ;;
+  esac
+  truth 'no ib_iser before the boot that loads it' -- bash -c '! lsmod | grep -q "^ib_iser "'
+  truth 'modprobe ib_iser loads it' -- bash -c 'modprobe ib_iser && lsmod | grep -q "^ib_iser " && modprobe -r ib_iser'
+  expect 1 'modprobe: FATAL: Module nosuch not found' 'modprobe of an unknown module' -- modprobe nosuch
 
   echo "== $flavor: IPoIB"
   expect 2 'Network is unreachable' 'ping before IPoIB is configured' -- ping -c 1 -W 2 "$A1"
