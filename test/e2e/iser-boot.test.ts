@@ -222,4 +222,36 @@ describe.skipIf(skip)('The document reboot on rhel8, sles15 and ubuntu22 (issue 
     );
     expect(recap(step7.stdout).sles?.failed).toBe(0);
   });
+  it('opensm_boot: rc on SLES and Ubuntu writes the file each OS really runs, with #!, and it runs at boot', async () => {
+    await fleet.reset();
+    // an Ubuntu rc.local an administrator left without #!: systemd never ran it
+    await fleet.exec(
+      'ubuntu',
+      "printf 'echo local boot step >/run/local-step\\n' >/etc/rc.local && chmod 0755 /etc/rc.local",
+    );
+    const r = await run('-e', 'opensm_boot=rc');
+    expect(r.code, output(r)).toBe(0);
+    const files: Record<string, string> = {
+      rhel: '/etc/rc.d/rc.local',
+      sles: '/etc/init.d/after.local',
+      ubuntu: '/etc/rc.local',
+    };
+    for (const h of fleet.hosts) {
+      const f = files[h.name] as string;
+      const text = (await fleet.readFile(h.name, f)) ?? '';
+      expect(text.startsWith('#!'), `${h.name} ${f}`).toBe(true);
+      expect(text).toContain(`opensm -B -g ${h.guids[1]} -p 1 -f /var/log/opensm-ib1.log`);
+      expect((await sh(h.name, `test -x ${f} && echo x`)).trim(), h.name).toBe('x');
+      expect((await sh(h.name, 'systemctl is-enabled subnet-manager 2>&1')).trim(), h.name).not.toBe('enabled');
+    }
+    expect(await fleet.readFile('ubuntu', '/etc/rc.local')).toMatch(/^#!\/bin\/sh\necho local boot step/);
+    for (const h of fleet.hosts) await fleet.reboot(h.name);
+    for (const h of fleet.hosts) {
+      expect(await opensmGuids(h), h.name).toEqual([...h.guids].map((g) => g.toLowerCase()).sort());
+      expect(await sessions(h), h.name).toHaveLength(4);
+    }
+    expect(await fleet.readFile('ubuntu', '/run/local-step')).toBe('local boot step\n');
+    const again = await run('-e', 'opensm_boot=rc');
+    for (const h of fleet.hosts) expect(recap(again.stdout)[h.name]?.changed, h.name).toBe(0);
+  });
 });
