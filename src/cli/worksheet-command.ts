@@ -7,7 +7,7 @@ import { KnownHosts } from '../connection/known-hosts.js';
 import { parseOsRelease } from '../facts/os-release.js';
 import { hostVars, loadInventory, selectHosts } from '../inventory/index.js';
 import { loadSshConfig } from '../inventory/ssh-config.js';
-import { type WorksheetHost, worksheetHtml, worksheetMarkdown } from '../report/worksheet.js';
+import { automaticLoadBalancingOf, type WorksheetHost, worksheetHtml, worksheetMarkdown } from '../report/worksheet.js';
 import { configVars, inventorySources, loadAnsibleConfig } from './ansible-config.js';
 import { checkLimit } from './limit-check.js';
 import { positiveInt } from './positive-int.js';
@@ -54,6 +54,7 @@ export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> 
           osName: '',
           kernel: '',
           ports: ifaces.map((i) => ({ ...i })),
+          automaticLoadBalancing: automaticLoadBalancingOf(name, vars.eseries_automatic_load_balancing),
         };
         try {
           // Facts only: world-readable files and ibstat, so no sudo session even where become is set.

@@ -8,6 +8,8 @@ export interface WorksheetHost {
   kernel: string;
   /** IPoIB ports in order: port 1 on subnet A, port 2 on subnet B. */
   ports: { name: string; address: string; guid?: string }[];
+  /** The array's Automatic Load Balancing (`eseries_automatic_load_balancing`, default on). */
+  automaticLoadBalancing?: boolean;
 }
 
 export interface WorksheetData {
@@ -18,8 +20,28 @@ export interface WorksheetData {
   generatedAt: string;
 }
 
-/** Host OS type the document tells to select on the array (Automatic Load Balancing on). */
+/** Host OS type the document tells to select on the array with Automatic Load Balancing on. */
 export const HOST_OS_TYPE = 'Linux DM-MP (Kernel 3.10 or later)';
+/** ... and with Automatic Load Balancing off. */
+export const HOST_OS_TYPE_WITHOUT_ALB = 'Linux DM-MP (Kernel 3.9 or earlier)';
+
+/** The host type the document's step 8 names for the array's Automatic Load Balancing setting. */
+export function hostOsType(automaticLoadBalancing = true): string {
+  return automaticLoadBalancing ? HOST_OS_TYPE : HOST_OS_TYPE_WITHOUT_ALB;
+}
+
+/**
+ * `eseries_automatic_load_balancing` as the inventory gives it (YAML boolean, or INI / -e text such as
+ * "false"); unset means on. Anything else is an error naming the host.
+ */
+export function automaticLoadBalancingOf(host: string, value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (typeof value === 'boolean') return value;
+  const text = String(value).trim().toLowerCase();
+  if (['true', 'yes', 'on', '1'].includes(text)) return true;
+  if (['false', 'no', 'off', '0'].includes(text)) return false;
+  throw new Error(`${host}: eseries_automatic_load_balancing must be true or false, got ${JSON.stringify(value)}`);
+}
 
 interface Section {
   title: string;
@@ -74,9 +96,11 @@ export function worksheetSections(d: WorksheetData): Section[] {
   }
   sections.push({
     title: 'Mapping host name',
-    note: 'Create these hosts on the array (System Manager: Storage > Hosts > Create host) with the host OS type below.',
+    note:
+      'Create these hosts on the array (System Manager: Storage > Hosts > Create host) with the host OS type below: ' +
+      `"${HOST_OS_TYPE}" with Automatic Load Balancing enabled, "${HOST_OS_TYPE_WITHOUT_ALB}" with it disabled.`,
     header: ['Mapping host name', 'Host OS type', 'Host OS (reported)', 'Kernel (uname -r)'],
-    rows: d.hosts.map((h) => [h.name, HOST_OS_TYPE, h.osName, h.kernel]),
+    rows: d.hosts.map((h) => [h.name, hostOsType(h.automaticLoadBalancing ?? true), h.osName, h.kernel]),
   });
   return sections;
 }

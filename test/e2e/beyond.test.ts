@@ -33,10 +33,15 @@ const PATHS = {
   sles: {
     nodes: '/etc/iscsi/nodes',
     ifaces: '/etc/iscsi/ifaces',
-    boot: '/etc/rc.d/rc.after',
+    boot: '/usr/local/sbin/subnet-manager.sh', // subnet-manager.service, the default on SLES
     net: '/etc/sysconfig/network',
   },
-  ubuntu: { nodes: '/etc/iscsi/nodes', ifaces: '/etc/iscsi/ifaces', boot: '/etc/rc.local', net: '/etc/netplan' },
+  ubuntu: {
+    nodes: '/etc/iscsi/nodes',
+    ifaces: '/etc/iscsi/ifaces',
+    boot: '/usr/local/sbin/subnet-manager.sh', // subnet-manager.service, the default on Ubuntu
+    net: '/etc/netplan',
+  },
 };
 const NETPLAN = '/etc/netplan/60-sshplay-ipoib.yaml';
 /** A node record of another target, made by hand before sshplay: the teardown must keep it. */
@@ -236,10 +241,17 @@ describeNeeding(missing)('Beyond the document (issue 8) on rhel8, sles15 and ubu
         expect(iface).toContain(`iface.initiatorname = ${h.initiatorIqn}`);
       }
       const boot = (await fleet.readFile(h.name, p.boot)) ?? '';
-      expect(boot.split('\n').filter((l) => l.startsWith('opensm '))).toEqual([
-        `opensm -B -g ${h.guids[0]} -p 15 -f /var/log/opensm-ib0.log`,
-        `opensm -B -g ${h.guids[1]} -p 1 -f /var/log/opensm-ib1.log`,
-      ]);
+      expect(boot.split('\n').filter((l) => /^(opensm|start_sm) /.test(l))).toEqual(
+        f === 'rhel'
+          ? [
+              `opensm -B -g ${h.guids[0]} -p 15 -f /var/log/opensm-ib0.log`,
+              `opensm -B -g ${h.guids[1]} -p 1 -f /var/log/opensm-ib1.log`,
+            ]
+          : [
+              `start_sm ${h.guids[0]} 15 /var/log/opensm-ib0.log || rc=1`,
+              `start_sm ${h.guids[1]} 1 /var/log/opensm-ib1.log || rc=1`,
+            ],
+      );
       expect((await sh(h.name, `test -x ${p.boot} && echo exec`)).trim()).toBe('exec');
       expect(await sh(h.name, 'findmnt -rn -o FSTYPE /mnt/iser')).toBe('ext4\n');
       expect(await fleet.readFile(h.name, '/etc/fstab')).toContain(

@@ -17,18 +17,27 @@ export function iserAssertions(getFleet: () => Fleet) {
       expect(active('node.startup')).toEqual(['node.startup = automatic']);
       expect(active('node.session.timeo.replacement_timeout')).toEqual(['node.session.timeo.replacement_timeout = 20']);
       const rhel = h.flavor.startsWith('rhel');
-      const boot = rhel ? '/etc/rc.d/rc.local' : '/etc/rc.d/rc.after';
+      // RHEL: the document's rc.local; SLES and Ubuntu: subnet-manager.service (the default there).
+      const boot = rhel ? '/etc/rc.d/rc.local' : '/usr/local/sbin/subnet-manager.sh';
       const bootText = (await fleet().readFile(h.name, boot)) ?? '';
-      const opensmLines = bootText.split('\n').filter((l) => l.startsWith('opensm '));
-      expect(opensmLines).toEqual([
-        `opensm -B -g ${h.guids[0]} -p 15 -f /var/log/opensm-ib0.log`,
-        `opensm -B -g ${h.guids[1]} -p 1 -f /var/log/opensm-ib1.log`,
-      ]);
+      const opensmLines = bootText.split('\n').filter((l) => /^(opensm|start_sm) /.test(l));
+      expect(opensmLines).toEqual(
+        rhel
+          ? [
+              `opensm -B -g ${h.guids[0]} -p 15 -f /var/log/opensm-ib0.log`,
+              `opensm -B -g ${h.guids[1]} -p 1 -f /var/log/opensm-ib1.log`,
+            ]
+          : [
+              `start_sm ${h.guids[0]} 15 /var/log/opensm-ib0.log || rc=1`,
+              `start_sm ${h.guids[1]} 1 /var/log/opensm-ib1.log || rc=1`,
+            ],
+      );
       expect((await sh(h.name, `test -x ${boot} && echo exec`)).trim()).toBe('exec');
+      if (!rhel) expect((await sh(h.name, 'systemctl is-enabled subnet-manager')).trim()).toBe('enabled');
       expect(
         (await sh(h.name, 'systemctl is-enabled multipathd; systemctl is-active multipathd')).split('\n').slice(0, 2),
       ).toEqual(['enabled', 'active']);
-      for (const unit of rhel ? ['iscsi', 'iscsid'] : ['iscsid']) {
+      for (const unit of ['iscsi', 'iscsid']) {
         expect((await sh(h.name, `systemctl is-enabled ${unit}`)).trim()).toBe('enabled');
       }
       const ifaceDir = rhel ? '/var/lib/iscsi/ifaces' : '/etc/iscsi/ifaces';

@@ -103,6 +103,21 @@ if [[ ${1:-} == --checks ]]; then
     sles*) truth 'dracut writes the initrd' -- bash -c 'dracut --force --add multipath && [[ -f /boot/initrd-$(uname -r) ]]' ;;
   esac
   truth 'multipath.conf checksum recorded' -- bash -c '[[ $(cat /var/lib/sim/initramfs.multipath-sha256) == $(sha256sum /etc/multipath.conf | cut -d" " -f1) ]]'
+  case $flavor in
+    ubuntu*)
+      truth 'fresh image has no dm-multipath (lsinitramfs)' -- bash -c '! lsinitramfs /boot/initrd.img-$(uname -r) | grep -q dm-multipath'
+      truth 'initramfs-tools modules list adds dm-multipath' -- bash -c 'echo dm-multipath >>/etc/initramfs-tools/modules && update-initramfs -u >/dev/null && lsinitramfs /boot/initrd.img-$(uname -r) | grep -q "kernel/drivers/md/dm-multipath.ko$"'
+      expect 0 $'0' 'grub.cfg default entry loads the image' -- bash -c 'grep -c "initrd	/boot/initrd.img-$(uname -r)" /boot/grub/grub.cfg >/dev/null; echo $?' ;;
+    *)
+      truth 'lsinitrd -m lists multipath after --add' -- bash -c 'lsinitrd -m | grep -qx multipath'
+      truth 'a build without --add and no drop-in lacks multipath' -- bash -c 'dracut --force /tmp/a.img && ! lsinitrd -m /tmp/a.img | grep -qx multipath'
+      truth 'a dracut.conf.d drop-in puts multipath in every build' -- bash -c 'printf "add_dracutmodules+=\" multipath \"\nforce_drivers+=\" dm-multipath \"\n" >/etc/dracut.conf.d/x.conf && dracut --force /tmp/b.img && lsinitrd -m /tmp/b.img | grep -qx multipath && lsinitrd /tmp/b.img | grep -q "drivers/md/dm-multipath.ko.xz$"; r=$?; rm -f /etc/dracut.conf.d/x.conf; exit $r'
+      [[ $flavor == rhel* ]] && expect 0 "/boot/vmlinuz-$(uname -r)" 'grubby --default-kernel (BLS entry, saved_entry)' -- grubby --default-kernel
+      [[ $flavor == rhel* ]] && truth 'grubby --info=DEFAULT initrd' -- bash -c 'grubby --info=DEFAULT | grep -qx "initrd=\"/boot/initramfs-$(uname -r).img \$tuned_initrd\""' ;;
+  esac
+  truth 'no ib_iser before the boot that loads it' -- bash -c '! lsmod | grep -q "^ib_iser "'
+  truth 'modprobe ib_iser loads it' -- bash -c 'modprobe ib_iser && lsmod | grep -q "^ib_iser " && modprobe -r ib_iser'
+  expect 1 'modprobe: FATAL: Module nosuch not found' 'modprobe of an unknown module' -- modprobe nosuch
 
   echo "== $flavor: IPoIB"
   expect 2 'Network is unreachable' 'ping before IPoIB is configured' -- ping -c 1 -W 2 "$A1"
@@ -201,9 +216,14 @@ if [[ ${1:-} == --checks ]]; then
   truth 'opensm log written' -- grep -q 'SUBNET UP' /var/log/opensm-ib0.log
   case $flavor in
     rhel*) bootfile=/etc/rc.d/rc.local ;;
-    sles*) bootfile=/etc/rc.d/rc.after ;;
+    sles*) bootfile=/etc/init.d/after.local ;; # after-local.service; nothing runs /etc/rc.d/rc.after
     ubuntu*) bootfile=/etc/rc.local ;;
   esac
+  if [[ $flavor == sles* ]]; then
+    printf 'opensm -B -g %s -p 15 -f /var/log/opensm-ib0.log\n' "$GUID0" >/etc/rc.d/rc.after
+    chmod 755 /etc/rc.d/rc.after
+    truth '/etc/rc.d is /etc/init.d (SLES)' -- test /etc/rc.d/rc.after -ef /etc/init.d/rc.after
+  fi
   [[ -f $bootfile ]] || printf '#!/bin/sh\n' >"$bootfile"
   printf 'opensm -B -g %s -p 15 -f /var/log/opensm-ib0.log\nopensm -B -g %s -p 1 -f /var/log/opensm-ib1.log\n' "$GUID0" "$GUID1" >>"$bootfile"
   chmod 755 "$bootfile"
@@ -212,7 +232,7 @@ if [[ ${1:-} == --checks ]]; then
   systemctl enable multipathd >/dev/null 2>&1
   case $flavor in
     rhel*) systemctl enable iscsi iscsid >/dev/null 2>&1 ;;
-    sles*) systemctl enable iscsid.service >/dev/null 2>&1 ;;
+    sles*) systemctl enable iscsid.service iscsi.service >/dev/null 2>&1 ;;
     ubuntu*) systemctl enable iscsid open-iscsi >/dev/null 2>&1 ;;
   esac
   before=$(wc -l </var/log/sim/calls.log)
@@ -225,6 +245,10 @@ if [[ ${1:-} == --checks ]]; then
   expect 0 '192.168.130.11/24' 'IPoIB address back after reboot' -- ip -o -4 addr show dev ib0
   run pgrep -fc "opensm -B -g $GUID0"
   [[ $OUT == 1 ]] && ok 'boot file started opensm once (old daemon gone)' || bad 'boot file started opensm once (old daemon gone)'
+  if [[ $flavor == sles* ]]; then
+    run pgrep -fc "opensm -B -g $GUID0 -p 15"
+    [[ $OUT == 1 ]] && ok 'rc.after not run at boot (SLES)' || bad 'rc.after not run at boot (SLES)'
+  fi
   truth 'partition link back after reboot' -- test -b "/dev/mapper/${WWID}1"
   OUT=$after_boot
   [[ $OUT =~ ^[0-9]{13}\ sim-reboot$ ]] && ok 'a reboot logs one call (boot-time calls are not logged)' || bad 'a reboot logs one call (boot-time calls are not logged)'

@@ -201,8 +201,13 @@ RULES
     printf '# Sample multipath.conf (simulated device-mapper-multipath documentation)\n#defaults {\n#\tuser_friendly_names yes\n#\tfind_multipaths yes\n#}\n' \
       >/usr/share/doc/device-mapper-multipath-0.4.9/multipath.conf ;;
   sles*)
-    mkdir -p /etc/sysconfig/network /etc/iscsi/ifaces /etc/iscsi/nodes /etc/iscsi/send_targets /etc/rc.d /etc/init.d \
+    mkdir -p /etc/sysconfig/network /etc/iscsi/ifaces /etc/iscsi/nodes /etc/iscsi/send_targets /etc/init.d \
       /usr/share/doc/packages/multipath-tools
+    # SLES 12/15: /etc/rc.d is a symlink to /etc/init.d (so /etc/rc.d/rc.after is /etc/init.d/rc.after)
+    if [[ ! -L /etc/rc.d ]]; then
+      [[ -d /etc/rc.d ]] && { cp -a /etc/rc.d/. /etc/init.d/ 2>/dev/null; rm -rf /etc/rc.d; }
+      ln -s init.d /etc/rc.d
+    fi
     [[ -f /etc/sysconfig/network/config ]] || printf '## Type:\tstring\nNETCONFIG_MODULES_ORDER="dns-resolver dns-bind ntp-runtime"\n' >/etc/sysconfig/network/config
     [[ -f /etc/sysconfig/network/ifcfg-lo ]] || printf "IPADDR=127.0.0.1\nNETMASK=255.0.0.0\nNETWORK=127.0.0.0\nSTARTMODE=nfsroot\nBOOTPROTO=static\nUSERCONTROL=no\nFIREWALL=no\n" >/etc/sysconfig/network/ifcfg-lo
     printf '# multipath.conf.synthetic (simulated multipath-tools documentation)\n#defaults {\n#\tuser_friendly_names no\n#}\n' \
@@ -224,12 +229,13 @@ if [[ ! -e /var/lib/sim/.setup-done ]]; then
 fi
 
 # ---- tools ---------------------------------------------------------------------------------------------------
-common=(iscsiadm systemctl ibstat opensm multipath sanlun ping ip udevadm parted partprobe sim-boot sim-reboot sim-ctl)
+common=(iscsiadm systemctl ibstat opensm multipath sanlun ping ip udevadm parted partprobe lsmod modprobe sim-boot sim-reboot
+  sim-ctl)
 case $SIM_FLAVOR in
-  rhel8) tools=("${common[@]}" rpm dracut ifup nmcli) links=(ifdown:ifup kpartx:partprobe) ;;
-  rhel7) tools=("${common[@]}" rpm dracut ifup) links=(ifdown:ifup kpartx:partprobe) ;;
-  sles*) tools=("${common[@]}" rpm dracut ifup wicked) links=(ifdown:ifup kpartx:partprobe) ;;
-  ubuntu*) tools=("${common[@]}" dpkg update-initramfs netplan) links=(kpartx:partprobe) ;;
+  rhel8) tools=("${common[@]}" rpm dracut lsinitrd grubby ifup nmcli) links=(ifdown:ifup kpartx:partprobe) ;;
+  rhel7) tools=("${common[@]}" rpm dracut lsinitrd grubby ifup) links=(ifdown:ifup kpartx:partprobe) ;;
+  sles*) tools=("${common[@]}" rpm dracut lsinitrd ifup wicked) links=(ifdown:ifup kpartx:partprobe) ;;
+  ubuntu*) tools=("${common[@]}" dpkg update-initramfs lsinitramfs netplan) links=(kpartx:partprobe) ;;
 esac
 mkdir -p /usr/local/sbin /usr/local/lib/sim/daemon
 # tools of an earlier run that this flavor does not have (a real RHEL has no netplan)
@@ -264,6 +270,43 @@ export PATH
 PS1='[\u@\h \W]\# '
 RC
 : >/root/.hushlogin
+
+# ---- the installed kernel, its initramfs (no multipath: none was configured at install) and boot entry ------
+kver=$(uname -r)
+case $SIM_FLAVOR in
+  ubuntu*)
+    mkdir -p /etc/initramfs-tools
+    [[ -f /etc/initramfs-tools/modules ]] || printf '# List of modules that you want to include in your initramfs.\n# They will be loaded at boot time in the order below.\n#\n# Syntax:  module_name [args ...]\n#\n# You must run update-initramfs(8) to effect this change.\n#\n# Examples:\n#\n# raid1\n# sd_mod\n' >/etc/initramfs-tools/modules ;;
+  *) mkdir -p /etc/dracut.conf.d ;;
+esac
+if [[ ! -e /boot/vmlinuz-$kver ]]; then
+  : >"/boot/vmlinuz-$kver"
+  mid=$(tr -d '-' </proc/sys/kernel/random/uuid)
+  case $SIM_FLAVOR in
+    rhel*)
+      # BootLoaderSpec entry + grubenv, as RHEL 8 installs them
+      mkdir -p /boot/loader/entries /boot/grub2
+      printf 'title Red Hat Enterprise Linux (%s) 8.8 (Ootpa)\nversion %s\nlinux /vmlinuz-%s\ninitrd /initramfs-%s.img $tuned_initrd\noptions $kernelopts $tuned_params\nid rhel-20230418123456-%s\ngrub_users $grub_users\ngrub_arg --unrestricted\ngrub_class kernel\n' \
+        "$kver" "$kver" "$kver" "$kver" "$kver" >"/boot/loader/entries/$mid-$kver.conf"
+      printf '# GRUB Environment Block\nsaved_entry=%s-%s\nkernelopts=root=/dev/mapper/rhel-root ro crashkernel=auto resume=/dev/mapper/rhel-swap rd.lvm.lv=rhel/root rhgb quiet\nboot_success=0\n' \
+        "$mid" "$kver" >/boot/grub2/grubenv
+      SIM_NOLOG=1 /usr/local/sbin/dracut --force >/dev/null 2>&1 ;;
+    sles*)
+      mkdir -p /boot/grub2
+      ln -sfn "vmlinuz-$kver" /boot/vmlinuz
+      ln -sfn "initrd-$kver" /boot/initrd
+      printf "set default=0\nmenuentry 'SLES 15-SP5' --class sles --class gnu-linux --class gnu --class os \$menuentry_id_option 'gnulinux-simple-%s' {\n\tlinux\t/boot/vmlinuz-%s root=UUID=%s splash=silent mitigations=auto quiet\n\tinitrd\t/boot/initrd-%s\n}\n" \
+        "$mid" "$kver" "$mid" "$kver" >/boot/grub2/grub.cfg
+      SIM_NOLOG=1 /usr/local/sbin/dracut --force >/dev/null 2>&1 ;;
+    ubuntu*)
+      mkdir -p /boot/grub
+      ln -sfn "vmlinuz-$kver" /boot/vmlinuz
+      ln -sfn "initrd.img-$kver" /boot/initrd.img
+      printf "set default=\"0\"\nmenuentry 'Ubuntu' --class ubuntu --class gnu-linux --class gnu --class os \$menuentry_id_option 'gnulinux-simple-%s' {\n\tlinux\t/boot/vmlinuz-%s root=UUID=%s ro\n\tinitrd\t/boot/initrd.img-%s\n}\n" \
+        "$mid" "$kver" "$mid" "$kver" >/boot/grub/grub.cfg
+      SIM_NOLOG=1 /usr/local/sbin/update-initramfs -c -k "$kver" >/dev/null 2>&1 ;;
+  esac
+fi
 
 touch /var/lib/sim/.setup-done
 SIM_NOLOG=1 /usr/local/sbin/sim-boot --fresh

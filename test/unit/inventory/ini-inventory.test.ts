@@ -65,7 +65,15 @@ describe('INI inventory: the documented examples', () => {
     const ini = await loadInventory('inventory/example.ini');
     const yml = await loadInventory('inventory/example.yml');
     expect(hostVars(ini, 'rhel-host-1')).toEqual(hostVars(yml, 'rhel-host-1'));
-    expect(hostVars(ini, 'sles-host-1').opensm_port_priorities).toEqual([15, 1]);
+    expect(hostVars(ini, 'sles-host-1').iser_target_portals).toEqual(hostVars(yml, 'sles-host-1').iser_target_portals);
+  });
+
+  test('the shipped examples start no host subnet manager (no competing masters where the switch runs the SM)', async () => {
+    for (const file of ['inventory/example.ini', 'inventory/example.yml']) {
+      const inv = await loadInventory(file);
+      for (const host of ['rhel-host-1', 'sles-host-1'])
+        expect(hostVars(inv, host).opensm_port_priorities, `${file} ${host}`).toBeUndefined();
+    }
   });
 });
 

@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import {
+  automaticLoadBalancingOf,
   HOST_OS_TYPE,
+  hostOsType,
   type WorksheetData,
   worksheetHtml,
   worksheetMarkdown,
@@ -80,6 +82,27 @@ describe('worksheetSections', () => {
 
   test('the mapping host names use the documented host OS type', () => {
     expect(sections[4]?.rows[0]).toEqual(['iser1', HOST_OS_TYPE, 'Rocky Linux 9.4', '5.14.0-427.el9.x86_64']);
+  });
+
+  test('the host OS type follows Automatic Load Balancing (the document, step 8)', () => {
+    const hosts = data.hosts.map((h, i) => ({ ...h, automaticLoadBalancing: i !== 0 }));
+    const rows = worksheetSections({ ...data, hosts })[4]?.rows ?? [];
+    expect(rows.map((r) => r[1])).toEqual([
+      'Linux DM-MP (Kernel 3.9 or earlier)',
+      'Linux DM-MP (Kernel 3.10 or later)',
+    ]);
+    expect(hostOsType()).toBe('Linux DM-MP (Kernel 3.10 or later)');
+    expect(hostOsType(false)).toBe('Linux DM-MP (Kernel 3.9 or earlier)');
+  });
+
+  test('eseries_automatic_load_balancing from YAML or INI text; unset is on; anything else names the host', () => {
+    expect(automaticLoadBalancingOf('h1', undefined)).toBe(true);
+    expect(automaticLoadBalancingOf('h1', false)).toBe(false);
+    expect(automaticLoadBalancingOf('h1', 'False')).toBe(false);
+    expect(automaticLoadBalancingOf('h1', 'yes')).toBe(true);
+    expect(() => automaticLoadBalancingOf('h1', 'maybe')).toThrow(
+      'h1: eseries_automatic_load_balancing must be true or false, got "maybe"',
+    );
   });
 });
 
