@@ -8,6 +8,7 @@ import { file } from './file.js';
 import { filesystem } from './filesystem.js';
 import { iscsiDiscovery } from './iscsi-discovery.js';
 import { iscsiNode } from './iscsi-node.js';
+import { iscsiSessions } from './iscsi-sessions.js';
 import { lineinfile } from './lineinfile.js';
 import { mount } from './mount.js';
 import { partition } from './partition.js';
@@ -36,6 +37,7 @@ export const MODULES: ReadonlyMap<string, Module<never>> = new Map<string, Modul
     debug,
     iscsiDiscovery,
     iscsiNode,
+    iscsiSessions,
     partition,
     filesystem,
     mount,
