@@ -664,6 +664,7 @@ export class Engine {
             ? 'failed (output hidden: no_log)'
             : undefined
           : outcome.msg && redact(outcome.msg, secrets),
+        shown: task.module.name === 'debug' || undefined,
         diff: this.options.diff && !hidden && plan?.diff ? redact(plan.diff, secrets) : undefined,
         commands: hidden
           ? undefined

@@ -52,16 +52,48 @@ describe.skipIf(skip)('iSER records and sessions on RHEL 8, SLES 15, Ubuntu 22.0
     await fleet?.stop();
   });
 
-  it('SendTargets: every record kept under the tag the array reported, one iSER session per record', async () => {
+  it("fresh hosts carry their distribution's iscsid.conf and iscsiadm version", async () => {
+    const want: Record<string, { startup: string; version: string }> = {
+      rhel8: { startup: 'automatic', version: '6.2.1.4' }, // iscsi-initiator-utils 6.2.1.4 (Red Hat's 6. prefix)
+      sles15: { startup: 'manual', version: '2.1.7' }, // open-iscsi 2.1.7 (SLES 15 SP4)
+      ubuntu22: { startup: 'manual', version: '2.1.5' }, // open-iscsi 2.1.5-1ubuntu1
+    };
+    for (const h of fleet.hosts) {
+      const conf = (await fleet.readFile(h.name, '/etc/iscsi/iscsid.conf')) ?? '';
+      expect(
+        conf.split('\n').filter((l) => /^node\.startup\s*=/.test(l)),
+        h.name,
+      ).toEqual([`node.startup = ${want[h.flavor]?.startup}`]);
+      expect(await sh(h.name, 'iscsiadm --version'), h.name).toBe(`iscsiadm version ${want[h.flavor]?.version}\n`);
+    }
+  });
+
+  it('by OS: SendTargets on RHEL 8 and Ubuntu (tags 1 and 2), Method 2 on SLES 15 (tag -1); each host says which and why', async () => {
     const r = await run();
     expect(r.code, r.stdout.slice(-4000) + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /rhel: Method 1 \(SendTargets discovery\): SendTargets is the document's preferred method/,
+    );
+    expect(r.stdout).toMatch(/ubuntu: Method 1 \(SendTargets discovery\)/);
+    expect(r.stdout).toMatch(
+      /sles: Method 2 \(manual node records\): the document says Method 2 for RHEL 6\.x or SLES 11\.3 or later, and this host runs \S+ 15\.4/,
+    );
     for (const h of fleet.hosts) {
+      const manual = h.flavor === 'sles15';
       expect(await records(h), h.name).toEqual(
-        [`${A1},3260,1/iface-ib0`, `${A2},3260,1/iface-ib1`, `${B1},3260,2/iface-ib0`, `${B2},3260,2/iface-ib1`].sort(),
+        [
+          `${A1},3260,${manual ? -1 : 1}/iface-ib0`,
+          `${A2},3260,${manual ? -1 : 1}/iface-ib1`,
+          `${B1},3260,${manual ? -1 : 2}/iface-ib0`,
+          `${B2},3260,${manual ? -1 : 2}/iface-ib1`,
+        ].sort(),
       );
       expect(await sessions(h), h.name).toEqual(wantSessions);
       // what iscsiadm shows is the file: the record on disk carries what the play set
-      const rec = await fleet.readFile(h.name, `${nodesDir(h)}/${fleet.array.targetIqn}/${B1},3260,2/iface-ib0`);
+      const rec = await fleet.readFile(
+        h.name,
+        `${nodesDir(h)}/${fleet.array.targetIqn}/${B1},3260,${manual ? -1 : 2}/iface-ib0`,
+      );
       expect(rec).toContain('node.startup = automatic');
       expect(rec).toContain('node.session.timeo.replacement_timeout = 20');
     }
@@ -115,10 +147,28 @@ describe.skipIf(skip)('iSER records and sessions on RHEL 8, SLES 15, Ubuntu 22.0
     );
   });
 
-  it('Method 2 (manual records): records under tag -1, sessions carry the tag the target reported', async () => {
+  it('iser_discovery overrides the OS: SendTargets everywhere keeps every record under the tag the array reported', async () => {
+    await fleet.reset();
+    const r = await run('-e', 'iser_discovery=sendtargets');
+    expect(r.code, r.stdout.slice(-4000) + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /sles: Method 1 \(SendTargets discovery\): iser_discovery: sendtargets is set for this host/,
+    );
+    for (const h of fleet.hosts) {
+      expect(await records(h), h.name).toEqual(
+        [`${A1},3260,1/iface-ib0`, `${A2},3260,1/iface-ib1`, `${B1},3260,2/iface-ib0`, `${B2},3260,2/iface-ib1`].sort(),
+      );
+      expect(await sessions(h), h.name).toEqual(wantSessions);
+    }
+    const again = await run('-e', 'iser_discovery=sendtargets');
+    for (const h of fleet.hosts) expect(recap(again.stdout)[h.name], h.name).toMatchObject({ changed: 0, failed: 0 });
+  });
+
+  it('Method 2 everywhere (iser_discovery: manual): records under tag -1, sessions carry the tag the target reported', async () => {
     await fleet.reset();
     const r = await run('-e', 'iser_discovery=manual');
     expect(r.code, r.stdout.slice(-4000) + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/rhel: Method 2 \(manual node records\): iser_discovery: manual is set for this host/);
     for (const h of fleet.hosts) {
       expect(await records(h), h.name).toEqual(
         [

@@ -61,7 +61,6 @@ if [[ ${1:-} == --checks ]]; then
     sles15) expect 0 'VERSION_ID="15.4"' 'os-release SLES 15 SP4' -- cat /etc/os-release ;;
     ubuntu22) expect 0 'VERSION_ID="22.04"' 'os-release Ubuntu 22.04' -- cat /etc/os-release ;;
   esac
-  expect 0 'node.startup = manual' 'default iscsid.conf: node.startup = manual' -- cat /etc/iscsi/iscsid.conf
   expect 0 '# node.startup = automatic' 'default iscsid.conf: automatic commented' -- cat /etc/iscsi/iscsid.conf
   expect 0 'node.session.timeo.replacement_timeout = 120' 'default iscsid.conf: replacement_timeout 120' -- cat /etc/iscsi/iscsid.conf
   case $flavor in
@@ -149,6 +148,17 @@ if [[ ${1:-} == --checks ]]; then
   expect 21 'does not exist' 'iface -o delete of a missing iface: exit 21' -- iscsiadm -m iface -I iface-nope -o delete
 
   echo "== $flavor: discovery and records"
+  # iscsid.conf and iscsiadm's version as each distribution ships them
+  case $flavor in
+    rhel8) want_startup=automatic want_version=6.2.1.4 ;;
+    rhel7) want_startup=automatic want_version=6.2.0.874 ;;
+    sles15) want_startup=manual want_version=2.1.7 ;;
+    sles12) want_startup=manual want_version=2.0.876 ;;
+    *) want_startup=manual want_version=2.1.5 ;;
+  esac
+  run grep -E '^node\.startup' /etc/iscsi/iscsid.conf
+  [[ $OUT == "node.startup = $want_startup" ]] && ok "shipped iscsid.conf: node.startup = $want_startup" || bad "shipped iscsid.conf: node.startup = $want_startup"
+  expect 0 "iscsiadm version $want_version" "iscsiadm --version as the distribution reports it" -- iscsiadm --version
   expect 21 'No records found' 'no node records yet: exit 21' -- iscsiadm -m node
   sed -i 's/^node.startup = manual/node.startup = automatic/; s/^node.session.timeo.replacement_timeout = .*/node.session.timeo.replacement_timeout = 20/' /etc/iscsi/iscsid.conf
   expect 4 "cannot make connection to 10.9.9.9: No route to host" 'discovery of an unreachable portal: exit 4' -- iscsiadm -m discovery -t st -p 10.9.9.9

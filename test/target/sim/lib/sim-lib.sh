@@ -35,7 +35,7 @@ ISCSID_CONF=/etc/iscsi/iscsid.conf
 
 # open-iscsi version of the flavor: the `# BEGIN RECORD <version>` line and `iscsiadm --version`.
 case $SIM_FLAVOR in
-  rhel8) ISCSI_VERSION=2.1.4 ;;
+  rhel8) ISCSI_VERSION=6.2.1.4 ;; # Red Hat prefixes 6. to open-iscsi 2.1.4 (iscsi-initiator-utils-6.2.1.4)
   rhel7) ISCSI_VERSION=6.2.0.874-22 ;;
   sles15) ISCSI_VERSION=2.1.7 ;;
   sles12) ISCSI_VERSION=2.0.876 ;;
