@@ -26,6 +26,8 @@ export type EngineEvent =
       item?: unknown;
       /** One line: why nothing changed, what changed, or the failure. */
       msg?: string;
+      /** A message the play means to print at every verbosity (debug's msg, as in Ansible). */
+      shown?: boolean;
       /** Unified diff (only with --diff, never for no_log tasks). */
       diff?: string;
       /** The commands the change ran, or would run under --check. */

@@ -634,6 +634,7 @@ export class Engine {
             ? 'failed (output hidden: no_log)'
             : undefined
           : outcome.msg && redact(outcome.msg, secrets),
+        shown: task.module.name === 'debug' || undefined,
         diff: this.diffShown(s, task, plan, secrets),
         commands: hidden
           ? undefined

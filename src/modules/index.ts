@@ -9,6 +9,7 @@ import { filesystem } from './filesystem.js';
 import { ipoibPorts } from './ipoib-ports.js';
 import { iscsiDiscovery } from './iscsi-discovery.js';
 import { iscsiNode } from './iscsi-node.js';
+import { iscsiSessions } from './iscsi-sessions.js';
 import { lineinfile } from './lineinfile.js';
 import { mount } from './mount.js';
 import { partition } from './partition.js';
@@ -38,6 +39,7 @@ export const MODULES: ReadonlyMap<string, Module<never>> = new Map<string, Modul
     iscsiDiscovery,
     iscsiNode,
     ipoibPorts,
+    iscsiSessions,
     partition,
     filesystem,
     mount,

@@ -10,7 +10,7 @@
  *       nodes_dir: /var/lib/iscsi/nodes
  *       keep: "{{ iser_target_portals }}"     # [{address, iface}]
  */
-import { nodeRecordPath } from '../facts/iscsi.js';
+import { ISCSI_NODE_TREE_CMD, parseIscsiNodeTree, splitPortal } from '../facts/iscsi.js';
 import { quoteArg } from '../shell.js';
 import type { Change, Module } from './types.js';
 
@@ -33,26 +33,34 @@ export const iscsiDiscovery: Module<IscsiDiscoveryArgs> = {
     nodes_dir: { type: 'str', required: true },
     keep: { type: 'list', required: true },
   },
-  wants: (a) =>
-    a.keep
-      .filter((k) => k.iface === a.iface)
-      .map((k) => ({ kind: 'file' as const, path: nodeRecordPath(a.nodes_dir, a.target, k.address, k.iface) })),
+  // The records are listed (`iscsiadm -m node -P 1`), never looked up at a path with an assumed tag:
+  // an E-Series array reports controller A's portals with tag 1 and controller B's with tag 2.
+  wants: () => [{ kind: 'command', cmd: ISCSI_NODE_TREE_CMD }],
   async plan(ctx, a) {
     const mine = a.keep.filter((k) => k.iface === a.iface);
     if (mine.length === 0) return { changes: [], failed: `no portal in 'keep' uses iface ${a.iface}` };
     const portal = a.portal ?? (mine[0] as { address: string }).address;
-    const paths = mine.map((k) => nodeRecordPath(a.nodes_dir, a.target, k.address, k.iface));
-    const present = await Promise.all(paths.map((p) => ctx.facts.file(p)));
-    const missing = paths.filter((_, i) => !present[i]);
+    const listed = await ctx.facts.command(ISCSI_NODE_TREE_CMD);
+    // 21: "No records found".
+    if (listed.rc !== 0 && listed.rc !== 21)
+      return { changes: [], failed: `iscsiadm -m node -P 1 (rc ${listed.rc}): ${listed.stderr.trim()}` };
+    const records = listed.rc === 0 ? parseIscsiNodeTree(listed.stdout) : [];
+    const missing = mine.filter((k) => {
+      const { address, port } = splitPortal(k.address);
+      return !records.some(
+        (r) => r.target === a.target && r.portal === address && r.port === port && r.iface === a.iface,
+      );
+    });
     if (missing.length === 0)
       return { changes: [], noop: `records for ${mine.map((k) => k.address).join(', ')} via ${a.iface} exist` };
-    // Every record of this target through this iface whose portal is not one we keep for it is removed.
-    const keepDirs = mine.map((k) => quoteArg(`${k.address},3260,1`)).join('|');
+    // After discovery: every record of this target through this iface whose portal address is not one
+    // we keep for it is removed, whatever its tag (the directory is <address>,<port>,<tpgt>).
+    const keepAddresses = mine.map((k) => quoteArg(splitPortal(k.address).address)).join('|');
     const prune = `cd ${quoteArg(`${a.nodes_dir}/${a.target}`)} 2>/dev/null || exit 0
 for d in *; do
   [ -e "$d"/${quoteArg(a.iface)} ] || continue
-  case "$d" in ${keepDirs}) continue;; esac
-  iscsiadm -m node -T ${quoteArg(a.target)} -p "\${d%%,*}" -I ${quoteArg(a.iface)} -o delete >/dev/null || exit 1
+  case "\${d%%,*}" in ${keepAddresses}) continue;; esac
+  p=\${d%,*}; iscsiadm -m node -T ${quoteArg(a.target)} -p "\${p%%,*}:\${p#*,}" -I ${quoteArg(a.iface)} -o delete >/dev/null || exit 1
 done`;
     const changes: Change[] = [
       {
@@ -63,7 +71,7 @@ done`;
     ];
     return {
       changes,
-      diff: `${missing.map((p) => `+ ${p} (from discovery)`).join('\n')}\n`,
+      diff: `${missing.map((k) => `+ ${a.target} ${k.address} via ${a.iface} (from discovery, under the tag the array reports)`).join('\n')}\n`,
       preview: `discover ${a.target} at ${portal} through ${a.iface}; keep ${mine.map((k) => k.address).join(', ')}`,
     };
   },

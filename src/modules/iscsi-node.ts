@@ -1,6 +1,9 @@
 /**
  * iscsi_node: one open-iscsi node record (target + portal + iface) with its settings, and its session.
- * Settings are compared with the record file itself; a record made before iscsid.conf was edited is
+ * The record is found by asking iscsiadm for that (target, portal, iface), whatever portal group tag it
+ * is filed under (discovery: the tag the array reported, 1 or 2 on E-Series; `-o new`: -1), and the
+ * session by the same three keys (`iscsiadm -m session -P 1`): a session to the portal through another
+ * iface does not count. Settings are compared with the record itself; a record made before iscsid.conf was edited is
  * updated here, since records copy iscsid.conf only when created. Secret values (CHAP passwords) are
  * written into the record by a script that reads them from a here-document: never in any argv.
  *
@@ -14,11 +17,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  ISCSI_SESSIONS_CMD,
-  nodeRecordPaths,
-  parseIscsiRecord,
-  parseIscsiSessions,
-  portalAddress,
+  ISCSI_SESSION_TREE_CMD,
+  nodeRecordPath,
+  nodeShowCmd,
+  parseIscsiRecords,
+  parseIscsiSessionTree,
+  recordEntry,
+  splitPortal,
 } from '../facts/iscsi.js';
 import { sh } from '../shell.js';
 import type { Change, Module } from './types.js';
@@ -78,51 +83,64 @@ export const iscsiNode: Module<IscsiNodeArgs> = {
     create: { type: 'bool', default: true },
   },
   wants: (a) => [
-    ...nodeRecordPaths(a.nodes_dir, a.target, a.portal, a.iface).map((path) => ({ kind: 'file' as const, path })),
-    { kind: 'command', cmd: ISCSI_SESSIONS_CMD },
+    { kind: 'command', cmd: nodeShowCmd(a.target, a.portal, a.iface) },
+    { kind: 'command', cmd: ISCSI_SESSION_TREE_CMD },
   ],
   async plan(ctx, a) {
-    const paths = nodeRecordPaths(a.nodes_dir, a.target, a.portal, a.iface);
-    const [discovered, manual, sessionsOut] = await Promise.all([
-      ctx.facts.file(paths[0]),
-      ctx.facts.file(paths[1]),
-      ctx.facts.command(ISCSI_SESSIONS_CMD),
+    const [shown, sessionsOut] = await Promise.all([
+      ctx.facts.command(nodeShowCmd(a.target, a.portal, a.iface)),
+      ctx.facts.command(ISCSI_SESSION_TREE_CMD),
     ]);
-    const recordFile = discovered ?? manual;
-    const path = discovered ? paths[0] : manual ? paths[1] : paths[a.create ? 1 : 0];
-    const sessions = parseIscsiSessions(sessionsOut.stdout);
-    const loggedIn = sessions.some((s) => s.target === a.target && s.portal === portalAddress(a.portal));
+    // 21: no record (or no session) yet; anything else is iscsiadm failing, not an answer.
+    if (shown.rc !== 0 && shown.rc !== 21)
+      return { changes: [], failed: `iscsiadm -m node (rc ${shown.rc}): ${shown.stderr.trim()}` };
+    if (sessionsOut.rc !== 0 && sessionsOut.rc !== 21)
+      return { changes: [], failed: `iscsiadm -m session -P 1 (rc ${sessionsOut.rc}): ${sessionsOut.stderr.trim()}` };
+    const { address, port } = splitPortal(a.portal);
+    const records = shown.rc === 0 ? parseIscsiRecords(shown.stdout) : [];
+    const paths = records.map((r) => nodeRecordPath(a.nodes_dir, recordEntry(r)));
+    // `-o new` files a record under tag -1 (it does not know the tag until a login).
+    const newPath = nodeRecordPath(a.nodes_dir, { target: a.target, portal: address, port, tpgt: -1, iface: a.iface });
+    const path =
+      paths.join(', ') || (a.create ? newPath : `${a.nodes_dir}/${a.target}/${address},${port},<tpgt>/${a.iface}`);
+    const sessions = parseIscsiSessionTree(sessionsOut.rc === 0 ? sessionsOut.stdout : '');
+    const loggedIn = sessions.some(
+      (s) => s.target === a.target && s.portal === address && s.port === port && s.iface === a.iface,
+    );
     const node = ['iscsiadm', '-m', 'node', '-T', a.target, '-p', a.portal, '-I', a.iface];
     const exec = (...extra: string[]): Extract<Change, { kind: 'exec' }> => ({
       kind: 'exec',
       cmd: { argv: [...node, ...extra] },
     });
-    const result = { record: path, logged_in: loggedIn };
+    const result = { record: path, records: paths, logged_in: loggedIn };
     if (a.state === 'absent') {
       const changes: Change[] = [];
       if (loggedIn) changes.push({ ...exec('-u'), okCodes: [0, 21] });
-      if (recordFile) changes.push(exec('-o', 'delete'));
+      if (records.length) changes.push(exec('-o', 'delete'));
       if (!changes.length) return { changes, noop: `no record or session for ${a.portal} via ${a.iface}`, result };
       return {
         changes,
         preview: `${loggedIn ? 'log out and ' : ''}delete the record ${a.portal} via ${a.iface}`,
-        diff: `- ${path}\n`,
+        diff: `${paths.map((p) => `- ${p}`).join('\n')}\n`,
         result,
       };
     }
     const changes: Change[] = [];
     const diff: string[] = [];
-    const record = recordFile?.content
-      ? parseIscsiRecord(recordFile.content.toString('utf8'))
-      : new Map<string, string>();
-    if (!recordFile) {
+    if (!records.length) {
       if (!a.create && !ctx.check)
-        return { changes: [], failed: `no node record ${path} (discovery did not create it)` };
+        return {
+          changes: [],
+          failed: `no node record for ${a.target} at ${a.portal} via ${a.iface} (discovery did not create it)`,
+        };
       if (a.create) {
         changes.push(exec('-o', 'new'));
-        diff.push(`+ ${path} (new record)`);
+        diff.push(`+ ${newPath} (new record)`);
       } else diff.push(`+ ${path} (created by the discovery step; settings then checked as below)`);
     }
+    // A new record copies iscsid.conf; what it will hold is not known here, so every wanted key is set.
+    const current = records.length ? records : [new Map<string, string>()];
+    const targets = records.length ? paths : [newPath];
     const wanted: Record<string, unknown> = { ...a.settings };
     const shortcut = (key: string, value: string | undefined) => {
       if (value !== undefined && value !== '') wanted[key] = value;
@@ -138,11 +156,14 @@ export const iscsiNode: Module<IscsiNodeArgs> = {
     }
     for (const [key, raw] of Object.entries(wanted)) {
       const value = String(raw);
-      // A new record copies iscsid.conf; the playbook's iscsid.conf task has set it, but say so only when it is certain.
-      if (record.get(key) === value) continue;
+      // `-o update` sets every record of (target, portal, iface); a secret is written into each file.
+      const stale = current.map((r, i) => ({ r, path: targets[i] as string })).filter(({ r }) => r.get(key) !== value);
+      if (!stale.length) continue;
       const secret = isSecretKey(key);
-      changes.push(secret ? secretUpdate(path, key, value) : exec('-o', 'update', '-n', key, '-v', value));
-      diff.push(`  ${key}: ${secret ? '********' : (record.get(key) ?? '(unset)')} -> ${secret ? '********' : value}`);
+      if (secret) for (const { path: file } of stale) changes.push(secretUpdate(file, key, value));
+      else changes.push(exec('-o', 'update', '-n', key, '-v', value));
+      const was = (stale[0] as { r: Map<string, string> }).r.get(key);
+      diff.push(`  ${key}: ${secret ? '********' : (was ?? '(unset)')} -> ${secret ? '********' : value}`);
     }
     if (a.login && !loggedIn) {
       // Exit 15 is "session already exists": success, not failure.

@@ -101,7 +101,9 @@ export class ConsoleReporter implements Reporter {
         this.timings.set(e.task, (this.timings.get(e.task) ?? 0) + e.durationMs);
         const colour = { ok: c.green, changed: c.yellow, skipped: c.cyan, failed: c.red, unreachable: c.red }[e.status];
         const quiet =
-          this.options.live && this.options.verbosity === 0 && (e.status === 'ok' || e.status === 'skipped');
+          this.options.live &&
+          this.options.verbosity === 0 &&
+          ((e.status === 'ok' && !e.shown) || e.status === 'skipped');
         if (quiet) break;
         if (e.status === 'skipped' && this.options.verbosity === 0) {
           this.print(colour(`skipping: [${e.host}] ${e.task}`));
@@ -110,7 +112,7 @@ export class ConsoleReporter implements Reporter {
         const label = e.ignored ? 'failed (ignored)' : e.status;
         const item =
           e.item !== undefined ? ` (item=${typeof e.item === 'string' ? e.item : JSON.stringify(e.item)})` : '';
-        const msg = e.msg && (e.status !== 'ok' || this.options.verbosity > 0) ? ` => ${e.msg}` : '';
+        const msg = e.msg && (e.status !== 'ok' || e.shown || this.options.verbosity > 0) ? ` => ${e.msg}` : '';
         let text = colour(`${label}: [${e.host}] ${e.handler ? 'HANDLER ' : ''}${e.task}${item}${msg}`);
         if (e.diff) text += `\n${colorDiff(e.diff.trimEnd(), c)}`;
         if (e.commands?.length && (e.status === 'changed' || this.options.verbosity > 0))

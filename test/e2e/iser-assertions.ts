@@ -60,8 +60,9 @@ export function iserAssertions(getFleet: () => Fleet) {
         else expect(ifcfg).toMatch(new RegExp(`BOOTPROTO='static'\\nIPADDR='${addr}/24'\\nSTARTMODE='auto'`));
       }
       const sessions = await sh(h.name, 'iscsiadm -m session');
-      for (const portal of fleet().array.portals)
-        expect(sessions).toContain(`${portal}:3260,1 ${fleet().array.targetIqn}`);
+      // controller A's portals (A1, A2: positions 0, 2) are portal group 1, controller B's group 2
+      for (const [i, portal] of fleet().array.portals.entries())
+        expect(sessions).toContain(`${portal}:3260,${(i % 2) + 1} ${fleet().array.targetIqn}`);
       expect(sessions.trim().split('\n')).toHaveLength(4);
       expect(await sh(h.name, 'findmnt -rn -o FSTYPE /mnt/iser')).toBe('ext4\n');
       expect(await fleet().readFile(h.name, '/etc/fstab')).toContain(

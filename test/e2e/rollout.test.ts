@@ -247,9 +247,10 @@ describeNeeding(missing)('rolling out to a fleet in a maintenance window', () =>
     const expectAllSessions = async (h: SimHost) => {
       const lines = await sessions(h.name);
       expect(lines, h.name).toHaveLength(4);
-      for (const portal of fleet.array.portals)
+      // controller A's portals (positions 0, 2) are portal group 1, controller B's group 2
+      for (const [i, portal] of fleet.array.portals.entries())
         expect(
-          lines.some((l) => l.includes(`${portal}:3260,1 ${fleet.array.targetIqn}`)),
+          lines.some((l) => l.includes(`${portal}:3260,${(i % 2) + 1} ${fleet.array.targetIqn}`)),
           `${h.name} ${portal}`,
         ).toBe(true);
     };
@@ -285,7 +286,7 @@ describeNeeding(missing)('rolling out to a fleet in a maintenance window', () =>
       const caught = await rebootCheck('--limit', 'host1,host2');
       expect(caught.code, show(caught)).toBe(2);
       expect(caught.stdout).toMatch(
-        new RegExp(`host1: \\S+/${portal},3260,1/iface-ib0 would not come back as configured after a reboot`),
+        new RegExp(`host1: the record ${portal} via iface-ib0 would not come back as configured after a reboot`),
       );
       expect(recap(caught.stdout).host1?.failed).toBe(1);
       expect(recap(caught.stdout).host2?.failed).toBe(0);

@@ -61,7 +61,6 @@ if [[ ${1:-} == --checks ]]; then
     sles15) expect 0 'VERSION_ID="15.4"' 'os-release SLES 15 SP4' -- cat /etc/os-release ;;
     ubuntu22) expect 0 'VERSION_ID="22.04"' 'os-release Ubuntu 22.04' -- cat /etc/os-release ;;
   esac
-  expect 0 'node.startup = manual' 'default iscsid.conf: node.startup = manual' -- cat /etc/iscsi/iscsid.conf
   expect 0 '# node.startup = automatic' 'default iscsid.conf: automatic commented' -- cat /etc/iscsi/iscsid.conf
   expect 0 'node.session.timeo.replacement_timeout = 120' 'default iscsid.conf: replacement_timeout 120' -- cat /etc/iscsi/iscsid.conf
   case $flavor in
@@ -164,12 +163,33 @@ if [[ ${1:-} == --checks ]]; then
   expect 21 'does not exist' 'iface -o delete of a missing iface: exit 21' -- iscsiadm -m iface -I iface-nope -o delete
 
   echo "== $flavor: discovery and records"
+  # iscsid.conf and iscsiadm's version as each distribution ships them
+  case $flavor in
+    rhel8) want_startup=automatic want_version=6.2.1.4 ;;
+    rhel7) want_startup=automatic want_version=6.2.0.874 ;;
+    sles15) want_startup=manual want_version=2.1.7 ;;
+    sles12) want_startup=manual want_version=2.0.876 ;;
+    *) want_startup=manual want_version=2.1.5 ;;
+  esac
+  run grep -E '^node\.startup' /etc/iscsi/iscsid.conf
+  [[ $OUT == "node.startup = $want_startup" ]] && ok "shipped iscsid.conf: node.startup = $want_startup" || bad "shipped iscsid.conf: node.startup = $want_startup"
+  expect 0 "iscsiadm version $want_version" "iscsiadm --version as the distribution reports it" -- iscsiadm --version
   expect 21 'No records found' 'no node records yet: exit 21' -- iscsiadm -m node
   sed -i 's/^node.startup = manual/node.startup = automatic/; s/^node.session.timeo.replacement_timeout = .*/node.session.timeo.replacement_timeout = 20/' /etc/iscsi/iscsid.conf
   expect 4 "cannot make connection to 10.9.9.9: No route to host" 'discovery of an unreachable portal: exit 4' -- iscsiadm -m discovery -t st -p 10.9.9.9
   expect 0 "$A1:3260,1 $ARRAY_IQN" 'sendtargets discovery through iface-ib0' -- iscsiadm -m discovery -t st -p "$A1" -I iface-ib0
   run iscsiadm -m discovery -t st -p "$A1" -I iface-ib0
   [[ $(wc -l <<<"$OUT") == 4 ]] && ok 'discovery prints the four portals' || bad 'discovery prints the four portals'
+  # controller B's ports are portal group 2 (A2 here is 130.102, controller B port 1)
+  [[ $OUT == *"$A2:3260,2 $ARRAY_IQN"* && $OUT == *"$B2:3260,2 $ARRAY_IQN"* && $OUT == *"$B1:3260,1 $ARRAY_IQN"* ]] && ok 'discovery reports controller B with tpgt 2' || bad 'discovery reports controller B with tpgt 2'
+  truth 'controller B record filed under <ip>,3260,2' -- test -f "$DB/nodes/$ARRAY_IQN/$A2,3260,2/iface-ib0"
+  expect 0 $'\tPortal: '"$A2"$':3260,2\n\t\tIface Name: iface-ib0' 'node -P 1 lists portal, tag and iface' -- iscsiadm -m node -P 1
+  # the files are the truth: an edit on disk is what iscsiadm shows
+  sed -i 's/^node.session.queue_depth = .*/node.session.queue_depth = 77/' "$DB/nodes/$ARRAY_IQN/$A2,3260,2/iface-ib0"
+  expect 0 'node.session.queue_depth = 77' 'a record edited on disk is shown as edited' -- iscsiadm -m node -T "$ARRAY_IQN" -p "$A2" -I iface-ib0
+  mv "$DB/nodes/$ARRAY_IQN/$A2,3260,2" "$DB/nodes/$ARRAY_IQN/$A2,3260,5"
+  expect 0 "$A2:3260,5 $ARRAY_IQN" 'a record moved on disk is listed where it is' -- iscsiadm -m node
+  mv "$DB/nodes/$ARRAY_IQN/$A2,3260,5" "$DB/nodes/$ARRAY_IQN/$A2,3260,2"
   rec=$DB/nodes/$ARRAY_IQN/$A1,3260,1/iface-ib0
   expect 0 'node.startup = automatic' 'record copies node.startup from iscsid.conf' -- cat "$rec"
   expect 0 'node.session.timeo.replacement_timeout = 20' 'record copies replacement_timeout from iscsid.conf' -- cat "$rec"
@@ -196,6 +216,24 @@ if [[ ${1:-} == --checks ]]; then
   expect 0 "iser: [1] $A1:3260,1 $ARRAY_IQN (non-flash)" 'session listing' -- iscsiadm -m session
   run iscsiadm -m session
   [[ $(wc -l <<<"$OUT") == 3 ]] && ok 'three sessions' || bad 'three sessions'
+  [[ $OUT == *"$B2:3260,2 $ARRAY_IQN"* ]] && ok 'a session of a -o new record shows the tag the target reported' || bad 'a session of a -o new record shows the tag the target reported'
+  truth 'the -o new record stays under tpgt -1' -- test -f "$DB/nodes/$ARRAY_IQN/$B2,3260,-1/iface-ib1"
+  expect 0 $'\t\tIface Name: iface-ib1\n\t\tIface Transport: iser\n' 'session -P 1 shows iface name and transport' -- iscsiadm -m session -P 1
+  expect_not 'Transport Class' 'session -P 1 has no transport class header (only -P 3)' -- iscsiadm -m session -P 1
+  # a tcp iface bound to ib0 logs in over tcp; one bound to ib1 cannot reach a subnet-A portal
+  iscsiadm -m iface -I tcp-ib0 -o new >/dev/null && iscsiadm -m iface -I tcp-ib0 -o update -n iface.net_ifacename -v ib0 >/dev/null
+  iscsiadm -m iface -I iser-ib1 -o new >/dev/null && iscsiadm -m iface -I iser-ib1 -o update -n iface.transport_name -v iser >/dev/null && iscsiadm -m iface -I iser-ib1 -o update -n iface.net_ifacename -v ib1 >/dev/null
+  iscsiadm -m node -T "$ARRAY_IQN" -p "$A2" -I tcp-ib0 -o new >/dev/null
+  iscsiadm -m node -T "$ARRAY_IQN" -p "$A2" -I iser-ib1 -o new >/dev/null
+  expect 8 'initiator reported error (8 - connection timed out)' 'login through an iface whose subnet cannot reach the portal fails' -- iscsiadm -m node -T "$ARRAY_IQN" -p "$A2" -I iser-ib1 -l
+  truth 'login through a tcp iface' -- iscsiadm -m node -T "$ARRAY_IQN" -p "$A2" -I tcp-ib0 -l
+  expect 0 "tcp: [4] $A2:3260,2 $ARRAY_IQN (non-flash)" 'session of a tcp iface shows tcp:' -- iscsiadm -m session
+  expect 0 $'Iface Name: tcp-ib0\n\t\tIface Transport: tcp' 'session -P 1 shows the tcp iface' -- iscsiadm -m session -P 1
+  iscsiadm -m node -T "$ARRAY_IQN" -p "$A2" -I tcp-ib0 -u >/dev/null
+  iscsiadm -m node -T "$ARRAY_IQN" -p "$A2" -I tcp-ib0 -o delete >/dev/null
+  iscsiadm -m node -T "$ARRAY_IQN" -p "$A2" -I iser-ib1 -o delete >/dev/null
+  iscsiadm -m iface -I tcp-ib0 -o delete >/dev/null
+  iscsiadm -m iface -I iser-ib1 -o delete >/dev/null
   expect 0 'Iface Netdev: ib0' 'session -P 3' -- iscsiadm -m session -P 3
   expect 15 'but a session is using it' 'delete of a record in use is refused' -- iscsiadm -m node -T "$ARRAY_IQN" -p "$A1" -I iface-ib0 -o delete
   expect 0 "$WWID dm-0 NETAPP,INF-01-00" 'multipath -ll shows the LUN' -- multipath -ll
@@ -239,7 +277,7 @@ if [[ ${1:-} == --checks ]]; then
   sim-reboot
   after_boot=$(tail -n +$((before + 1)) /var/log/sim/calls.log)
   run iscsiadm -m session
-  [[ $OUT == *"$A1:3260,1"* && $OUT == *"$A2:3260,1"* ]] && ok 'automatic records logged in at boot' || bad 'automatic records logged in at boot'
+  [[ $OUT == *"$A1:3260,1"* && $OUT == *"$A2:3260,2"* ]] && ok 'automatic records logged in at boot' || bad 'automatic records logged in at boot'
   [[ $OUT != *"$B2:3260"* ]] && ok 'manual record not logged in at boot' || bad 'manual record not logged in at boot'
   expect 0 'active' 'enabled multipathd active after reboot' -- systemctl is-active multipathd
   expect 0 '192.168.130.11/24' 'IPoIB address back after reboot' -- ip -o -4 addr show dev ib0

@@ -159,14 +159,19 @@ rm -f /var/lib/sim/net/ib[0-9]*.hwaddr
 mkdir -p /etc/iscsi /boot /etc/udev/rules.d /etc/systemd/system/multi-user.target.wants
 printf 'InitiatorName=%s\n' "$SIM_IQN" >/etc/iscsi/initiatorname.iscsi
 chmod 0644 /etc/iscsi/initiatorname.iscsi
+# iscsid.conf as each distribution ships it: RHEL's iscsi-initiator-utils patches open-iscsi's file
+# (node.startup = automatic, its iscsid.startup line active, no data digests); SLES and Ubuntu ship
+# open-iscsi's own (node.startup = manual) with their iscsid.startup line.
 if [[ ! -f /etc/iscsi/iscsid.conf ]]; then
+  conf=$src/files/iscsid.conf
   case $SIM_FLAVOR in
+    rhel*) conf=$src/files/iscsid.conf.rhel ;;
     ubuntu*) startup='iscsid.startup = /bin/systemctl start iscsid.socket' ;;
     *) startup='iscsid.startup = /bin/systemctl start iscsid.socket iscsiuio.socket' ;;
   esac
   while IFS= read -r line; do
     if [[ $line == '@ISCSID_STARTUP@' ]]; then printf '%s\n' "$startup"; else printf '%s\n' "$line"; fi
-  done <"$src/files/iscsid.conf" >/etc/iscsi/iscsid.conf
+  done <"$conf" >/etc/iscsi/iscsid.conf
   chmod 0600 /etc/iscsi/iscsid.conf
 fi
 case $SIM_FLAVOR in

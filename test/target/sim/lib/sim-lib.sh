@@ -35,7 +35,7 @@ ISCSID_CONF=/etc/iscsi/iscsid.conf
 
 # open-iscsi version of the flavor: the `# BEGIN RECORD <version>` line and `iscsiadm --version`.
 case $SIM_FLAVOR in
-  rhel8) ISCSI_VERSION=2.1.4 ;;
+  rhel8) ISCSI_VERSION=6.2.1.4 ;; # Red Hat prefixes 6. to open-iscsi 2.1.4 (iscsi-initiator-utils-6.2.1.4)
   rhel7) ISCSI_VERSION=6.2.0.874-22 ;;
   sles15) ISCSI_VERSION=2.1.7 ;;
   sles12) ISCSI_VERSION=2.0.876 ;;
@@ -554,12 +554,27 @@ sim_session_count() { # sim_session_count TARGET IP PORT IFACE
   printf '%s' "$n"
 }
 
+# The target portal group tag the array reports for a portal: an E-Series array's two controllers are
+# two portal groups, controller A's ports tag 1 and controller B's tag 2 (ARRAY_PORTALS is A1 B1 A2 B2).
+# Sets SIM_TPGT (no fork); 1 for an address that is not a portal.
+sim_portal_tpgt() { # sim_portal_tpgt IP
+  local i
+  SIM_TPGT=1
+  for i in "${!ARRAY_PORTAL_LIST[@]}"; do
+    [[ ${ARRAY_PORTAL_LIST[i]} == "$1" ]] && SIM_TPGT=$((i % 2 + 1))
+  done
+  return 0
+}
+
+# A session carries the tag the target reported at login, whatever tag its record was filed under
+# (a `-o new` record stays <ip>,<port>,-1 on disk).
 sim_session_new() { # sim_session_new TARGET IP PORT IFACE TRANSPORT NETDEV -> prints sid
   mkdir -p "$SIM_SESS_DIR"
   local sid=1
   [[ -s $SIM_SESS_DIR/next ]] && sid=$(<"$SIM_SESS_DIR/next")
   printf '%s\n' $((sid + 1)) >"$SIM_SESS_DIR/next"
-  printf '%s %s %s %s %s %s %s %s\n' "$sid" "$1" "$2" "$3" 1 "$4" "$5" "${6:--}" >"$SIM_SESS_DIR/$sid"
+  sim_portal_tpgt "$2"
+  printf '%s %s %s %s %s %s %s %s\n' "$sid" "$1" "$2" "$3" "$SIM_TPGT" "$4" "$5" "${6:--}" >"$SIM_SESS_DIR/$sid"
   printf '%s' "$sid"
 }
 
