@@ -1,14 +1,14 @@
 /**
  * applyChanges, the only code that changes a host, on a LocalConnection (a real /bin/sh, the atomic
  * write scripts used over SSH) in a temporary folder: writes and their cache invalidation, command
- * chains that stop at the first failure, ok codes, backups; and readDeclaredRead, which runs nothing new.
+ * chains that stop at the first failure, ok codes, backups.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LocalConnection } from '../../../src/connection/local.js';
-import { applyChanges, readDeclaredRead } from '../../../src/engine/apply.js';
+import { applyChanges } from '../../../src/engine/apply.js';
 import { HostFacts } from '../../../src/facts/host-facts.js';
 import type { Change } from '../../../src/modules/types.js';
 
@@ -97,19 +97,5 @@ describe('applyChanges', () => {
     expect(applied.runs[0]?.stdout).toBe('first\n');
     expect(readFileSync(at('order'), 'utf8')).toBe('first\nsecond\n');
     expect(readFileSync(at('order2'), 'utf8')).toBe('third\n');
-  });
-
-  test('readDeclaredRead answers a declared read from the facts cache (one run), and refuses writes and ok codes', async () => {
-    const facts = new HostFacts(conn);
-    writeFileSync(at('count'), '');
-    const change = exec(`echo x >> '${at('count')}'; wc -l < '${at('count')}'`);
-    const a = await readDeclaredRead(facts, change);
-    const b = await readDeclaredRead(facts, change);
-    expect(a?.runs[0]?.stdout.trim()).toBe('1');
-    expect(b?.runs[0]?.stdout.trim()).toBe('1');
-    expect(readFileSync(at('count'), 'utf8')).toBe('x\n');
-    expect((await readDeclaredRead(facts, exec('exit 4')))?.failed).toBe('command failed (rc=4): exit 4');
-    expect(await readDeclaredRead(facts, write(at('w'), 'x'))).toBeUndefined();
-    expect(await readDeclaredRead(facts, exec('true', [0, 1]))).toBeUndefined();
   });
 });
