@@ -11,7 +11,8 @@ const ADMIN_IFCFG = 'DEVICE=stor1\nTYPE=InfiniBand\nONBOOT=no\n';
 /**
  * Ports by identity (issue 16, point 3) and ports that are not Active yet (point 4), on RHEL 8, SLES 15
  * and Ubuntu 22.04: two hosts carry two HCAs (mlx5_0 on another fabric, its port 2 Down; the storage
- * ports on mlx5_1, kernel names ib2/ib3), two have no switch subnet manager and run opensm themselves.
+ * ports on mlx5_1: ib2/ib3 on RHEL 8, ibp175s0f0/f1 on Ubuntu 22.04), two have no switch subnet manager and
+ * run opensm themselves.
  */
 describe.skipIf(skip)('iSER: HCA ports by identity, subnet manager on the host', () => {
   let fleet: Fleet;
@@ -26,7 +27,7 @@ describe.skipIf(skip)('iSER: HCA ports by identity, subnet manager on the host',
   const names: Record<'rh2hca' | 'slsm' | 'ub2hca', [string, string]> = {
     rh2hca: ['stor0', 'stor1'],
     slsm: ['ib0', 'ib1'],
-    ub2hca: ['ibs0', 'ibs1'],
+    ub2hca: ['ib0', 'ib1'],
   };
   const address = (h: SimHost, i: number) => `192.168.${130 + i}.${11 + h.index}`;
   const portals = (ifaces: [string, string]) =>
@@ -67,8 +68,8 @@ describe.skipIf(skip)('iSER: HCA ports by identity, subnet manager on the host',
         slsm: { opensm_boot: 'systemd' },
         ub2hca: {
           ipoib_interfaces: [
-            { name: 'ibs0', address: `${address(ub, 0)}/24`, port_guid: ub.guids[0].toUpperCase().replace('0X', '0x') },
-            { name: 'ibs1', address: `${address(ub, 1)}/24`, ca: 'mlx5_1', port: 2 },
+            { name: 'ib0', address: `${address(ub, 0)}/24`, port_guid: ub.guids[0].toUpperCase().replace('0X', '0x') },
+            { name: 'ib1', address: `${address(ub, 1)}/24`, ca: 'mlx5_1', port: 2 },
           ],
           iser_target_portals: portals(names.ub2hca),
           opensm_boot: 'systemd',
@@ -172,7 +173,7 @@ describe.skipIf(skip)('iSER: HCA ports by identity, subnet manager on the host',
     const r = await run(inventory, '--check', '--diff');
     expect(r.code, r.stdout.slice(-4000) + r.stderr).toBe(0);
     expect(r.stdout).toContain('would rename ib2 -> stor0, ib3 -> stor1');
-    expect(r.stdout).toContain('would rename ib2 -> ibs0, ib3 -> ibs1');
+    expect(r.stdout).toContain('would rename ibp175s0f0 -> ib0, ibp175s0f1 -> ib1');
     expect(r.stdout).toContain(
       `ATTR{address}=="?*${hostOf('rh2hca').guids[0].slice(2).match(/../g)?.join(':')}", NAME="stor0"`,
     );
@@ -209,12 +210,16 @@ describe.skipIf(skip)('iSER: HCA ports by identity, subnet manager on the host',
     expect(await fleet.readFile('slsm', '/etc/udev/rules.d/70-persistent-ipoib.rules')).not.toContain(
       'Managed by sshplay',
     );
-    // the two-HCA hosts' storage devices were renamed from the kernel's ib2/ib3 now, not at a reboot
-    for (const name of ['rh2hca', 'ub2hca'] as const) {
+    // the two-HCA hosts' storage devices were renamed now, not at a reboot: from the kernel's ib2/ib3
+    // on RHEL 8, from udev's predictable PCI-path names on Ubuntu 22.04
+    for (const [name, from] of [
+      ['rh2hca', ['ib2', 'ib3']],
+      ['ub2hca', ['ibp175s0f0', 'ibp175s0f1']],
+    ] as const) {
       const calls = await fleet.calls(name);
-      expect(calls.filter((l) => / ip link set ib[23] name /.test(l)).map((l) => l.replace(/^\d+ /, ''))).toEqual([
-        `ip link set ib2 name ${names[name][0]}`,
-        `ip link set ib3 name ${names[name][1]}`,
+      expect(calls.filter((l) => / ip link set \S+ name /.test(l)).map((l) => l.replace(/^\d+ /, ''))).toEqual([
+        `ip link set ${from[0]} name ${names[name][0]}`,
+        `ip link set ${from[1]} name ${names[name][1]}`,
       ]);
     }
     // the hosts without a switch SM started opensm, checked their ports Active, then brought IPoIB up

@@ -133,6 +133,14 @@ if [[ ${1:-} == --checks ]]; then
       expect 0 ' up' 'wicked ifup ib0' -- wicked ifup ib0
       wicked ifup ib1 >/dev/null ;;
     ubuntu*)
+      # Ubuntu 22.04's udev names IPoIB devices by PCI path; an admin names them (rule + rename now)
+      run ip -o link show
+      [[ $OUT == *'ibp59s0f0:'*"${GUID0:14:2}:${GUID0:16:2} brd"* && $OUT == *'ibp59s0f1:'* && $OUT != *' ib0:'* ]] && ok 'Ubuntu: predictable names ibp59s0f0/ibp59s0f1' || bad 'Ubuntu: predictable names ibp59s0f0/ibp59s0f1'
+      for p in 0 1; do
+        g=GUID$p
+        printf 'ACTION=="add", SUBSYSTEM=="net", ATTR{type}=="32", ATTR{address}=="?*%s", NAME="ib%s"\n' "$(sed 's/^0x//; s/../&:/g; s/:$//' <<<"${!g}")" "$p" >>/etc/udev/rules.d/70-selftest-ipoib.rules
+        ip link set "ibp59s0f$p" name "ib$p"
+      done
       printf 'network:\n  version: 2\n  ethernets:\n    ib0:\n      addresses: [192.168.130.11/24]\n      mtu: 4092\n    ib1:\n      addresses:\n        - 192.168.131.11/24\n' >/etc/netplan/60-ipoib.yaml
       chmod 600 /etc/netplan/60-ipoib.yaml
       expect 0 '' 'netplan apply' -- netplan apply ;;
@@ -311,7 +319,13 @@ if [[ ${1:-} == --ports-checks ]]; then
   echo "== $flavor: two HCAs, subnet manager off"
   # the first checks left opensm lines in the boot file: without them no SM runs after a reboot
   for f in /etc/rc.d/rc.local /etc/rc.d/rc.after /etc/init.d/after.local /etc/rc.local; do [[ -f $f && ! -L $f ]] && sed -i '/opensm/d' "$f"; done
+  rm -f /etc/udev/rules.d/70-selftest-ipoib.rules
   sim-reboot
+  # names at boot: the kernel's ib0..ib3 in probe order; Ubuntu's udev renames them by PCI path
+  case $flavor in
+    ubuntu*) K0=ibp59s0f0 K1=ibp59s0f1 S0=ibp175s0f0 S1=ibp175s0f1 ;;
+    *) K0=ib0 K1=ib1 S0=ib2 S1=ib3 ;;
+  esac
   expect 0 $'mlx5_0\nmlx5_1' 'ibstat -l lists both CAs' -- ibstat -l
   run ibstat -p
   [[ $(wc -l <<<"$OUT") == 4 && $OUT == *$'\n'"$GUID0"$'\n'"$GUID1" ]] && ok 'ibstat -p: four GUIDs, the storage ports last' || bad 'ibstat -p: four GUIDs, the storage ports last'
@@ -321,13 +335,13 @@ if [[ ${1:-} == --ports-checks ]]; then
   expect 255 "has no port number 3" 'ibstat mlx5_1 3 fails' -- ibstat mlx5_1 3
   expect 255 "IB device can't be found" 'ibstat mlx5_9 fails' -- ibstat mlx5_9
   run ip -o link show
-  [[ $OUT == *"ib0:"* && $OUT == *"ib3:"* && $OUT == *"ib2: "*"${GUID0:10:2}:${GUID0:12:2}:${GUID0:14:2}:${GUID0:16:2} brd"* ]] && ok 'kernel names ib0..ib3 in probe order (storage port 1 is ib2)' || bad 'kernel names ib0..ib3 in probe order (storage port 1 is ib2)'
-  ip link set ib2 up
-  expect 2 'Device or resource busy' 'renaming an up device fails' -- ip link set ib2 name stor0
-  ip link set ib2 down
-  expect 2 'File exists' 'renaming onto a name in use fails' -- ip link set ib2 name ib0
-  expect 1 'not a valid ifname' 'a name over 15 characters is refused' -- ip link set ib2 name abcdefghijklmnop
-  expect 0 '' 'ip link set ib2 name stor0' -- ip link set ib2 name stor0
+  [[ $OUT == *" $K0:"* && $OUT == *" $K1:"* && $OUT == *" $S1:"* && $OUT == *" $S0: "*"${GUID0:10:2}:${GUID0:12:2}:${GUID0:14:2}:${GUID0:16:2} brd"* ]] && ok "names $K0 $K1 $S0 $S1 in probe order (storage port 1 is $S0)" || bad "names $K0 $K1 $S0 $S1 in probe order (storage port 1 is $S0)"
+  ip link set "$S0" up
+  expect 2 'Device or resource busy' 'renaming an up device fails' -- ip link set "$S0" name stor0
+  ip link set "$S0" down
+  expect 2 'File exists' 'renaming onto a name in use fails' -- ip link set "$S0" name "$K0"
+  expect 1 'not a valid ifname' 'a name over 15 characters is refused' -- ip link set "$S0" name abcdefghijklmnop
+  expect 0 '' "ip link set $S0 name stor0" -- ip link set "$S0" name stor0
   expect 0 'stor0:' 'the device shows under its new name' -- ip -o link show stor0
   opensm -B -g "$GUID0" -p 15 -f /var/log/opensm-a.log
   expect 0 'State: Initializing' 'right after opensm starts: still Initializing (SIM_SM_SWEEP_S=2)' -- env SIM_SM_SWEEP_S=2 ibstat mlx5_1 1
@@ -335,12 +349,12 @@ if [[ ${1:-} == --ports-checks ]]; then
   expect 0 'State: Initializing' 'the other storage port (no SM on its fabric) stays Initializing' -- ibstat mlx5_1 2
   printf 'ACTION=="add", SUBSYSTEM=="net", DRIVERS=="?*", ATTR{type}=="32", ATTR{address}=="?*%s", NAME="stor1"\n' \
     "$(sed 's/^0x//; s/../&:/g; s/:$//' <<<"$GUID1")" >/etc/udev/rules.d/71-test.rules
-  printf 'ACTION=="add", SUBSYSTEM=="net", ATTR{type}=="32", ATTR{address}=="?*%s", NAME="ib0"\n' \
-    "$(sed 's/^0x//; s/../&:/g; s/:$//' <<<"$GUID0")" >>/etc/udev/rules.d/71-test.rules
+  printf 'ACTION=="add", SUBSYSTEM=="net", ATTR{type}=="32", ATTR{address}=="?*%s", NAME="%s"\n' \
+    "$(sed 's/^0x//; s/../&:/g; s/:$//' <<<"$GUID0")" "$K0" >>/etc/udev/rules.d/71-test.rules
   sim-reboot
   run ip -o link show
-  [[ $OUT == *"stor1:"* && $OUT == *"ib2:"* && $OUT != *"stor0"* ]] && ok 'at boot udev names by GUID; a taken name keeps the kernel name' || bad 'at boot udev names by GUID; a taken name keeps the kernel name'
-  expect 0 "Failed to rename network interface 12 from 'ib2' to 'ib0': File exists" 'the failed rename is logged' -- cat /var/log/sim/boot.log
+  [[ $OUT == *" stor1:"* && $OUT == *" ib2:"* && $OUT != *"stor0"* ]] && ok 'at boot udev names by GUID; a taken name keeps the kernel name (ib2)' || bad 'at boot udev names by GUID; a taken name keeps the kernel name (ib2)'
+  expect 0 "Failed to rename network interface 12 from 'ib2' to '$K0': File exists" 'the failed rename is logged' -- cat /var/log/sim/boot.log
   expect 0 'State: Initializing' 'after a reboot the SM is gone: Initializing again' -- ibstat mlx5_1 1
   rm -f /etc/udev/rules.d/71-test.rules
   echo "== $flavor (two HCAs): $((n - fails))/$n checks passed"

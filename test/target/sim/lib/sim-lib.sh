@@ -194,28 +194,43 @@ sim_udev_name() { # sim_udev_name ADDR KERNELNAME -> prints the name, 1 when no 
   return 1
 }
 
+# The predictable name systemd-udevd's net_id gives an IPoIB device where the OS's systemd has it
+# (v240 and later: Ubuntu 22.04's systemd 249; not RHEL 8's systemd 239), from the PCI path: each HCA
+# port is a PCI function (mlx5_0 at 0000:3b:00.x, mlx5_1 at 0000:af:00.x), so ibp59s0f0, ibp59s0f1, ...
+# Prints nothing where the OS keeps the kernel's names.
+sim_predictable_name() { # sim_predictable_name I
+  [[ $SIM_FLAVOR == ubuntu* ]] || return 1
+  local bus=59
+  [[ ${SIM_PORT_CA[$1]} == mlx5_1 ]] && bus=175
+  printf 'ibp%ss0f%s' "$bus" $((SIM_PORT_NUM[$1] - 1))
+}
+
 # The kernel adds one IPoIB device per port in probe order, each named with the lowest free ib%d
-# (ipoib's "ib%d" template); udev then applies the naming rules. A rule whose name is already taken
-# fails as systemd-udevd does ("File exists") and the device keeps its kernel name. Only when the
-# devices are absent (first boot, after a reboot). Called by sim-boot.
+# (ipoib's "ib%d" template); udev then applies the naming rules (NAME= of a rules file first, else
+# 80-net-setup-link's predictable name where the OS has one). A name already taken fails as
+# systemd-udevd does ("File exists") and the device keeps its kernel name. Only when the devices are
+# absent (first boot, after a reboot). Called by sim-boot.
 sim_ib_devices_add() {
   [[ -s $SIM_RUN/net/names ]] && return 0
-  local i n kname want d
+  local i kname want
   SIM_NET_DEVS=() SIM_DEV_PORT=()
   mkdir -p "$SIM_RUN/net" /var/log/sim
+  # the driver registers every port before udev handles the add events: ib0, ib1, ... in probe order
   for i in "${!SIM_PORT_GUID[@]}"; do
-    n=0
-    while sim_is_ibdev "ib$n"; do n=$((n + 1)); done
-    kname=ib$n
-    if want=$(sim_udev_name "$(sim_port_hwaddr "$i")" "$kname") && [[ $want != "$kname" ]]; then
+    SIM_NET_DEVS+=("ib$i")
+    SIM_DEV_PORT[ib$i]=$i
+  done
+  for i in "${!SIM_PORT_GUID[@]}"; do
+    kname=ib$i
+    if { want=$(sim_udev_name "$(sim_port_hwaddr "$i")" "$kname") || want=$(sim_predictable_name "$i"); } && [[ $want != "$kname" ]]; then
       if sim_is_ibdev "$want"; then
         printf "%s: Failed to rename network interface %s from '%s' to '%s': File exists\n" "$kname" $((10 + i)) "$kname" "$want" >>/var/log/sim/boot.log
       else
-        kname=$want
+        SIM_NET_DEVS[i]=$want
+        unset "SIM_DEV_PORT[$kname]"
+        SIM_DEV_PORT[$want]=$i
       fi
     fi
-    SIM_NET_DEVS+=("$kname")
-    SIM_DEV_PORT[$kname]=$i
   done
   sim_net_save
 }
