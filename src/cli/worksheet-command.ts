@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { ConnectionFactory } from '../connection/factory.js';
 import { KnownHosts } from '../connection/known-hosts.js';
+import { IBSTAT_CMD, parseIbstat } from '../facts/hca-ports.js';
 import { parseOsRelease } from '../facts/os-release.js';
 import { hostVars, loadInventory, selectHosts } from '../inventory/index.js';
 import { loadSshConfig } from '../inventory/ssh-config.js';
+import { PortError, portOfInterface } from '../modules/ipoib-ports.js';
 import { automaticLoadBalancingOf, type WorksheetHost, worksheetHtml, worksheetMarkdown } from '../report/worksheet.js';
 import { configVars, inventorySources, loadAnsibleConfig } from './ansible-config.js';
 import { checkLimit } from './limit-check.js';
@@ -62,14 +64,21 @@ export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> 
           try {
             const [[iqnFile, osFile], [uname, ibstat]] = await Promise.all([
               conn.readFiles(['/etc/iscsi/initiatorname.iscsi', '/etc/os-release']),
-              conn.read([{ argv: ['uname', '-r'] }, { argv: ['ibstat', '-p'] }]),
+              conn.read([{ argv: ['uname', '-r'] }, IBSTAT_CMD]),
             ]);
             row.initiatorIqn = /InitiatorName=(\S+)/.exec(iqnFile?.content?.toString() ?? '')?.[1] ?? '(none)';
             row.osName = parseOsRelease(osFile?.content?.toString() ?? '').prettyName;
             row.kernel = uname?.stdout.trim() ?? '';
-            const guids = ibstat?.rc === 0 ? ibstat.stdout.trim().split('\n') : [];
+            // Ports by identity, as the playbooks tie them (port_guid, or ca + port; position only on one HCA).
+            const ports = ibstat?.rc === 0 ? parseIbstat(ibstat.stdout) : [];
             row.ports.forEach((p, i) => {
-              p.guid = guids[i];
+              try {
+                p.guid = portOfInterface(ifaces[i] as unknown as Record<string, unknown>, i, ports, name).guid;
+              } catch (e) {
+                if (!(e instanceof PortError)) throw e;
+                p.guid = '(port not identified)';
+                process.stderr.write(`${e.message}\n`);
+              }
             });
           } finally {
             await conn.close();

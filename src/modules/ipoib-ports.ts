@@ -42,14 +42,18 @@ interface Resolved {
   port: HcaPort;
 }
 
-class PortError extends Error {}
+/** An interface whose port cannot be told (missing, ambiguous or on another CA): refused before any change. */
+export class PortError extends Error {}
 
 function listPorts(ports: HcaPort[]): string {
   return ports.length === 0 ? 'none' : ports.map(describePort).join('; ');
 }
 
-/** The port an interface names (port_guid, or ca + port), or its positional default. */
-function resolveOne(iface: Record<string, unknown>, i: number, ports: HcaPort[], host: string): HcaPort {
+/**
+ * The port an interface names (port_guid, or ca + port), or its positional default on a one-HCA host. The
+ * playbooks and the worksheet tie interfaces to ports with this one rule.
+ */
+export function portOfInterface(iface: Record<string, unknown>, i: number, ports: HcaPort[], host: string): HcaPort {
   const name = String(iface.name ?? `ipoib_interfaces[${i}]`);
   const where = `${host}: ipoib_interfaces[${i}] (${name})`;
   const found = `ports found: ${listPorts(ports)}`;
@@ -158,7 +162,7 @@ export const ipoibPorts: Module<IpoibPortsArgs> = {
     try {
       const resolved: Resolved[] = a.interfaces.map((raw, i) => {
         const iface = (raw ?? {}) as Record<string, unknown>;
-        return { name: String(iface.name), port: resolveOne(iface, i, ports, ctx.host) };
+        return { name: String(iface.name), port: portOfInterface(iface, i, ports, ctx.host) };
       });
       const seen = new Map<string, string>();
       for (const r of resolved) {

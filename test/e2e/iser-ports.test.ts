@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet, SimHost } from '../target/types.js';
-import { e2eUnavailable, recap, runIserPlaybook, tempDir } from './helpers.js';
+import { e2eUnavailable, recap, runIserPlaybook, sshplay, tempDir } from './helpers.js';
 
 const skip = e2eUnavailable();
 const RHEL_NET = '/etc/sysconfig/network-scripts';
@@ -245,6 +245,30 @@ describe.skipIf(skip)('iSER: HCA ports by identity, subnet manager on the host',
     expect(second.code).toBe(0);
     for (const h of fleet.hosts)
       expect(recap(second.stdout)[h.name], h.name).toMatchObject({ changed: 0, failed: 0, unreachable: 0 });
+  });
+
+  it('the worksheet records the storage ports by identity, not the first ports ibstat lists', async () => {
+    const r = await sshplay([
+      'worksheet',
+      '-i',
+      inventory,
+      '--known-hosts',
+      fleet.knownHostsFile,
+      '--limit',
+      'iser_hosts',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const name of ['rh2hca', 'ub2hca']) {
+      const h = hostOf(name);
+      // the storage fabric's GUIDs (mlx5_1) are recorded; mlx5_0's (another fabric, listed first) are not
+      for (const g of h.guids) expect(r.stdout.toLowerCase(), name).toContain(g.toLowerCase().replace(/^0x/, ''));
+      const other = (await sh(name, 'ibstat -p'))
+        .trim()
+        .split('\n')
+        .filter((g) => !h.guids.includes(g));
+      expect(other.length, name).toBe(2);
+      for (const g of other) expect(r.stdout.toLowerCase(), name).not.toContain(g.toLowerCase().replace(/^0x/, ''));
+    }
   });
 
   it('after a reboot: udev names the ports, opensm and the sessions come back on the right ports', async () => {
