@@ -204,12 +204,12 @@ if [[ ! -e /var/lib/sim/.setup-done ]]; then
 fi
 
 # ---- tools ---------------------------------------------------------------------------------------------------
-common=(iscsiadm systemctl ibstat opensm multipath sanlun ping ip udevadm parted partprobe sim-boot sim-reboot sim-ctl)
+common=(iscsiadm systemctl ibstat opensm multipath sanlun ping ip udevadm parted partprobe kpartx dmsetup sim-boot sim-reboot sim-ctl)
 case $SIM_FLAVOR in
-  rhel8) tools=("${common[@]}" rpm dracut ifup nmcli) links=(ifdown:ifup kpartx:partprobe) ;;
-  rhel7) tools=("${common[@]}" rpm dracut ifup) links=(ifdown:ifup kpartx:partprobe) ;;
-  sles*) tools=("${common[@]}" rpm dracut ifup wicked) links=(ifdown:ifup kpartx:partprobe) ;;
-  ubuntu*) tools=("${common[@]}" dpkg update-initramfs netplan) links=(kpartx:partprobe) ;;
+  rhel8) tools=("${common[@]}" rpm dracut ifup nmcli) links=(ifdown:ifup) ;;
+  rhel7) tools=("${common[@]}" rpm dracut ifup) links=(ifdown:ifup) ;;
+  sles*) tools=("${common[@]}" rpm dracut ifup wicked) links=(ifdown:ifup) ;;
+  ubuntu*) tools=("${common[@]}" dpkg update-initramfs netplan) links=() ;;
 esac
 mkdir -p /usr/local/sbin /usr/local/lib/sim/daemon
 # tools of an earlier run that this flavor does not have (a real RHEL has no netplan)
