@@ -1,3 +1,4 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet, SimHost } from '../target/types.js';
@@ -95,6 +96,86 @@ describe.skipIf(skip)('iSER storage: the LUN appears after login; partitions nam
     });
     const r = await runIserPlaybook(fleet.knownHostsFile, inv, 'iser-storage.yml', '-e', 'lun_wait_seconds=2');
     expect(r.code).toBe(2);
-    expect(r.stdout + r.stderr).toContain(`${h.name}: LUN ${missing} has no multipath device 2s after login`);
+    const out = r.stdout + r.stderr;
+    expect(out).toContain(`${h.name}: LUN ${missing} named in iser_luns is not seen by this host`);
+    // and says what the host does see
+    expect(out).toMatch(new RegExp(`reports ${h.lunWwid} /dev/mapper/${h.lunWwid} 4/4 paths up`));
+    expect((await fleet.calls(h.name)).filter((l) => / parted /.test(l) && l.includes(missing))).toEqual([]);
+  });
+
+  // Issue 16, point 11: the Unified Host Utilities from the administrator's package file, and what they report.
+  describe('Unified Host Utilities', () => {
+    let pkgDir: string;
+    /** A package file as the simulated rpm/dpkg read it (a text stand-in for the rpm/deb header). */
+    const packageFile = async (name: string, version: string, release: string, files: string, ext: string) => {
+      const path = `${pkgDir}/${name}-${version}-${release}.x86_64.${ext}`;
+      await writeFile(
+        path,
+        `# sshplay simulated package\nName: ${name}\nVersion: ${version}\nRelease: ${release}\nArchitecture: x86_64\nFiles: ${files}\n`,
+      );
+      return path;
+    };
+    const huVars = async (version: string) => {
+      const rpm = await packageFile('netapp_linux_unified_host_utilities', version, '1', '/usr/sbin/sanlun', 'rpm');
+      const deb = await packageFile('netapp_linux_unified_host_utilities', version, '1', '/usr/sbin/sanlun', 'deb');
+      return Object.fromEntries(
+        fleet.hosts.map((h) => [h.name, { netapp_host_utilities_package: h.flavor.startsWith('ubuntu') ? deb : rpm }]),
+      );
+    };
+    beforeAll(async () => {
+      pkgDir = await tempDir('iser-storage-pkg');
+    });
+
+    it('preflight says which tool a host has; SMdevices (SMutils) reports the LUNs where there is no sanlun', async () => {
+      const ubuntu = fleet.hosts.find((h) => h.flavor === 'ubuntu22') as SimHost;
+      const smutils = await packageFile('SMutils', '11.70', '1', '/usr/bin/SMdevices', 'deb');
+      await fleet.exec(
+        ubuntu.name,
+        `cat > /var/tmp/smutils.deb <<'X'\n${await readFile(smutils, 'utf8')}X\ndpkg -i /var/tmp/smutils.deb`,
+      );
+      // -v: ok results show their messages (the console reporter hides them at verbosity 0)
+      const r = await run('-v');
+      expect(r.code, r.stdout.slice(-3000)).toBe(0);
+      expect(r.stdout).toContain(`${ubuntu.name}: SMdevices (SMutils)`);
+      expect(r.stdout).toMatch(
+        new RegExp(`${ubuntu.name}: SMdevices reports ${ubuntu.lunWwid} /dev/sd\\w+ 4/4 paths up`),
+      );
+      for (const h of fleet.hosts.filter((x) => x !== ubuntu)) {
+        expect(r.stdout).toContain(`${h.name}: neither sanlun nor SMdevices`);
+        expect(r.stdout).toContain(`${h.name}: multipath reports ${h.lunWwid} /dev/mapper/${h.lunWwid} 4/4 paths up`);
+      }
+    });
+
+    it('installs the package file with rpm -Uvh / dpkg -i, idempotent by version, and uses sanlun', async () => {
+      const dir = await tempDir('iser-storage-hu');
+      const inv = await fleet.writeInventory({ file: `${dir}/hosts.yml`, extraHostVars: await huVars('7') });
+      const r = await runIserPlaybook(fleet.knownHostsFile, inv, 'iser.yml', '-v');
+      expect(r.code, r.stdout.slice(-3000)).toBe(0);
+      for (const h of fleet.hosts) {
+        const ubuntu = h.flavor.startsWith('ubuntu');
+        const q = ubuntu
+          ? 'dpkg -s netapp_linux_unified_host_utilities | grep ^Version'
+          : 'rpm -q netapp_linux_unified_host_utilities';
+        expect(await sh(h.name, q), h.name).toBe(
+          ubuntu ? 'Version: 7-1\n' : 'netapp_linux_unified_host_utilities-7-1.x86_64\n',
+        );
+        expect(await sh(h.name, 'command -v sanlun'), h.name).toBe('/usr/sbin/sanlun\n');
+        expect(r.stdout).toContain(`${h.name}: sanlun (sanlun version 7-1)`);
+        expect(r.stdout).toContain(`${h.name}: sanlun reports ${h.lunWwid} /dev/mapper/${h.lunWwid} 4/4 paths up`);
+        const installs = (await fleet.calls(h.name)).filter((l) => / (rpm -Uvh|dpkg -i) \/var\/tmp\/netapp/.test(l));
+        expect(installs, h.name).toHaveLength(1);
+      }
+      const again = await runIserPlaybook(fleet.knownHostsFile, inv, 'iser.yml');
+      for (const h of fleet.hosts) {
+        expect(recap(again.stdout)[h.name], h.name).toMatchObject({ changed: 0, failed: 0 });
+        const installs = (await fleet.calls(h.name)).filter((l) => / (rpm -Uvh|dpkg -i) \/var\/tmp\/netapp/.test(l));
+        expect(installs, h.name).toHaveLength(1);
+      }
+      // a newer version from the IMT: installed over the old one
+      const inv2 = await fleet.writeInventory({ file: `${dir}/hosts2.yml`, extraHostVars: await huVars('8') });
+      const up = await runIserPlaybook(fleet.knownHostsFile, inv2, 'iser-preflight.yml', '-v');
+      expect(up.code, up.stdout.slice(-2000)).toBe(0);
+      for (const h of fleet.hosts) expect(up.stdout).toContain(`${h.name}: sanlun (sanlun version 8-1)`);
+    });
   });
 });

@@ -191,7 +191,27 @@ if [[ ${1:-} == --checks ]]; then
   expect 0 "$WWID" 'dmsetup finds the map by its UUID' -- dmsetup info -c --noheadings -o name -u "mpath-$WWID"
   expect 0 "$WWID dm-0 NETAPP,INF-01-00" 'multipath -ll shows the LUN' -- multipath -ll
   expect 0 '|- ' 'multipath -ll path lines' -- multipath -ll
+  truth 'no sanlun before the Host Utilities are installed' -- bash -c '! command -v sanlun'
+  printf '# sshplay simulated package\nName: netapp_linux_unified_host_utilities\nVersion: 7\nRelease: 1\nArchitecture: x86_64\nFiles: /usr/sbin/sanlun\n' >/tmp/hu.pkg
+  printf '# sshplay simulated package\nName: SMutils\nVersion: 11.70\nRelease: 1\nArchitecture: x86_64\nFiles: /usr/bin/SMdevices\n' >/tmp/smutils.pkg
+  case $flavor in
+    ubuntu*)
+      expect 0 'Setting up netapp_linux_unified_host_utilities (7-1)' 'dpkg -i the Host Utilities' -- dpkg -i /tmp/hu.pkg
+      expect 0 'Version: 7-1' 'dpkg -s the Host Utilities' -- dpkg -s netapp_linux_unified_host_utilities
+      expect 0 '7-1' 'dpkg -f FILE Version' -- dpkg -f /tmp/hu.pkg Version
+      expect 1 'is not a Debian format archive' 'dpkg -i of a non-package' -- dpkg -i /etc/hostname
+      dpkg -i /tmp/smutils.pkg >/dev/null ;;
+    *)
+      expect 0 'netapp_linux_unified_host_utilities 7-1' 'rpm -qp --qf of the package file' -- rpm -qp --qf '%{NAME} %{VERSION}-%{RELEASE}\n' /tmp/hu.pkg
+      expect 0 'Updating / installing' 'rpm -Uvh the Host Utilities' -- rpm -Uvh /tmp/hu.pkg
+      expect 1 'is already installed' 'rpm -Uvh of the same version: exit 1' -- rpm -Uvh /tmp/hu.pkg
+      expect 0 'netapp_linux_unified_host_utilities-7-1.x86_64' 'rpm -q the Host Utilities' -- rpm -q netapp_linux_unified_host_utilities
+      expect 1 'not an rpm package' 'rpm -Uvh of a non-package' -- rpm -Uvh /etc/hostname
+      rpm -Uvh /tmp/smutils.pkg >/dev/null ;;
+  esac
+  expect 0 'sanlun version 7-1' 'sanlun version' -- sanlun version
   expect 0 "Host Device: $WWID" 'sanlun lun show -p' -- sanlun lun show -p
+  expect 0 "Volume ID <${WWID#3}>, Preferred Path (Controller-A): In Use]" 'SMdevices' -- SMdevices
   expect 0 'Logout of [sid: 3' 'logout' -- iscsiadm -m node -T "$ARRAY_IQN" -p "$A2" -I iface-ib0 -u
   expect 21 'No matching sessions found' 'logout again: exit 21' -- iscsiadm -m node -T "$ARRAY_IQN" -p "$A2" -I iface-ib0 -u
 

@@ -204,7 +204,7 @@ if [[ ! -e /var/lib/sim/.setup-done ]]; then
 fi
 
 # ---- tools ---------------------------------------------------------------------------------------------------
-common=(iscsiadm systemctl ibstat opensm multipath sanlun ping ip udevadm parted partprobe kpartx dmsetup sim-boot sim-reboot sim-ctl)
+common=(iscsiadm systemctl ibstat opensm multipath ping ip udevadm parted partprobe kpartx dmsetup sim-boot sim-reboot sim-ctl)
 case $SIM_FLAVOR in
   rhel8) tools=("${common[@]}" rpm dracut ifup nmcli) links=(ifdown:ifup) ;;
   rhel7) tools=("${common[@]}" rpm dracut ifup) links=(ifdown:ifup) ;;
@@ -226,6 +226,10 @@ for l in "${links[@]}"; do
   ln -sfn "${l#*:}" "/usr/local/sbin/${l%%:*}"
   printf '%s\n' "${l%%:*}" >>/usr/local/lib/sim/installed
 done
+# what package files install (sanlun from the Unified Host Utilities, SMdevices from SMutils): not on a
+# fresh host, as no distribution ships them
+mkdir -p /usr/local/lib/sim/payload
+for t in sanlun SMdevices; do install -m 0755 "$src/bin/$t" "/usr/local/lib/sim/payload/$t"; done
 # opensm's daemon is `sleep infinity` run through a link named opensm (so its comm is "opensm")
 ln -sfn "$(command -v sleep)" /usr/local/lib/sim/daemon/opensm
 

@@ -609,3 +609,78 @@ sim_lun_bytes() {
 sim_lun_visible() {
   sim_lun_map_exists && sim_lun_paths_ready
 }
+
+# ---------------------------------------------------------------------------------------------------
+# Packages installed from a local package file (rpm -U/-i FILE, dpkg -i FILE): the NetApp Unified Host
+# Utilities (sanlun) or SMutils (SMdevices), which no distribution ships. A real .rpm/.deb carries its
+# name, version and files in a binary header; the simulated package file is a text stand-in for that
+# header (first line "# sshplay simulated package", then "Name:", "Version:", "Release:",
+# "Architecture:", "Files:" lines). Installing one records "<name> <version>-<release> <arch> <files>"
+# in /var/lib/sim/packages.installed and copies each file's payload from /usr/local/lib/sim/payload.
+SIM_PKG_DB=$SIM_VAR/packages.installed
+SIM_PKG_MAGIC='# sshplay simulated package'
+declare -A PKGFILE=()
+
+sim_pkgfile_read() { # sim_pkgfile_read FILE -> PKGFILE[name|version|release|arch|files]; 1 when not a package
+  PKGFILE=()
+  local line k v
+  [[ -f $1 ]] || return 1
+  { IFS= read -r line && [[ $line == "$SIM_PKG_MAGIC" ]]; } <"$1" || return 1
+  while IFS= read -r line || [[ -n $line ]]; do
+    [[ $line =~ ^([A-Za-z-]+):[[:space:]]*(.*)$ ]] || continue
+    k=${BASH_REMATCH[1],,} v=${BASH_REMATCH[2]}
+    case $k in name | package) PKGFILE[name]=$v ;; version) PKGFILE[version]=$v ;; release) PKGFILE[release]=$v ;;
+      architecture | arch) PKGFILE[arch]=$v ;; files) PKGFILE[files]=$v ;; esac
+  done <"$1"
+  [[ -n ${PKGFILE[name]:-} && -n ${PKGFILE[version]:-} ]]
+}
+
+sim_pkg_installed() { # sim_pkg_installed NAME -> prints "version-release arch", 1 when not installed
+  local n vr arch files
+  [[ -f $SIM_PKG_DB ]] || return 1
+  while read -r n vr arch files; do
+    [[ $n == "$1" ]] && { printf '%s %s' "$vr" "$arch"; return 0; }
+  done <"$SIM_PKG_DB"
+  return 1
+}
+
+sim_pkg_install() { # sim_pkg_install: the package in PKGFILE (replacing any installed version)
+  local name=${PKGFILE[name]} vr=${PKGFILE[version]}${PKGFILE[release]:+-${PKGFILE[release]}} f
+  sim_pkg_remove "$name"
+  for f in ${PKGFILE[files]:-}; do
+    mkdir -p "${f%/*}"
+    install -m 0755 "$SIM_LIB_DIR/payload/${f##*/}" "$f"
+  done
+  mkdir -p "$SIM_VAR"
+  printf '%s %s %s %s\n' "$name" "$vr" "${PKGFILE[arch]:-x86_64}" "${PKGFILE[files]:-}" >>"$SIM_PKG_DB"
+}
+
+sim_pkg_remove() { # sim_pkg_remove NAME: its files and its record go
+  local n vr arch files f kept=()
+  [[ -f $SIM_PKG_DB ]] || return 1
+  local found=1
+  while read -r n vr arch files; do
+    if [[ $n == "$1" ]]; then
+      found=0
+      for f in $files; do rm -f "$f"; done
+    else kept+=("$n $vr $arch $files"); fi
+  done <"$SIM_PKG_DB"
+  if ((${#kept[@]})); then printf '%s\n' "${kept[@]}" >"$SIM_PKG_DB"; else rm -f "$SIM_PKG_DB"; fi
+  return $found
+}
+
+# rpm's version comparison, enough for N[.N...]-N: 0 equal, 1 first newer, 2 second newer.
+sim_vercmp() {
+  [[ $1 == "$2" ]] && return 0
+  local IFS='.-' i
+  local -a a b
+  read -r -a a <<<"$1"
+  read -r -a b <<<"$2"
+  for ((i = 0; i < ${#a[@]} || i < ${#b[@]}; i++)); do
+    local x=${a[i]:-0} y=${b[i]:-0}
+    [[ $x =~ ^[0-9]+$ && $y =~ ^[0-9]+$ ]] || { [[ $x > $y ]] && return 1; [[ $x < $y ]] && return 2; continue; }
+    ((10#$x > 10#$y)) && return 1
+    ((10#$x < 10#$y)) && return 2
+  done
+  return 0
+}
