@@ -7,6 +7,7 @@ import { KnownHosts } from '../connection/known-hosts.js';
 import { SshConnection } from '../connection/ssh.js';
 import { UsageError } from '../errors.js';
 import { parseOsRelease } from '../facts/os-release.js';
+import { LUN_REPORT_CMD, parseLunReport } from '../modules/eseries-luns.js';
 import { hostVars, loadInventory, selectHosts } from '../inventory/index.js';
 import { connectionWithSshConfig, loadSshConfig } from '../inventory/ssh-config.js';
 import { type WorksheetHost, worksheetHtml, worksheetMarkdown } from '../report/worksheet.js';
@@ -59,10 +60,11 @@ export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> 
             { knownHosts, connectTimeoutMs: timeoutS * 1000, jumps },
           );
           try {
-            const [[iqnFile, osFile], [uname, ibstat]] = await Promise.all([
+            const [[iqnFile, osFile], [uname, ibstat, lunReport]] = await Promise.all([
               conn.readFiles(['/etc/iscsi/initiatorname.iscsi', '/etc/os-release']),
-              conn.read([{ argv: ['uname', '-r'] }, { argv: ['ibstat', '-p'] }]),
+              conn.read([{ argv: ['uname', '-r'] }, { argv: ['ibstat', '-p'] }, LUN_REPORT_CMD]),
             ]);
+            if (lunReport?.rc === 0) row.luns = parseLunReport(lunReport.stdout);
             row.initiatorIqn = /InitiatorName=(\S+)/.exec(iqnFile?.content?.toString() ?? '')?.[1] ?? '(none)';
             row.osName = parseOsRelease(osFile?.content?.toString() ?? '').prettyName;
             row.kernel = uname?.stdout.trim() ?? '';

@@ -95,6 +95,16 @@ function wantedWwid(v: unknown): string | undefined {
   return undefined;
 }
 
+/** The output of LUN_REPORT_CMD: which tool answered, and the LUNs it lists. */
+export function parseLunReport(stdout: string): { tool: LunTool; list: SeenLun[] } {
+  const [first = '', ...rest] = stdout.split('\n');
+  const tool = (first.replace(/^tool=/, '') || 'multipath') as LunTool;
+  const text = rest.join('\n');
+  const list =
+    tool === 'sanlun' ? parseSanlun(text) : tool === 'SMdevices' ? parseSmdevices(text) : parseMultipath(text);
+  return { tool, list };
+}
+
 export const eseriesLuns: Module<EseriesLunsArgs> = {
   name: 'eseries_luns',
   summary: 'the E-Series LUNs a host sees (sanlun, SMdevices or multipath); fails on a wanted WWID it does not see',
@@ -102,11 +112,7 @@ export const eseriesLuns: Module<EseriesLunsArgs> = {
   wants: () => [{ kind: 'command', cmd: LUN_REPORT_CMD }],
   async plan(ctx, a) {
     const out = await ctx.facts.command(LUN_REPORT_CMD);
-    const [first = '', ...rest] = out.stdout.split('\n');
-    const tool = (first.replace(/^tool=/, '') || 'multipath') as LunTool;
-    const text = rest.join('\n');
-    const luns =
-      tool === 'sanlun' ? parseSanlun(text) : tool === 'SMdevices' ? parseSmdevices(text) : parseMultipath(text);
+    const { tool, list: luns } = parseLunReport(out.stdout);
     const listed = luns.length
       ? luns.map((l) => `${l.wwid} ${l.device} ${l.pathsUp}/${l.paths} paths up`).join('; ')
       : 'no E-Series LUN';

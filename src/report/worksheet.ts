@@ -8,6 +8,8 @@ export interface WorksheetHost {
   kernel: string;
   /** IPoIB ports in order: port 1 on subnet A, port 2 on subnet B. */
   ports: { name: string; address: string; guid?: string }[];
+  /** The array's LUNs the host sees, and the tool that reported them (sanlun, SMdevices or multipath). */
+  luns?: { tool: string; list: { wwid: string; device: string; pathsUp: number; paths: number }[] };
 }
 
 export interface WorksheetData {
@@ -78,6 +80,16 @@ export function worksheetSections(d: WorksheetData): Section[] {
     header: ['Mapping host name', 'Host OS type', 'Host OS (reported)', 'Kernel (uname -r)'],
     rows: d.hosts.map((h) => [h.name, HOST_OS_TYPE, h.osName, h.kernel]),
   });
+  const seen = d.hosts.flatMap((h) =>
+    (h.luns?.list ?? []).map((l) => [h.name, l.wwid, l.device, `${l.pathsUp}/${l.paths}`, h.luns?.tool ?? '']),
+  );
+  if (seen.length)
+    sections.push({
+      title: 'LUNs each host sees',
+      note: 'As the host reports them (sanlun lun show -p, SMdevices, or multipath -ll where neither is installed).',
+      header: ['Host', 'WWID', 'Device', 'Paths up', 'Reported by'],
+      rows: seen,
+    });
   return sections;
 }
 

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet, SimHost } from '../target/types.js';
-import { e2eUnavailable, recap, runIserPlaybook, tempDir } from './helpers.js';
+import { e2eUnavailable, recap, runIserPlaybook, sshplay, tempDir } from './helpers.js';
 
 const skip = e2eUnavailable();
 
@@ -171,6 +171,23 @@ describe.skipIf(skip)('iSER storage: the LUN appears after login; partitions nam
         const installs = (await fleet.calls(h.name)).filter((l) => / (rpm -Uvh|dpkg -i) \/var\/tmp\/netapp/.test(l));
         expect(installs, h.name).toHaveLength(1);
       }
+      // the worksheet lists what each host reports
+      const sheet = `${dir}/worksheet.md`;
+      const w = await sshplay([
+        'worksheet',
+        '-i',
+        inv,
+        '--known-hosts',
+        fleet.knownHostsFile,
+        '--limit',
+        'iser_hosts',
+        '-o',
+        sheet,
+      ]);
+      expect(w.code, w.stderr).toBe(0);
+      const text = await readFile(sheet, 'utf8');
+      for (const h of fleet.hosts)
+        expect(text).toContain(`| ${h.name} | ${h.lunWwid} | /dev/mapper/${h.lunWwid} | 4/4 | sanlun |`);
       // a newer version from the IMT: installed over the old one
       const inv2 = await fleet.writeInventory({ file: `${dir}/hosts2.yml`, extraHostVars: await huVars('8') });
       const up = await runIserPlaybook(fleet.knownHostsFile, inv2, 'iser-preflight.yml', '-v');
