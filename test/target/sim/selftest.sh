@@ -225,6 +225,10 @@ if [[ ${1:-} == --checks ]]; then
     *) expect 1 "create/reload failed on ${WWID}1" 'kpartx -a without -p -part: the partition is already mapped as -part1' -- kpartx -a "/dev/mapper/$WWID" ;;
   esac
   expect 0 "${WWID}1 : 0 " 'kpartx -l lists with its default delimiter' -- kpartx -l "/dev/mapper/$WWID"
+  case $flavor in rhel*) kpartx -d "/dev/mapper/$WWID" ;; *) kpartx -d -p -part "/dev/mapper/$WWID" ;; esac
+  truth 'kpartx -d (with the name'"'"'s delimiter) removes the partition map' -- test ! -e "/dev/mapper/$P"
+  expect 0 '' 'multipath -r' -- multipath -r
+  truth 'multipath -r: udev maps the partition again, same name' -- test -b "/dev/mapper/$P"
   truth 'mkfs.ext4 on the partition' -- mkfs.ext4 -q -F "/dev/mapper/$P"
   truth 'mount, write, read back, umount' -- bash -c "mkdir -p /mnt/ext4 && mount /dev/mapper/$P /mnt/ext4 && echo hi >/mnt/ext4/f && [[ \$(cat /mnt/ext4/f) == hi ]] && umount /mnt/ext4"
 
