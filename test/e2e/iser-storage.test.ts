@@ -42,7 +42,7 @@ describe.skipIf(skip)('iSER storage: the LUN appears after login; partitions nam
   });
 
   it('waits for the late device, partitions, formats and mounts it under the name each distribution gives', async () => {
-    const r = await run();
+    const r = await run('-v'); // -v: the wait's own message ("waited Ns") shows
     expect(r.code, r.stdout.slice(-4000) + r.stderr).toBe(0);
     for (const h of fleet.hosts) {
       const part = expectedPartition(h);
