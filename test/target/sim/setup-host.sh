@@ -9,8 +9,9 @@
 #   SIM_IQN            initiator IQN (/etc/iscsi/initiatorname.iscsi)
 #   SIM_GUIDS          "0x... 0x..." the two HCA port GUIDs (ibstat -p)
 #   SIM_LUN_WWID       the LUN's WWID: 33 hex digits starting with 3
-#   SIM_LUN_DEVICE     optional: a block device already attached (e.g. /dev/loop7);
-#                      /dev/mapper/$SIM_LUN_WWID becomes a symlink to it
+#   SIM_LUN_DEVICE     optional: a block device already attached (e.g. /dev/loop7): the LUN's backing
+#                      store; /dev/mapper/$SIM_LUN_WWID becomes a symlink to it once multipathd makes
+#                      the map, some time after a session and multipathd (sim-lib.sh)
 #   SIM_ARRAY_IQN      the array's target IQN
 #   SIM_ARRAY_PORTALS  "A1 B1 A2 B2": the four portal IPs (subnet A, subnet A, subnet B, subnet B)
 #   SIM_ARRAY_CHAP_USER, SIM_ARRAY_CHAP_SECRET   optional: the array requires this CHAP login
