@@ -8,6 +8,7 @@ import { IBSTAT_CMD, parseIbstat } from '../facts/hca-ports.js';
 import { parseOsRelease } from '../facts/os-release.js';
 import { hostVars, loadInventory, selectHosts } from '../inventory/index.js';
 import { loadSshConfig } from '../inventory/ssh-config.js';
+import { LUN_REPORT_CMD, parseLunReport } from '../modules/eseries-luns.js';
 import { PortError, portOfInterface } from '../modules/ipoib-ports.js';
 import { automaticLoadBalancingOf, type WorksheetHost, worksheetHtml, worksheetMarkdown } from '../report/worksheet.js';
 import { configVars, inventorySources, loadAnsibleConfig } from './ansible-config.js';
@@ -62,10 +63,11 @@ export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> 
           // Facts only: world-readable files and ibstat, so no sudo session even where become is set.
           const conn = await connections.connect(name, vars, { factsOnly: true });
           try {
-            const [[iqnFile, osFile], [uname, ibstat]] = await Promise.all([
+            const [[iqnFile, osFile], [uname, ibstat, lunReport]] = await Promise.all([
               conn.readFiles(['/etc/iscsi/initiatorname.iscsi', '/etc/os-release']),
-              conn.read([{ argv: ['uname', '-r'] }, IBSTAT_CMD]),
+              conn.read([{ argv: ['uname', '-r'] }, IBSTAT_CMD, LUN_REPORT_CMD]),
             ]);
+            if (lunReport?.rc === 0) row.luns = parseLunReport(lunReport.stdout);
             row.initiatorIqn = /InitiatorName=(\S+)/.exec(iqnFile?.content?.toString() ?? '')?.[1] ?? '(none)';
             row.osName = parseOsRelease(osFile?.content?.toString() ?? '').prettyName;
             row.kernel = uname?.stdout.trim() ?? '';

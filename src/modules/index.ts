@@ -3,6 +3,7 @@ import { blockinfile } from './blockinfile.js';
 import { command } from './command.js';
 import { copy } from './copy.js';
 import { debug } from './debug.js';
+import { eseriesLuns } from './eseries-luns.js';
 import { fail } from './fail.js';
 import { file } from './file.js';
 import { filesystem } from './filesystem.js';
@@ -43,6 +44,7 @@ export const MODULES: ReadonlyMap<string, Module<never>> = new Map<string, Modul
     partition,
     filesystem,
     mount,
+    eseriesLuns,
   ].map((m) => [m.name, m as Module<never>]),
 );
 

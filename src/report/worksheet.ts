@@ -10,6 +10,8 @@ export interface WorksheetHost {
   ports: { name: string; address: string; guid?: string }[];
   /** The array's Automatic Load Balancing (`eseries_automatic_load_balancing`, default on). */
   automaticLoadBalancing?: boolean;
+  /** The array's LUNs the host sees, and the tool that reported them (sanlun, SMdevices or multipath). */
+  luns?: { tool: string; list: { wwid: string; device: string; pathsUp: number; paths: number }[] };
 }
 
 export interface WorksheetData {
@@ -102,6 +104,16 @@ export function worksheetSections(d: WorksheetData): Section[] {
     header: ['Mapping host name', 'Host OS type', 'Host OS (reported)', 'Kernel (uname -r)'],
     rows: d.hosts.map((h) => [h.name, hostOsType(h.automaticLoadBalancing ?? true), h.osName, h.kernel]),
   });
+  const seen = d.hosts.flatMap((h) =>
+    (h.luns?.list ?? []).map((l) => [h.name, l.wwid, l.device, `${l.pathsUp}/${l.paths}`, h.luns?.tool ?? '']),
+  );
+  if (seen.length)
+    sections.push({
+      title: 'LUNs each host sees',
+      note: 'As the host reports them (sanlun lun show -p, SMdevices, or multipath -ll where neither is installed).',
+      header: ['Host', 'WWID', 'Device', 'Paths up', 'Reported by'],
+      rows: seen,
+    });
   return sections;
 }
 

@@ -254,8 +254,10 @@ describeNeeding(missing)('Beyond the document (issue 8) on rhel8, sles15 and ubu
       );
       expect((await sh(h.name, `test -x ${p.boot} && echo exec`)).trim()).toBe('exec');
       expect(await sh(h.name, 'findmnt -rn -o FSTYPE /mnt/iser')).toBe('ext4\n');
+      const part = (await sh(h.name, `dmsetup info -c --noheadings -o name -u part1-mpath-${h.lunWwid}`)).trim();
+      expect(part, h.name).toMatch(new RegExp(`^${h.lunWwid}(p|-part)?1$`));
       expect(await fleet.readFile(h.name, '/etc/fstab')).toContain(
-        `/dev/mapper/${h.lunWwid}1 /mnt/iser ext4 defaults,_netdev 0 0`,
+        `/dev/mapper/${part} /mnt/iser ext4 defaults,_netdev 0 0`,
       );
     }
     await noSecretInCalls();

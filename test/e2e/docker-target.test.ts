@@ -204,15 +204,17 @@ describeNeeding(missing)('Docker test target with a loop-backed LUN (privileged 
       expect(r.code, `${cmd}: ${r.stderr}`).toBe(0);
       return r.stdout;
     };
-    expect(await sh(`test -b ${lun} && echo block`)).toBe('block\n');
+    expect(await sh(`sim-ctl lun-map; test -b ${lun} && echo block`)).toBe('block\n'); // the map, as after login
     await sh(`parted -s ${lun} mklabel gpt mkpart primary 1MiB 100% && partprobe ${lun}`);
-    await sh(`mkfs.ext4 -q ${lun}1 && mkdir -p /mnt/iser && mount ${lun}1 /mnt/iser && echo data > /mnt/iser/f`);
+    // partition 1 as the flavour's udev rules name it, found by its device-mapper UUID
+    const part = `/dev/mapper/${(await sh(`dmsetup info -c --noheadings -o name -u part1-mpath-${h!.lunWwid}`)).trim()}`;
+    await sh(`mkfs.ext4 -q ${part} && mkdir -p /mnt/iser && mount ${part} /mnt/iser && echo data > /mnt/iser/f`);
     expect(await sh('findmnt -rn -o FSTYPE /mnt/iser')).toBe('ext4\n');
     expect((await fleet.writeInventory()).length).toBeGreaterThan(0);
     expect(await readFile(await fleet.writeInventory(), 'utf8')).toContain(`"wwid": "${h!.lunWwid}"`);
 
     await fleet.reset();
-    expect(await sh(`blkid -p ${lun} >/dev/null; echo $?`)).toBe('2\n'); // nothing on the disk
+    expect(await sh(`sim-ctl lun-map; blkid -p ${lun} >/dev/null; echo $?`)).toBe('2\n'); // nothing on the disk
 
     const file = `${fleet.dir}/hosts/lunhost.lun`;
     expect((await run('losetup', ['-j', file])).stdout).toContain('/dev/loop');

@@ -65,8 +65,17 @@ export function iserAssertions(getFleet: () => Fleet) {
         expect(sessions).toContain(`${portal}:3260,${(i % 2) + 1} ${fleet().array.targetIqn}`);
       expect(sessions.trim().split('\n')).toHaveLength(4);
       expect(await sh(h.name, 'findmnt -rn -o FSTYPE /mnt/iser')).toBe('ext4\n');
+      // partition 1 as the distribution's udev rules named it (found by its dm UUID, not by a guessed suffix);
+      // right after a reboot the LUN's maps come back only some seconds after the sessions
+      const part = (
+        await sh(
+          h.name,
+          `for i in $(seq 100); do dmsetup info -c --noheadings -o name -u part1-mpath-${h.lunWwid} 2>/dev/null && break; sleep 0.1; done`,
+        )
+      ).trim();
+      expect(part, h.name).toMatch(new RegExp(`^${h.lunWwid}(p|-part)?1$`));
       expect(await fleet().readFile(h.name, '/etc/fstab')).toContain(
-        `/dev/mapper/${h.lunWwid}1 /mnt/iser ext4 defaults,_netdev 0 0`,
+        `/dev/mapper/${part} /mnt/iser ext4 defaults,_netdev 0 0`,
       );
       expect((await fleet().calls(h.name)).some((l) => / dracut --force --add multipath/.test(l))).toBe(true);
     },

@@ -297,7 +297,8 @@ describeNeeding(missing)('namespace target: a fleet of 3', () => {
   it('private /dev with the LUN as /dev/mapper/<wwid>, private process tree, exec and the call log', async () => {
     const dev = await fleet.exec(
       'host1',
-      `ls /dev; readlink /dev/mapper/${h1.lunWwid}; test -b /dev/mapper/${h1.lunWwid} && echo block`,
+      // the map exists only some time after login: `sim-ctl lun-map` makes it now
+      `ls /dev; sim-ctl lun-map; readlink /dev/mapper/${h1.lunWwid}; test -b /dev/mapper/${h1.lunWwid} && echo block`,
     );
     expect(dev.code).toBe(0);
     expect(dev.stdout).toContain('urandom');
@@ -364,7 +365,14 @@ describeNeeding(missing)('namespace target: a fleet of 3', () => {
     expect(await fleet.calls('host2')).toEqual([]);
     const again = await Promise.all(fleet.hosts.map((h) => ssh(fleet, h, 'hostname')));
     expect(again.map((r) => r.stdout)).toEqual(['host1\n', 'host2\n', 'outsider\n']);
-    expect((await fleet.exec('host1', `readlink /dev/mapper/${h1.lunWwid}`)).stdout).toMatch(/^\/dev\/loop\d+\n$/);
+    expect(
+      (
+        await fleet.exec(
+          'host1',
+          `test -e /dev/mapper/${h1.lunWwid} || sim-ctl lun-map; readlink /dev/mapper/${h1.lunWwid}`,
+        )
+      ).stdout,
+    ).toMatch(/^\/dev\/loop\d+\n$/);
   });
 
   it('stop leaves no process, mount, loop device or folder behind, and is idempotent', async () => {

@@ -624,9 +624,11 @@ describeNeeding(missing)('trust: host keys, secrets, injection, atomic writes, f
     it('a LUN holding a filesystem is never relabelled or formatted; its data survives', async () => {
       const bravo = fleet.hosts.find((h) => h.name === 'bravo');
       const dev = `/dev/mapper/${bravo?.lunWwid}`;
+      // the LUN already holds data (written by another host): its multipath device only appears after login,
+      // so the filesystem goes onto the backing device the simulated LUN is made of
       const mk = await fleet.exec(
         'bravo',
-        `mkfs.ext4 -q -F ${dev} && mkdir -p /mnt/precious && mount ${dev} /mnt/precious && echo keep-me > /mnt/precious/data.txt && umount /mnt/precious`,
+        '. /etc/sim/host.conf && mkfs.ext4 -q -F "$SIM_LUN_DEVICE" && mkdir -p /mnt/precious && mount "$SIM_LUN_DEVICE" /mnt/precious && echo keep-me > /mnt/precious/data.txt && umount /mnt/precious',
       );
       expect(mk.code, mk.stderr).toBe(0);
       const r = await run(['run', 'playbooks/iser.yml', '-i', inventory, ...kh(), '--limit', 'bravo']);

@@ -50,6 +50,7 @@ if [[ ${1:-} == --checks ]]; then
   A1=${PORTALS%% *}
   read -r _ A2_SUB_A B1 B2 <<<"$PORTALS" # 130.101 130.102 | 131.101 131.102
   A2=$A2_SUB_A
+  echo LUN_DELAY_MS=500 >/etc/sim/lun.conf # the multipath map appears 0.5 s after a path and multipathd
 
   echo "== $flavor: identity, packages, HCA"
   expect 0 "$GUID0"$'\n'"$GUID1" 'ibstat -p prints both GUIDs' -- ibstat -p
@@ -244,17 +245,53 @@ if [[ ${1:-} == --checks ]]; then
   iscsiadm -m iface -I iser-ib1 -o delete >/dev/null
   expect 0 'Iface Netdev: ib0' 'session -P 3' -- iscsiadm -m session -P 3
   expect 15 'but a session is using it' 'delete of a record in use is refused' -- iscsiadm -m node -T "$ARRAY_IQN" -p "$A1" -I iface-ib0 -o delete
+  expect 0 '' 'no multipath map right after login (it comes later)' -- multipath -ll
+  [[ $OUT == '' ]] && ok 'multipath -ll empty before the map appears' || bad 'multipath -ll empty before the map appears'
+  expect 1 'Device does not exist.' 'dmsetup: no map yet' -- dmsetup info -c --noheadings -o name -u "mpath-$WWID"
+  truth 'the map appears on its own after the delay' -- bash -c "for i in \$(seq 50); do [[ -b /dev/mapper/$WWID ]] && exit 0; sleep 0.1; done; exit 1"
+  expect 0 "$WWID" 'dmsetup finds the map by its UUID' -- dmsetup info -c --noheadings -o name -u "mpath-$WWID"
   expect 0 "$WWID dm-0 NETAPP,INF-01-00" 'multipath -ll shows the LUN' -- multipath -ll
   expect 0 '|- ' 'multipath -ll path lines' -- multipath -ll
+  truth 'no sanlun before the Host Utilities are installed' -- bash -c '! command -v sanlun'
+  printf '# sshplay simulated package\nName: netapp_linux_unified_host_utilities\nVersion: 7\nRelease: 1\nArchitecture: x86_64\nFiles: /usr/sbin/sanlun\n' >/tmp/hu.pkg
+  printf '# sshplay simulated package\nName: SMutils\nVersion: 11.70\nRelease: 1\nArchitecture: x86_64\nFiles: /usr/bin/SMdevices\n' >/tmp/smutils.pkg
+  case $flavor in
+    ubuntu*)
+      expect 0 'Setting up netapp_linux_unified_host_utilities (7-1)' 'dpkg -i the Host Utilities' -- dpkg -i /tmp/hu.pkg
+      expect 0 'Version: 7-1' 'dpkg -s the Host Utilities' -- dpkg -s netapp_linux_unified_host_utilities
+      expect 0 '7-1' 'dpkg -f FILE Version' -- dpkg -f /tmp/hu.pkg Version
+      expect 1 'is not a Debian format archive' 'dpkg -i of a non-package' -- dpkg -i /etc/hostname
+      dpkg -i /tmp/smutils.pkg >/dev/null ;;
+    *)
+      expect 0 'netapp_linux_unified_host_utilities 7-1' 'rpm -qp --qf of the package file' -- rpm -qp --qf '%{NAME} %{VERSION}-%{RELEASE}\n' /tmp/hu.pkg
+      expect 0 'Updating / installing' 'rpm -Uvh the Host Utilities' -- rpm -Uvh /tmp/hu.pkg
+      expect 1 'is already installed' 'rpm -Uvh of the same version: exit 1' -- rpm -Uvh /tmp/hu.pkg
+      expect 0 'netapp_linux_unified_host_utilities-7-1.x86_64' 'rpm -q the Host Utilities' -- rpm -q netapp_linux_unified_host_utilities
+      expect 1 'not an rpm package' 'rpm -Uvh of a non-package' -- rpm -Uvh /etc/hostname
+      rpm -Uvh /tmp/smutils.pkg >/dev/null ;;
+  esac
+  expect 0 'sanlun version 7-1' 'sanlun version' -- sanlun version
   expect 0 "Host Device: $WWID" 'sanlun lun show -p' -- sanlun lun show -p
+  expect 0 "Volume ID <${WWID#3}>, Preferred Path (Controller-A): In Use]" 'SMdevices' -- SMdevices
   expect 0 'Logout of [sid: 3' 'logout' -- iscsiadm -m node -T "$ARRAY_IQN" -p "$A2" -I iface-ib0 -u
   expect 21 'No matching sessions found' 'logout again: exit 21' -- iscsiadm -m node -T "$ARRAY_IQN" -p "$A2" -I iface-ib0 -u
 
   echo "== $flavor: partitions"
   expect 0 '' 'parted on /dev/mapper/<wwid>' -- parted -a optimal -s -- "/dev/mapper/$WWID" mklabel gpt mkpart primary ext4 0% 100%
-  truth 'partition appears as /dev/mapper/<wwid>1 (a block device)' -- test -b "/dev/mapper/${WWID}1"
-  truth 'mkfs.ext4 on the partition' -- mkfs.ext4 -q -F "/dev/mapper/${WWID}1"
-  truth 'mount, write, read back, umount' -- bash -c "mkdir -p /mnt/ext4 && mount /dev/mapper/${WWID}1 /mnt/ext4 && echo hi >/mnt/ext4/f && [[ \$(cat /mnt/ext4/f) == hi ]] && umount /mnt/ext4"
+  case $flavor in rhel*) P=${WWID}1 ;; *) P=${WWID}-part1 ;; esac # the udev kpartx rule's names (WWID ends in a letter)
+  truth "partition appears as /dev/mapper/$P (a block device)" -- test -b "/dev/mapper/$P"
+  expect 0 "$P" 'dmsetup finds partition 1 by its UUID' -- dmsetup info -c --noheadings -o name -u "part1-mpath-$WWID"
+  case $flavor in
+    rhel*) expect 0 '' 'kpartx -a (same delimiter as the rule) succeeds' -- kpartx -a "/dev/mapper/$WWID" ;;
+    *) expect 1 "create/reload failed on ${WWID}1" 'kpartx -a without -p -part: the partition is already mapped as -part1' -- kpartx -a "/dev/mapper/$WWID" ;;
+  esac
+  expect 0 "${WWID}1 : 0 " 'kpartx -l lists with its default delimiter' -- kpartx -l "/dev/mapper/$WWID"
+  case $flavor in rhel*) kpartx -d "/dev/mapper/$WWID" ;; *) kpartx -d -p -part "/dev/mapper/$WWID" ;; esac
+  truth 'kpartx -d (with the name'"'"'s delimiter) removes the partition map' -- test ! -e "/dev/mapper/$P"
+  expect 0 '' 'multipath -r' -- multipath -r
+  truth 'multipath -r: udev maps the partition again, same name' -- test -b "/dev/mapper/$P"
+  truth 'mkfs.ext4 on the partition' -- mkfs.ext4 -q -F "/dev/mapper/$P"
+  truth 'mount, write, read back, umount' -- bash -c "mkdir -p /mnt/ext4 && mount /dev/mapper/$P /mnt/ext4 && echo hi >/mnt/ext4/f && [[ \$(cat /mnt/ext4/f) == hi ]] && umount /mnt/ext4"
 
   echo "== $flavor: subnet manager"
   expect 0 '' 'opensm -B starts' -- opensm -B -g "$GUID0" -p 15 -f /var/log/opensm-ib0.log
@@ -295,7 +332,8 @@ if [[ ${1:-} == --checks ]]; then
     run pgrep -fc "opensm -B -g $GUID0 -p 15"
     [[ $OUT == 1 ]] && ok 'rc.after not run at boot (SLES)' || bad 'rc.after not run at boot (SLES)'
   fi
-  truth 'partition link back after reboot' -- test -b "/dev/mapper/${WWID}1"
+  truth 'no map right after reboot' -- test ! -e "/dev/mapper/$WWID"
+  truth 'partition map back after reboot, same name' -- bash -c "for i in \$(seq 50); do [[ -b /dev/mapper/$P ]] && exit 0; sleep 0.1; done; exit 1"
   OUT=$after_boot
   [[ $OUT =~ ^[0-9]{13}\ sim-reboot$ ]] && ok 'a reboot logs one call (boot-time calls are not logged)' || bad 'a reboot logs one call (boot-time calls are not logged)'
   run grep -E '^[0-9]{13} iscsiadm -m session$' /var/log/sim/calls.log

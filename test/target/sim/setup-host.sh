@@ -9,8 +9,9 @@
 #   SIM_IQN            initiator IQN (/etc/iscsi/initiatorname.iscsi)
 #   SIM_GUIDS          "0x... 0x..." the two HCA port GUIDs (ibstat -p)
 #   SIM_LUN_WWID       the LUN's WWID: 33 hex digits starting with 3
-#   SIM_LUN_DEVICE     optional: a block device already attached (e.g. /dev/loop7);
-#                      /dev/mapper/$SIM_LUN_WWID becomes a symlink to it
+#   SIM_LUN_DEVICE     optional: a block device already attached (e.g. /dev/loop7): the LUN's backing
+#                      store; /dev/mapper/$SIM_LUN_WWID becomes a symlink to it once multipathd makes
+#                      the map, some time after a session and multipathd (sim-lib.sh)
 #   SIM_ARRAY_IQN      the array's target IQN
 #   SIM_ARRAY_PORTALS  "A1 B1 A2 B2": the four portal IPs (subnet A, subnet A, subnet B, subnet B)
 #   SIM_ARRAY_CHAP_USER, SIM_ARRAY_CHAP_SECRET   optional: the array requires this CHAP login
@@ -234,13 +235,13 @@ if [[ ! -e /var/lib/sim/.setup-done ]]; then
 fi
 
 # ---- tools ---------------------------------------------------------------------------------------------------
-common=(iscsiadm systemctl ibstat opensm multipath sanlun ping ip udevadm parted partprobe lsmod modprobe sim-boot sim-reboot
-  sim-ctl)
+common=(iscsiadm systemctl ibstat opensm multipath ping ip udevadm parted partprobe kpartx dmsetup lsmod modprobe sim-boot
+  sim-reboot sim-ctl)
 case $SIM_FLAVOR in
-  rhel8) tools=("${common[@]}" rpm dracut lsinitrd grubby ifup nmcli) links=(ifdown:ifup kpartx:partprobe) ;;
-  rhel7) tools=("${common[@]}" rpm dracut lsinitrd grubby ifup) links=(ifdown:ifup kpartx:partprobe) ;;
-  sles*) tools=("${common[@]}" rpm dracut lsinitrd ifup wicked) links=(ifdown:ifup kpartx:partprobe) ;;
-  ubuntu*) tools=("${common[@]}" dpkg update-initramfs lsinitramfs netplan) links=(kpartx:partprobe) ;;
+  rhel8) tools=("${common[@]}" rpm dracut lsinitrd grubby ifup nmcli) links=(ifdown:ifup) ;;
+  rhel7) tools=("${common[@]}" rpm dracut lsinitrd grubby ifup) links=(ifdown:ifup) ;;
+  sles*) tools=("${common[@]}" rpm dracut lsinitrd ifup wicked) links=(ifdown:ifup) ;;
+  ubuntu*) tools=("${common[@]}" dpkg update-initramfs lsinitramfs netplan) links=() ;;
 esac
 mkdir -p /usr/local/sbin /usr/local/lib/sim/daemon
 # tools of an earlier run that this flavor does not have (a real RHEL has no netplan)
@@ -257,6 +258,10 @@ for l in "${links[@]}"; do
   ln -sfn "${l#*:}" "/usr/local/sbin/${l%%:*}"
   printf '%s\n' "${l%%:*}" >>/usr/local/lib/sim/installed
 done
+# what package files install (sanlun from the Unified Host Utilities, SMdevices from SMutils): not on a
+# fresh host, as no distribution ships them
+mkdir -p /usr/local/lib/sim/payload
+for t in sanlun SMdevices; do install -m 0755 "$src/bin/$t" "/usr/local/lib/sim/payload/$t"; done
 # opensm's daemon is `sleep infinity` run through a link named opensm (so its comm is "opensm")
 ln -sfn "$(command -v sleep)" /usr/local/lib/sim/daemon/opensm
 

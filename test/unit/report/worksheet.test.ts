@@ -167,3 +167,20 @@ describe('worksheetHtml', () => {
     expect(html).not.toMatch(/<script|src=|href=/i);
   });
 });
+
+describe('LUNs each host sees', () => {
+  test('a section only when a host reported LUNs, one row per LUN with its tool', () => {
+    expect(worksheetSections(data).some((s) => s.title === 'LUNs each host sees')).toBe(false);
+    const wwid = '360080e50004300ac000007575568851d';
+    const withLuns: WorksheetData = {
+      ...data,
+      hosts: data.hosts.map((h, i) =>
+        i === 0
+          ? { ...h, luns: { tool: 'sanlun', list: [{ wwid, device: `/dev/mapper/${wwid}`, pathsUp: 4, paths: 4 }] } }
+          : h,
+      ),
+    };
+    const s = worksheetSections(withLuns).find((x) => x.title === 'LUNs each host sees');
+    expect(s?.rows).toEqual([['iser1', wwid, `/dev/mapper/${wwid}`, '4/4', 'sanlun']]);
+  });
+});

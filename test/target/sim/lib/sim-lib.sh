@@ -609,25 +609,120 @@ sim_pkg_absent() {
 }
 
 # ---------------------------------------------------------------------------------------------------
-# The LUN: /dev/mapper/<wwid> is a symlink to a real block device (a loop device the launcher attached,
-# SIM_LUN_DEVICE). Partition <n> appears as /dev/mapper/<wwid><n> (multipath's kpartx naming), linked
-# to the loop device's own partition (/dev/loopNpM, partscan) or, when the kernel shows none, to an
-# extra loop device over the partition's byte range (recorded in /run/sim/loops for cleanup).
+# The LUN. Its backing store is a real block device (a loop device the launcher attached,
+# SIM_LUN_DEVICE). As on a real host, the kernel has no multipath device for it at boot: multipathd
+# creates the map /dev/mapper/<wwid> some time after a path (an iSCSI session to the array) exists and
+# multipathd runs (RHEL: with /etc/multipath.conf), LUN_DELAY_MS later (default 2000; /etc/sim/lun.conf
+# may set LUN_DELAY_MS=N). A small background process (sim_lun_watch, started by sim_lun_boot) makes it
+# then, so the device appears on its own whatever a caller polls with (test -b, stat, dmsetup, lsblk).
+# Partition <n> of the map appears with it (and after parted changes the table), named as the
+# flavour's udev kpartx rule names it:
+#   SLES, Ubuntu: /dev/mapper/<wwid>-part<n> (66-kpartx.rules / 95-kpartx.rules: kpartx -u -p -part)
+#   RHEL 7/8:     /dev/mapper/<wwid><n>, or <wwid>p<n> when the map name ends in a digit (Red Hat's
+#                 rule runs kpartx without -p: kpartx's own default delimiter)
+# linked to the loop device's own partition (/dev/loopNpM, partscan) or, when the kernel shows none, to
+# an extra loop device over the partition's byte range (recorded in /run/sim/loops for cleanup).
 SIM_LOOPS=$SIM_RUN/loops
+SIM_LUN_WATCH_PID=$SIM_RUN/lun-watch.pid
 
-sim_lun_links() { # (re)creates /dev/mapper/<wwid> from host.conf
-  [[ -n ${SIM_LUN_WWID:-} && -n ${SIM_LUN_DEVICE:-} && -b ${SIM_LUN_DEVICE} ]] || return 0
-  mkdir -p /dev/mapper
-  [[ $(readlink /dev/mapper/"$SIM_LUN_WWID" 2>/dev/null) == "$SIM_LUN_DEVICE" ]] || ln -sfn "$SIM_LUN_DEVICE" "/dev/mapper/$SIM_LUN_WWID"
+sim_lun_delay_ms() {
+  local LUN_DELAY_MS=2000
+  # shellcheck source=/dev/null
+  [[ -r $SIM_ETC/lun.conf ]] && . "$SIM_ETC/lun.conf"
+  printf '%s' "$LUN_DELAY_MS"
 }
 
-sim_part_links() { # sim_part_links WWID: partition links after the table changed
-  local wwid=$1 disk base n sysp node majmin found=0 line start size loopdev
+# kpartx's default delimiter for a map name (kpartx.c set_delimiter): "p" when it ends in a digit.
+sim_kpartx_delim() { [[ ${1: -1} == [0-9] ]] && printf p; return 0; }
+
+# The delimiter the flavour's udev rule passes to kpartx for the map's partitions.
+sim_part_delim() { # sim_part_delim MAPNAME
+  case $SIM_FLAVOR in
+    sles* | ubuntu*) printf -- '-part' ;;
+    *) sim_kpartx_delim "$1" ;;
+  esac
+}
+
+# The existing partition map of partition N of map WWID (any delimiter), as "/dev/mapper/<name>".
+sim_part_link_of() { # sim_part_link_of WWID N
+  local f sfx
+  for f in /dev/mapper/"$1"?*; do
+    [[ -L $f ]] || continue
+    sfx=${f#/dev/mapper/"$1"}
+    if [[ $sfx =~ ^(p|-part|_part)?([0-9]+)$ && ${BASH_REMATCH[2]} == "$2" ]]; then printf '%s' "$f"; return 0; fi
+  done
+  return 1
+}
+
+sim_lun_map_exists() { [[ -n ${SIM_LUN_WWID:-} && -L /dev/mapper/$SIM_LUN_WWID ]]; }
+
+# Is there a path for multipathd to build the map from? Pure bash (the watcher polls it).
+sim_lun_paths_ready() {
+  [[ -n ${SIM_LUN_WWID:-} ]] || return 1
+  sim_unit_active multipathd.service || return 1
+  [[ $SIM_FLAVOR != rhel* || -e /etc/multipath.conf ]] || return 1
+  local f line
+  for f in "$SIM_SESS_DIR"/[0-9]*; do
+    [[ -f $f ]] || continue
+    read -r line <"$f" || continue
+    read -r _ t _ <<<"$line"
+    [[ $t == "${ARRAY_IQN:-}" ]] && return 0
+  done
+  return 1
+}
+
+sim_lun_map_create() { # the map appears, and with it the maps of the partitions its table holds
+  [[ -n ${SIM_LUN_WWID:-} && -n ${SIM_LUN_DEVICE:-} && -b ${SIM_LUN_DEVICE} ]] || return 0
+  mkdir -p /dev/mapper
+  ln -sfn "$SIM_LUN_DEVICE" "/dev/mapper/$SIM_LUN_WWID"
+  sim_part_links "$SIM_LUN_WWID" >/dev/null 2>&1 || true
+}
+
+# Background: the map appears once paths and multipathd have been there for the delay. Exits when it
+# made the map or when a newer boot replaced it (the pid file names another process).
+sim_lun_watch() {
+  printf '%s\n' "$BASHPID" >"$SIM_LUN_WATCH_PID"
+  local delay since='' now t pid fifo fd
+  delay=$(sim_lun_delay_ms)
+  fifo=$SIM_RUN/lun-watch.fifo
+  rm -f "$fifo" && mkfifo "$fifo" && exec {fd}<>"$fifo" # read -t on it: a sleep that forks nothing
+  while read -r pid <"$SIM_LUN_WATCH_PID" 2>/dev/null && [[ $pid == "$BASHPID" ]]; do
+    if sim_lun_paths_ready; then
+      t=${EPOCHREALTIME/[.,]/} now=${t:0:${#t}-3}
+      [[ -n $since ]] || since=$now
+      if ((now - since >= delay)); then
+        sim_lun_map_create
+        printf '%s lun map %s\n' "$now" "$SIM_LUN_WWID" >>/var/log/sim/boot.log
+        break
+      fi
+    else
+      since=''
+    fi
+    read -r -t 0.2 -u "$fd" _ || true
+  done
+  rm -f "$fifo"
+}
+
+# At boot (sim-boot): the kernel has no maps yet (a previous boot's links go), and the watcher starts.
+sim_lun_boot() {
+  [[ -n ${SIM_LUN_WWID:-} ]] || return 0
+  local f
+  for f in /dev/mapper/"$SIM_LUN_WWID" /dev/mapper/"$SIM_LUN_WWID"?*; do [[ -L $f ]] && rm -f "$f"; done
+  [[ -n ${SIM_LUN_DEVICE:-} && -b ${SIM_LUN_DEVICE} ]] || return 0
+  mkdir -p "$SIM_RUN" /var/log/sim
+  (sim_lun_watch) </dev/null >/dev/null 2>&1 &
+  disown 2>/dev/null || true
+}
+
+sim_part_links() { # sim_part_links WWID [DELIM]: partition maps after the table changed (udev's kpartx rule)
+  local wwid=$1 delim disk base n sysp node majmin found=0 start size loopdev old
   [[ -e /dev/mapper/$wwid ]] || return 1
+  if (($# > 1)); then delim=$2; else delim=$(sim_part_delim "$wwid"); fi
   disk=$(readlink -f "/dev/mapper/$wwid")
   base=${disk##*/}
   for n in 1 2 3 4 5 6 7 8 9; do
     sysp=/sys/class/block/$base/${base}p$n
+    old=$(sim_part_link_of "$wwid" "$n") || old=''
     if [[ -r $sysp/dev ]]; then
       found=1
       node=/dev/${base}p$n
@@ -635,9 +730,10 @@ sim_part_links() { # sim_part_links WWID: partition links after the table change
         majmin=$(<"$sysp/dev")
         mknod "$node" b "${majmin%%:*}" "${majmin#*:}" 2>/dev/null || true
       fi
-      ln -sfn "$node" "/dev/mapper/$wwid$n"
-    elif [[ -L /dev/mapper/$wwid$n && $(readlink "/dev/mapper/$wwid$n") == "/dev/${base}p$n" ]]; then
-      rm -f "/dev/mapper/$wwid$n"
+      [[ -n $old && $old != "/dev/mapper/$wwid$delim$n" ]] && rm -f "$old"
+      ln -sfn "$node" "/dev/mapper/$wwid$delim$n"
+    elif [[ -n $old && $(readlink "$old") == "/dev/${base}p$n" ]]; then
+      rm -f "$old"
     fi
   done
   ((found)) && return 0
@@ -653,8 +749,12 @@ sim_part_links() { # sim_part_links WWID: partition links after the table change
     while read -r w n loopdev start size; do
       if [[ $w == "$wwid" && ${want[$n]:-} == "$start $size" && -b $loopdev ]]; then
         kept+=("$w $n $loopdev $start $size"); unset "want[$n]"
+        old=$(sim_part_link_of "$wwid" "$n") || old=''
+        [[ -n $old && $old != "/dev/mapper/$wwid$delim$n" ]] && rm -f "$old"
+        ln -sfn "$loopdev" "/dev/mapper/$wwid$delim$n"
       elif [[ $w == "$wwid" ]]; then
-        losetup -d "$loopdev" 2>/dev/null || true; rm -f "/dev/mapper/$wwid$n"
+        losetup -d "$loopdev" 2>/dev/null || true
+        old=$(sim_part_link_of "$wwid" "$n") && rm -f "$old"
       else kept+=("$w $n $loopdev $start $size"); fi
     done <"$SIM_LOOPS"
   fi
@@ -662,7 +762,7 @@ sim_part_links() { # sim_part_links WWID: partition links after the table change
     read -r start size <<<"${want[$n]}"
     loopdev=$(losetup -f --show -o "$start" --sizelimit "$size" "$disk") || continue
     kept+=("$wwid $n $loopdev $start $size")
-    ln -sfn "$loopdev" "/dev/mapper/$wwid$n"
+    ln -sfn "$loopdev" "/dev/mapper/$wwid$delim$n"
   done
   if ((${#kept[@]})); then printf '%s\n' "${kept[@]}" >"$SIM_LOOPS"; else rm -f "$SIM_LOOPS"; fi
   return 0
@@ -686,17 +786,88 @@ sim_lun_paths() {
 
 # LUN size in bytes (the backing device's), 10 GiB when unknown.
 sim_lun_bytes() {
-  local disk base s
-  disk=$(readlink -f "/dev/mapper/${SIM_LUN_WWID:-none}" 2>/dev/null) || true
+  local disk=${SIM_LUN_DEVICE:-} base s
   base=${disk##*/}
   if [[ -n $base && -r /sys/class/block/$base/size ]]; then s=$(<"/sys/class/block/$base/size"); printf '%s' $((s * 512)); else printf '%s' $((10 << 30)); fi
 }
 
-# Does multipath see the LUN? Paths exist and the multipathd daemon is running (RHEL also needs
-# /etc/multipath.conf: without it everything is blacklisted).
+# Does multipath show the LUN? Its map exists (multipathd made it), paths exist and the daemon runs
+# (RHEL also needs /etc/multipath.conf: without it everything is blacklisted).
 sim_lun_visible() {
-  [[ -n ${SIM_LUN_WWID:-} ]] || return 1
-  sim_unit_active multipathd.service || return 1
-  [[ $SIM_FLAVOR != rhel* || -e /etc/multipath.conf ]] || return 1
-  [[ -n $(sim_lun_paths) ]]
+  sim_lun_map_exists && sim_lun_paths_ready
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Packages installed from a local package file (rpm -U/-i FILE, dpkg -i FILE): the NetApp Unified Host
+# Utilities (sanlun) or SMutils (SMdevices), which no distribution ships. A real .rpm/.deb carries its
+# name, version and files in a binary header; the simulated package file is a text stand-in for that
+# header (first line "# sshplay simulated package", then "Name:", "Version:", "Release:",
+# "Architecture:", "Files:" lines). Installing one records "<name> <version>-<release> <arch> <files>"
+# in /var/lib/sim/packages.installed and copies each file's payload from /usr/local/lib/sim/payload.
+SIM_PKG_DB=$SIM_VAR/packages.installed
+SIM_PKG_MAGIC='# sshplay simulated package'
+declare -A PKGFILE=()
+
+sim_pkgfile_read() { # sim_pkgfile_read FILE -> PKGFILE[name|version|release|arch|files]; 1 when not a package
+  PKGFILE=()
+  local line k v
+  [[ -f $1 ]] || return 1
+  { IFS= read -r line && [[ $line == "$SIM_PKG_MAGIC" ]]; } <"$1" || return 1
+  while IFS= read -r line || [[ -n $line ]]; do
+    [[ $line =~ ^([A-Za-z-]+):[[:space:]]*(.*)$ ]] || continue
+    k=${BASH_REMATCH[1],,} v=${BASH_REMATCH[2]}
+    case $k in name | package) PKGFILE[name]=$v ;; version) PKGFILE[version]=$v ;; release) PKGFILE[release]=$v ;;
+      architecture | arch) PKGFILE[arch]=$v ;; files) PKGFILE[files]=$v ;; esac
+  done <"$1"
+  [[ -n ${PKGFILE[name]:-} && -n ${PKGFILE[version]:-} ]]
+}
+
+sim_pkg_installed() { # sim_pkg_installed NAME -> prints "version-release arch", 1 when not installed
+  local n vr arch files
+  [[ -f $SIM_PKG_DB ]] || return 1
+  while read -r n vr arch files; do
+    [[ $n == "$1" ]] && { printf '%s %s' "$vr" "$arch"; return 0; }
+  done <"$SIM_PKG_DB"
+  return 1
+}
+
+sim_pkg_install() { # sim_pkg_install: the package in PKGFILE (replacing any installed version)
+  local name=${PKGFILE[name]} vr=${PKGFILE[version]}${PKGFILE[release]:+-${PKGFILE[release]}} f
+  sim_pkg_remove "$name"
+  for f in ${PKGFILE[files]:-}; do
+    mkdir -p "${f%/*}"
+    install -m 0755 "$SIM_LIB_DIR/payload/${f##*/}" "$f"
+  done
+  mkdir -p "$SIM_VAR"
+  printf '%s %s %s %s\n' "$name" "$vr" "${PKGFILE[arch]:-x86_64}" "${PKGFILE[files]:-}" >>"$SIM_PKG_DB"
+}
+
+sim_pkg_remove() { # sim_pkg_remove NAME: its files and its record go
+  local n vr arch files f kept=()
+  [[ -f $SIM_PKG_DB ]] || return 1
+  local found=1
+  while read -r n vr arch files; do
+    if [[ $n == "$1" ]]; then
+      found=0
+      for f in $files; do rm -f "$f"; done
+    else kept+=("$n $vr $arch $files"); fi
+  done <"$SIM_PKG_DB"
+  if ((${#kept[@]})); then printf '%s\n' "${kept[@]}" >"$SIM_PKG_DB"; else rm -f "$SIM_PKG_DB"; fi
+  return $found
+}
+
+# rpm's version comparison, enough for N[.N...]-N: 0 equal, 1 first newer, 2 second newer.
+sim_vercmp() {
+  [[ $1 == "$2" ]] && return 0
+  local IFS='.-' i
+  local -a a b
+  read -r -a a <<<"$1"
+  read -r -a b <<<"$2"
+  for ((i = 0; i < ${#a[@]} || i < ${#b[@]}; i++)); do
+    local x=${a[i]:-0} y=${b[i]:-0}
+    [[ $x =~ ^[0-9]+$ && $y =~ ^[0-9]+$ ]] || { [[ $x > $y ]] && return 1; [[ $x < $y ]] && return 2; continue; }
+    ((10#$x > 10#$y)) && return 1
+    ((10#$x < 10#$y)) && return 2
+  done
+  return 0
 }
