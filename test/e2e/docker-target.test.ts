@@ -1,6 +1,7 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNeeding, itNeeding } from '../support/prerequisites.js';
 import {
@@ -10,9 +11,10 @@ import {
   dockerUnavailable,
   startDockerFleet,
 } from '../target/docker.js';
-import { cliMissing, recap, sshplay, tempDir, writeTemp } from './helpers.js';
+import { cliMissing, ROOT, recap, sshplay, tempDir, writeTemp } from './helpers.js';
 
 const missing = dockerUnavailable();
+const DIST_DOCKER = join(ROOT, 'dist/test/target/docker.js');
 
 function run(
   file: string,
@@ -163,6 +165,43 @@ describeNeeding(missing)('Docker test target (Docker engine or Podman serving it
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  itNeeding(existsSync(DIST_DOCKER) ? null : `the build (${DIST_DOCKER}); run npm run build`)(
+    "a fleet whose process was killed (SIGKILL) leaves containers; the next fleet's start removes them",
+    async () => {
+      const api = dockerClient(fleet.dockerHost);
+      const script = `
+        import { startDockerFleet } from ${JSON.stringify(DIST_DOCKER)};
+        const f = await startDockerFleet({ hosts: [{ name: 'orphan', flavor: 'rhel8' }] });
+        process.stdout.write(f.id + '\\n');
+        setInterval(() => {}, 1000);`;
+      // DOCKER_HOST: the child uses this fleet's engine and leaves the Podman service alone
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+        env: { ...process.env, DOCKER_HOST: fleet.dockerHost },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const id = await new Promise<string>((done, fail) => {
+        let text = '';
+        child.stdout.on('data', (d: Buffer) => {
+          text += d.toString();
+          if (text.includes('\n')) done(text.trim());
+        });
+        child.once('exit', (code) => fail(new Error(`the owner exited (${code}) before its fleet started`)));
+      });
+      child.kill('SIGKILL');
+      await new Promise((done) =>
+        child.exitCode !== null || child.signalCode !== null ? done(null) : child.once('exit', done),
+      );
+      expect(await containersLabelled(api, `sshplay.fleet=${id}`)).toHaveLength(1);
+      const next = await startDockerFleet({ hosts: [{ name: 'next', flavor: 'sles15' }] });
+      try {
+        expect(await containersLabelled(api, `sshplay.fleet=${id}`)).toEqual([]);
+        expect(await containersLabelled(api, `sshplay.fleet=${fleet.id}`)).toHaveLength(fleet.hosts.length);
+      } finally {
+        await next.stop();
+      }
+    },
+  );
 
   it('stop() leaves no container and no Podman service it started; a second stop() is harmless', async () => {
     const label = `sshplay.fleet=${fleet.id}`;
