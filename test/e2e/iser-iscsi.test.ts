@@ -144,14 +144,14 @@ describe.skipIf(skip)('iSER records and sessions on RHEL 8, SLES 15, Ubuntu 22.0
       h.name,
       `iscsiadm -m node -T ${iqn} -p ${A1} -I iface-ib0 -u && iscsiadm -m node -T ${iqn} -p ${A1} -I default -o new && iscsiadm -m node -T ${iqn} -p ${A1} -I default -l`,
     );
-    expect(await sessions(h)).toContain(`tcp ${A1}:3260,1 default <empty>`);
+    expect(await sessions(h)).toContain(`tcp ${A1}:3260,1 default default`);
     const r = await run('--limit', h.name);
     expect(r.code, r.stdout.slice(-3000)).toBe(2);
     expect(await fleet.calls(h.name)).toContainEqual(
       expect.stringMatching(new RegExp(`iscsiadm -m node -T ${iqn} -p ${A1.replace(/\./g, '\\.')} -I iface-ib0 -l$`)),
     );
     expect(r.stdout).toMatch(new RegExp(`${h.name}: portal ${A1}.*tcp`));
-    expect(await sessions(h)).toEqual([...wantSessions, `tcp ${A1}:3260,1 default <empty>`].sort());
+    expect(await sessions(h)).toEqual([...wantSessions, `tcp ${A1}:3260,1 default default`].sort());
     await sh(
       h.name,
       `iscsiadm -m node -T ${iqn} -p ${A1} -I default -u && iscsiadm -m node -T ${iqn} -p ${A1} -I default -o delete`,
