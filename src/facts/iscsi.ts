@@ -48,7 +48,7 @@ export const ISCSI_SESSIONS_CMD = { argv: ['iscsiadm', '-m', 'session'] } as con
 export interface IscsiSessionDetail extends IscsiSession {
   /** `Iface Name:` (the iface record, e.g. iface-ib0, or `default`). */
   iface: string;
-  /** `Iface Netdev:` (`<empty>` when the iface is not bound to a network device). */
+  /** `Iface Netdev:`: the iface's net_ifacename; unbound, `default` (open-iscsi 2.1) or `<empty>` (older). */
   netdev: string;
   /** `Iface IPaddress:`. */
   ipaddress: string;

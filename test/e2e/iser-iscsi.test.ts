@@ -4,11 +4,13 @@
  * controller B 2; `-o new` records -1), sessions with their iface and transport (`iscsiadm -m session
  * -P 1`), one per record, and the verification failing on a TCP session or two paths through one port.
  */
+
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIscsiSessionTree } from '../../src/facts/iscsi.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet, SimHost } from '../target/types.js';
-import { e2eUnavailable, recap, runIserPlaybook, tempDir } from './helpers.js';
+import { e2eUnavailable, ROOT, recap, runIserPlaybook, sshplay, tempDir, writeTemp } from './helpers.js';
 
 const skip = e2eUnavailable();
 
@@ -17,6 +19,7 @@ const nodesDir = (h: SimHost) => (h.flavor.startsWith('rhel') ? '/var/lib/iscsi/
 describe.skipIf(skip)('iSER records and sessions on RHEL 8, SLES 15, Ubuntu 22.04', () => {
   let fleet: Fleet;
   let inventory: string;
+  let dir: string;
   const run = (...extra: string[]) => runIserPlaybook(fleet.knownHostsFile, inventory, 'iser.yml', ...extra);
   const sh = async (host: string, cmd: string) => (await fleet.exec(host, cmd)).stdout;
   const [A1, B1, A2, B2] = ['192.168.130.101', '192.168.130.102', '192.168.131.101', '192.168.131.102'];
@@ -45,7 +48,7 @@ describe.skipIf(skip)('iSER records and sessions on RHEL 8, SLES 15, Ubuntu 22.0
         { name: 'ubuntu', flavor: 'ubuntu22', groups: ['iser_hosts'] },
       ],
     });
-    const dir = await tempDir('iser-iscsi');
+    dir = await tempDir('iser-iscsi');
     inventory = await fleet.writeInventory({ file: `${dir}/hosts.yml` });
   });
   afterAll(async () => {
@@ -102,6 +105,38 @@ describe.skipIf(skip)('iSER records and sessions on RHEL 8, SLES 15, Ubuntu 22.0
     for (const h of fleet.hosts) expect(recap(again.stdout)[h.name], h.name).toMatchObject({ changed: 0, failed: 0 });
   });
 
+  it('the record file on disk is the truth: an edit there is caught by the reboot check and repaired', async () => {
+    const h = fleet.hosts.find((x) => x.flavor === 'ubuntu22') as SimHost;
+    const file = `${nodesDir(h)}/${fleet.array.targetIqn}/${B1},3260,2/iface-ib0`;
+    await sh(h.name, `sed -i 's/^node.startup = automatic/node.startup = manual/' ${file}`);
+    // the reboot check after the inventory's validation (which sets the document's defaults)
+    const playbook = await writeTemp(
+      dir,
+      'reboot-check.yml',
+      ['iser-validate.yml', 'iser-reboot-check.yml']
+        .map((p) => `- import_playbook: ${join(ROOT, 'playbooks', p)}\n`)
+        .join(''),
+    );
+    const caught = await sshplay([
+      'run',
+      playbook,
+      '-i',
+      inventory,
+      '--known-hosts',
+      fleet.knownHostsFile,
+      '--limit',
+      h.name,
+    ]);
+    expect(caught.code, caught.stdout.slice(-3000)).toBe(2);
+    expect(caught.stdout).toContain(
+      `${h.name}: the record ${B1} via iface-ib0 would not come back as configured after a reboot`,
+    );
+    const repaired = await run('--limit', h.name);
+    expect(repaired.code, repaired.stdout.slice(-3000)).toBe(0);
+    expect(recap(repaired.stdout)[h.name]?.changed).toBe(1);
+    expect(await fleet.readFile(h.name, file)).toContain('node.startup = automatic');
+  });
+
   it('a TCP session to a portal: the iSER login still happens, then verification names host, portal and the TCP session', async () => {
     const h = fleet.hosts[0] as SimHost;
     const iqn = fleet.array.targetIqn;
@@ -109,14 +144,14 @@ describe.skipIf(skip)('iSER records and sessions on RHEL 8, SLES 15, Ubuntu 22.0
       h.name,
       `iscsiadm -m node -T ${iqn} -p ${A1} -I iface-ib0 -u && iscsiadm -m node -T ${iqn} -p ${A1} -I default -o new && iscsiadm -m node -T ${iqn} -p ${A1} -I default -l`,
     );
-    expect(await sessions(h)).toContain(`tcp ${A1}:3260,1 default <empty>`);
+    expect(await sessions(h)).toContain(`tcp ${A1}:3260,1 default default`);
     const r = await run('--limit', h.name);
     expect(r.code, r.stdout.slice(-3000)).toBe(2);
     expect(await fleet.calls(h.name)).toContainEqual(
       expect.stringMatching(new RegExp(`iscsiadm -m node -T ${iqn} -p ${A1.replace(/\./g, '\\.')} -I iface-ib0 -l$`)),
     );
     expect(r.stdout).toMatch(new RegExp(`${h.name}: portal ${A1}.*tcp`));
-    expect(await sessions(h)).toEqual([...wantSessions, `tcp ${A1}:3260,1 default <empty>`].sort());
+    expect(await sessions(h)).toEqual([...wantSessions, `tcp ${A1}:3260,1 default default`].sort());
     await sh(
       h.name,
       `iscsiadm -m node -T ${iqn} -p ${A1} -I default -u && iscsiadm -m node -T ${iqn} -p ${A1} -I default -o delete`,

@@ -162,8 +162,10 @@ printf 'InitiatorName=%s\n' "$SIM_IQN" >/etc/iscsi/initiatorname.iscsi
 chmod 0644 /etc/iscsi/initiatorname.iscsi
 # iscsid.conf as each distribution ships it: RHEL's iscsi-initiator-utils patches open-iscsi's file
 # (node.startup = automatic, its iscsid.startup line active, no data digests); SLES and Ubuntu ship
-# open-iscsi's own (node.startup = manual) with their iscsid.startup line.
-if [[ ! -f /etc/iscsi/iscsid.conf ]]; then
+# open-iscsi's own (node.startup = manual) with their iscsid.startup line. Written at the host's first
+# setup even when the base system has one (a Debian machine with open-iscsi installed would otherwise
+# leak its file into every flavour); later runs keep the host's edits.
+if [[ ! -f /etc/iscsi/iscsid.conf || ! -e /var/lib/sim/iscsid.conf.installed ]]; then
   conf=$src/files/iscsid.conf
   case $SIM_FLAVOR in
     rhel*) conf=$src/files/iscsid.conf.rhel ;;
@@ -174,6 +176,7 @@ if [[ ! -f /etc/iscsi/iscsid.conf ]]; then
     if [[ $line == '@ISCSID_STARTUP@' ]]; then printf '%s\n' "$startup"; else printf '%s\n' "$line"; fi
   done <"$conf" >/etc/iscsi/iscsid.conf
   chmod 0600 /etc/iscsi/iscsid.conf
+  : >/var/lib/sim/iscsid.conf.installed
 fi
 case $SIM_FLAVOR in
   rhel*)

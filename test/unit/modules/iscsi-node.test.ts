@@ -50,7 +50,7 @@ const rows: Row[] = [
     records: [recB1()],
     sessions: [
       ...otherSessions,
-      { address: B1, tpgt: 2, iface: 'default', transport: 'tcp', netdev: '<empty>', sid: 9 },
+      { address: B1, tpgt: 2, iface: 'default', transport: 'tcp', netdev: 'default', sid: 9 },
     ],
     changes: [{ exec: node('-l'), okCodes: [0, 15] }],
   },

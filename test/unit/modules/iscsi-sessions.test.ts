@@ -21,11 +21,11 @@ const rows: Row[] = [
     name: 'an extra TCP session to a portal fails, naming host, portal and what was found',
     sessions: [
       ...allSessions(),
-      { address: A1, tpgt: 1, iface: 'default', transport: 'tcp', netdev: '<empty>', sid: 9 },
+      { address: A1, tpgt: 1, iface: 'default', transport: 'tcp', netdev: 'default', sid: 9 },
     ],
     failed: [
       new RegExp(
-        `^fake-host: portal ${A1}: want 1 iser session via iface-ib0 \\(ib0\\), found sid 1 iser via iface-ib0 \\(netdev ib0\\) at ${A1}:3260,1; sid 9 tcp via default \\(netdev <empty>\\)`,
+        `^fake-host: portal ${A1}: want 1 iser session via iface-ib0 \\(ib0\\), found sid 1 iser via iface-ib0 \\(netdev ib0\\) at ${A1}:3260,1; sid 9 tcp via default \\(netdev default\\)`,
       ),
     ],
   },
