@@ -140,8 +140,8 @@ function secretsUnder(value: object, depth: number): string[] {
   if (cached) return cached;
   const found: string[] = [];
   for (const [k, v] of Object.entries(value)) {
-    if (typeof v === 'string') {
-      if (/pass(word|phrase)?$|secret/i.test(k)) found.push(v);
+    if (typeof v === 'string' || typeof v === 'number') {
+      if (/pass(word|phrase)?$|secret/i.test(k)) found.push(String(v));
     } else if (v && typeof v === 'object' && depth < 6) {
       found.push(...secretsUnder(v, depth + 1));
     }
@@ -353,7 +353,14 @@ export class Engine {
     };
     vars = { ...vars, ...renderVarsInOrder(play.vars, vars) };
     for (const f of play.varsFiles) {
-      const file = await loadVarsFile(play.baseDir, renderText(f, vars));
+      const name = renderText(f, vars);
+      // A value (a fact the host reported, an inventory variable) must not lead the name out of its folder.
+      const escapes = (n: string) => n.split('/').includes('..') || n.startsWith('/');
+      if (name !== f && escapes(name) && !escapes(f))
+        throw new ConfigError(`vars_files: '${f}' renders to '${name}', which leaves its folder; refused`, {
+          file: f,
+        });
+      const file = await loadVarsFile(play.baseDir, name);
       vars = { ...vars, ...renderVarsInOrder(file, vars) };
     }
     return vars;
