@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { JumpPool } from '../connection/jump-pool.js';
 import { KnownHosts } from '../connection/known-hosts.js';
@@ -17,6 +17,7 @@ import { configVars, inventorySources, loadAnsibleConfig } from './ansible-confi
 import { parseExtraVars } from './extra-vars.js';
 import { openLocal } from './local-host.js';
 import { readSecret } from './prompt.js';
+import { retryFileName, writeRetryFile } from './retry-file.js';
 import { sshTargetOf } from './ssh-target.js';
 import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
 
@@ -219,8 +220,8 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
   }
   const bad = [...summary.failed, ...summary.unreachable];
   if (bad.length > 0 && o.retryFile !== false) {
-    const retry = `${basename(playbookFile).replace(/\.ya?ml$/, '')}.retry`;
-    await writeFile(retry, `${bad.join('\n')}\n`);
+    const retry = retryFileName(playbookFile);
+    await writeRetryFile(retry, bad);
     if (!o.json)
       process.stderr.write(
         `\nTo retry the failed and unreachable hosts only:\n    sshplay run ${playbookFile} -i ${inventorySourceList.join(' -i ')} --limit @${retry}\n`,
