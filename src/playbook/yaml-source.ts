@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node, parseDocument } from 'yaml';
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { ConfigError, type Location } from '../errors.js';
 import { openVaultFile, rememberVaultSecrets, vaultTag } from '../vault/keyring.js';
 
