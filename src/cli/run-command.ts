@@ -177,6 +177,11 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
   // Closed after the run: an open interface holds stdin and the process would never exit.
   const rl = o.step ? createInterface({ input: process.stdin, output: process.stderr }) : undefined;
   if (rl) step = async (task) => !/^n/i.test(await rl.question(`Perform task: ${task} (y/n)? `));
+  knownHosts.onRecorded = (lookup, keyType, fingerprint, file) =>
+    reporter.emit({
+      type: 'warning',
+      msg: `--accept-new-host-keys: recorded the new host key of ${lookup} (${keyType} ${fingerprint}) in ${file}`,
+    });
   let summary: RunSummary;
   try {
     summary = await new Engine(

@@ -110,6 +110,10 @@ describe.skipIf(skip)('trust: host keys, secrets, injection, atomic writes, faul
       const accept = await run(['run', pb, '-i', inventory, '--known-hosts', empty, '--accept-new-host-keys']);
       expect(accept.code, out(accept)).toBe(0);
       expect((await readFile(empty, 'utf8')).trim().split('\n')).toHaveLength(3);
+      // issue 17.7: the run says which keys it recorded
+      expect(
+        out(accept).match(/--accept-new-host-keys: recorded the new host key of \S+ \(ssh-ed25519 SHA256:/g),
+      ).toHaveLength(3);
       const again = await run(['run', pb, '-i', inventory, '--known-hosts', empty]);
       expect(again.code, out(again)).toBe(0);
     });
@@ -129,6 +133,39 @@ describe.skipIf(skip)('trust: host keys, secrets, injection, atomic writes, faul
       );
       const again = await run(['run', pb, '-i', inventory, '--limit', 'alpha'], { HOME: home });
       expect(again.code, out(again)).toBe(0);
+    });
+
+    it('a host known under another key type only is a changed host, even with --accept-new-host-keys (issue 17.7)', async () => {
+      const pb = await writeTemp(dir, 'ping.yml', PING);
+      const alpha = fleet.hosts.find((h) => h.name === 'alpha');
+      const lookup = hostLookupName(alpha?.address ?? '', alpha?.port ?? 22);
+      // alpha pinned under an ecdsa key it does not have: it offers its ed25519 key
+      const fakeEcdsa = Buffer.concat([
+        Buffer.from([0, 0, 0, 19]),
+        Buffer.from('ecdsa-sha2-nistp256'),
+        Buffer.from([0, 0, 0, 8]),
+        Buffer.from('nistp256'),
+        Buffer.from([0, 0, 0, 65, 4]),
+        Buffer.alloc(64, 7),
+      ]);
+      const pinned = join(dir, 'known_hosts_other_type');
+      await writeFile(pinned, `${lookup} ecdsa-sha2-nistp256 ${fakeEcdsa.toString('base64')}\n`);
+      const r = await run([
+        'run',
+        pb,
+        '-i',
+        inventory,
+        '--limit',
+        'alpha',
+        '--known-hosts',
+        pinned,
+        '--accept-new-host-keys',
+      ]);
+      expect(r.code, out(r)).toBe(3);
+      expect(out(r)).toContain('@@@ HOST KEY CHANGED @@@');
+      expect(out(r)).toMatch(/offers only ssh-ed25519 SHA256:\S+, but .* knows it under ecdsa-sha2-nistp256/);
+      expect(out(r)).not.toContain('recorded the new host key');
+      expect((await readFile(pinned, 'utf8')).trim().split('\n')).toHaveLength(1);
     });
 
     it('a changed host key is always refused loudly; that host is unreachable, the others complete', async () => {
