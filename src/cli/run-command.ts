@@ -223,13 +223,16 @@ export async function runPlaybookCommand(playbookFile: string, o: RunCliOptions)
       }),
     );
   }
-  const bad = [...summary.failed, ...summary.unreachable];
-  if (bad.length > 0 && o.retryFile !== false) {
+  // Failed and unreachable hosts, and those any_errors_fatal stopped (as Ansible marks them failed).
+  const bad = [...new Set([...summary.failed, ...summary.unreachable, ...summary.stoppedByFatal])];
+  if (bad.length > 0 && o.retryFile !== false && config?.retryFilesEnabled !== false) {
     const retry = retryFileName(playbookFile);
     await writeRetryFile(retry, bad);
+    // Only the option to add, as Ansible prints it: a whole command line would differ from this run's
+    // (its --check, -e, --known-hosts...), and copying it could turn a preview into a change.
     if (!o.json)
       process.stderr.write(
-        `\nTo retry the failed and unreachable hosts only:\n    sshplay run ${playbookFile} -i ${inventorySourceList.join(' -i ')} --limit @${retry}\n`,
+        `\nTo retry the failed, unreachable and stopped hosts only, run the same command again with: --limit @${retry}\n`,
       );
   }
   if (summary.interrupted) return EXIT.interrupted;

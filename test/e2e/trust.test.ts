@@ -678,3 +678,68 @@ describe.skipIf(skip)('trust: host keys, secrets, injection, atomic writes, faul
     });
   });
 });
+
+/**
+ * Issue 17.8: the retry hint must never turn a preview into a change. Runs the CLI against the controller
+ * itself (`ansible_connection: local`), so no fleet is needed.
+ */
+describe.skipIf(skip)('the retry file and its hint (issue 17.8)', () => {
+  let dir: string;
+  let inventory: string;
+  const runIn = (cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+    sshplay(args, { cwd, env: { ...ENV, ANSIBLE_CONFIG: join(dir, 'ansible.cfg'), ...env }, timeoutMs: 120_000 });
+
+  beforeAll(async () => {
+    dir = await tempDir('trust-retry');
+    // this run's own ansible.cfg (an empty one), whatever the machine has
+    await writeTemp(dir, 'ansible.cfg', '[defaults]\n');
+    inventory = await writeTemp(
+      dir,
+      'hosts.yml',
+      stringify({ all: { hosts: { one: {}, two: {}, three: {} }, vars: { ansible_connection: 'local' } } }),
+    );
+  });
+
+  it('--check: the hint is only the --limit option, never a command without --check', async () => {
+    const pb = await writeTemp(
+      dir,
+      'fail-one.yml',
+      "- hosts: all\n  gather_facts: false\n  tasks:\n    - fail: { msg: no }\n      when: inventory_hostname == 'two'\n",
+    );
+    const r = await runIn(dir, ['run', pb, '-i', inventory, '--check', '-e', 'x=1']);
+    expect(r.code, out(r)).toBe(2);
+    expect(r.stderr).toContain('run the same command again with: --limit @fail-one.retry');
+    expect(out(r)).not.toMatch(/sshplay run \S+/);
+    expect(await readFile(join(dir, 'fail-one.retry'), 'utf8')).toBe('two\n');
+  });
+
+  it('any_errors_fatal: the hosts it stopped are in the retry file too', async () => {
+    const pb = await writeTemp(
+      dir,
+      'fatal.yml',
+      "- hosts: all\n  gather_facts: false\n  any_errors_fatal: true\n  serial: 2\n  tasks:\n    - fail: { msg: no }\n      when: inventory_hostname == 'one'\n    - debug: { msg: next }\n",
+    );
+    const r = await runIn(dir, ['run', pb, '-i', inventory]);
+    expect(r.code, out(r)).toBe(2);
+    expect((await readFile(join(dir, 'fatal.retry'), 'utf8')).split('\n').filter(Boolean).sort()).toEqual([
+      'one',
+      'three',
+      'two',
+    ]);
+  });
+
+  it('retry_files_enabled = False in ansible.cfg: no retry file, no hint', async () => {
+    const cfgDir = await tempDir('trust-retry-cfg');
+    await writeTemp(cfgDir, 'ansible.cfg', '[defaults]\nretry_files_enabled = False\n');
+    const pb = await writeTemp(
+      cfgDir,
+      'off.yml',
+      '- hosts: all\n  gather_facts: false\n  tasks:\n    - fail: { msg: no }\n',
+    );
+    const r = await runIn(cfgDir, ['run', pb, '-i', inventory], { ANSIBLE_CONFIG: join(cfgDir, 'ansible.cfg') });
+    expect(r.code, out(r)).toBe(2);
+    expect(out(r)).toContain('failed=1');
+    expect(out(r)).not.toContain('--limit @');
+    await expect(readFile(join(cfgDir, 'off.retry'), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
