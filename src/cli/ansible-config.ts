@@ -24,6 +24,8 @@ export interface AnsibleConfig {
   /** [privilege_escalation] become / become_user: the default where no play, task or variable says. */
   become?: boolean;
   becomeUser?: string;
+  /** [defaults] retry_files_enabled: false, no `<playbook>.retry` is written. */
+  retryFilesEnabled?: boolean;
   /** What the file asks for that sshplay will not do, to be said once per run. */
   warnings: string[];
 }
@@ -129,6 +131,7 @@ export async function loadAnsibleConfig(): Promise<AnsibleConfig | undefined> {
   if (defaults.get('vault_password_file'))
     config.vaultPasswordFile = path(defaults.get('vault_password_file') as string);
   config.become = flag(privilege, 'become');
+  config.retryFilesEnabled = flag(defaults, 'retry_files_enabled');
   if (privilege.get('become_user')) config.becomeUser = privilege.get('become_user');
   if (flag(defaults, 'host_key_checking') === false)
     config.warnings.push(

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { ConfigError, UsageError } from '../errors.js';
-import { YamlSource } from '../playbook/yaml-source.js';
+import { readConfigText, YamlSource } from '../playbook/yaml-source.js';
 
 /**
  * -e as ansible-playbook reads it: `key=value` (several per -e, values are strings), a JSON or YAML
@@ -14,7 +13,7 @@ export async function parseExtraVars(options: readonly string[]): Promise<Record
       const file = text.slice(1);
       let content: string;
       try {
-        content = await readFile(file, 'utf8');
+        content = readConfigText(file);
       } catch (e) {
         throw new UsageError(`-e @${file}: ${(e as Error).message}`);
       }

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { KnownHosts } from '../connection/known-hosts.js';
 import type { Connection } from '../connection/types.js';
@@ -18,6 +18,7 @@ import { parseExtraVars } from './extra-vars.js';
 import { checkLimit } from './limit-check.js';
 import { positiveInt } from './positive-int.js';
 import { readSecret } from './prompt.js';
+import { retryFileName, writeRetryFile } from './retry-file.js';
 import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
 
 export interface RunCliOptions extends VaultCliOptions {
@@ -189,6 +190,11 @@ export async function runPlaybookCommand(playbookFiles: string[], o: RunCliOptio
   // Closed after the run: an open interface holds stdin and the process would never exit.
   const rl = o.step ? createInterface({ input: process.stdin, output: process.stderr }) : undefined;
   if (rl) step = async (task) => !/^n/i.test(await rl.question(`Perform task: ${task} (y/n)? `));
+  knownHosts.onRecorded = (lookup, keyType, fingerprint, file) =>
+    reporter.emit({
+      type: 'warning',
+      msg: `--accept-new-host-keys: recorded the new host key of ${lookup} (${keyType} ${fingerprint}) in ${file}`,
+    });
   let summary: RunSummary;
   try {
     summary = await new Engine(
@@ -230,13 +236,16 @@ export async function runPlaybookCommand(playbookFiles: string[], o: RunCliOptio
       }),
     );
   }
-  const bad = [...summary.failed, ...summary.unreachable];
-  if (bad.length > 0 && o.retryFile !== false) {
-    const retry = `${basename(playbookFiles[0] as string).replace(/\.ya?ml$/, '')}.retry`;
-    await writeFile(retry, `${bad.join('\n')}\n`);
+  // Failed and unreachable hosts, and those any_errors_fatal stopped (as Ansible marks them failed).
+  const bad = [...new Set([...summary.failed, ...summary.unreachable, ...summary.stoppedByFatal])];
+  if (bad.length > 0 && o.retryFile !== false && config?.retryFilesEnabled !== false) {
+    const retry = retryFileName(playbookFiles[0] as string);
+    await writeRetryFile(retry, bad);
+    // Only the option to add, as Ansible prints it: a whole command line would differ from this run's
+    // (its --check, -e, --known-hosts...), and copying it could turn a preview into a change.
     if (!o.json)
       process.stderr.write(
-        `\nTo retry the failed and unreachable hosts only:\n    sshplay run ${playbookFile} -i ${inventorySourceList.join(' -i ')} --limit @${retry}\n`,
+        `\nTo retry the failed, unreachable and stopped hosts only, run the same command again with: --limit @${retry}\n`,
       );
   }
   if (summary.interrupted) return EXIT.interrupted;

@@ -14,7 +14,8 @@ interface KnownHostEntry {
 export type HostKeyVerdict =
   | { status: 'trusted' }
   | { status: 'unknown'; fingerprint: string; keyType: string }
-  | { status: 'changed'; fingerprint: string; keyType: string }
+  /** `knownTypes`: the host is known under other key types only (a different key, like any change). */
+  | { status: 'changed'; fingerprint: string; keyType: string; knownTypes?: string[] }
   | { status: 'revoked'; fingerprint: string; keyType: string };
 
 /** SHA256 fingerprint as `ssh-keygen -l` prints it. */
@@ -91,9 +92,27 @@ export function verifyHostKey(entries: KnownHostEntry[], host: string, port: num
   }
   const forHost = entries.filter((e) => e.marker === '' && entryMatches(e, lookup));
   if (forHost.some((e) => e.keyBase64 === keyBase64)) return { status: 'trusted' };
-  // A host may list several keys; only a listed key of the *same type* that differs is a change.
   if (forHost.some((e) => e.keyType === keyType)) return { status: 'changed', fingerprint, keyType };
+  // Known under another key type only: not a new host. The connection asks for the known types first
+  // (preferredHostKeyAlgorithms), so a host that kept its keys offers one of them; one that offers
+  // only a new type has, for all we can tell, new keys, and accept-new must not record it.
+  if (forHost.length > 0)
+    return { status: 'changed', fingerprint, keyType, knownTypes: [...new Set(forHost.map((e) => e.keyType))] };
   return { status: 'unknown', fingerprint, keyType };
+}
+
+/** SSH host key algorithms that produce a key of a known_hosts key type (rsa keys sign with three). */
+const ALGORITHMS_OF_TYPE: Record<string, string[]> = {
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+};
+
+/** The host key algorithms to ask for first for a host: those of the key types known_hosts lists for it. */
+export function preferredHostKeyAlgorithms(entries: KnownHostEntry[], host: string, port: number): string[] {
+  const lookup = hostLookupName(host, port);
+  const types = entries.filter((e) => e.marker === '' && entryMatches(e, lookup)).map((e) => e.keyType);
+  return [
+    ...new Set(types.flatMap((t) => (Object.hasOwn(ALGORITHMS_OF_TYPE, t) ? (ALGORITHMS_OF_TYPE[t] ?? []) : [t]))),
+  ];
 }
 
 export class KnownHosts {
@@ -112,8 +131,15 @@ export class KnownHosts {
     return new KnownHosts(file, parseKnownHosts(text));
   }
 
+  /** Told each key --accept-new-host-keys records (the run says so). */
+  onRecorded?: (lookup: string, keyType: string, fingerprint: string, file: string) => void;
+
   verify(host: string, port: number, keyBlob: Buffer): HostKeyVerdict {
     return verifyHostKey(this.entries, host, port, keyBlob);
+  }
+
+  preferredAlgorithms(host: string, port: number): string[] {
+    return preferredHostKeyAlgorithms(this.entries, host, port);
   }
 
   /** Records a newly accepted key (--accept-new-host-keys), as `ssh -o StrictHostKeyChecking=accept-new` does. */
@@ -123,5 +149,6 @@ export class KnownHosts {
     await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
     await appendFile(this.file, line, { mode: 0o600 });
     this.entries.push(...parseKnownHosts(line));
+    this.onRecorded?.(hostLookupName(host, port), keyTypeOf(keyBlob), fingerprintOf(keyBlob), this.file);
   }
 }

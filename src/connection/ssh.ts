@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import { Client, type ClientChannel, type ConnectConfig, type ServerHostKeyAlgorithm, type SFTPWrapper } from 'ssh2';
 import { ConnectionError, TaskError } from '../errors.js';
 import { type Cmd, quoteArg } from '../shell.js';
 import type { JumpPool } from './jump-pool.js';
@@ -43,6 +43,17 @@ export interface SshOptions {
   jumps?: JumpPool;
 }
 
+/** ssh2's default host key algorithms, in its order (the ones known_hosts lists for a host go first). */
+const HOST_KEY_ALGORITHMS: ServerHostKeyAlgorithm[] = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
+
 const BECOME_PROMPT = '__SSHPLAY_BECOME_PROMPT__';
 const BECOME_READY = '__SSHPLAY_BECOME_READY__';
 
@@ -58,6 +69,13 @@ function describeVerdict(target: SshTarget, verdict: HostKeyVerdict, file: strin
         '(or run again with --accept-new-host-keys)'
       );
     case 'changed':
+      if (verdict.knownTypes)
+        return (
+          `@@@ HOST KEY CHANGED @@@ ${lookup} offers only ${verdict.keyType} ${verdict.fingerprint}, but ${file} ` +
+          `knows it under ${verdict.knownTypes.join(', ')}: a host known under another key type is treated as ` +
+          'changed (someone could be intercepting the connection, or the host was reinstalled). Refusing to connect. ' +
+          `If the new key is expected, check it and record it with: ssh-keyscan -t ${verdict.keyType.replace(/^ssh-|-sha2-.*$/g, '')} -p ${target.port} ${target.address} >> ${file}`
+        );
       return (
         `@@@ HOST KEY CHANGED @@@ ${lookup} now offers ${verdict.keyType} ${verdict.fingerprint}, which differs from ` +
         `the key recorded in ${file}. Someone could be intercepting the connection, or the host was reinstalled. ` +
@@ -85,6 +103,16 @@ export async function connectClient(target: SshTarget, options: SshOptions): Pro
     readyTimeout: options.connectTimeoutMs ?? 10_000,
     keepaliveInterval: options.keepaliveIntervalMs ?? 15_000,
     keepaliveCountMax: 4,
+    // Ask for the key types known_hosts lists for this host first, as OpenSSH orders HostKeyAlgorithms.
+    ...(() => {
+      const preferred = options.knownHosts
+        .preferredAlgorithms(target.address, target.port)
+        .filter((a): a is ServerHostKeyAlgorithm => (HOST_KEY_ALGORITHMS as string[]).includes(a));
+      if (preferred.length === 0) return {};
+      return {
+        algorithms: { serverHostKey: [...preferred, ...HOST_KEY_ALGORITHMS.filter((a) => !preferred.includes(a))] },
+      };
+    })(),
     hostVerifier: (key: Buffer) => {
       const verdict = options.knownHosts.verify(target.address, target.port, key);
       if (verdict.status === 'trusted') return true;

@@ -47,6 +47,8 @@ export interface RunSummary {
   failed: string[];
   unreachable: string[];
   notStarted: Record<string, string>;
+  /** Hosts any_errors_fatal stopped (no further task ran on them, or their batch never started). */
+  stoppedByFatal: string[];
   interrupted: boolean;
   /** Connection counters per host (for the benchmark). */
   connectionStats: Record<string, Connection['stats']>;
@@ -140,8 +142,8 @@ function secretsUnder(value: object, depth: number): string[] {
   if (cached) return cached;
   const found: string[] = [];
   for (const [k, v] of Object.entries(value)) {
-    if (typeof v === 'string') {
-      if (/pass(word|phrase)?$|secret/i.test(k)) found.push(v);
+    if (typeof v === 'string' || typeof v === 'number') {
+      if (/pass(word|phrase)?$|secret/i.test(k)) found.push(String(v));
     } else if (v && typeof v === 'object' && depth < 6) {
       found.push(...secretsUnder(v, depth + 1));
     }
@@ -155,6 +157,7 @@ export class Engine {
   private readonly playVars = new WeakMap<Play, Map<string, { gathered: Vars; vars: Promise<Vars> }>>();
   private readonly stats: Record<string, HostStats> = {};
   private readonly notStarted: Record<string, string> = {};
+  private readonly stoppedByFatal = new Set<string>();
   private interrupted = false;
   private started = Date.now();
   private reachedStartTask: boolean;
@@ -206,6 +209,7 @@ export class Engine {
       failed: [...this.sessions.values()].filter((s) => s.state === 'failed').map((s) => s.name),
       unreachable: [...this.sessions.values()].filter((s) => s.state === 'unreachable').map((s) => s.name),
       notStarted: this.notStarted,
+      stoppedByFatal: [...this.stoppedByFatal],
       interrupted: this.interrupted,
       connectionStats: Object.fromEntries(
         [...this.sessions.values()].flatMap((s) => (s.conn ? [[s.name, s.conn.stats]] : [])),
@@ -252,6 +256,7 @@ export class Engine {
       const failedInBatch = batch.filter((h) => this.session(h).state !== 'ok').length;
       const rest = batches.slice(b + 1).flat();
       if (fatal) {
+        for (const h of [...batch, ...rest]) if (this.session(h).state === 'ok') this.stoppedByFatal.add(h);
         this.markNotStarted(play, rest, 'any_errors_fatal: a host failed');
         return true;
       }
@@ -353,7 +358,14 @@ export class Engine {
     };
     vars = { ...vars, ...renderVarsInOrder(play.vars, vars) };
     for (const f of play.varsFiles) {
-      const file = await loadVarsFile(play.baseDir, renderText(f, vars));
+      const name = renderText(f, vars);
+      // A value (a fact the host reported, an inventory variable) must not lead the name out of its folder.
+      const escapes = (n: string) => n.split('/').includes('..') || n.startsWith('/');
+      if (name !== f && escapes(name) && !escapes(f))
+        throw new ConfigError(`vars_files: '${f}' renders to '${name}', which leaves its folder; refused`, {
+          file: f,
+        });
+      const file = await loadVarsFile(play.baseDir, name);
       vars = { ...vars, ...renderVarsInOrder(file, vars) };
     }
     return vars;

@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { YamlSource } from '../playbook/yaml-source.js';
+import { readConfigText, YamlSource } from '../playbook/yaml-source.js';
 import { renderValue } from '../template/render.js';
 
 /** Variables whose values never appear in output, events or messages. */
@@ -31,7 +30,7 @@ export function loadVarsFile(baseDir: string, name: string): Promise<Record<stri
     p = (async () => {
       let text: string;
       try {
-        text = await readFile(path, 'utf8');
+        text = readConfigText(path);
       } catch (e) {
         throw new ConfigError(`vars_files: cannot read ${path}: ${(e as Error).message}`, { file: path });
       }

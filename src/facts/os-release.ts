@@ -23,13 +23,40 @@ const FAMILIES: Record<string, [family: string, distribution: string]> = {
   debian: ['Debian', 'Debian'],
 };
 
+/**
+ * A fact that names files (`vars/{{ansible_os_family}}.yml`) and keys (`supported_os[os_id]`): the host
+ * wrote it, so only a plain name is taken (letters, digits, `. _ + -` and spaces, no `..`, not starting
+ * with a dot), anything else is 'unknown' (a host that is then not in any support table).
+ */
+export function plainName(value: string | undefined, fallback = 'unknown'): string {
+  if (value === undefined) return fallback;
+  return /^[A-Za-z0-9][A-Za-z0-9 ._+-]{0,63}$/.test(value) && !value.includes('..') ? value : fallback;
+}
+
 export function parseOsRelease(text: string): OsRelease {
-  const fields: Record<string, string> = {};
+  const fields = new Map<string, string>();
   for (const line of text.split('\n')) {
     const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
-    if (m) fields[m[1] as string] = (m[2] as string).replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
+    if (m) fields.set(m[1] as string, (m[2] as string).replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1'));
   }
-  const id = fields.ID ?? 'unknown';
-  const [family, distribution] = FAMILIES[id] ?? [fields.ID_LIKE?.split(' ')[0] ?? 'unknown', fields.NAME ?? id];
-  return { id, version: fields.VERSION_ID ?? '', family, distribution, prettyName: fields.PRETTY_NAME ?? id };
+  const id = plainName(fields.get('ID'));
+  const known = Object.hasOwn(FAMILIES, id) ? FAMILIES[id] : undefined;
+  const [family, distribution] = known ?? [
+    plainName(fields.get('ID_LIKE')?.split(' ')[0]),
+    plainName(fields.get('NAME'), id),
+  ];
+  return {
+    id,
+    version: plainName(fields.get('VERSION_ID'), ''),
+    family,
+    distribution,
+    // shown, never used as a name: only control characters (terminal escapes) are taken out
+    prettyName: [...(fields.get('PRETTY_NAME') ?? id)]
+      .filter(
+        (ch) =>
+          (ch.codePointAt(0) ?? 0) >= 0x20 && !((ch.codePointAt(0) ?? 0) >= 0x7f && (ch.codePointAt(0) ?? 0) <= 0x9f),
+      )
+      .join('')
+      .slice(0, 200),
+  };
 }

@@ -40,12 +40,17 @@ function typeName(v: unknown): string {
   return typeof v;
 }
 
+/** A value as an error message shows it: never a secret argument's (nor one whose name says password or secret). */
+function shown(field: string, spec: ArgSpec, v: unknown): string {
+  return spec.secret || /pass(word|phrase|wd)?|secret/i.test(field) ? '(value hidden: secret)' : JSON.stringify(v);
+}
+
 const TRUE_WORDS = ['true', 'yes', 'on', '1'];
 const FALSE_WORDS = ['false', 'no', 'off', '0'];
 
 function coerce(field: string, spec: ArgSpec, v: unknown): unknown {
   const bad = (expected: string) =>
-    new ArgError(`argument '${field}': expected ${expected}, received ${typeName(v)} ${JSON.stringify(v)}`, field);
+    new ArgError(`argument '${field}': expected ${expected}, received ${typeName(v)} ${shown(field, spec, v)}`, field);
   switch (spec.type) {
     case 'raw':
       return v;
@@ -83,7 +88,7 @@ function coerce(field: string, spec: ArgSpec, v: unknown): unknown {
   }
   if (spec.choices && !spec.choices.includes(String(v))) {
     throw new ArgError(
-      `argument '${field}': expected one of ${spec.choices.join(', ')}, received ${JSON.stringify(v)}`,
+      `argument '${field}': expected one of ${spec.choices.join(', ')}, received ${shown(field, spec, v)}`,
       field,
     );
   }

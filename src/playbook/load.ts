@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { isScalar, type Node } from 'yaml';
 import { ansibleBoolean } from '../ansible-boolean.js';
@@ -10,7 +10,7 @@ import { checkExpression, ExpressionError } from '../template/expression.js';
 import { checkTemplate, hasTemplate, TemplateError } from '../template/render.js';
 import { checkShellScript } from '../template/shell-script.js';
 import type { Play, Playbook, Task } from './types.js';
-import { childNode, keyNode, YamlSource } from './yaml-source.js';
+import { childNode, keyNode, readConfigText, YamlSource } from './yaml-source.js';
 
 const TASK_KEYWORDS = [
   'name',
@@ -445,9 +445,10 @@ function importTasks(
   if (ctx.files.includes(file)) throw new ConfigError(`import_tasks cycle: ${[...ctx.files, file].join(' -> ')}`, at);
   let content: string;
   try {
-    content = readFileSync(file, 'utf8');
+    content = readConfigText(file);
   } catch (e) {
-    throw new ConfigError(`import_tasks: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`, at);
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new ConfigError(`import_tasks: cannot read ${file}: ${why}`, at);
   }
   const tasks = parseTaskFile(YamlSource.parse(file, content), playName, isHandler, ctx);
   const inherited = inheritedKeywords(src, node, raw);
@@ -462,7 +463,7 @@ function roleFile(dir: string, sub: string, base = 'main'): { file: string; src:
     const file = join(dir, sub, name);
     let content: string;
     try {
-      content = readFileSync(file, 'utf8');
+      content = readConfigText(file);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw new ConfigError(`cannot read: ${(e as Error).message}`, { file });

@@ -1,7 +1,38 @@
-import { readFile } from 'node:fs/promises';
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { ConfigError, type Location } from '../errors.js';
 import { openVaultFile, rememberVaultSecrets, vaultTag } from '../vault/keyring.js';
+
+/** The largest playbook, task, vars or -e file read (a config file, not data). */
+export const MAX_CONFIG_FILE_BYTES = 16 * 1024 * 1024;
+/** Aliases one document may expand (yaml's own guard against an alias bomb, resource exhaustion). */
+const MAX_ALIAS_COUNT = 1000;
+
+/**
+ * A config file's text, bounded: a regular file (after links) of at most MAX_CONFIG_FILE_BYTES, so
+ * `import_tasks: /dev/zero` or a FIFO fails at once instead of reading forever. Throws the system error
+ * (ENOENT, ...) or an Error saying why the file is refused.
+ */
+export function readConfigText(file: string): string {
+  const fd = openSync(file, 'r');
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error('not a regular file');
+    if (st.size > MAX_CONFIG_FILE_BYTES)
+      throw new Error(`${st.size} bytes, more than the ${MAX_CONFIG_FILE_BYTES} a config file may have`);
+    const buffer = Buffer.alloc(st.size + 1);
+    let got = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, got, buffer.length - got, null);
+      if (n === 0) break;
+      got += n;
+      if (got > st.size) throw new Error('the file grew while being read');
+    }
+    return buffer.subarray(0, got).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** A parsed YAML file that can say where any of its values came from (file:line:column + the line). */
 export class YamlSource {
@@ -10,6 +41,7 @@ export class YamlSource {
     readonly text: string,
     readonly root: Node | null,
     private readonly lines: LineCounter,
+    private readonly doc: Document,
     /** Decrypted from a vault: messages give line and column but never show its lines. */
     private readonly vaulted = false,
   ) {}
@@ -24,9 +56,10 @@ export class YamlSource {
       lineCounter: lines,
       uniqueKeys: true,
       prettyErrors: false,
+      merge: true,
       customTags: [vaultTag],
     });
-    const source = new YamlSource(file, text, (doc.contents as Node | null) ?? null, lines, vaulted);
+    const source = new YamlSource(file, text, (doc.contents as Node | null) ?? null, lines, doc, vaulted);
     const error = doc.errors[0];
     if (error?.code === 'TAG_RESOLVE_FAILED') {
       const { line, col } = lines.linePos(error.pos[0]);
@@ -43,14 +76,14 @@ export class YamlSource {
       const message = error.message.split('\n')[0] ?? error.message;
       throw new ConfigError(`YAML syntax error: ${message}`, source.at(line, col));
     }
-    if (vaulted) rememberVaultSecrets(doc.toJS());
+    if (vaulted) rememberVaultSecrets(source.toJS());
     return source;
   }
 
   static async load(file: string): Promise<YamlSource> {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = readConfigText(file);
     } catch (e) {
       throw new ConfigError(`cannot read file: ${(e as Error).message}`, { file });
     }
@@ -68,9 +101,22 @@ export class YamlSource {
     return this.at(pos.line, pos.col);
   }
 
+  /**
+   * The plain value of a node, anchors and aliases (and `<<` merge keys) resolved as Ansible's YAML
+   * loader does; more than MAX_ALIAS_COUNT alias expansions (an alias bomb) is a configuration error.
+   */
   toJS(node: Node | null = this.root): unknown {
     if (!node) return null;
-    return (node as { toJSON(): unknown }).toJSON();
+    try {
+      return node.toJS(this.doc, { maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+      if (e instanceof ReferenceError || /alias/i.test((e as Error).message))
+        throw new ConfigError(
+          `YAML aliases expand too far (more than ${MAX_ALIAS_COUNT}: an alias bomb?) or do not resolve: ${(e as Error).message}`,
+          this.where(node),
+        );
+      throw e;
+    }
   }
 }
 

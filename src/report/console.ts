@@ -1,6 +1,7 @@
 import type { EngineEvent, Reporter } from '../engine/events.js';
 import { colorDiff, type Palette, palette } from './colors.js';
 import { formatRecap } from './recap.js';
+import { terminalSafe } from './terminal-text.js';
 
 export interface ConsoleOptions {
   verbosity: number;
@@ -31,6 +32,29 @@ interface TaskProgress {
 }
 
 /** Human output: a line per task per host, diffs, commands; on a terminal, live status lines per running task. */
+/** What a host may have written (output, diffs, messages, items) without its terminal escapes. */
+function hostTextMadeSafe(e: EngineEvent): EngineEvent {
+  const safe = (t: string | undefined) => (t === undefined ? t : terminalSafe(t));
+  if (e.type === 'warning') return { ...e, msg: terminalSafe(e.msg) };
+  if (e.type === 'hosts_not_started') return { ...e, reason: terminalSafe(e.reason) };
+  if (e.type !== 'task_result') return e;
+  return {
+    ...e,
+    task: terminalSafe(e.task),
+    msg: safe(e.msg),
+    diff: safe(e.diff),
+    stdout: safe(e.stdout),
+    stderr: safe(e.stderr),
+    commands: e.commands?.map(terminalSafe),
+    item:
+      typeof e.item === 'string'
+        ? terminalSafe(e.item)
+        : e.item === undefined
+          ? undefined
+          : JSON.parse(terminalSafe(JSON.stringify(e.item))),
+  };
+}
+
 export class ConsoleReporter implements Reporter {
   private readonly c: Palette;
   private readonly out: (text: string) => void;
@@ -62,7 +86,8 @@ export class ConsoleReporter implements Reporter {
     live(lines.join('\n'));
   }
 
-  emit(e: EngineEvent): void {
+  emit(event: EngineEvent): void {
+    const e = hostTextMadeSafe(event);
     const c = this.c;
     switch (e.type) {
       case 'play_start':

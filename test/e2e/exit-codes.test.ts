@@ -5,15 +5,12 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { CLI, sshplay, tempDir, writeTemp } from './helpers.js';
+import { expect, it } from 'vitest';
+import { describeNeeding, firstMissing } from '../support/prerequisites.js';
+import { cliMissing, sshplay, tempDir, writeTemp } from './helpers.js';
 
 const ANSIBLE = '/usr/bin/ansible-playbook';
-const missing = !existsSync(ANSIBLE)
-  ? `${ANSIBLE} is not installed (Debian package ansible-core)`
-  : !existsSync(CLI)
-    ? `the CLI is not built (${CLI})`
-    : null;
+const missing = firstMissing(existsSync(ANSIBLE) ? null : `${ANSIBLE} (install ansible-core)`, cliMissing);
 
 function ansiblePlaybook(args: string[]): Promise<number> {
   return new Promise((resolve) => {
@@ -32,13 +29,7 @@ const TABLE: [string, number, number][] = [
   ['unknown option', 2, 5],
 ];
 
-if (missing && process.env.CI) {
-  it('exit codes: prerequisite', () => {
-    throw new Error(`exit-codes.test.ts cannot run: ${missing}`);
-  });
-}
-
-describe.skipIf(missing !== null)('exit codes as ansible-playbook returns them, and where sshplay differs', () => {
+describeNeeding(missing)('exit codes as ansible-playbook returns them, and where sshplay differs', () => {
   it.each(TABLE)('%s: ansible-playbook %i, sshplay %i', async (name, ansibleCode, sshplayCode) => {
     const dir = await tempDir('exit-codes');
     const inventory = await writeTemp(

@@ -4,15 +4,16 @@
  * what that OS really runs at boot. The assertions read the hosts themselves: what is set to run at
  * boot, the opensm processes, the iSCSI sessions.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeding } from '../support/prerequisites.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet, SimHost } from '../target/types.js';
 import { type CliResult, e2eUnavailable, recap, runIserPlaybook, tempDir, writeTemp } from './helpers.js';
 
-const skip = e2eUnavailable();
+const missing = e2eUnavailable();
 const output = (r: CliResult) => `${r.stdout.slice(-5000)}\n${r.stderr}`;
 
-describe.skipIf(skip)('The document reboot on rhel8, sles15 and ubuntu22 (issue 16)', () => {
+describeNeeding(missing)('The document reboot on rhel8, sles15 and ubuntu22 (issue 16)', () => {
   let fleet: Fleet;
   let inventory: string;
   const sh = async (host: string, cmd: string) => (await fleet.exec(host, cmd)).stdout;

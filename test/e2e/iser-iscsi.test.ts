@@ -6,17 +6,18 @@
  */
 
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseIscsiSessionTree } from '../../src/facts/iscsi.js';
+import { describeNeeding } from '../support/prerequisites.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet, SimHost } from '../target/types.js';
 import { e2eUnavailable, ROOT, recap, runIserPlaybook, sshplay, tempDir, writeTemp } from './helpers.js';
 
-const skip = e2eUnavailable();
+const missing = e2eUnavailable();
 
 const nodesDir = (h: SimHost) => (h.flavor.startsWith('rhel') ? '/var/lib/iscsi/nodes' : '/etc/iscsi/nodes');
 
-describe.skipIf(skip)('iSER records and sessions on RHEL 8, SLES 15, Ubuntu 22.04', () => {
+describeNeeding(missing)('iSER records and sessions on RHEL 8, SLES 15, Ubuntu 22.04', () => {
   let fleet: Fleet;
   let inventory: string;
   let dir: string;

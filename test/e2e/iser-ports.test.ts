@@ -1,10 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeding } from '../support/prerequisites.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet, SimHost } from '../target/types.js';
 import { e2eUnavailable, recap, runIserPlaybook, sshplay, tempDir } from './helpers.js';
 
-const skip = e2eUnavailable();
+const missing = e2eUnavailable();
 const RHEL_NET = '/etc/sysconfig/network-scripts';
 const ADMIN_IFCFG = 'DEVICE=stor1\nTYPE=InfiniBand\nONBOOT=no\n';
 
@@ -14,7 +15,7 @@ const ADMIN_IFCFG = 'DEVICE=stor1\nTYPE=InfiniBand\nONBOOT=no\n';
  * ports on mlx5_1: ib2/ib3 on RHEL 8, ibp175s0f0/f1 on Ubuntu 22.04), two have no switch subnet manager and
  * run opensm themselves.
  */
-describe.skipIf(skip)('iSER: HCA ports by identity, subnet manager on the host', () => {
+describeNeeding(missing)('iSER: HCA ports by identity, subnet manager on the host', () => {
   let fleet: Fleet;
   let dir: string;
   let inventory: string;

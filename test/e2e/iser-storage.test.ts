@@ -1,13 +1,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeNeeding } from '../support/prerequisites.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet, SimHost } from '../target/types.js';
 import { e2eUnavailable, recap, runIserPlaybook, sshplay, tempDir } from './helpers.js';
 
-const skip = e2eUnavailable();
+const missing = e2eUnavailable();
 
 /** Late LUNs and partition names per distribution (issue 16, point 6), on RHEL 8, SLES 15 and Ubuntu 22.04. */
-describe.skipIf(skip)('iSER storage: the LUN appears after login; partitions named by the distribution', () => {
+describeNeeding(missing)('iSER storage: the LUN appears after login; partitions named by the distribution', () => {
   let fleet: Fleet;
   let inventory: string;
   /** How long after login and multipathd the simulated multipath device appears. */

@@ -7,12 +7,13 @@
  * logging wrapper for `mount` and `head` in /usr/local/sbin on each host (the sim's own PATH entry, first),
  * writing the call log's own line format, so every side effect of the run is in one ordered log.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeding } from '../support/prerequisites.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet } from '../target/types.js';
 import { e2eUnavailable, recap, runIserPlaybook, tempDir } from './helpers.js';
 
-const skip = e2eUnavailable();
+const missing = e2eUnavailable();
 
 const wrapper = (tool: string, real: string) =>
   [
@@ -38,7 +39,7 @@ const STEPS: [string, RegExp][] = [
   ['verify: 1 MiB written', /^\d+ head -c 1048576/],
 ];
 
-describe.skipIf(skip)('the order of side effects on a host is the playbook order (issue 17.2)', () => {
+describeNeeding(missing)('the order of side effects on a host is the playbook order (issue 17.2)', () => {
   let fleet: Fleet;
   let inventory: string;
 

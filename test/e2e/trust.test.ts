@@ -13,7 +13,16 @@ import { fingerprintOf, hostLookupName } from '../../src/connection/known-hosts.
 import { describeNeeding } from '../support/prerequisites.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet } from '../target/types.js';
-import { type CliResult, e2eUnavailable, recap, sshplay, startSshplay, tempDir, writeTemp } from './helpers.js';
+import {
+  type CliResult,
+  cliMissing,
+  e2eUnavailable,
+  recap,
+  sshplay,
+  startSshplay,
+  tempDir,
+  writeTemp,
+} from './helpers.js';
 
 const missing = e2eUnavailable();
 /** No ssh-agent may log us in behind the test's back. */
@@ -111,6 +120,10 @@ describeNeeding(missing)('trust: host keys, secrets, injection, atomic writes, f
       const accept = await run(['run', pb, '-i', inventory, '--known-hosts', empty, '--accept-new-host-keys']);
       expect(accept.code, out(accept)).toBe(0);
       expect((await readFile(empty, 'utf8')).trim().split('\n')).toHaveLength(3);
+      // issue 17.7: the run says which keys it recorded
+      expect(
+        out(accept).match(/--accept-new-host-keys: recorded the new host key of \S+ \(ssh-ed25519 SHA256:/g),
+      ).toHaveLength(3);
       const again = await run(['run', pb, '-i', inventory, '--known-hosts', empty]);
       expect(again.code, out(again)).toBe(0);
     });
@@ -130,6 +143,39 @@ describeNeeding(missing)('trust: host keys, secrets, injection, atomic writes, f
       );
       const again = await run(['run', pb, '-i', inventory, '--limit', 'alpha'], { HOME: home });
       expect(again.code, out(again)).toBe(0);
+    });
+
+    it('a host known under another key type only is a changed host, even with --accept-new-host-keys (issue 17.7)', async () => {
+      const pb = await writeTemp(dir, 'ping.yml', PING);
+      const alpha = fleet.hosts.find((h) => h.name === 'alpha');
+      const lookup = hostLookupName(alpha?.address ?? '', alpha?.port ?? 22);
+      // alpha pinned under an ecdsa key it does not have: it offers its ed25519 key
+      const fakeEcdsa = Buffer.concat([
+        Buffer.from([0, 0, 0, 19]),
+        Buffer.from('ecdsa-sha2-nistp256'),
+        Buffer.from([0, 0, 0, 8]),
+        Buffer.from('nistp256'),
+        Buffer.from([0, 0, 0, 65, 4]),
+        Buffer.alloc(64, 7),
+      ]);
+      const pinned = join(dir, 'known_hosts_other_type');
+      await writeFile(pinned, `${lookup} ecdsa-sha2-nistp256 ${fakeEcdsa.toString('base64')}\n`);
+      const r = await run([
+        'run',
+        pb,
+        '-i',
+        inventory,
+        '--limit',
+        'alpha',
+        '--known-hosts',
+        pinned,
+        '--accept-new-host-keys',
+      ]);
+      expect(r.code, out(r)).toBe(3);
+      expect(out(r)).toContain('@@@ HOST KEY CHANGED @@@');
+      expect(out(r)).toMatch(/offers only ssh-ed25519 SHA256:\S+, but .* knows it under ecdsa-sha2-nistp256/);
+      expect(out(r)).not.toContain('recorded the new host key');
+      expect((await readFile(pinned, 'utf8')).trim().split('\n')).toHaveLength(1);
     });
 
     it('a changed host key is always refused loudly; that host is unreachable, the others complete', async () => {
@@ -642,5 +688,70 @@ describeNeeding(missing)('trust: host keys, secrets, injection, atomic writes, f
       );
       expect(check.stdout).toBe('keep-me\n');
     });
+  });
+});
+
+/**
+ * Issue 17.8: the retry hint must never turn a preview into a change. Runs the CLI against the controller
+ * itself (`ansible_connection: local`), so no fleet is needed.
+ */
+describeNeeding(cliMissing())('the retry file and its hint (issue 17.8)', () => {
+  let dir: string;
+  let inventory: string;
+  const runIn = (cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+    sshplay(args, { cwd, env: { ...ENV, ANSIBLE_CONFIG: join(dir, 'ansible.cfg'), ...env }, timeoutMs: 120_000 });
+
+  beforeAll(async () => {
+    dir = await tempDir('trust-retry');
+    // this run's own ansible.cfg (an empty one), whatever the machine has
+    await writeTemp(dir, 'ansible.cfg', '[defaults]\n');
+    inventory = await writeTemp(
+      dir,
+      'hosts.yml',
+      stringify({ all: { hosts: { one: {}, two: {}, three: {} }, vars: { ansible_connection: 'local' } } }),
+    );
+  });
+
+  it('--check: the hint is only the --limit option, never a command without --check', async () => {
+    const pb = await writeTemp(
+      dir,
+      'fail-one.yml',
+      "- hosts: all\n  gather_facts: false\n  tasks:\n    - fail: { msg: no }\n      when: inventory_hostname == 'two'\n",
+    );
+    const r = await runIn(dir, ['run', pb, '-i', inventory, '--check', '-e', 'x=1']);
+    expect(r.code, out(r)).toBe(2);
+    expect(r.stderr).toContain('run the same command again with: --limit @fail-one.retry');
+    expect(out(r)).not.toMatch(/sshplay run \S+/);
+    expect(await readFile(join(dir, 'fail-one.retry'), 'utf8')).toBe('two\n');
+  });
+
+  it('any_errors_fatal: the hosts it stopped are in the retry file too', async () => {
+    const pb = await writeTemp(
+      dir,
+      'fatal.yml',
+      "- hosts: all\n  gather_facts: false\n  any_errors_fatal: true\n  serial: 2\n  tasks:\n    - fail: { msg: no }\n      when: inventory_hostname == 'one'\n    - debug: { msg: next }\n",
+    );
+    const r = await runIn(dir, ['run', pb, '-i', inventory]);
+    expect(r.code, out(r)).toBe(2);
+    expect((await readFile(join(dir, 'fatal.retry'), 'utf8')).split('\n').filter(Boolean).sort()).toEqual([
+      'one',
+      'three',
+      'two',
+    ]);
+  });
+
+  it('retry_files_enabled = False in ansible.cfg: no retry file, no hint', async () => {
+    const cfgDir = await tempDir('trust-retry-cfg');
+    await writeTemp(cfgDir, 'ansible.cfg', '[defaults]\nretry_files_enabled = False\n');
+    const pb = await writeTemp(
+      cfgDir,
+      'off.yml',
+      '- hosts: all\n  gather_facts: false\n  tasks:\n    - fail: { msg: no }\n',
+    );
+    const r = await runIn(cfgDir, ['run', pb, '-i', inventory], { ANSIBLE_CONFIG: join(cfgDir, 'ansible.cfg') });
+    expect(r.code, out(r)).toBe(2);
+    expect(out(r)).toContain('failed=1');
+    expect(out(r)).not.toContain('--limit @');
+    await expect(readFile(join(cfgDir, 'off.retry'), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

@@ -10,6 +10,7 @@ import {
   KnownHosts,
   keyTypeOf,
   parseKnownHosts,
+  preferredHostKeyAlgorithms,
   verifyHostKey,
 } from '../../../src/connection/known-hosts.js';
 import { describeNeeding } from '../../support/prerequisites.js';
@@ -149,8 +150,21 @@ describe('verifyHostKey', () => {
     expect(v).toEqual({ status: 'changed', fingerprint: fingerprintOf(hostKey), keyType: 'ssh-ed25519' });
   });
 
-  test('only keys of other types listed: unknown (not changed)', () => {
-    expect(verify([line('h1', rsaKey), line('h1', ecdsaKey)].join('\n'), 'h1', 22, hostKey).status).toBe('unknown');
+  test('known under other key types only: changed, naming the known types (issue 17.7; was unknown, so accept-new recorded it)', () => {
+    expect(verify([line('h1', rsaKey), line('h1', ecdsaKey)].join('\n'), 'h1', 22, hostKey)).toEqual({
+      status: 'changed',
+      fingerprint: fingerprintOf(hostKey),
+      keyType: 'ssh-ed25519',
+      knownTypes: ['ssh-rsa', 'ecdsa-sha2-nistp256'],
+    });
+    expect(verify(line('h2', rsaKey), 'h1', 22, hostKey).status).toBe('unknown');
+  });
+
+  test('the key types known for a host are asked for first (rsa as its three signature algorithms)', () => {
+    const entries = parseKnownHosts([line('h1', rsaKey), line('[h1]:2222', ecdsaKey), line('h2', hostKey)].join('\n'));
+    expect(preferredHostKeyAlgorithms(entries, 'h1', 22)).toEqual(['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
+    expect(preferredHostKeyAlgorithms(entries, 'h1', 2222)).toEqual(['ecdsa-sha2-nistp256']);
+    expect(preferredHostKeyAlgorithms(entries, 'h3', 22)).toEqual([]);
   });
 
   test('a changed key for another host does not matter', () => {
@@ -244,7 +258,11 @@ describe('KnownHosts file', () => {
       const file = join(dir, 'known_hosts');
       const kh = await KnownHosts.load(file);
       expect(kh.verify('h1', 22, hostKey).status).toBe('unknown');
+      const recorded: string[] = [];
+      kh.onRecorded = (lookup, type, fp, f) => recorded.push(`${lookup} ${type} ${fp} ${f}`);
       await kh.add('h1', 22, hostKey);
+      // the run says so (issue 17.7)
+      expect(recorded).toEqual([`h1 ssh-ed25519 ${fingerprintOf(hostKey)} ${file}`]);
       expect(kh.verify('h1', 22, hostKey).status).toBe('trusted');
       expect(readFileSync(file, 'utf8')).toBe(`h1 ssh-ed25519 ${hostKey.toString('base64')}\n`);
       expect((await KnownHosts.load(file)).verify('h1', 22, hostKey).status).toBe('trusted');
