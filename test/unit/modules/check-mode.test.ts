@@ -1,10 +1,17 @@
 import { describe, expect, test } from 'vitest';
 import type { RunResult } from '../../../src/connection/types.js';
 import { HostFacts } from '../../../src/facts/host-facts.js';
+import { blockProbeCmd } from '../../../src/facts/iscsi.js';
 import { validateArgs } from '../../../src/modules/args.js';
+import { LUN_REPORT_CMD } from '../../../src/modules/eseries-luns.js';
 import { MODULES } from '../../../src/modules/index.js';
+import { FINDMNT_CMD } from '../../../src/modules/mount.js';
+import { DM_MAPS_CMD } from '../../../src/modules/partition.js';
 import type { Module, PlanContext } from '../../../src/modules/types.js';
-import { ReadOnlyFakeConnection } from './fake-context.js';
+import { shellText } from '../../../src/shell.js';
+import { IBSTAT_TWO_HCAS } from '../facts/ibstat-output.js';
+import { type FakeHost, ReadOnlyFakeConnection } from './fake-context.js';
+import { allSessions, INTERFACES, IQN, iscsiHost, NODES, PORTALS } from './iscsi-fixtures.js';
 
 /**
  * The structural check-mode guarantee: every module of the registry (src/modules/index.ts) plans against
@@ -32,11 +39,96 @@ const readsOnly: Record<string, Record<string, unknown>> = {
   slurp: { src: '/etc/a' },
 };
 
+const W = '360080e50004300ac000007575568851d';
+const LUN = `/dev/mapper/${W}`;
+const PART = `${LUN}-part1`;
+const G = {
+  other1: '0x98039b03009fcfd6',
+  other2: '0x98039b03009fcfd7',
+  st1: '0x248a070300a80a80',
+  st2: '0x248a070300a80a81',
+};
+const link = (n: number, name: string, guid: string) =>
+  `${n}: ${name}: <BROADCAST,MULTICAST> mtu 2044 qdisc mq state DOWN mode DEFAULT group default qlen 256\\    link/infiniband 80:00:02:08:fe:80:00:00:00:00:00:00:${guid.slice(2).match(/../g)?.join(':')} brd 00:ff:ff:ff:ff:12:40:1b:ff:ff:00:00:00:00:00:00:ff:ff:ff:ff`;
+
 /**
- * TODO(lead, after merging the helpers rewriting these modules): give each a `wantChange` case (its args
- * change while they are rewritten). Until then each shows as a todo in every run's summary.
+ * Modules whose plans read specific facts: each gets a fake host (served strictly: an unexpected read fails
+ * the case) on which it has something to change, or, for the read-only ones, something to report.
  */
-const pendingAfterMerge = ['iscsi_discovery', 'iscsi_node', 'partition', 'filesystem', 'mount'];
+const withHost: { name: string; args: Record<string, unknown>; host: FakeHost; reads?: boolean }[] = [
+  {
+    name: 'partition',
+    args: { device: LUN },
+    host: {
+      files: { [LUN]: '' },
+      commands: {
+        [shellText(blockProbeCmd(LUN))]: { rc: 2 },
+        [shellText(DM_MAPS_CMD)]: { stdout: `${W} mpath-${W}\n` },
+      },
+    },
+  },
+  {
+    name: 'filesystem',
+    args: { dev: PART, fstype: 'ext4' },
+    host: { files: { [PART]: '' }, commands: { [shellText(blockProbeCmd(PART))]: { rc: 2 } } },
+  },
+  {
+    name: 'mount',
+    args: { path: '/mnt/iser', src: PART, fstype: 'ext4', opts: 'defaults,_netdev' },
+    host: { files: { '/etc/fstab': '' }, commands: { [shellText(FINDMNT_CMD)]: { stdout: '/ /dev/sda1 ext4\n' } } },
+  },
+  {
+    name: 'iscsi_discovery',
+    args: {
+      iface: 'iface-ib0',
+      target: IQN,
+      nodes_dir: NODES,
+      keep: PORTALS.map(({ address, iface }) => ({ address, iface })),
+    },
+    host: { commands: iscsiHost({}) },
+  },
+  {
+    name: 'iscsi_node',
+    args: { target: IQN, portal: PORTALS[1]?.address, iface: 'iface-ib0', nodes_dir: NODES, create: true },
+    host: { commands: iscsiHost({ portal: PORTALS[1]?.address, iface: 'iface-ib0', sessions: [] }) },
+  },
+  {
+    name: 'ipoib_ports',
+    args: {
+      interfaces: [
+        { name: 'stor0', address: '192.168.130.11/24', port_guid: G.st1 },
+        { name: 'stor1', address: '192.168.131.11/24', port_guid: G.st2 },
+      ],
+      subnet_manager: true,
+      rename: true,
+    },
+    host: {
+      commands: {
+        ibstat: { stdout: IBSTAT_TWO_HCAS },
+        'ip -o link show': {
+          stdout: [
+            link(4, 'ib0', G.other1),
+            link(5, 'ib1', G.other2),
+            link(6, 'ib2', G.st1),
+            link(7, 'ib3', G.st2),
+          ].join('\n'),
+        },
+      },
+    },
+  },
+  {
+    name: 'iscsi_sessions',
+    args: { target: IQN, portals: PORTALS.map(({ address, iface }) => ({ address, iface })), interfaces: INTERFACES },
+    host: { commands: iscsiHost({ sessions: allSessions() }) },
+    reads: true,
+  },
+  {
+    name: 'eseries_luns',
+    args: { wwids: [W] },
+    host: { commands: { [shellText(LUN_REPORT_CMD)]: { stdout: `tool=multipath\n${W} dm-0 NETAPP,INF-01-00\n` } } },
+    reads: true,
+  },
+];
 
 /** A connection that answers any read (an existing file, rc 0) and throws on any write. */
 class LenientReadOnlyConnection extends ReadOnlyFakeConnection {
@@ -47,22 +139,23 @@ class LenientReadOnlyConnection extends ReadOnlyFakeConnection {
 
 describe('planning never writes', () => {
   test('every module of the registry has a case here (and every case names a module)', () => {
-    const cases = [...Object.keys(wantChange), ...Object.keys(readsOnly), ...pendingAfterMerge].sort();
+    const cases = [...Object.keys(wantChange), ...Object.keys(readsOnly), ...withHost.map((c) => c.name)].sort();
     expect(cases).toEqual([...MODULES.keys()].sort());
   });
 
-  for (const name of pendingAfterMerge) test.todo(`${name}: check-mode case (TODO for the lead after the merge)`);
-
   const cases = [
-    ...Object.entries(wantChange).map(([name, raw]) => ({ name, raw, reads: false })),
-    ...Object.entries(readsOnly).map(([name, raw]) => ({ name, raw, reads: true })),
+    ...Object.entries(wantChange).map(([name, raw]) => ({ name, raw, reads: false, host: undefined })),
+    ...Object.entries(readsOnly).map(([name, raw]) => ({ name, raw, reads: true, host: undefined })),
+    ...withHost.map((c) => ({ name: c.name, raw: c.args, reads: !!c.reads, host: c.host })),
   ];
-  test.each(cases)('$name', async ({ name, raw, reads }) => {
+  test.each(cases)('$name', async ({ name, raw, reads, host }) => {
     const module = MODULES.get(name) as Module<Record<string, unknown>>;
     expect(module, `module ${name}`).toBeDefined();
-    const conn = new LenientReadOnlyConnection({
-      files: { '/etc/a': { content: 'k=1\n', mode: 0o644 }, '/boot/y': 'x' },
-    });
+    const conn = host
+      ? new ReadOnlyFakeConnection(host)
+      : new LenientReadOnlyConnection({
+          files: { '/etc/a': { content: 'k=1\n', mode: 0o644 }, '/boot/y': 'x' },
+        });
     const ctx: PlanContext = {
       host: 'h',
       vars: {},
