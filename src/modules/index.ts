@@ -3,6 +3,11 @@ import { blockinfile } from './blockinfile.js';
 import { command } from './command.js';
 import { copy } from './copy.js';
 import { debug } from './debug.js';
+import { eseriesFacts } from './eseries-facts.js';
+import { eseriesHost } from './eseries-host.js';
+import { eseriesIserInterface } from './eseries-iser-interface.js';
+import { eseriesLunMapping } from './eseries-lun-mapping.js';
+import { eseriesVolume } from './eseries-volume.js';
 import { fail } from './fail.js';
 import { file } from './file.js';
 import { filesystem } from './filesystem.js';
@@ -43,6 +48,11 @@ export const MODULES: ReadonlyMap<string, Module<never>> = new Map<string, Modul
     partition,
     filesystem,
     mount,
+    eseriesIserInterface,
+    eseriesHost,
+    eseriesVolume,
+    eseriesLunMapping,
+    eseriesFacts,
   ].map((m) => [m.name, m as Module<never>]),
 );
 

@@ -89,7 +89,7 @@ export class SimulatedArray {
   readonly requests: string[] = [];
 
   constructor(
-    private readonly tls: SelfSignedCert,
+    private readonly tls: SelfSignedCert | undefined,
     options: SimulatedArrayOptions = {},
   ) {
     this.state = new ArrayState(
@@ -103,6 +103,7 @@ export class SimulatedArray {
 
   /** Listens on 127.0.0.1 at a free port; returns the API base URL (…/devmgr/v2). */
   async start(): Promise<string> {
+    if (!this.tls) throw new Error('a simulated array serves HTTPS only with a certificate');
     this.server = createServer({ key: this.tls.key, cert: this.tls.cert }, (req, res) => {
       this.handle(req, res).catch((e: unknown) => send(res, 500, { errorMessage: String(e) }));
     });
@@ -158,7 +159,15 @@ export class SimulatedArray {
     }
   }
 
-  /** undefined: no such endpoint; null: 204 No Content. */
+  /**
+   * The array's answer to one request, without HTTP (module unit tests plan against it): undefined is no such
+   * endpoint, null is 204 No Content; a broken rule throws ArrayRuleError.
+   */
+  answer(method: string, path: string, body?: unknown): unknown {
+    const url = new URL(path, 'https://array/');
+    return this.route(method, url.pathname.slice(1), url.searchParams, body);
+  }
+
   private route(method: string, path: string, query: URLSearchParams, body: unknown): unknown {
     const s = this.state;
     const b = (body ?? {}) as Record<string, never>;

@@ -36,7 +36,24 @@ const readsOnly: Record<string, Record<string, unknown>> = {
  * TODO(lead, after merging the helpers rewriting these modules): give each a `wantChange` case (its args
  * change while they are rewritten). Until then each shows as a todo in every run's summary.
  */
-const pendingAfterMerge = ['iscsi_discovery', 'iscsi_node', 'partition', 'filesystem', 'mount'];
+/** Modules that plan against an array's REST API: eseries.test.ts plans each through planWith, which fails on any write. */
+const arrayModules = [
+  'eseries_iser_interface',
+  'eseries_host',
+  'eseries_volume',
+  'eseries_lun_mapping',
+  'eseries_facts',
+];
+
+const pendingAfterMerge = [
+  'iscsi_discovery',
+  'iscsi_node',
+  'partition',
+  'filesystem',
+  'mount',
+  'ipoib_ports',
+  'iscsi_sessions',
+];
 
 /** A connection that answers any read (an existing file, rc 0) and throws on any write. */
 class LenientReadOnlyConnection extends ReadOnlyFakeConnection {
@@ -47,7 +64,7 @@ class LenientReadOnlyConnection extends ReadOnlyFakeConnection {
 
 describe('planning never writes', () => {
   test('every module of the registry has a case here (and every case names a module)', () => {
-    const cases = [...Object.keys(wantChange), ...Object.keys(readsOnly), ...pendingAfterMerge].sort();
+    const cases = [...Object.keys(wantChange), ...Object.keys(readsOnly), ...pendingAfterMerge, ...arrayModules].sort();
     expect(cases).toEqual([...MODULES.keys()].sort());
   });
 

@@ -14,8 +14,8 @@ export type FakeFile =
 export interface FakeHost {
   files?: Record<string, FakeFile>;
   commands?: Record<string, Partial<RunResult>>;
-  /** A REST API target's resources by path (a read-only procedure: `path {query JSON}`). */
-  api?: Record<string, unknown>;
+  /** A REST API target's resources by path (a read-only procedure: `path {query JSON}`), or a function answering them. */
+  api?: Record<string, unknown> | ((path: string, query?: unknown) => unknown);
 }
 
 function toRemoteFile(f: FakeFile): RemoteFile {
@@ -70,8 +70,10 @@ export class ReadOnlyFakeConnection implements Connection {
   async apiRead(path: string, query?: unknown): Promise<unknown> {
     const key = query === undefined ? path : `${path} ${JSON.stringify(query)}`;
     this.reads.push(`api ${key}`);
-    if (!this.state.api || !(key in this.state.api)) throw new Error(`fake array: no canned answer for ${key}`);
-    return structuredClone(this.state.api[key]);
+    const api = this.state.api;
+    if (typeof api === 'function') return structuredClone(api(path, query));
+    if (!api || !(key in api)) throw new Error(`fake array: no canned answer for ${key}`);
+    return structuredClone(api[key]);
   }
 
   run(cmds: readonly Cmd[]): Promise<RunResult[]> {
