@@ -7,6 +7,7 @@ import { eseriesFacts } from './eseries-facts.js';
 import { eseriesHost } from './eseries-host.js';
 import { eseriesIserInterface } from './eseries-iser-interface.js';
 import { eseriesLunMapping } from './eseries-lun-mapping.js';
+import { eseriesSessions } from './eseries-sessions.js';
 import { eseriesVolume } from './eseries-volume.js';
 import { fail } from './fail.js';
 import { file } from './file.js';
@@ -53,6 +54,7 @@ export const MODULES: ReadonlyMap<string, Module<never>> = new Map<string, Modul
     eseriesVolume,
     eseriesLunMapping,
     eseriesFacts,
+    eseriesSessions,
   ].map((m) => [m.name, m as Module<never>]),
 );
 

@@ -43,6 +43,7 @@ const arrayModules = [
   'eseries_volume',
   'eseries_lun_mapping',
   'eseries_facts',
+  'eseries_sessions',
 ];
 
 const pendingAfterMerge = [

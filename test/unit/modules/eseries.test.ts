@@ -3,6 +3,7 @@ import { eseriesFacts } from '../../../src/modules/eseries-facts.js';
 import { eseriesHost } from '../../../src/modules/eseries-host.js';
 import { eseriesIserInterface } from '../../../src/modules/eseries-iser-interface.js';
 import { eseriesLunMapping } from '../../../src/modules/eseries-lun-mapping.js';
+import { eseriesSessions } from '../../../src/modules/eseries-sessions.js';
 import { eseriesVolume } from '../../../src/modules/eseries-volume.js';
 import type { Module, Plan } from '../../../src/modules/types.js';
 import { SimulatedArray } from '../../target/array/server.js';
@@ -338,5 +339,26 @@ describe('eseries_facts', () => {
     expect(r.hosts).toEqual([{ name: 'rhel9-1', host_type_index: 28, iqns: [IQN] }]);
     expect(r.volumes).toEqual([expect.objectContaining({ name: 'vol1', lun: 1, mapped_to: 'rhel9-1' })]);
     expect(r.sessions).toEqual([{ initiator_iqn: IQN, target_iqn: a.state.iqn, portal_group_tag: 2 }]);
+  });
+});
+
+describe('eseries_sessions', () => {
+  const hosts = [
+    { name: 'rhel9-1', iqn: IQN },
+    { name: 'sles-1', iqn: 'iqn.1996-04.de.suse:01:sles-1' },
+  ];
+  it('passes when every host has a session, counted per host', async () => {
+    const a = arrayWith((x) => {
+      x.state.sessions.push({ initiatorIqn: IQN, controller: 'A' }, { initiatorIqn: IQN, controller: 'B' });
+      x.state.sessions.push({ initiatorIqn: 'iqn.1996-04.de.suse:01:sles-1', controller: 'A' });
+    });
+    const p = await plan(eseriesSessions, { hosts }, a);
+    expect(p.failed).toBeUndefined();
+    expect(p.result?.sessions).toEqual({ 'rhel9-1': 2, 'sles-1': 1 });
+  });
+  it('fails naming the host the array sees no session from', async () => {
+    const a = arrayWith((x) => x.state.sessions.push({ initiatorIqn: IQN, controller: 'A' }));
+    const p = await plan(eseriesSessions, { hosts, min_sessions: 1 }, a);
+    expect(p.failed).toMatch(/fewer than 1 session\(s\) from sles-1 \(iqn.1996-04.de.suse:01:sles-1: 0\)/);
   });
 });
