@@ -186,7 +186,6 @@ export class SimulatedArray {
       if (path === 'volumes') return s.volumes.map((v) => volumeEx(v, s));
       if (path === 'thin-volumes') return [];
       if (path === 'volume-mappings') return s.mappings.map((m) => ({ ...m, ssid: 0, perms: 15 }));
-      if (path === 'iscsi/target-settings') return this.targetSettings();
       return undefined;
     }
     if (method === 'POST') {
@@ -231,20 +230,6 @@ export class SimulatedArray {
         },
       ];
     return undefined;
-  }
-
-  private targetSettings(): unknown {
-    return {
-      targetRef: '9000000000000000000000000000000000000000',
-      nodeName: { ioInterfaceType: 'iscsi', iscsiNodeName: this.state.iqn },
-      alias: { ioInterfaceType: 'iscsi', iscsiAlias: '' },
-      authMethods: [{ authMethod: 'none' }],
-      portals: this.state.ports.map((p) => ({
-        groupTag: p.controller === 'A' ? 1 : 2,
-        ipAddress: { addressType: 'ipv4', ipv4Address: p.address },
-        tcpListenPort: 3260,
-      })),
-    };
   }
 
   /** getIscsiSessions (GetIscsiSessionsFilter type all|byInitiator|byTarget) as IscsiSession objects. */

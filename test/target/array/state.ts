@@ -56,13 +56,16 @@ export class ArrayRuleError extends Error {
   }
 }
 
-/** Host types as `GET host-types` lists them (HostType: name, index, code, used, default). */
+/**
+ * Host types as `GET host-types` lists them (HostType: name, index, code, used, default), a subset. The names and
+ * indexes are SANtricity's (README.md); the codes are left out, having no public source for them.
+ */
 export const HOST_TYPES = [
-  { index: 0, name: 'Factory Default', code: 'FactoryDefault' },
-  { index: 1, name: 'Windows (clustered or non-clustered)', code: 'W2KNETNCL' },
-  { index: 7, name: 'Linux DM-MP (Kernel 3.9 or earlier)', code: 'LNX' },
-  { index: 10, name: 'VMware ESXi', code: 'VmwTPGSALUA' },
-  { index: 28, name: 'Linux DM-MP (Kernel 3.10 or later)', code: 'LnxTPGSALUA' },
+  { index: 0, name: 'Factory Default' },
+  { index: 1, name: 'Windows (clustered or non-clustered)' },
+  { index: 7, name: 'Linux DM-MP (Kernel 3.9 or earlier)' },
+  { index: 10, name: 'VMware ESXi' },
+  { index: 28, name: 'Linux DM-MP (Kernel 3.10 or later)' },
 ] as const;
 
 export const CONTROLLER_REFS = { A: '070000000000000000000001', B: '070000000000000000000002' } as const;
@@ -128,8 +131,6 @@ export class ArrayState {
   deleteHost(id: string): void {
     const i = this.hosts.findIndex((h) => h.id === id);
     if (i < 0) throw new ArrayRuleError(404, `No host with id [${id}].`);
-    if (this.mappings.some((m) => m.mapRef === id))
-      throw new ArrayRuleError(422, 'The host has volume mappings; remove them first.');
     this.hosts.splice(i, 1);
   }
 
