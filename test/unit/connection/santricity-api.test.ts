@@ -128,6 +128,43 @@ describe('SantricityApiConnection against the simulated array', () => {
   });
 });
 
+describe('controller failover', () => {
+  it('an unreachable controller hands over to the next one; none reachable is a ConnectionError naming them', async () => {
+    // A port nothing listens on: bound, then closed, so it is free and refuses.
+    const { createServer } = await import('node:net');
+    const closed = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as { port: number };
+        s.close(() => resolve(port));
+      });
+    });
+    const port = new URL(url).port;
+    const c = await SantricityApiConnection.open(
+      santricityTargetOf('a1', {
+        eseries_controllers: [`127.0.0.1:${closed}`, `127.0.0.1:${port}`],
+        eseries_api_username: 'admin',
+        eseries_api_password: 'right-password',
+        eseries_api_cert_sha256: cert.sha256,
+      }),
+      5000,
+    );
+    expect(((await c.apiRead('hosts')) as unknown[]).length).toBeGreaterThanOrEqual(0);
+    const none = await SantricityApiConnection.open(
+      santricityTargetOf('a1', {
+        eseries_controllers: [`127.0.0.1:${closed}`],
+        eseries_api_username: 'admin',
+        eseries_api_password: 'right-password',
+        eseries_api_cert_sha256: cert.sha256,
+      }),
+      5000,
+    ).catch((e: unknown) => e);
+    expect(none).toBeInstanceOf(ConnectionError);
+    expect(String(none)).toMatch(
+      new RegExp(`no controller's REST API answered \\(https://127.0.0.1:${closed}/devmgr/v2\\): .*ECONNREFUSED`),
+    );
+  });
+});
+
 describe('santricityTargetOf', () => {
   it('has no insecure mode: neither a CA file nor a fingerprint is an error', () => {
     expect(() => santricityTargetOf('a1', vars({}))).toThrow(ConfigError);
