@@ -62,7 +62,9 @@ export const eseriesLunMapping: Module<EseriesLunMappingArgs> = {
     }
     // In check mode the volume or host may be one an earlier task would create: the mapping is previewed by name.
     if (!volume || !host) {
-      const missing = !volume ? `volume ${a.volume_name}` : `host ${a.target}`;
+      const missing = [...(volume ? [] : [`volume ${a.volume_name}`]), ...(host ? [] : [`host ${a.target}`])].join(
+        ' and ',
+      );
       if (!ctx.check) return { changes: [], failed: `${missing} does not exist on the array` };
       return {
         changes: [
@@ -78,7 +80,7 @@ export const eseriesLunMapping: Module<EseriesLunMappingArgs> = {
           },
         ],
         diff: apiDiff(label, null, shownMapping(a.lun ?? '(first free)', a.target)),
-        preview: `map ${a.volume_name} to ${a.target}${a.lun !== undefined ? ` as LUN ${a.lun}` : ''} (${missing} would be created by an earlier task)`,
+        preview: `map ${a.volume_name} to ${a.target}${a.lun !== undefined ? ` as LUN ${a.lun}` : ''} (${missing} to be created by an earlier task)`,
       };
     }
     if (current) {

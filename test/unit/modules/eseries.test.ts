@@ -308,6 +308,10 @@ describe('eseries_lun_mapping', () => {
       expect(p.failed).toMatch(r.failed);
       expect(p.changes).toEqual([]);
     });
+  it('in check mode, a volume and host an earlier task would create are previewed by name', async () => {
+    const p = await plan(eseriesLunMapping, args, arrayWith(), true);
+    expect(p.preview).toMatch(/\(volume vol1 and host rhel9-1 to be created by an earlier task\)/);
+  });
   it('in check mode, a host an earlier task would create is previewed by name', async () => {
     const p = await plan(
       eseriesLunMapping,
@@ -316,7 +320,7 @@ describe('eseries_lun_mapping', () => {
       true,
     );
     expect(p.failed).toBeUndefined();
-    expect(p.preview).toMatch(/host rhel9-1 would be created by an earlier task/);
+    expect(p.preview).toMatch(/host rhel9-1 to be created by an earlier task/);
   });
 });
 
