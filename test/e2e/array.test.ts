@@ -199,4 +199,33 @@ describeNeeding(cliMissing())('playbooks/iser-array.yml against the simulated E-
     );
     expect(array.requests).toEqual([]);
   });
+
+  it('an array module on an ssh host is refused at load; the host playbooks run as before with the arrays in the inventory', async () => {
+    const inv = await inventory({
+      extra: '    iser_hosts:\n      hosts:\n        rhel-host-1: { ansible_host: 127.0.0.1 }\n',
+    });
+    const playbook = await writeTemp(
+      dir,
+      'mixed.yml',
+      '- hosts: all\n  gather_facts: false\n  tasks:\n    - name: array facts everywhere\n      eseries_facts: {}\n',
+    );
+    const r = await sshplay(['run', playbook, '-i', inv, '--vault-password-file', vaultFile], {
+      env: { ANSIBLE_VAULT_PASSWORD_FILE: '' },
+    });
+    expect(r.code, out(r)).not.toBe(0);
+    expect(r.stderr).toMatch(
+      /mixed\.yml:4:\d+: task 'array facts everywhere' \(eseries_facts\) would run on rhel-host-1, which is not an E-Series array/,
+    );
+    const hostSide = await sshplay([
+      'run',
+      join(ROOT, 'playbooks/iser.yml'),
+      '-i',
+      join(ROOT, 'inventory/example.yml'),
+      '-i',
+      join(ROOT, 'inventory/example-array.yml'),
+      '--syntax-check',
+    ]);
+    expect(hostSide.code, out(hostSide)).toBe(0);
+    expect(array.requests).toEqual([]);
+  });
 });
