@@ -64,15 +64,15 @@ export class HostFacts {
   }
 
   /**
-   * A resource of a REST API target (an E-Series array), read once per run unless a change invalidated it. A host
-   * reached over ssh has no such API: the module is told so (and the load-time check refuses such tasks earlier).
+   * A resource of a REST API target (an E-Series array), read once per run unless a change invalidated it. A
+   * read-only procedure's answer (`query` given: getIscsiSessions) is live state other hosts change (their logins),
+   * so it is asked each time, never cached. A host reached over ssh has no such API: the module is told so (and the
+   * load-time check refuses such tasks earlier).
    */
   api(path: string, query?: unknown): Promise<unknown> {
-    const key = query === undefined ? path : `${path} ${JSON.stringify(query)}`;
-    let p = this.apiReads.get(key);
-    if (!p) {
-      const read = this.conn.apiRead?.bind(this.conn);
-      p = HostFacts.cached(
+    const read = this.conn.apiRead?.bind(this.conn);
+    const ask = () =>
+      HostFacts.cached(
         read
           ? read(path, query)
           : Promise.reject(
@@ -81,7 +81,11 @@ export class HostFacts {
               ),
             ),
       );
-      this.apiReads.set(key, p);
+    if (query !== undefined) return ask();
+    let p = this.apiReads.get(path);
+    if (!p) {
+      p = ask();
+      this.apiReads.set(path, p);
     }
     return p;
   }
