@@ -23,7 +23,9 @@ let vaultFile: string;
 /** The encrypted password, as the example inventory takes it from vault. */
 let vaultedPassword: string;
 
-async function inventory(opts: { pin?: string; password?: string; extra?: string } = {}): Promise<string> {
+async function inventory(
+  opts: { pin?: string; caFile?: string; password?: string; extra?: string } = {},
+): Promise<string> {
   const passwordLine = opts.password
     ? `eseries_api_password: ${JSON.stringify(opts.password)}`
     : vaultedPassword.replace(/^vault_eseries_api_password:/, 'eseries_api_password:').replace(/\n/g, '\n        ');
@@ -37,7 +39,7 @@ async function inventory(opts: { pin?: string; password?: string; extra?: string
         ansible_connection: eseries_api
         eseries_api_username: admin
         ${passwordLine.trimEnd()}
-        eseries_api_cert_sha256: "${opts.pin ?? cert.sha256}"
+        ${opts.caFile ? `eseries_api_ca_file: ${opts.caFile}` : `eseries_api_cert_sha256: "${opts.pin ?? cert.sha256}"`}
       hosts:
         array1:
           eseries_api_url: ${url}
@@ -175,6 +177,22 @@ describeNeeding(cliMissing())('playbooks/iser-array.yml against the simulated E-
     expect(out(r)).not.toContain('Not-The-Password-9');
     expect(recap(r.stdout).array1?.unreachable).toBe(1);
     expect(array.state.changeLog).toEqual([]);
+  });
+
+  it('verified by a CA file instead of a pin; a CA that did not sign the certificate is refused before anything is sent', async () => {
+    const ok = await run(await inventory({ caFile: cert.certFile }), '--check', '-e', 'eseries_check_sessions=false');
+    expect(ok.code, out(ok)).toBe(0);
+    expect(array.state.changeLog).toEqual([]);
+    array.requests.length = 0;
+    const bad = await run(
+      await inventory({ caFile: wrongCert.certFile }),
+      '--check',
+      '-e',
+      'eseries_check_sessions=false',
+    );
+    expect(bad.code, out(bad)).not.toBe(0);
+    expect(out(bad)).toMatch(/does not verify against eseries_api_ca_file .*refused, nothing was sent/);
+    expect(array.requests).toEqual([]);
   });
 
   it('a certificate that is not the pinned one is refused before the credentials are sent', async () => {
