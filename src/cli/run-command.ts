@@ -14,6 +14,7 @@ import type { Playbook } from '../playbook/types.js';
 import { ConsoleReporter } from '../report/console.js';
 import { JsonReporter } from '../report/json.js';
 import { configVars, inventorySources, loadAnsibleConfig } from './ansible-config.js';
+import { checkArrayTasks } from './array-task-check.js';
 import { parseExtraVars } from './extra-vars.js';
 import { checkLimit } from './limit-check.js';
 import { positiveInt } from './positive-int.js';
@@ -107,6 +108,12 @@ export async function runPlaybookCommand(playbookFiles: string[], o: RunCliOptio
   };
   // Who each host's session runs as: a conflict is bad input, refused before any prompt or connection.
   const becomePlan = sessionBecome(playbook, hostsFor);
+  // An array's REST API runs array modules only, and array modules need one: refused before anything connects.
+  checkArrayTasks(
+    playbook,
+    hostsFor,
+    (host) => ({ ...defaultsFromConfig, ...hostVars(inventory, host, extraVars) }).ansible_connection,
+  );
   if (o.syntaxCheck) {
     process.stdout.write(
       `playbook: ${playbookFile}: syntax OK (${playbook.plays.length} plays; inventory read, tasks' arguments checked)\n`,

@@ -3,6 +3,7 @@ import type { Vars } from '../inventory/types.js';
 import { JumpPool } from './jump-pool.js';
 import type { KnownHosts } from './known-hosts.js';
 import { openLocal } from './local-host.js';
+import { santricityTargetOf } from './santricity-target.js';
 import { sshTargetOf } from './ssh-target.js';
 import type { Connection } from './types.js';
 
@@ -26,7 +27,8 @@ export interface ConnectionFactoryOptions {
 }
 
 /**
- * The one place a host's connection is made, for every command: local (`ansible_connection: local`) or ssh,
+ * The one place a host's connection is made, for every command: local (`ansible_connection: local`), an E-Series
+ * array's REST API (`ansible_connection: eseries_api`) or ssh,
  * ssh-config applied, host keys checked, become, and jump hosts shared through one pool per run.
  */
 export class ConnectionFactory {
@@ -42,6 +44,11 @@ export class ConnectionFactory {
     const o = this.options;
     const c = connectionWithSshConfig(host, vars, o.sshConfig);
     const become: SessionBecome = factsOnly ? { become: false } : (o.becomeFor?.(host) ?? {});
+    if (c.connection === 'eseries_api') {
+      // An E-Series array: its REST API over verified HTTPS, no ssh and no become.
+      const { SantricityApiConnection } = await import('./santricity-api.js');
+      return SantricityApiConnection.open(santricityTargetOf(host, vars), o.connectTimeoutMs);
+    }
     if (c.connection === 'local') return openLocal(host, factsOnly ? { ...c, become: false } : c, become);
     // ssh2 loads on the first connection: --list-hosts, --list-tasks and bad input never pay for it.
     const { SshConnection } = await import('./ssh.js');

@@ -52,6 +52,15 @@ export interface Connection extends ReadOnlyConnection {
   /** Atomic write: temporary file in the same directory, fsync, chmod/chown, rename; content verified. */
   writeFile(path: string, content: Buffer, options?: WriteOptions): Promise<WriteResult>;
   close(): Promise<void>;
+  /** Only on a REST API target (an E-Series array): a request that changes it. The engine's apply is the caller. */
+  apiChange?(request: ApiChangeRequest): Promise<unknown>;
+}
+
+/** A change request to a REST API target, its path relative to the API's system (`hosts`, `volume-mappings/<id>`). */
+export interface ApiChangeRequest {
+  method: 'POST' | 'DELETE';
+  path: string;
+  body?: unknown;
 }
 
 export interface RunOptions {
@@ -71,6 +80,11 @@ export interface ReadOnlyConnection {
   read(cmds: readonly Cmd[], options?: RunOptions): Promise<RunResult[]>;
   /** Stat and content of files in one round trip; null where the path does not exist. */
   readFiles(paths: readonly string[]): Promise<(RemoteFile | null)[]>;
+  /**
+   * Only on a REST API target: reads one resource (GET), or calls a read-only procedure (POST to `symbol/get…`,
+   * as SANtricity's getIscsiSessions) when `query` is given.
+   */
+  apiRead?(path: string, query?: unknown): Promise<unknown>;
 }
 
 export interface RemoteFile {

@@ -1,3 +1,4 @@
+import { ArrayApiError } from '../connection/array-api-error.js';
 import type { Connection, RunResult } from '../connection/types.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { Change } from '../modules/types.js';
@@ -35,6 +36,21 @@ export async function applyChanges(conn: Connection, facts: HostFacts, changes: 
       });
       facts.invalidateFile(change.path);
       if (r.backupPath) applied.backups.push(r.backupPath);
+      i++;
+      continue;
+    }
+    if (change.kind === 'api') {
+      // A REST API target (an E-Series array): one request; the array's refusal fails the task, later changes wait.
+      if (!conn.apiChange) throw new Error(`${conn.host} has no REST API: an 'api' change cannot be applied to it`);
+      try {
+        await conn.apiChange({ method: change.method, path: change.path, body: change.body });
+      } catch (e) {
+        if (!(e instanceof ArrayApiError)) throw e;
+        applied.failed = e.message;
+        return applied;
+      } finally {
+        facts.invalidateApi();
+      }
       i++;
       continue;
     }

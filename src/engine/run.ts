@@ -651,7 +651,11 @@ export class Engine {
         commands: hidden
           ? undefined
           : plan?.changes.flatMap((c) =>
-              c.kind === 'exec' ? [redact(shellText(c.cmd), secrets)] : [`write ${c.path}`],
+              c.kind === 'exec'
+                ? [redact(shellText(c.cmd), secrets)]
+                : c.kind === 'api'
+                  ? [`${c.method} ${c.path}`]
+                  : [`write ${c.path}`],
             ),
         stdout: hidden
           ? undefined

@@ -13,7 +13,9 @@ export type FactRequest =
   | { kind: 'file'; path: string }
   /** One of sshplay's own read-only commands (a module's facts, never a task's command). */
   | { kind: 'command'; cmd: Cmd }
-  | { kind: 'service'; unit: string };
+  | { kind: 'service'; unit: string }
+  /** A REST API target's resource (GET), or a read-only procedure's answer when `query` is given. */
+  | { kind: 'api'; path: string; query?: unknown };
 
 /**
  * A host's state as read during one run, cached: every module reads through here, and the engine
@@ -24,6 +26,7 @@ export class HostFacts {
   private readonly files = new Map<string, Promise<RemoteFile | null>>();
   private readonly commands = new Map<string, Promise<RunResult>>();
   private readonly services = new Map<string, Promise<ServiceState>>();
+  private readonly apiReads = new Map<string, Promise<unknown>>();
   /** Check mode's would-be files: they outlive invalidation, since nothing on the host really changes. */
   private readonly simulated = new Map<string, RemoteFile>();
 
@@ -58,6 +61,38 @@ export class HostFacts {
       this.commands.set(key, p);
     }
     return p;
+  }
+
+  /**
+   * A resource of a REST API target (an E-Series array), read once per run unless a change invalidated it. A
+   * read-only procedure's answer (`query` given: getIscsiSessions) is live state other hosts change (their logins),
+   * so it is asked each time, never cached. A host reached over ssh has no such API: the module is told so (and the
+   * load-time check refuses such tasks earlier).
+   */
+  api(path: string, query?: unknown): Promise<unknown> {
+    const read = this.conn.apiRead?.bind(this.conn);
+    const ask = () =>
+      HostFacts.cached(
+        read
+          ? read(path, query)
+          : Promise.reject(
+              new Error(
+                `${this.conn.host} has no REST API to read ${path} from: array modules need ansible_connection: eseries_api`,
+              ),
+            ),
+      );
+    if (query !== undefined) return ask();
+    let p = this.apiReads.get(path);
+    if (!p) {
+      p = ask();
+      this.apiReads.set(path, p);
+    }
+    return p;
+  }
+
+  /** After a change sent to a REST API target: everything read from it may be stale. */
+  invalidateApi(): void {
+    this.apiReads.clear();
   }
 
   /** A systemd unit's state (every unit a prefetch asked for comes from one `systemctl show`). */
@@ -114,7 +149,8 @@ export class HostFacts {
         this.services.set(units[i] as string, p);
       });
     }
-    await Promise.all([fileBatch, cmdBatch, ...units.map((u) => this.services.get(u))]);
+    const apiReads = requests.flatMap((r) => (r.kind === 'api' ? [this.api(r.path, r.query)] : []));
+    await Promise.all([fileBatch, cmdBatch, ...units.map((u) => this.services.get(u)), ...apiReads]);
   }
 
   /**
@@ -139,6 +175,7 @@ export class HostFacts {
 
   invalidateAll(): void {
     this.files.clear();
+    this.apiReads.clear();
     this.invalidateCommands();
   }
 }

@@ -17,7 +17,8 @@ export interface HostConnection {
   becomePassword?: string;
   /** Jump hosts (OpenSSH ProxyJump), first hop first. */
   jumps?: JumpHost[];
-  connection: 'ssh' | 'local';
+  /** eseries_api: an E-Series array through its REST API (src/connection/santricity-api.ts), no ssh. */
+  connection: 'ssh' | 'local' | 'eseries_api';
 }
 
 /** A hop of `-o ProxyJump=[user@]host[:port],...` or `-J ...`. */
@@ -150,12 +151,13 @@ class VariableReader {
     return { host: (m[2] as string).replace(/^\[|\]$/g, ''), port, user: m[1] };
   }
 
-  connection(name: string): 'ssh' | 'local' | undefined {
+  connection(name: string): HostConnection['connection'] | undefined {
     const value = this.text(name);
     if (value === undefined) return undefined;
     // Ansible's "smart" and "paramiko" both mean SSH; sshplay has one SSH transport for them.
     if (value === 'ssh' || value === 'smart' || value === 'paramiko') return 'ssh';
     if (value === 'local') return 'local';
-    throw this.invalid(name, "'ssh' or 'local'", value);
+    if (value === 'eseries_api') return 'eseries_api';
+    throw this.invalid(name, "'ssh', 'local' or 'eseries_api'", value);
   }
 }

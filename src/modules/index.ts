@@ -3,7 +3,13 @@ import { blockinfile } from './blockinfile.js';
 import { command } from './command.js';
 import { copy } from './copy.js';
 import { debug } from './debug.js';
+import { eseriesFacts } from './eseries-facts.js';
+import { eseriesHost } from './eseries-host.js';
+import { eseriesIserInterface } from './eseries-iser-interface.js';
+import { eseriesLunMapping } from './eseries-lun-mapping.js';
 import { eseriesLuns } from './eseries-luns.js';
+import { eseriesSessions } from './eseries-sessions.js';
+import { eseriesVolume } from './eseries-volume.js';
 import { fail } from './fail.js';
 import { file } from './file.js';
 import { filesystem } from './filesystem.js';
@@ -45,6 +51,12 @@ export const MODULES: ReadonlyMap<string, Module<never>> = new Map<string, Modul
     filesystem,
     mount,
     eseriesLuns,
+    eseriesIserInterface,
+    eseriesHost,
+    eseriesVolume,
+    eseriesLunMapping,
+    eseriesFacts,
+    eseriesSessions,
   ].map((m) => [m.name, m as Module<never>]),
 );
 

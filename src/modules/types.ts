@@ -19,6 +19,13 @@ export type Change =
       uid?: number;
       gid?: number;
       backup?: boolean;
+    }
+  | {
+      /** A request that changes a REST API target (an E-Series array); path relative to its storage system. */
+      kind: 'api';
+      method: 'POST' | 'DELETE';
+      path: string;
+      body?: unknown;
     };
 
 export interface Plan {

@@ -72,7 +72,7 @@ describe('connectionOf', () => {
     const become = await configError(() => connectionOf({ name: 'h', vars: { ansible_become: 'maybe' } }));
     expect(become.message).toContain("host 'h': ansible_become must be true or false");
     const conn = await configError(() => connectionOf({ name: 'h', vars: { ansible_connection: 'winrm' } }));
-    expect(conn.message).toContain("ansible_connection must be 'ssh' or 'local', got \"winrm\"");
+    expect(conn.message).toContain("ansible_connection must be 'ssh', 'local' or 'eseries_api', got \"winrm\"");
     const user = await configError(() => connectionOf({ name: 'h', vars: { ansible_user: { name: 'x' } } }));
     expect(user.message).toContain('ansible_user must be a string');
   });

@@ -14,6 +14,8 @@ export type FakeFile =
 export interface FakeHost {
   files?: Record<string, FakeFile>;
   commands?: Record<string, Partial<RunResult>>;
+  /** A REST API target's resources by path (a read-only procedure: `path {query JSON}`), or a function answering them. */
+  api?: Record<string, unknown> | ((path: string, query?: unknown) => unknown);
 }
 
 function toRemoteFile(f: FakeFile): RemoteFile {
@@ -63,6 +65,15 @@ export class ReadOnlyFakeConnection implements Connection {
       const f = this.state.files?.[p];
       return f === undefined ? null : toRemoteFile(f);
     });
+  }
+
+  async apiRead(path: string, query?: unknown): Promise<unknown> {
+    const key = query === undefined ? path : `${path} ${JSON.stringify(query)}`;
+    this.reads.push(`api ${key}`);
+    const api = this.state.api;
+    if (typeof api === 'function') return structuredClone(api(path, query));
+    if (!api || !(key in api)) throw new Error(`fake array: no canned answer for ${key}`);
+    return structuredClone(api[key]);
   }
 
   run(cmds: readonly Cmd[]): Promise<RunResult[]> {
@@ -134,13 +145,15 @@ export function describeChanges(plan: Plan): unknown[] {
   return plan.changes.map((c) =>
     c.kind === 'exec'
       ? { exec: shellText(c.cmd), ...(c.okCodes ? { okCodes: c.okCodes } : {}) }
-      : {
-          write: c.path,
-          content: c.content.toString('utf8'),
-          ...(c.mode !== undefined ? { mode: c.mode } : {}),
-          ...(c.uid !== undefined ? { uid: c.uid } : {}),
-          ...(c.gid !== undefined ? { gid: c.gid } : {}),
-          ...(c.backup ? { backup: true } : {}),
-        },
+      : c.kind === 'api'
+        ? { api: `${c.method} ${c.path}`, ...(c.body !== undefined ? { body: c.body } : {}) }
+        : {
+            write: c.path,
+            content: c.content.toString('utf8'),
+            ...(c.mode !== undefined ? { mode: c.mode } : {}),
+            ...(c.uid !== undefined ? { uid: c.uid } : {}),
+            ...(c.gid !== undefined ? { gid: c.gid } : {}),
+            ...(c.backup ? { backup: true } : {}),
+          },
   );
 }

@@ -1,0 +1,225 @@
+import type { HostFacts } from './host-facts.js';
+
+/**
+ * An E-Series array's state as its REST API (SANtricity Web Services, /devmgr/v2/storage-systems/<id>/…) reports it,
+ * read the way NetApp's collection netapp_eseries.santricity reads it (paths and fields cited in
+ * test/target/array/README.md), reduced to what sshplay's array modules plan with.
+ */
+
+export interface IserInterface {
+  /** A, B: controllers named in the sorted order of their refs, as na_santricity_ib_iser_interface names them. */
+  controller: string;
+  /** 1-based, in channel order within the controller. */
+  channel: number;
+  /** The id setIscsiInterfaceProperties takes as iscsiInterface. */
+  id: string;
+  address: string;
+  linkState: string;
+}
+
+interface IoInterface {
+  controllerRef: string;
+  ioInterfaceTypeData: {
+    interfaceType: string;
+    ib?: { id: string; channel: number; linkState: string; isISERSupported: boolean };
+    iscsi?: {
+      id: string;
+      channel: number;
+      interfaceData?: { type?: string; infinibandData?: { isIser?: boolean } };
+      ipv4Data?: { ipv4AddressData?: { ipv4Address?: string } };
+    };
+  };
+  commandProtocolPropertiesList?: {
+    commandProtocolProperties?: {
+      commandProtocol: string;
+      scsiProperties?: {
+        scsiProtocolType?: string;
+        iserProperties?: { ipv4Data?: { ipv4AddressData?: { ipv4Address?: string } } };
+      };
+    }[];
+  };
+}
+
+export const INTERFACES_PATH = 'interfaces?channelType=hostside';
+export const CONTROLLERS_PATH = 'graph/xpath-filter?query=/controller/id';
+export const TARGET_PATH = 'graph/xpath-filter?query=/storagePoolBundle/target';
+export const SESSIONS_PATH = 'symbol/getIscsiSessions';
+export const SESSIONS_QUERY = { type: 'all' };
+
+/** The array's InfiniBand iSER ports, both shapes the collection accepts (an `ib` interface with iSER, an `iscsi` one over InfiniBand). */
+export async function readIserInterfaces(facts: HostFacts): Promise<IserInterface[]> {
+  const [ifaces, controllerRefs] = (await Promise.all([facts.api(INTERFACES_PATH), facts.api(CONTROLLERS_PATH)])) as [
+    IoInterface[],
+    string[],
+  ];
+  const labels = new Map([...controllerRefs].sort().map((ref, i) => [ref, String.fromCharCode(65 + i)]));
+  const found: (IserInterface & { hwChannel: number; ref: string })[] = [];
+  for (const iface of ifaces) {
+    const t = iface.ioInterfaceTypeData;
+    if (t.interfaceType === 'ib' && t.ib?.isISERSupported) {
+      const iser = iface.commandProtocolPropertiesList?.commandProtocolProperties?.find(
+        (p) => p.commandProtocol === 'scsi' && p.scsiProperties?.scsiProtocolType === 'iser',
+      );
+      found.push({
+        ref: iface.controllerRef,
+        controller: labels.get(iface.controllerRef) ?? '?',
+        hwChannel: t.ib.channel,
+        channel: 0,
+        id: t.ib.id,
+        address: iser?.scsiProperties?.iserProperties?.ipv4Data?.ipv4AddressData?.ipv4Address ?? '',
+        linkState: t.ib.linkState,
+      });
+    } else if (
+      t.interfaceType === 'iscsi' &&
+      t.iscsi?.interfaceData?.type === 'infiniband' &&
+      t.iscsi.interfaceData.infinibandData?.isIser
+    ) {
+      found.push({
+        ref: iface.controllerRef,
+        controller: labels.get(iface.controllerRef) ?? '?',
+        hwChannel: t.iscsi.channel,
+        channel: 0,
+        id: t.iscsi.id,
+        address: t.iscsi.ipv4Data?.ipv4AddressData?.ipv4Address ?? '',
+        linkState: 'unknown',
+      });
+    }
+  }
+  // As the collection numbers them: per controller, sorted by the hardware channel, counted from 1.
+  const result: IserInterface[] = [];
+  for (const label of [...new Set(found.map((f) => f.controller))].sort()) {
+    const mine = found.filter((f) => f.controller === label).sort((a, b) => a.hwChannel - b.hwChannel);
+    mine.forEach((f, i) => {
+      result.push({ controller: f.controller, channel: i + 1, id: f.id, address: f.address, linkState: f.linkState });
+    });
+  }
+  return result;
+}
+
+/** The array's iSCSI target node name (its IQN), from the storage pool bundle's target, as na_santricity_iscsi_target reads it. */
+export async function readTargetIqn(facts: HostFacts): Promise<string> {
+  const targets = (await facts.api(TARGET_PATH)) as { nodeName?: { iscsiNodeName?: string } }[];
+  const iqn = targets[0]?.nodeName?.iscsiNodeName;
+  if (!iqn) throw new Error('the array reports no iSCSI target (it has no iSCSI or iSER host interfaces)');
+  return iqn;
+}
+
+export interface HostTypeEntry {
+  index: number;
+  name: string;
+}
+
+export async function readHostTypes(facts: HostFacts): Promise<HostTypeEntry[]> {
+  return ((await facts.api('host-types')) as HostTypeEntry[]).map((t) => ({ index: t.index, name: t.name }));
+}
+
+export interface ArrayHost {
+  id: string;
+  name: string;
+  hostTypeIndex: number;
+  /** hostSidePorts: type, address (an IQN for iSCSI/iSER), label. */
+  ports: { type: string; address: string; label: string; id?: string }[];
+}
+
+interface HostEx {
+  id: string;
+  name: string;
+  label: string;
+  hostTypeIndex: number;
+  hostSidePorts: { type: string; address: string; label: string }[];
+  initiators: { id: string; label: string }[];
+  ports: { id: string; label: string }[];
+}
+
+export async function readHosts(facts: HostFacts): Promise<ArrayHost[]> {
+  const hosts = (await facts.api('hosts')) as HostEx[];
+  return hosts.map((h) => {
+    // hostSidePorts carry no id: it is the initiator's (or port's) of the same label, as the collection pairs them.
+    const ids = new Map([...h.ports, ...h.initiators].map((p) => [p.label, p.id]));
+    return {
+      id: h.id,
+      name: h.name ?? h.label,
+      hostTypeIndex: h.hostTypeIndex,
+      ports: h.hostSidePorts.map((p) => ({
+        type: p.type.toLowerCase(),
+        address: p.address.toLowerCase(),
+        label: p.label,
+        ...(ids.has(p.label) ? { id: ids.get(p.label) } : {}),
+      })),
+    };
+  });
+}
+
+export interface ArrayVolume {
+  id: string;
+  name: string;
+  capacityBytes: bigint;
+  wwn: string;
+}
+
+export async function readVolumes(facts: HostFacts): Promise<ArrayVolume[]> {
+  type VolumeEx = { id: string; name: string; capacity: string; worldWideName?: string; wwn?: string };
+  const [thick, thin] = (await Promise.all([facts.api('volumes'), facts.api('thin-volumes')])) as [
+    VolumeEx[],
+    VolumeEx[],
+  ];
+  return [...thick, ...thin].map((v) => ({
+    id: v.id,
+    name: v.name,
+    capacityBytes: BigInt(v.capacity),
+    wwn: (v.worldWideName ?? v.wwn ?? '').toLowerCase(),
+  }));
+}
+
+export async function readPools(facts: HostFacts): Promise<{ id: string; name: string }[]> {
+  return ((await facts.api('storage-pools')) as { id: string; name: string }[]).map((p) => ({
+    id: p.id,
+    name: p.name,
+  }));
+}
+
+export interface VolumeMapping {
+  id: string;
+  lun: number;
+  volumeRef: string;
+  mapRef: string;
+}
+
+export async function readMappings(facts: HostFacts): Promise<VolumeMapping[]> {
+  return ((await facts.api('volume-mappings')) as VolumeMapping[]).map((m) => ({
+    id: m.id,
+    lun: m.lun,
+    volumeRef: m.volumeRef,
+    mapRef: m.mapRef,
+  }));
+}
+
+export interface ArraySession {
+  initiatorIqn: string;
+  targetIqn: string;
+  /** The target portal group: one per controller on E-Series. */
+  portalGroupTag: number;
+}
+
+interface IscsiSession {
+  type: string;
+  endpoints: {
+    localEndpoint: {
+      targetId?: { iscsiPortName?: { targetNodeName?: { iscsiNodeName?: string }; targetPortalGroupTag?: number } };
+    };
+    remoteEndpoint: { initiatorId?: { iscsiPortName?: { initiatorNodeName?: { iscsiNodeName?: string } } } };
+  };
+}
+
+/** The array's iSCSI/iSER sessions (getIscsiSessions, filter all): normal sessions only, discovery ones left out. */
+export async function readSessions(facts: HostFacts): Promise<ArraySession[]> {
+  const answer = (await facts.api(SESSIONS_PATH, SESSIONS_QUERY)) as { returnCode: string; sessions: IscsiSession[] };
+  if (answer.returnCode !== 'ok') throw new Error(`getIscsiSessions returned ${answer.returnCode}`);
+  return answer.sessions
+    .filter((s) => s.type === 'normal')
+    .map((s) => ({
+      initiatorIqn: s.endpoints.remoteEndpoint.initiatorId?.iscsiPortName?.initiatorNodeName?.iscsiNodeName ?? '',
+      targetIqn: s.endpoints.localEndpoint.targetId?.iscsiPortName?.targetNodeName?.iscsiNodeName ?? '',
+      portalGroupTag: s.endpoints.localEndpoint.targetId?.iscsiPortName?.targetPortalGroupTag ?? 0,
+    }));
+}

@@ -1,0 +1,119 @@
+/**
+ * eseries_lun_mapping: a volume assigned to a host on an E-Series array with its LUN number (the document's "assign
+ * volumes to hosts"), as netapp_eseries.santricity's na_santricity_lun_mapping maps it (POST volume-mappings:
+ * mappableObjectId, targetId, lun). A LUN number is used once per host; a volume is mapped once. A mapping that exists
+ * with another LUN or to another host is refused, not moved: a host may be using it. Unmapping is refused while the
+ * host has a live session on the array.
+ *
+ *   - eseries_lun_mapping:
+ *       volume_name: iser_vol1
+ *       target: rhel9-1
+ *       lun: 1
+ */
+import { readHosts, readMappings, readSessions, readVolumes } from '../facts/santricity.js';
+import { apiDiff } from './api-diff.js';
+import type { Module } from './types.js';
+
+export interface EseriesLunMappingArgs {
+  volume_name: string;
+  /** A host's name on the array. */
+  target: string;
+  lun?: number;
+  state: 'present' | 'absent';
+}
+
+export const eseriesLunMapping: Module<EseriesLunMappingArgs> = {
+  name: 'eseries_lun_mapping',
+  summary: 'a volume mapped to a host of an E-Series array with its LUN number',
+  schema: {
+    volume_name: { type: 'str', required: true, aliases: ['volume'] },
+    target: { type: 'str', required: true },
+    lun: { type: 'int' },
+    state: { type: 'str', default: 'present', choices: ['present', 'absent'] },
+  },
+  async plan(ctx, a) {
+    if (a.lun !== undefined && (a.lun < 0 || a.lun > 255))
+      return { changes: [], failed: `lun must be from 0 to 255, got ${a.lun}` };
+    const [volumes, hosts, mappings] = await Promise.all([
+      readVolumes(ctx.facts),
+      readHosts(ctx.facts),
+      readMappings(ctx.facts),
+    ]);
+    const volume = volumes.find((v) => v.name === a.volume_name);
+    const host = hosts.find((h) => h.name.toLowerCase() === a.target.toLowerCase());
+    const label = `volume-mapping/${a.volume_name}`;
+    const current = volume ? mappings.find((m) => m.volumeRef === volume.id) : undefined;
+    const nameOf = (ref: string) => hosts.find((h) => h.id === ref)?.name ?? ref;
+    const shownMapping = (lun: number | string, target: string) => ({ volume: a.volume_name, target, lun });
+    if (a.state === 'absent') {
+      if (!current) return { changes: [], noop: `volume ${a.volume_name} is not mapped` };
+      const owner = hosts.find((h) => h.id === current.mapRef);
+      const live = new Set((await readSessions(ctx.facts)).map((s) => s.initiatorIqn.toLowerCase()));
+      if (owner?.ports.some((p) => live.has(p.address)))
+        return {
+          changes: [],
+          failed: `host ${owner.name} has a live session on the array: log it out before unmapping ${a.volume_name}`,
+        };
+      return {
+        changes: [{ kind: 'api', method: 'DELETE', path: `volume-mappings/${current.id}` }],
+        diff: apiDiff(label, shownMapping(current.lun, nameOf(current.mapRef)), null),
+        preview: `unmap ${a.volume_name} (LUN ${current.lun}) from ${nameOf(current.mapRef)}`,
+      };
+    }
+    // In check mode the volume or host may be one an earlier task would create: the mapping is previewed by name.
+    if (!volume || !host) {
+      const missing = [...(volume ? [] : [`volume ${a.volume_name}`]), ...(host ? [] : [`host ${a.target}`])].join(
+        ' and ',
+      );
+      if (!ctx.check) return { changes: [], failed: `${missing} does not exist on the array` };
+      return {
+        changes: [
+          {
+            kind: 'api',
+            method: 'POST',
+            path: 'volume-mappings',
+            body: {
+              mappableObjectId: volume?.id ?? `(id of ${a.volume_name})`,
+              targetId: host?.id ?? `(id of ${a.target})`,
+              ...(a.lun !== undefined ? { lun: a.lun } : {}),
+            },
+          },
+        ],
+        diff: apiDiff(label, null, shownMapping(a.lun ?? '(first free)', a.target)),
+        preview: `map ${a.volume_name} to ${a.target}${a.lun !== undefined ? ` as LUN ${a.lun}` : ''} (${missing} to be created by an earlier task)`,
+      };
+    }
+    if (current) {
+      if (current.mapRef === host.id && (a.lun === undefined || a.lun === current.lun))
+        return {
+          changes: [],
+          noop: `${a.volume_name} is mapped to ${host.name} as LUN ${current.lun}`,
+          result: { lun: current.lun },
+        };
+      return {
+        changes: [],
+        failed: `${a.volume_name} is mapped to ${nameOf(current.mapRef)} as LUN ${current.lun}; sshplay does not move or renumber a mapping (a host may be using it): unmap it first`,
+      };
+    }
+    if (a.lun !== undefined) {
+      const taken = mappings.find((m) => m.mapRef === host.id && m.lun === a.lun);
+      if (taken)
+        return {
+          changes: [],
+          failed: `LUN ${a.lun} is already in use for host ${host.name} (by volume ${volumes.find((v) => v.id === taken.volumeRef)?.name ?? taken.volumeRef})`,
+        };
+    }
+    return {
+      changes: [
+        {
+          kind: 'api',
+          method: 'POST',
+          path: 'volume-mappings',
+          body: { mappableObjectId: volume.id, targetId: host.id, ...(a.lun !== undefined ? { lun: a.lun } : {}) },
+        },
+      ],
+      diff: apiDiff(label, null, shownMapping(a.lun ?? '(first free)', host.name)),
+      preview: `map ${a.volume_name} to ${host.name}${a.lun !== undefined ? ` as LUN ${a.lun}` : ''}`,
+    };
+  },
+};

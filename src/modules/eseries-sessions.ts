@@ -1,0 +1,46 @@
+/**
+ * eseries_sessions: the document's check from the array side (Storage Array > iSER > View/End Sessions): every host
+ * has at least `min_sessions` iSCSI/iSER sessions the array sees from its initiator IQN. Reads only; fails naming the
+ * hosts without enough sessions.
+ *
+ *   - eseries_sessions:
+ *       hosts: "{{ eseries_hosts }}"      # [{name, iqn}]
+ *       min_sessions: 1
+ */
+import { readSessions } from '../facts/santricity.js';
+import type { Module } from './types.js';
+
+export interface EseriesSessionsArgs {
+  hosts: { name?: unknown; iqn?: unknown }[];
+  min_sessions: number;
+}
+
+export const eseriesSessions: Module<EseriesSessionsArgs> = {
+  name: 'eseries_sessions',
+  summary: 'checks from the array that each host has iSER sessions (reads only)',
+  schema: {
+    hosts: { type: 'list', required: true },
+    min_sessions: { type: 'int', default: 1 },
+  },
+  async plan(ctx, a) {
+    const hosts = a.hosts.map((h, i) => {
+      if (typeof h?.iqn !== 'string' || h.iqn === '')
+        throw new Error(`hosts[${i}]: iqn must be the host's initiator IQN`);
+      return { name: typeof h.name === 'string' ? h.name : h.iqn, iqn: h.iqn.toLowerCase() };
+    });
+    const sessions = await readSessions(ctx.facts);
+    const counts = hosts.map((h) => ({
+      ...h,
+      sessions: sessions.filter((s) => s.initiatorIqn.toLowerCase() === h.iqn).length,
+    }));
+    const short = counts.filter((c) => c.sessions < a.min_sessions);
+    const result = { sessions: Object.fromEntries(counts.map((c) => [c.name, c.sessions])) };
+    if (short.length > 0)
+      return {
+        changes: [],
+        result,
+        failed: `the array sees fewer than ${a.min_sessions} session(s) from ${short.map((c) => `${c.name} (${c.iqn}: ${c.sessions})`).join(', ')}`,
+      };
+    return { changes: [], result, noop: counts.map((c) => `${c.name}: ${c.sessions} session(s)`).join(', ') };
+  },
+};
