@@ -1,9 +1,13 @@
 import { ConfigError } from '../errors.js';
+import type { Module } from '../modules/types.js';
 import type { Playbook, Task } from '../playbook/types.js';
 
-/** Modules that talk to an E-Series array's REST API: the only ones (with the local ones) an array host runs. */
-export function isArrayModule(name: string): boolean {
-  return name.startsWith('eseries_');
+/**
+ * Modules that talk to an E-Series array's REST API: the only ones (with the local ones) an array host runs. Said
+ * by the module itself, not by its name: eseries_luns reads what a host sees of the array, on the host.
+ */
+export function isArrayModule(module: Pick<Module<unknown>, 'arrayApi'>): boolean {
+  return module.arrayApi === true;
 }
 
 /**
@@ -24,12 +28,12 @@ export function checkArrayTasks(
     for (const task of tasks) {
       const module = task.module;
       if (module.local) continue;
-      if (!isArrayModule(module.name) && arrays.length > 0)
+      if (!isArrayModule(module) && arrays.length > 0)
         throw new ConfigError(
-          `task '${task.name}' (${module.name}) would run on ${arrays.join(', ')}, an E-Series array reached through its REST API (ansible_connection: eseries_api): it has no shell and no files; only eseries_* modules and debug, assert, set_fact, fail run there`,
+          `task '${task.name}' (${module.name}) would run on ${arrays.join(', ')}, an E-Series array reached through its REST API (ansible_connection: eseries_api): it has no shell and no files; only the array modules (eseries_iser_interface, eseries_host, eseries_volume, eseries_lun_mapping, eseries_facts, eseries_sessions) and debug, assert, set_fact, fail run there`,
           task.where,
         );
-      if (isArrayModule(module.name) && others.length > 0)
+      if (isArrayModule(module) && others.length > 0)
         throw new ConfigError(
           `task '${task.name}' (${module.name}) would run on ${others.join(', ')}, which ${others.length === 1 ? 'is' : 'are'} not an E-Series array: ${module.name} needs ansible_connection: eseries_api (the group eseries_arrays in the example inventory)`,
           task.where,

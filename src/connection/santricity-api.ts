@@ -176,7 +176,7 @@ export class SantricityApiConnection implements Connection {
 
   private refuse(what: string): never {
     throw new SshplayError(
-      `${this.host} is an E-Series array reached through its REST API (ansible_connection: eseries_api): it ${what}; only the eseries_* modules (and debug, assert, set_fact, fail) run on it`,
+      `${this.host} is an E-Series array reached through its REST API (ansible_connection: eseries_api): it ${what}; only the array modules (eseries_iser_interface, eseries_host, eseries_volume, eseries_lun_mapping, eseries_facts, eseries_sessions; and debug, assert, set_fact, fail) run on it`,
     );
   }
 

@@ -19,6 +19,7 @@ import type { Module } from './types.js';
 
 export const eseriesFacts: Module<Record<string, never>> = {
   name: 'eseries_facts',
+  arrayApi: true,
   summary: "an E-Series array's target IQN, iSER port addresses, hosts, volumes and sessions (reads only)",
   schema: {},
   async plan(ctx) {

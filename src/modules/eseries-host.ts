@@ -56,6 +56,7 @@ function shown(h: { name: string; hostTypeIndex: number; ports: { type: string; 
 
 export const eseriesHost: Module<EseriesHostArgs> = {
   name: 'eseries_host',
+  arrayApi: true,
   summary: 'a host on an E-Series array with its initiator IQN and host type',
   schema: {
     name: { type: 'str', required: true },

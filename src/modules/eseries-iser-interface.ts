@@ -20,6 +20,7 @@ export interface EseriesIserInterfaceArgs {
 
 export const eseriesIserInterface: Module<EseriesIserInterfaceArgs> = {
   name: 'eseries_iser_interface',
+  arrayApi: true,
   summary: "an E-Series array's InfiniBand iSER port address (controller, channel)",
   schema: {
     controller: { type: 'str', required: true, choices: ['A', 'B'] },

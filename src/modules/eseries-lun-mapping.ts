@@ -24,6 +24,7 @@ export interface EseriesLunMappingArgs {
 
 export const eseriesLunMapping: Module<EseriesLunMappingArgs> = {
   name: 'eseries_lun_mapping',
+  arrayApi: true,
   summary: 'a volume mapped to a host of an E-Series array with its LUN number',
   schema: {
     volume_name: { type: 'str', required: true, aliases: ['volume'] },

@@ -17,6 +17,7 @@ export interface EseriesSessionsArgs {
 
 export const eseriesSessions: Module<EseriesSessionsArgs> = {
   name: 'eseries_sessions',
+  arrayApi: true,
   summary: 'checks from the array that each host has iSER sessions (reads only)',
   schema: {
     hosts: { type: 'list', required: true },

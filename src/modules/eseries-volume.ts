@@ -25,6 +25,7 @@ const UNIT_BYTES = { bytes: 1n, kb: 1024n, mb: 1024n ** 2n, gb: 1024n ** 3n, tb:
 
 export const eseriesVolume: Module<EseriesVolumeArgs> = {
   name: 'eseries_volume',
+  arrayApi: true,
   summary: 'a volume on an E-Series array, created in a storage pool when absent',
   schema: {
     name: { type: 'str', required: true },

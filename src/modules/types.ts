@@ -65,6 +65,8 @@ export interface Module<A = Record<string, unknown>> {
   anyArgs?: boolean;
   /** Modules that only evaluate (debug, assert, set_fact) never touch the host and run in check mode. */
   local?: boolean;
+  /** Plans against an E-Series array's REST API (ansible_connection: eseries_api), never a host's shell. */
+  arrayApi?: boolean;
   /** Facts its plan will read, from its arguments alone: prefetched for the whole play in one round trip. */
   wants?(args: A, vars: Record<string, unknown>): FactRequest[];
   plan(ctx: PlanContext, args: A): Promise<Plan>;
