@@ -420,8 +420,8 @@ function evaluate(node: Node, vars: Record<string, unknown>): unknown {
       for (const [k, a] of Object.entries(node.kwargs)) kwargs[k] = defined(evaluate(a, vars));
       if (node.name === 'default' || node.name === 'd') {
         // jinja2's do_default(value, default_value='', boolean=False)
-        const fallback = args[0] ?? kwargs.default_value ?? '';
-        const boolean = args[1] ?? kwargs.boolean ?? false;
+        const fallback = args.length > 0 ? args[0] : Object.hasOwn(kwargs, 'default_value') ? kwargs.default_value : '';
+        const boolean = args.length > 1 ? args[1] : (kwargs.boolean ?? false);
         return v instanceof Undefined || (truthy(boolean) && !pyTruthyValue(v)) ? fallback : v;
       }
       if (node.name === 'mandatory' && v instanceof Undefined)
