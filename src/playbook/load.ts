@@ -7,7 +7,7 @@ import { ArgError, closestName, validateArgs } from '../modules/args.js';
 import { findModule, MODULES } from '../modules/index.js';
 import type { Module } from '../modules/types.js';
 import { checkExpression, ExpressionError } from '../template/expression.js';
-import { checkTemplate, hasTemplate, TemplateError } from '../template/render.js';
+import { checkTemplate, checkTemplateFile, hasTemplate, TemplateError } from '../template/render.js';
 import { checkShellScript } from '../template/shell-script.js';
 import type { Play, Playbook, Task } from './types.js';
 import { childNode, keyNode, YamlSource } from './yaml-source.js';
@@ -104,16 +104,56 @@ function conditions(v: unknown, field: string, where: Location): string[] | unde
   });
 }
 
-function checkTemplates(value: unknown, where: Location): void {
+/** Every string of a value is checked (Handlebars syntax, Jinja expressions), reported at its own line and column. */
+function checkTemplates(value: unknown, src: YamlSource, node: Node | undefined): void {
   if (typeof value === 'string') {
     try {
       checkTemplate(value);
     } catch (e) {
-      if (e instanceof TemplateError) throw new ConfigError(e.message, where);
+      if (e instanceof TemplateError) throw new ConfigError(e.message, scriptLocation(src, node, e.line, e.column));
       throw e;
     }
-  } else if (Array.isArray(value) || isMapping(value)) {
-    for (const v of Object.values(value)) checkTemplates(v, where);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      checkTemplates(v, src, childNode(node, i) ?? node);
+    });
+  } else if (isMapping(value)) {
+    for (const [k, v] of Object.entries(value)) checkTemplates(v, src, childNode(node, k) ?? node);
+  }
+}
+
+/**
+ * `template:` takes a Handlebars file: a `.j2` name, or a file with Jinja in it, is refused at load
+ * (the file is looked up where the engine will look for it; one not found yet is checked when rendered).
+ */
+function checkTemplateSource(args: Raw, src: YamlSource, node: Node | undefined): void {
+  const file = args.src;
+  if (typeof file !== 'string' || hasTemplate(file)) return;
+  const where = src.where(childNode(node, 'src') ?? node);
+  if (/\.j2$/.test(file))
+    throw new ConfigError(
+      `template: '${file}' is a Jinja2 template (.j2); template files are Handlebars here: convert it to ${file.replace(/\.j2$/, '.hbs')} ({{name}}, {{#each list}}...{{/each}}, {{#if x}}...{{/if}}; see README, "For Ansible users")`,
+      where,
+    );
+  const base = dirname(src.file);
+  for (const candidate of [join(base, 'templates', file), join(base, file), join(base, '..', 'templates', file)]) {
+    let text: string;
+    try {
+      text = readFileSync(candidate, 'utf8');
+    } catch {
+      continue;
+    }
+    try {
+      checkTemplateFile(text);
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      throw new ConfigError(`${e.message} (given to template: at ${formatLocation(where)})`, {
+        file: candidate,
+        line: e.line,
+        column: e.column,
+      });
+    }
+    return;
   }
 }
 
@@ -206,7 +246,8 @@ function parseTask(src: YamlSource, node: Node | undefined, raw: unknown, playNa
       throw new ConfigError(e.message, src.where(argNode));
     }
   }
-  checkTemplates(args, src.where(childNode(node, key)));
+  checkTemplates(args, src, childNode(node, key));
+  if (module.name === 'template') checkTemplateSource(args, src, childNode(node, key));
   if (!module.anyArgs) checkShellArgs(module.schema, args, src, childNode(node, key));
   const name = typeof raw.name === 'string' ? raw.name : `${module.name}`;
   const checkMode = flag(src, node, raw, 'check_mode');
