@@ -48,7 +48,16 @@ const OPERATORS = [
   '=',
 ];
 
-function tokenize(src: string): Token[] {
+/**
+ * How string literals read backslashes. In a condition (`when`, `changed_when`, ...) as Jinja's lexer
+ * does: `\\`, `\'`, `\"`, `\n`, `\t` are escapes, any other backslash stays. In a value's `{{ }}`,
+ * as Ansible: its templar doubles every backslash inside a `{{ }}` string literal before Jinja reads it
+ * (ansible/template/__init__.py, _escape_backslashes), so there a backslash is itself and a string ends
+ * at its first closing quote: `regex_replace('(\d+)', '\1')` as users write it after YAML.
+ */
+export type StringMode = 'condition' | 'value';
+
+function tokenize(src: string, mode: StringMode = 'condition'): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < src.length) {
@@ -68,7 +77,7 @@ function tokenize(src: string): Token[] {
       while (j < src.length && src[j] !== c) {
         // As Python/Jinja: known escapes are decoded, any other backslash stays (regexes keep their \. and \s).
         const next = src[j + 1];
-        if (src[j] === '\\' && next !== undefined && '\\\'"nt'.includes(next)) {
+        if (mode === 'condition' && src[j] === '\\' && next !== undefined && '\\\'"nt'.includes(next)) {
           s += next === 'n' ? '\n' : next === 't' ? '\t' : next;
           j += 2;
           continue;
@@ -501,18 +510,24 @@ function looseEqual(a: unknown, b: unknown): boolean {
 const cache = new Map<string, Node>();
 
 /** Parses once (cached), then evaluates against the variables. Throws ExpressionError with a reason. */
-export function evaluateExpression(source: string, vars: Record<string, unknown>): unknown {
-  let ast = cache.get(source);
+export function evaluateExpression(
+  source: string,
+  vars: Record<string, unknown>,
+  mode: StringMode = 'condition',
+): unknown {
+  const key = `${mode}\0${source}`;
+  let ast = cache.get(key);
   if (!ast) {
-    ast = new Parser(tokenize(source), source).parse();
-    cache.set(source, ast);
+    ast = new Parser(tokenize(source, mode), source).parse();
+    cache.set(key, ast);
   }
   return defined(evaluate(ast, vars));
 }
 
 /** Validates syntax without evaluating (at playbook load, before any host is touched). */
-export function checkExpression(source: string): void {
-  if (!cache.has(source)) cache.set(source, new Parser(tokenize(source), source).parse());
+export function checkExpression(source: string, mode: StringMode = 'condition'): void {
+  const key = `${mode}\0${source}`;
+  if (!cache.has(key)) cache.set(key, new Parser(tokenize(source, mode), source).parse());
 }
 
 export function evaluateCondition(source: string | boolean, vars: Record<string, unknown>): boolean {

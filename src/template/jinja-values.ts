@@ -46,8 +46,8 @@ function hasPipe(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = '';
+      // a backslash is itself in a value's string literal (see StringMode)
+      if (c === quote) quote = '';
     } else if (c === '"' || c === "'") quote = c;
     else if (c === '|') return true;
   }
@@ -72,8 +72,8 @@ function mustacheEnd(text: string, from: number): number | undefined {
   for (let i = from; i < text.length; i++) {
     const c = text[i];
     if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = '';
+      // a backslash is itself in a value's string literal (see StringMode)
+      if (c === quote) quote = '';
     } else if (c === '"' || c === "'") quote = c;
     else if (c === '{') depth++;
     else if (c === '}') {
@@ -182,7 +182,7 @@ export const JINJA_HELPER = '__j';
 function checked(text: string, m: Mustache, isHelper: (name: string) => boolean): string {
   const source = m.inner.trim();
   try {
-    checkExpression(source);
+    checkExpression(source, 'value');
   } catch (e) {
     if (!(e instanceof ExpressionError)) throw e;
     const { line, column } = positionOf(text, m.start);

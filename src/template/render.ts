@@ -128,7 +128,7 @@ function jinjaScope(context: unknown, options: JinjaHelperOptions): Record<strin
 function evaluateRegistered(id: unknown, context: unknown, options: JinjaHelperOptions): unknown {
   const source = registeredExpression(Number(id));
   try {
-    return evaluateExpression(source, jinjaScope(context, options));
+    return evaluateExpression(source, jinjaScope(context, options), 'value');
   } catch (e) {
     if (e instanceof ExpressionError) throw new TemplateError(`in {{ ${source} }}: ${e.message}`);
     throw e;
@@ -271,7 +271,7 @@ export function renderValue(value: unknown, vars: Record<string, unknown>): unkn
     const expression = singleJinjaValue(value);
     if (expression !== undefined) {
       try {
-        return evaluateExpression(expression, vars);
+        return evaluateExpression(expression, vars, 'value');
       } catch (e) {
         if (e instanceof ExpressionError) throw new TemplateError(`in {{ ${expression} }}: ${e.message}`);
         throw e;
