@@ -255,7 +255,9 @@ class Parser {
         this.next();
         written += `.${this.next().text}`;
       }
-      const name = canonicalFilterName(written);
+      const canonical = canonicalFilterName(written);
+      if ('error' in canonical) throw new ExpressionError(canonical.error);
+      const name = canonical.name;
       if (!FILTER_NAMES.includes(name)) {
         const near = closestName(name, FILTER_NAMES);
         throw new ExpressionError(

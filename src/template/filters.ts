@@ -572,9 +572,58 @@ function yamlParseSafe(text: string): unknown {
   }
 }
 
-/** Filter names as Ansible users may write them: `ansible.builtin.join`, `ansible.utils.ipaddr`, `ansible.netcommon.ipaddr`. */
-export function canonicalFilterName(name: string): string {
-  return name.replace(/^ansible\.(builtin|utils|netcommon)\./, '');
+/**
+ * Jinja's own filters, which ansible-core 2.14 knows by their bare names only (`ansible.builtin.join`
+ * fails there with "Could not load"); Ansible's own (to_json, regex_replace, unique, split, ...) take
+ * the `ansible.builtin.` prefix too, ipaddr/ipv4 `ansible.utils.` (and the older `ansible.netcommon.`).
+ */
+const JINJA_BUILTINS = new Set([
+  'default',
+  'd',
+  'join',
+  'upper',
+  'lower',
+  'capitalize',
+  'trim',
+  'replace',
+  'int',
+  'float',
+  'string',
+  'length',
+  'count',
+  'first',
+  'last',
+  'list',
+  'sort',
+  'reverse',
+  'min',
+  'max',
+  'sum',
+  'abs',
+  'round',
+  'map',
+  'select',
+  'reject',
+  'selectattr',
+  'rejectattr',
+  'items',
+]);
+const COLLECTION_FILTERS = new Set(['ipaddr', 'ipv4']);
+
+/** The filter a written name means, or why the name is wrong: `ansible.utils.ipaddr` is ipaddr. */
+export function canonicalFilterName(written: string): { name: string } | { error: string } {
+  const m = /^ansible\.(builtin|utils|netcommon)\.(.+)$/.exec(written);
+  if (!m) return { name: written };
+  const [, collection, name] = m as unknown as [string, string, string];
+  if (collection === 'builtin' && JINJA_BUILTINS.has(name))
+    return {
+      error: `'${written}': Jinja's own filter '${name}' has no ansible.builtin. name (ansible-core refuses it too); write | ${name}`,
+    };
+  if (collection === 'builtin' && !COLLECTION_FILTERS.has(name) && name !== 'lines') return { name };
+  if (collection !== 'builtin' && COLLECTION_FILTERS.has(name)) return { name };
+  return {
+    error: `unknown filter '${written}'${COLLECTION_FILTERS.has(name) ? ` (write ansible.utils.${name})` : ''}`,
+  };
 }
 
 /** For messages: every name a value may use, `default`/`d` (the evaluator's own) included. */

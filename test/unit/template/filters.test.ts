@@ -28,6 +28,11 @@ describe('Jinja2 / Ansible filters, from their documented examples', () => {
     ["'{' | from_json", /from_json: /],
     ['5 | length', /length: length of 5, which has none/],
     ['1 / 0', /division by zero/],
+    ["pkgs | ansible.builtin.join(',')", /Jinja's own filter 'join' has no ansible\.builtin\. name .*write \| join/],
+    [
+      "'10.0.0.1/8' | ansible.builtin.ipaddr",
+      /unknown filter 'ansible\.builtin\.ipaddr' \(write ansible\.utils\.ipaddr\)/,
+    ],
     ["missing | mandatory('set missing in vars')", /set missing in vars/],
   ])('%s is an error that says why', (src, message) => {
     expect(() => evaluateExpression(src, VARS, 'value')).toThrow(ExpressionError);
