@@ -254,6 +254,7 @@ function parseTask(src: YamlSource, node: Node | undefined, raw: unknown, playNa
   const loopControl = isMapping(raw.loop_control) ? raw.loop_control : {};
   if (raw.vars !== undefined && !isMapping(raw.vars))
     throw new ConfigError(`'vars' must be a mapping, not ${typeName(raw.vars)}`, src.where(childNode(node, 'vars')));
+  checkTemplates(raw.vars, src, childNode(node, 'vars'));
   return {
     name,
     module,
@@ -349,6 +350,7 @@ function onlyKeywords(
 function inheritedKeywords(src: YamlSource, node: Node | undefined, raw: Raw): Inherited {
   if (raw.vars !== undefined && !isMapping(raw.vars))
     throw new ConfigError(`'vars' must be a mapping, not ${typeName(raw.vars)}`, src.where(childNode(node, 'vars')));
+  checkTemplates(raw.vars, src, childNode(node, 'vars'));
   return {
     when: conditions(raw.when, 'when', src.where(childNode(node, 'when'))) ?? [],
     tags: asList(raw.tags).map(String),
@@ -662,6 +664,7 @@ function parsePlay(src: YamlSource, node: Node | undefined, raw: Raw, seen: read
   const name = typeof raw.name === 'string' ? raw.name : String(raw.hosts);
   if (raw.vars !== undefined && !isMapping(raw.vars))
     throw new ConfigError(`'vars' must be a mapping, not ${typeName(raw.vars)}`, src.where(childNode(node, 'vars')));
+  checkTemplates(raw.vars, src, childNode(node, 'vars'));
   const serial = asList(raw.serial).map((s) => {
     if (typeof s === 'number' && s > 0) return s;
     if (typeof s === 'string' && /^\d+(\.\d+)?%$/.test(s.trim())) return s.trim();

@@ -515,3 +515,21 @@ describe('loadPlaybook: Jinja that sshplay does not take is refused at load, at 
     await expect(loadPlaybook(file)).resolves.toBeDefined();
   });
 });
+
+describe('loadPlaybook: Jinja in vars is checked at load too', () => {
+  test.each([
+    [
+      'play vars',
+      '- hosts: all\n  vars:\n    joined: "{{ pkgs | jion(\',\') }}"\n  tasks: []\n',
+      /p\.yml:3:14: .*unknown filter 'jion' \(did you mean 'join'\?\)/,
+    ],
+    [
+      'task vars',
+      '- hosts: all\n  tasks:\n    - debug: { msg: hi }\n      vars:\n        x: "{% if a %}b{% endif %}"\n',
+      /p\.yml:5:13: \{% if %\} is not supported in a value/,
+    ],
+  ])('%s', async (_name, text, message) => {
+    const e = await configError({ 'p.yml': text });
+    expect(e.message).toMatch(message);
+  });
+});
