@@ -6,7 +6,7 @@
  *   - a known Handlebars helper's name followed by a blank or nothing: `{{default x 'y'}}`, `{{quote x}}`,
  *     `{{lookup a b}}`, `{{join list ','}}`,
  *   - or starts or ends with `~` (Handlebars' whitespace control),
- * unless it holds a `|` outside string literals (Jinja's filter pipe, which no plain Handlebars mustache
+ * and is not a Jinja literal (`true`, `none`, `42`), unless it holds a `|` outside string literals (Jinja's filter pipe, which no plain Handlebars mustache
  * can hold). Every other mustache is a Jinja expression: a filter, an operator, a call, a subscript
  * `x[0]`, a string or number literal first, `a if c else b`, `x | default('y')`. Both languages read a
  * lone path the same way, so `{{ name }}` stays Handlebars and nothing that worked before changes.
@@ -62,6 +62,8 @@ export function classifyMustache(inner: string, isHelper: (name: string) => bool
   const word = /^[A-Za-z_][\w-]*/.exec(text)?.[0];
   if (word && isHelper(word) && (text.length === word.length || /\s/.test(text.charAt(word.length))))
     return 'handlebars';
+  // Jinja's literals: Handlebars would look `true` or `42` up as a name
+  if (/^(true|false|none|null|True|False|None|[0-9][0-9.]*)$/.test(text)) return 'jinja';
   return HANDLEBARS_PATH.test(text) ? 'handlebars' : 'jinja';
 }
 

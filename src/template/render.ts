@@ -137,7 +137,9 @@ function evaluateRegistered(id: unknown, context: unknown, options: JinjaHelperO
 
 // `{{ expr }}` in text prints as Jinja prints (Python's str: ['a', 'b'], True, None)...
 hbs.registerHelper(JINJA_HELPER, function (this: unknown, id: unknown, options: JinjaHelperOptions) {
-  return pyStr(evaluateRegistered(id, this, options));
+  // Ansible's templar prints a None result as '' (its finalize), Python's str() every other value.
+  const value = evaluateRegistered(id, this, options);
+  return value === null ? '' : pyStr(value);
 });
 /** ...and as a value (a shell script's word list, quoted by shell-script.ts), itself. */
 export const JINJA_VALUE_HELPER = '__jv';

@@ -46,6 +46,8 @@ describe('values: Jinja expressions beside Handlebars', () => {
     ["{{ cidr | ipaddr('address') }}/{{ cidr | ipaddr('netmask') }}", '192.168.10.21/255.255.255.0'],
     // Jinja prints as Python: a list in text is ['a', 'b'], True is True
     ['{{ list | list }} {{ flag | bool }}', "['a', 'b'] True"],
+    // as ansible-playbook 2.14 prints the same: None as '' at the top, Python's repr inside
+    ["x {{ list | list }} {{ true }} {{ none }} {{ {'k': 'v'} }}", "x ['a', 'b'] True  {'k': 'v'}"],
     ['{{#if flag}}{{ name | upper }}{{else}}no{{/if}}', 'IB0'],
     ['{{#each list}}[{{ this | upper }}]{{/each}}', '[]'.replace('[]', '[A][B]')],
     ['{{#with port}}{{ mtu + 1 }}{{/with}}', '2045'],
@@ -95,6 +97,9 @@ describe('the rule that tells Jinja from Handlebars', () => {
     ["default x 'y' | upper", 'jinja'],
     ['x == 1', 'jinja'],
     ['helpr x', 'jinja'],
+    ['true', 'jinja'],
+    ['none', 'jinja'],
+    ['42', 'jinja'],
   ])('{{%s}} is %s', (inner, kind) => {
     expect(classifyMustache(inner, isHandlebarsHelper)).toBe(kind);
   });
