@@ -9,7 +9,7 @@ import type { Module, Plan, PlanContext } from '../modules/types.js';
 import type { Play, Playbook, Role, Task } from '../playbook/types.js';
 import { shellText, splitWords } from '../shell.js';
 import { ExpressionError, evaluateCondition } from '../template/expression.js';
-import { renderText, renderValue, TemplateError } from '../template/render.js';
+import { renderTemplateFile, renderText, renderValue, TemplateError } from '../template/render.js';
 import { renderShellScript } from '../template/shell-script.js';
 import { vaultSecrets } from '../vault/keyring.js';
 import { type Applied, applyChanges } from './apply.js';
@@ -858,7 +858,7 @@ export class Engine {
       async renderTemplate(path: string) {
         const { path: found, content } = await readLocal(path, 'template');
         try {
-          return renderText(content.toString('utf8'), vars);
+          return renderTemplateFile(content.toString('utf8'), vars);
         } catch (e) {
           if (e instanceof TemplateError)
             throw new TemplateError(`${found}${e.line ? `:${e.line}` : ''}: ${e.message}`);

@@ -7,7 +7,7 @@ import { ArgError, closestName, validateArgs } from '../modules/args.js';
 import { findModule, MODULES } from '../modules/index.js';
 import type { Module } from '../modules/types.js';
 import { checkExpression, ExpressionError } from '../template/expression.js';
-import { checkTemplate, hasTemplate, TemplateError } from '../template/render.js';
+import { checkTemplate, checkTemplateFile, hasTemplate, TemplateError } from '../template/render.js';
 import { checkShellScript } from '../template/shell-script.js';
 import type { Play, Playbook, Task } from './types.js';
 import { childNode, keyNode, readConfigText, YamlSource } from './yaml-source.js';
@@ -104,16 +104,58 @@ function conditions(v: unknown, field: string, where: Location): string[] | unde
   });
 }
 
-function checkTemplates(value: unknown, where: Location): void {
+/** Every string of a value is checked (Handlebars syntax, Jinja expressions), reported at its own line and column. */
+function checkTemplates(value: unknown, src: YamlSource, node: Node | undefined): void {
   if (typeof value === 'string') {
     try {
       checkTemplate(value);
     } catch (e) {
-      if (e instanceof TemplateError) throw new ConfigError(e.message, where);
+      if (e instanceof TemplateError) throw new ConfigError(e.message, scriptLocation(src, node, e.line, e.column));
       throw e;
     }
-  } else if (Array.isArray(value) || isMapping(value)) {
-    for (const v of Object.values(value)) checkTemplates(v, where);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      checkTemplates(v, src, childNode(node, i) ?? node);
+    });
+  } else if (isMapping(value)) {
+    for (const [k, v] of Object.entries(value)) checkTemplates(v, src, childNode(node, k) ?? node);
+  }
+}
+
+/**
+ * `template:` takes a Handlebars file: a `.j2` name, or a file with Jinja in it, is refused at load
+ * (the file is looked up where the engine will look for it; one not found yet is checked when rendered).
+ */
+function checkTemplateSource(args: Raw, src: YamlSource, node: Node | undefined): void {
+  const file = args.src;
+  if (typeof file !== 'string' || hasTemplate(file)) return;
+  const where = src.where(childNode(node, 'src') ?? node);
+  if (/\.j2$/.test(file))
+    throw new ConfigError(
+      `template: '${file}' is a Jinja2 template (.j2); template files are Handlebars here: convert it to ${file.replace(/\.j2$/, '.hbs')} ({{name}}, {{#each list}}...{{/each}}, {{#if x}}...{{/if}}; see README, "For Ansible users")`,
+      where,
+    );
+  const base = dirname(src.file);
+  for (const candidate of [join(base, 'templates', file), join(base, file), join(base, '..', 'templates', file)]) {
+    let text: string;
+    try {
+      // Bounded like every config file read at load (a template path may name /dev/zero).
+      text = readConfigText(candidate);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw new ConfigError(`template: ${candidate}: ${(e as Error).message}`, where);
+    }
+    try {
+      checkTemplateFile(text);
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      throw new ConfigError(`${e.message} (given to template: at ${formatLocation(where)})`, {
+        file: candidate,
+        line: e.line,
+        column: e.column,
+      });
+    }
+    return;
   }
 }
 
@@ -206,13 +248,15 @@ function parseTask(src: YamlSource, node: Node | undefined, raw: unknown, playNa
       throw new ConfigError(e.message, src.where(argNode));
     }
   }
-  checkTemplates(args, src.where(childNode(node, key)));
+  checkTemplates(args, src, childNode(node, key));
+  if (module.name === 'template') checkTemplateSource(args, src, childNode(node, key));
   if (!module.anyArgs) checkShellArgs(module.schema, args, src, childNode(node, key));
   const name = typeof raw.name === 'string' ? raw.name : `${module.name}`;
   const checkMode = flag(src, node, raw, 'check_mode');
   const loopControl = isMapping(raw.loop_control) ? raw.loop_control : {};
   if (raw.vars !== undefined && !isMapping(raw.vars))
     throw new ConfigError(`'vars' must be a mapping, not ${typeName(raw.vars)}`, src.where(childNode(node, 'vars')));
+  checkTemplates(raw.vars, src, childNode(node, 'vars'));
   return {
     name,
     module,
@@ -308,6 +352,7 @@ function onlyKeywords(
 function inheritedKeywords(src: YamlSource, node: Node | undefined, raw: Raw): Inherited {
   if (raw.vars !== undefined && !isMapping(raw.vars))
     throw new ConfigError(`'vars' must be a mapping, not ${typeName(raw.vars)}`, src.where(childNode(node, 'vars')));
+  checkTemplates(raw.vars, src, childNode(node, 'vars'));
   return {
     when: conditions(raw.when, 'when', src.where(childNode(node, 'when'))) ?? [],
     tags: asList(raw.tags).map(String),
@@ -622,6 +667,7 @@ function parsePlay(src: YamlSource, node: Node | undefined, raw: Raw, seen: read
   const name = typeof raw.name === 'string' ? raw.name : String(raw.hosts);
   if (raw.vars !== undefined && !isMapping(raw.vars))
     throw new ConfigError(`'vars' must be a mapping, not ${typeName(raw.vars)}`, src.where(childNode(node, 'vars')));
+  checkTemplates(raw.vars, src, childNode(node, 'vars'));
   const serial = asList(raw.serial).map((s) => {
     if (typeof s === 'number' && s > 0) return s;
     if (typeof s === 'string' && /^\d+(\.\d+)?%$/.test(s.trim())) return s.trim();

@@ -6,6 +6,12 @@
  *   ansible_check_mode and not (sessions.stdout | length > 0)
  *   iser_luns is defined and item.fstype in ['ext4', 'xfs']
  */
+import { closestName } from '../closest-name.js';
+import { canonicalFilterName, FILTER_NAMES, FILTERS, FilterError, type Kwargs, TESTS, truthy } from './filters.js';
+import { pyStr } from './python-values.js';
+
+export { truthy };
+
 export class ExpressionError extends Error {}
 
 /** A name that the variables do not hold: an error when used, except under `is defined` and `default`. */
@@ -15,9 +21,43 @@ class Undefined {
 
 type Token = { kind: 'num' | 'str' | 'name' | 'op'; text: string; value?: unknown; at: number };
 
-const OPERATORS = ['==', '!=', '<=', '>=', '<', '>', '(', ')', '[', ']', '.', ',', '|', '+', '-'];
+const OPERATORS = [
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '//',
+  '<',
+  '>',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  '.',
+  ',',
+  ':',
+  '|',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '~',
+  '=',
+];
 
-function tokenize(src: string): Token[] {
+/**
+ * How string literals read backslashes. In a condition (`when`, `changed_when`, ...) as Jinja's lexer
+ * does: `\\`, `\'`, `\"`, `\n`, `\t` are escapes, any other backslash stays. In a value's `{{ }}`,
+ * as Ansible: its templar doubles every backslash inside a `{{ }}` string literal before Jinja reads it
+ * (ansible/template/__init__.py, _escape_backslashes), so there a backslash is itself and a string ends
+ * at its first closing quote: `regex_replace('(\d+)', '\1')` as users write it after YAML.
+ */
+export type StringMode = 'condition' | 'value';
+
+function tokenize(src: string, mode: StringMode = 'condition'): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < src.length) {
@@ -37,7 +77,7 @@ function tokenize(src: string): Token[] {
       while (j < src.length && src[j] !== c) {
         // As Python/Jinja: known escapes are decoded, any other backslash stays (regexes keep their \. and \s).
         const next = src[j + 1];
-        if (src[j] === '\\' && next !== undefined && '\\\'"nt'.includes(next)) {
+        if (mode === 'condition' && src[j] === '\\' && next !== undefined && '\\\'"nt'.includes(next)) {
           s += next === 'n' ? '\n' : next === 't' ? '\t' : next;
           j += 2;
           continue;
@@ -67,11 +107,28 @@ type Node =
   | { t: 'var'; name: string }
   | { t: 'get'; obj: Node; key: Node }
   | { t: 'list'; items: Node[] }
+  | { t: 'dict'; entries: [Node, Node][] }
+  | { t: 'cond'; test: Node; then: Node; otherwise: Node | undefined }
   | { t: 'not'; arg: Node }
   | { t: 'neg'; arg: Node }
   | { t: 'bin'; op: string; left: Node; right: Node }
   | { t: 'test'; arg: Node; test: string; negate: boolean; args: Node[] }
-  | { t: 'filter'; arg: Node; name: string; args: Node[] };
+  | { t: 'filter'; arg: Node; name: string; args: Node[]; kwargs: Record<string, Node> };
+
+/** Methods Ansible users call on strings, and the filter that does the same here. */
+const METHOD_FILTERS: Record<string, string> = {
+  split: "| split('sep')",
+  upper: '| upper',
+  lower: '| lower',
+  strip: '| trim',
+  replace: "| replace('old', 'new')",
+  startswith: "is match('^prefix')",
+  endswith: "is search('suffix$')",
+  join: "| join('sep')",
+  keys: "| dict2items | map(attribute='key')",
+  items: '| dict2items',
+  get: "['key'] | default(...)",
+};
 
 class Parser {
   private pos = 0;
@@ -96,10 +153,23 @@ class Parser {
   }
 
   parse(): Node {
-    const node = this.or();
+    const node = this.conditional();
     const rest = this.peek();
     if (rest) throw new ExpressionError(`unexpected '${rest.text}' at column ${rest.at + 1}`);
     return node;
+  }
+  /** Jinja's inline if: `a if cond else b` (no else: undefined, as Jinja's). */
+  private conditional(): Node {
+    const then = this.or();
+    if (!this.peek('if')) return then;
+    this.next();
+    const test = this.or();
+    let otherwise: Node | undefined;
+    if (this.peek('else')) {
+      this.next();
+      otherwise = this.conditional();
+    }
+    return { t: 'cond', test, then, otherwise };
   }
   private or(): Node {
     let left = this.and();
@@ -145,14 +215,29 @@ class Parser {
       }
       const test = this.next();
       if (test.kind !== 'name') throw new ExpressionError(`expected a test name after 'is' at column ${test.at + 1}`);
-      const args = this.peek('(') ? this.args() : [];
+      const tests = ['defined', 'undefined', ...Object.keys(TESTS)];
+      if (!tests.includes(test.text)) {
+        const near = closestName(test.text, tests);
+        throw new ExpressionError(
+          `unknown test '${test.text}'${near ? ` (did you mean '${near}'?)` : ''}; tests: ${tests.join(', ')}`,
+        );
+      }
+      const args = this.peek('(') ? this.args().args : [];
       return { t: 'test', arg: left, test: test.text, negate, args };
     }
     return left;
   }
   private additive(): Node {
+    let left = this.multiplicative();
+    while (this.peek('+') || this.peek('-') || this.peek('~')) {
+      const op = this.next().text;
+      left = { t: 'bin', op, left, right: this.multiplicative() };
+    }
+    return left;
+  }
+  private multiplicative(): Node {
     let left = this.filtered();
-    while (this.peek('+') || this.peek('-')) {
+    while (this.peek('*') || this.peek('/') || this.peek('//') || this.peek('%')) {
       const op = this.next().text;
       left = { t: 'bin', op, left, right: this.filtered() };
     }
@@ -162,9 +247,25 @@ class Parser {
     let node = this.unary();
     while (this.peek('|')) {
       this.next();
-      const name = this.next();
-      if (name.kind !== 'name') throw new ExpressionError(`expected a filter name at column ${name.at + 1}`);
-      node = { t: 'filter', arg: node, name: name.text, args: this.peek('(') ? this.args() : [] };
+      const first = this.next();
+      if (first.kind !== 'name') throw new ExpressionError(`expected a filter name at column ${first.at + 1}`);
+      let written = first.text;
+      // Fully qualified names: ansible.builtin.join, ansible.utils.ipaddr
+      while (this.peek('.') && this.tokens[this.pos + 1]?.kind === 'name') {
+        this.next();
+        written += `.${this.next().text}`;
+      }
+      const canonical = canonicalFilterName(written);
+      if ('error' in canonical) throw new ExpressionError(canonical.error);
+      const name = canonical.name;
+      if (!FILTER_NAMES.includes(name)) {
+        const near = closestName(name, FILTER_NAMES);
+        throw new ExpressionError(
+          `unknown filter '${written}'${near ? ` (did you mean '${near}'?)` : ''}; filters: ${FILTER_NAMES.join(', ')}`,
+        );
+      }
+      const { args, kwargs } = this.peek('(') ? this.args() : { args: [], kwargs: {} };
+      node = { t: 'filter', arg: node, name, args, kwargs };
     }
     return node;
   }
@@ -175,15 +276,20 @@ class Parser {
     }
     return this.postfix();
   }
-  private args(): Node[] {
+  private args(): { args: Node[]; kwargs: Record<string, Node> } {
     this.expect('(');
     const args: Node[] = [];
+    const kwargs: Record<string, Node> = {};
     while (!this.peek(')')) {
-      args.push(this.or());
+      const t = this.peek();
+      if (t?.kind === 'name' && this.tokens[this.pos + 1]?.text === '=') {
+        this.pos += 2;
+        kwargs[t.text] = this.conditional();
+      } else args.push(this.conditional());
       if (!this.peek(')')) this.expect(',');
     }
     this.expect(')');
-    return args;
+    return { args, kwargs };
   }
   private postfix(): Node {
     let node = this.primary();
@@ -193,10 +299,16 @@ class Parser {
         const key = this.next();
         if (key.kind !== 'name' && key.kind !== 'num')
           throw new ExpressionError(`expected a name after '.' at column ${key.at + 1}`);
+        if (key.kind === 'name' && this.peek('(')) {
+          const instead = METHOD_FILTERS[key.text];
+          throw new ExpressionError(
+            `method calls such as .${key.text}(...) are not supported${instead ? `: write ${pathOf(node)} ${instead}` : '; use a filter'}`,
+          );
+        }
         node = { t: 'get', obj: node, key: { t: 'lit', value: key.kind === 'num' ? key.value : key.text } };
       } else if (this.peek('[')) {
         this.next();
-        const key = this.or();
+        const key = this.conditional();
         this.expect(']');
         node = { t: 'get', obj: node, key };
       } else return node;
@@ -206,24 +318,41 @@ class Parser {
     const t = this.next();
     if (t.kind === 'num' || t.kind === 'str') return { t: 'lit', value: t.value };
     if (t.text === '(') {
-      const node = this.or();
+      const node = this.conditional();
       this.expect(')');
       return node;
     }
     if (t.text === '[') {
       const items: Node[] = [];
       while (!this.peek(']')) {
-        items.push(this.or());
+        items.push(this.conditional());
         if (!this.peek(']')) this.expect(',');
       }
       this.expect(']');
       return { t: 'list', items };
+    }
+    if (t.text === '{') {
+      const entries: [Node, Node][] = [];
+      while (!this.peek('}')) {
+        const key = this.conditional();
+        this.expect(':');
+        entries.push([key, this.conditional()]);
+        if (!this.peek('}')) this.expect(',');
+      }
+      this.expect('}');
+      return { t: 'dict', entries };
     }
     if (t.kind === 'name') {
       const lower = t.text.toLowerCase();
       if (lower === 'true') return { t: 'lit', value: true };
       if (lower === 'false') return { t: 'lit', value: false };
       if (lower === 'none' || lower === 'null') return { t: 'lit', value: null };
+      if (this.peek('('))
+        throw new ExpressionError(
+          t.text === 'lookup' || t.text === 'query' || t.text === 'q'
+            ? `${t.text}(...) is not supported: sshplay has no lookup plugins; read files with slurp or set the value in vars`
+            : `function calls such as ${t.text}(...) are not supported; write a filter (value | name(args))`,
+        );
       return { t: 'var', name: t.text };
     }
     throw new ExpressionError(`unexpected '${t.text}' at column ${t.at + 1}`);
@@ -234,54 +363,6 @@ function defined(v: unknown): unknown {
   if (v instanceof Undefined) throw new ExpressionError(`undefined variable: ${v.name}`);
   return v;
 }
-
-export function truthy(v: unknown): boolean {
-  if (Array.isArray(v)) return v.length > 0;
-  if (v && typeof v === 'object') return Object.keys(v).length > 0;
-  if (typeof v === 'string') return !['', 'false', 'no', 'off', '0'].includes(v.trim().toLowerCase());
-  return Boolean(v);
-}
-
-function length(v: unknown): number {
-  if (typeof v === 'string' || Array.isArray(v)) return v.length;
-  if (v && typeof v === 'object') return Object.keys(v).length;
-  throw new ExpressionError(`length of a ${typeof v}`);
-}
-
-const FILTERS: Record<string, (v: unknown, ...args: unknown[]) => unknown> = {
-  length,
-  count: length,
-  int: (v) => Number.parseInt(String(v), 10) || 0,
-  float: (v) => Number.parseFloat(String(v)) || 0,
-  string: (v) => (typeof v === 'string' ? v : JSON.stringify(v)),
-  bool: (v) => truthy(v),
-  lower: (v) => String(v).toLowerCase(),
-  upper: (v) => String(v).toUpperCase(),
-  trim: (v) => String(v).trim(),
-  first: (v) => (v as unknown[])[0],
-  last: (v) => (v as unknown[])[(v as unknown[]).length - 1],
-  join: (v, sep = '') => (v as unknown[]).join(String(sep)),
-  split: (v, sep = ' ') => String(v).split(String(sep)),
-  lines: (v) =>
-    String(v)
-      .split('\n')
-      .filter((l) => l !== ''),
-};
-
-const TESTS: Record<string, (v: unknown, ...args: unknown[]) => boolean> = {
-  none: (v) => v === null,
-  string: (v) => typeof v === 'string',
-  number: (v) => typeof v === 'number',
-  true: (v) => v === true,
-  false: (v) => v === false,
-  changed: (v) => truthy((v as { changed?: unknown })?.changed),
-  skipped: (v) => truthy((v as { skipped?: unknown })?.skipped),
-  failed: (v) => truthy((v as { failed?: unknown })?.failed),
-  succeeded: (v) => !truthy((v as { failed?: unknown })?.failed),
-  success: (v) => !truthy((v as { failed?: unknown })?.failed),
-  match: (v, re) => new RegExp(String(re)).test(String(v)) && String(v).search(new RegExp(String(re))) === 0,
-  search: (v, re) => new RegExp(String(re)).test(String(v)),
-};
 
 /** The source-like name of a variable path (`result.stdout`), for messages about an undefined one. */
 function pathOf(node: Node): string {
@@ -298,6 +379,14 @@ function evaluate(node: Node, vars: Record<string, unknown>): unknown {
       return Object.hasOwn(vars, node.name) ? vars[node.name] : new Undefined(node.name);
     case 'list':
       return node.items.map((n) => defined(evaluate(n, vars)));
+    case 'dict': {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of node.entries) out[pyStr(defined(evaluate(k, vars)))] = defined(evaluate(v, vars));
+      return out;
+    }
+    case 'cond':
+      if (truthy(defined(evaluate(node.test, vars)))) return evaluate(node.then, vars);
+      return node.otherwise ? evaluate(node.otherwise, vars) : new Undefined('the else branch of an inline if');
     case 'get': {
       const obj = evaluate(node.obj, vars);
       const key = defined(evaluate(node.key, vars));
@@ -323,19 +412,40 @@ function evaluate(node: Node, vars: Record<string, unknown>): unknown {
           throw new ExpressionError(
             `unknown test '${node.test}' (known: defined, undefined, ${Object.keys(TESTS).join(', ')})`,
           );
-        result = test(defined(v), ...node.args.map((a) => defined(evaluate(a, vars))));
+        try {
+          result = test(
+            defined(v),
+            node.args.map((a) => defined(evaluate(a, vars))),
+          );
+        } catch (e) {
+          if (e instanceof FilterError) throw new ExpressionError(`${node.test}: ${e.message}`);
+          throw e;
+        }
       }
       return node.negate ? !result : result;
     }
     case 'filter': {
       const v = evaluate(node.arg, vars);
       const args = node.args.map((a) => defined(evaluate(a, vars)));
-      if (node.name === 'default' || node.name === 'd')
-        return v instanceof Undefined || (args[1] && !truthy(v)) ? args[0] : v;
-      const filter = Object.hasOwn(FILTERS, node.name) ? FILTERS[node.name] : undefined;
-      if (!filter)
-        throw new ExpressionError(`unknown filter '${node.name}' (known: default, ${Object.keys(FILTERS).join(', ')})`);
-      return filter(defined(v), ...args);
+      const kwargs: Kwargs = {};
+      for (const [k, a] of Object.entries(node.kwargs)) kwargs[k] = defined(evaluate(a, vars));
+      if (node.name === 'default' || node.name === 'd') {
+        // jinja2's do_default(value, default_value='', boolean=False)
+        const fallback = args.length > 0 ? args[0] : Object.hasOwn(kwargs, 'default_value') ? kwargs.default_value : '';
+        const boolean = args.length > 1 ? args[1] : (kwargs.boolean ?? false);
+        return v instanceof Undefined || (truthy(boolean) && !pyTruthyValue(v)) ? fallback : v;
+      }
+      if (node.name === 'mandatory' && v instanceof Undefined)
+        throw new ExpressionError(
+          args[0] !== undefined ? pyStr(args[0]) : `mandatory variable '${v.name}' not defined`,
+        );
+      const filter = FILTERS[node.name] as (typeof FILTERS)[string];
+      try {
+        return filter(defined(v), args, kwargs);
+      } catch (e) {
+        if (e instanceof FilterError) throw new ExpressionError(`${node.name}: ${e.message}`);
+        throw e;
+      }
     }
     case 'bin': {
       if (node.op === 'and')
@@ -358,9 +468,25 @@ function evaluate(node: Node, vars: Record<string, unknown>): unknown {
         case '>=':
           return (l as number) >= (r as number);
         case '+':
+          if (Array.isArray(l) && Array.isArray(r)) return [...l, ...r];
           return typeof l === 'number' && typeof r === 'number' ? l + r : String(l) + String(r);
         case '-':
           return Number(l) - Number(r);
+        case '~':
+          return pyStr(l) + pyStr(r);
+        case '*':
+          if (typeof l === 'string' && typeof r === 'number') return l.repeat(Math.max(0, r));
+          return Number(l) * Number(r);
+        case '/':
+          if (Number(r) === 0) throw new ExpressionError('division by zero');
+          return Number(l) / Number(r);
+        case '//':
+          if (Number(r) === 0) throw new ExpressionError('division by zero');
+          return Math.floor(Number(l) / Number(r));
+        case '%':
+          if (Number(r) === 0) throw new ExpressionError('modulo by zero');
+          // Python's % takes the sign of the divisor.
+          return ((Number(l) % Number(r)) + Number(r)) % Number(r);
         case 'in':
           if (typeof r === 'string') return r.includes(String(l));
           if (Array.isArray(r)) return r.some((x) => looseEqual(x, l));
@@ -372,6 +498,12 @@ function evaluate(node: Node, vars: Record<string, unknown>): unknown {
   throw new ExpressionError('unreachable');
 }
 
+/** Python truthiness for `default(x, true)`: any non-empty string counts, 'false' included. */
+function pyTruthyValue(v: unknown): boolean {
+  if (typeof v === 'string') return v !== '';
+  return truthy(v);
+}
+
 function looseEqual(a: unknown, b: unknown): boolean {
   if (typeof a === 'object' || typeof b === 'object') return JSON.stringify(a) === JSON.stringify(b);
   return a === b;
@@ -380,18 +512,24 @@ function looseEqual(a: unknown, b: unknown): boolean {
 const cache = new Map<string, Node>();
 
 /** Parses once (cached), then evaluates against the variables. Throws ExpressionError with a reason. */
-export function evaluateExpression(source: string, vars: Record<string, unknown>): unknown {
-  let ast = cache.get(source);
+export function evaluateExpression(
+  source: string,
+  vars: Record<string, unknown>,
+  mode: StringMode = 'condition',
+): unknown {
+  const key = `${mode}\0${source}`;
+  let ast = cache.get(key);
   if (!ast) {
-    ast = new Parser(tokenize(source), source).parse();
-    cache.set(source, ast);
+    ast = new Parser(tokenize(source, mode), source).parse();
+    cache.set(key, ast);
   }
   return defined(evaluate(ast, vars));
 }
 
 /** Validates syntax without evaluating (at playbook load, before any host is touched). */
-export function checkExpression(source: string): void {
-  if (!cache.has(source)) cache.set(source, new Parser(tokenize(source), source).parse());
+export function checkExpression(source: string, mode: StringMode = 'condition'): void {
+  const key = `${mode}\0${source}`;
+  if (!cache.has(key)) cache.set(key, new Parser(tokenize(source, mode), source).parse());
 }
 
 export function evaluateCondition(source: string | boolean, vars: Record<string, unknown>): boolean {

@@ -1,4 +1,16 @@
 import Handlebars from 'handlebars';
+import { ExpressionError, evaluateExpression } from './expression.js';
+import {
+  JINJA_HELPER,
+  JinjaValueError,
+  positionOf,
+  refuseStatements,
+  registeredExpression,
+  rewriteJinja,
+  scanMustaches,
+  singleJinjaExpression,
+} from './jinja-values.js';
+import { pyStr } from './python-values.js';
 
 /**
  * Handlebars for templates and string values. Config files are not HTML, so `noEscape`; `strict`
@@ -96,12 +108,60 @@ const helpers: Record<string, (...args: unknown[]) => unknown> = {
 };
 for (const [name, fn] of Object.entries(helpers)) hbs.registerHelper(name, fn);
 
+/** A Handlebars helper, by name (what tells `{{quote x}}` from a Jinja `{{ x | quote }}`). */
+export function isHandlebarsHelper(name: string): boolean {
+  return Object.hasOwn(hbs.helpers, name);
+}
+
+interface JinjaHelperOptions {
+  data?: { root?: unknown };
+}
+
+/** The variables a Jinja value sees: the template's root, and inside `{{#each}}`/`{{#with}}` the block's object. */
+function jinjaScope(context: unknown, options: JinjaHelperOptions): Record<string, unknown> {
+  const root = (options.data?.root ?? {}) as Record<string, unknown>;
+  if (context === root || context === undefined) return root;
+  const own = context && typeof context === 'object' && !Array.isArray(context) ? context : {};
+  return { ...root, ...own, this: context };
+}
+
+function evaluateRegistered(id: unknown, context: unknown, options: JinjaHelperOptions): unknown {
+  const source = registeredExpression(Number(id));
+  try {
+    return evaluateExpression(source, jinjaScope(context, options), 'value');
+  } catch (e) {
+    if (e instanceof ExpressionError) throw new TemplateError(`in {{ ${source} }}: ${e.message}`);
+    throw e;
+  }
+}
+
+// `{{ expr }}` in text prints as Jinja prints (Python's str: ['a', 'b'], True, None)...
+hbs.registerHelper(JINJA_HELPER, function (this: unknown, id: unknown, options: JinjaHelperOptions) {
+  // Ansible's templar prints a None result as '' (its finalize), Python's str() every other value.
+  const value = evaluateRegistered(id, this, options);
+  return value === null ? '' : pyStr(value);
+});
+/** ...and as a value (a shell script's word list, quoted by shell-script.ts), itself. */
+export const JINJA_VALUE_HELPER = '__jv';
+hbs.registerHelper(JINJA_VALUE_HELPER, function (this: unknown, id: unknown, options: JinjaHelperOptions) {
+  return evaluateRegistered(id, this, options);
+});
+
+/** A value's text as Handlebars reads it: Jinja mustaches become `__j` calls (see jinja-values.ts). */
+export function valueTemplate(source: string): string {
+  try {
+    return rewriteJinja(source, isHandlebarsHelper);
+  } catch (e) {
+    throw toTemplateError(e);
+  }
+}
+
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
 
-function compile(source: string): Handlebars.TemplateDelegate {
+function compile(source: string, rewrite: (source: string) => string = valueTemplate): Handlebars.TemplateDelegate {
   let fn = compiled.get(source);
   if (!fn) {
-    fn = hbs.compile(source, { noEscape: true, strict: true });
+    fn = hbs.compile(rewrite(source), { noEscape: true, strict: true });
     compiled.set(source, fn);
   }
   return fn;
@@ -137,6 +197,8 @@ export function compileProgram(key: string, build: () => hbs.AST.Program, vars: 
 /** Rewrites Handlebars' own messages ('"x" not defined in [object Object] - 3:4') into ours. */
 function toTemplateError(e: unknown): TemplateError {
   if (e instanceof TemplateError) return e;
+  if (e instanceof JinjaValueError) return new TemplateError(e.message, e.line, e.column);
+  if (e instanceof ExpressionError) return new TemplateError(e.message);
   const message = (e as Error).message ?? String(e);
   const undefinedVar = /^"([^"]+)" not defined in .* - (\d+):(\d+)/.exec(message);
   if (undefinedVar) {
@@ -153,7 +215,10 @@ function toTemplateError(e: unknown): TemplateError {
 
 /** Renders template text. Throws TemplateError with line/column. */
 export function renderText(source: string, vars: Record<string, unknown>): string {
-  if (!source.includes('{{')) return source;
+  if (!source.includes('{{')) {
+    if (source.includes('{%')) valueTemplate(source);
+    return source;
+  }
   try {
     return compile(source)(vars, { allowProtoPropertiesByDefault: false });
   } catch (e) {
@@ -168,13 +233,16 @@ interface HandlebarsCompiler {
 
 /** Checks template syntax without rendering (at load time). */
 export function checkTemplate(source: string): void {
-  if (!source.includes('{{')) return;
+  if (!source.includes('{{')) {
+    if (source.includes('{%')) valueTemplate(source);
+    return;
+  }
   try {
     // Handlebars' own precompile without its last step: parse and compile to opcodes catch every error
     // precompile reports (syntax, bad paths, mismatched blocks); generating JavaScript source, which
     // nothing here would run, was most of the cost of loading a playbook.
     const options = { noEscape: true, strict: true, data: true };
-    new (hbs as unknown as HandlebarsCompiler).Compiler().compile(hbs.parse(source), options);
+    new (hbs as unknown as HandlebarsCompiler).Compiler().compile(hbs.parse(valueTemplate(source)), options);
   } catch (e) {
     throw toTemplateError(e);
   }
@@ -202,6 +270,15 @@ export function renderValue(value: unknown, vars: Record<string, unknown>): unkn
   if (typeof value === 'string') {
     const single = SINGLE_REFERENCE.exec(value);
     if (single) return lookupPath(single[1] as string, vars);
+    const expression = singleJinjaValue(value);
+    if (expression !== undefined) {
+      try {
+        return evaluateExpression(expression, vars, 'value');
+      } catch (e) {
+        if (e instanceof ExpressionError) throw new TemplateError(`in {{ ${expression} }}: ${e.message}`);
+        throw e;
+      }
+    }
     return renderText(value, vars);
   }
   if (Array.isArray(value)) return value.map((v) => renderValue(v, vars));
@@ -213,8 +290,53 @@ export function renderValue(value: unknown, vars: Record<string, unknown>): unkn
   return value;
 }
 
+function singleJinjaValue(value: string): string | undefined {
+  try {
+    return singleJinjaExpression(value, isHandlebarsHelper);
+  } catch (e) {
+    throw toTemplateError(e);
+  }
+}
+
+/**
+ * A template file (`template: src=...`) is Handlebars only: a Jinja statement or expression in it is
+ * refused with its line and column, rather than written to a host half-rendered.
+ */
+export function checkTemplateFile(source: string): void {
+  try {
+    refuseStatements(source);
+  } catch (e) {
+    if (!(e instanceof JinjaValueError)) throw e;
+    throw new TemplateError(
+      `this is a Jinja template; template files are Handlebars here (${e.message.replace(/ in a value.*$/, '')}): write {{#each list}}...{{/each}} and {{#if x}}...{{/if}} (see README, "For Ansible users")`,
+      e.line,
+      e.column,
+    );
+  }
+  const jinja = scanMustaches(source, isHandlebarsHelper).find((m) => m.kind === 'jinja');
+  if (jinja) {
+    const { line, column } = positionOf(source, jinja.start);
+    throw new TemplateError(
+      `{{${jinja.inner}}} is a Jinja expression; template files are Handlebars here: write {{name}} or a helper call such as {{default x 'y'}}, {{join list ','}}, {{upper x}} (filters work in playbook values, not in template files)`,
+      line,
+      column,
+    );
+  }
+}
+
+/** Renders a template file: Handlebars as written, nothing rewritten. Throws TemplateError. */
+export function renderTemplateFile(source: string, vars: Record<string, unknown>): string {
+  checkTemplateFile(source);
+  if (!source.includes('{{')) return source;
+  try {
+    return compile(`file\0${source}`, (s) => s.slice(5))(vars, { allowProtoPropertiesByDefault: false });
+  } catch (e) {
+    throw toTemplateError(e);
+  }
+}
+
 export function hasTemplate(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('{{');
+  if (typeof value === 'string') return value.includes('{{') || value.includes('{%');
   if (Array.isArray(value)) return value.some(hasTemplate);
   if (value && typeof value === 'object') return Object.values(value).some(hasTemplate);
   return false;

@@ -16,7 +16,16 @@
  */
 
 import type Handlebars from 'handlebars';
-import { compileProgram, parseTemplate, registerTemplateHelper, shellWord, TemplateError } from './render.js';
+import { JINJA_HELPER } from './jinja-values.js';
+import {
+  compileProgram,
+  JINJA_VALUE_HELPER,
+  parseTemplate,
+  registerTemplateHelper,
+  shellWord,
+  TemplateError,
+  valueTemplate,
+} from './render.js';
 
 type AST = typeof Handlebars.AST;
 type Node = hbs.AST.Node;
@@ -475,6 +484,12 @@ function refuse(why: string, node: Node): never {
 
 /** The mustache's value as an expression: a lone path or literal, or a helper call as a subexpression. */
 function valueExpression(m: Mustache): Expression {
+  const path = m.path as hbs.AST.PathExpression;
+  if (path.type === 'PathExpression' && path.original === JINJA_HELPER) {
+    // A Jinja value: its own value (a list stays a list of words), quoted as any other.
+    const raw = { ...path, parts: [JINJA_VALUE_HELPER], original: JINJA_VALUE_HELPER };
+    return { type: 'SubExpression', path: raw, params: m.params, hash: m.hash, loc: m.loc } as hbs.AST.SubExpression;
+  }
   if (m.params.length === 0 && !m.hash) return m.path as Expression;
   return {
     type: 'SubExpression',
@@ -562,7 +577,7 @@ function rewrite(program: Program, lexer: ShellLexer, finish: (() => void)[]): v
 
 /** The script's syntax tree with every value quoted for its context; throws TemplateError where none is safe. */
 export function quoteShellScript(source: string): Program {
-  const ast = parseTemplate(source);
+  const ast = parseTemplate(valueTemplate(source));
   const lexer = new ShellLexer();
   const finish: (() => void)[] = [];
   rewrite(ast, lexer, finish);
@@ -572,7 +587,7 @@ export function quoteShellScript(source: string): Program {
 
 /** Checks a shell script at load: syntax, and that every value lands where it can be quoted. */
 export function checkShellScript(source: string): void {
-  if (source.includes('{{')) quoteShellScript(source);
+  if (source.includes('{{') || source.includes('{%')) quoteShellScript(source);
 }
 
 /** Renders a `shell` script with every value quoted for where it lands. */

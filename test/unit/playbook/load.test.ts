@@ -197,7 +197,7 @@ describe('loadPlaybook: errors point at file:line:column and show the line', () 
 
   test('bad template syntax in an argument', async () => {
     const e = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - debug: { msg: "{{#if x}}" }\n' });
-    expect(e.message).toMatch(/p\.yml:3:14: template syntax error/);
+    expect(e.message).toMatch(/p\.yml:3:22: template syntax error/);
   });
 
   test('unknown play keyword', async () => {
@@ -265,7 +265,7 @@ describe('loadPlaybook: errors point at file:line:column and show the line', () 
     for (const [path, text] of Object.entries({
       'common/tasks/main.yml': '- name: base\n  debug: { msg: base }\n',
       'iscsi/tasks/main.yml':
-        '- name: conf\n  template: { src: iscsid.conf.j2, dest: /etc/x }\n  notify: restart iscsid\n',
+        '- name: conf\n  template: { src: iscsid.conf.hbs, dest: /etc/x }\n  notify: restart iscsid\n',
       'iscsi/handlers/main.yml': '- name: restart iscsid\n  service: { name: iscsid, state: restarted }\n',
       'iscsi/defaults/main.yml': 'port: 3260\ntimeout: 20\n',
       'iscsi/vars/main.yml': 'service_name: iscsid\n',
@@ -444,5 +444,92 @@ describe('loadPlaybook: errors point at file:line:column and show the line', () 
 
   test('a missing playbook file', async () => {
     await expect(loadPlaybook(join(root, 'does-not-exist.yml'))).rejects.toThrow(/cannot read file/);
+  });
+});
+
+describe('loadPlaybook: Jinja that sshplay does not take is refused at load, at file:line:column', () => {
+  test('{% for %} in a value names it and what to write instead', async () => {
+    const e = await configError({
+      'p.yml': '- hosts: all\n  tasks:\n    - debug:\n        msg: "{% for p in pkgs %}{{ p }}{% endfor %}"\n',
+    });
+    expect(e.message).toMatch(
+      /p\.yml:4:15: \{% for %\} \(a Jinja loop\) is not supported in a value: put loop: on the task/,
+    );
+  });
+
+  test('{% if %} in a block scalar, at its own line', async () => {
+    const e = await configError({
+      'p.yml':
+        '- hosts: all\n  tasks:\n    - copy:\n        dest: /etc/x\n        content: |\n          a\n          {% if x %}b{% endif %}\n',
+    });
+    expect(e.message).toMatch(/p\.yml:7:11: \{% if %\} is not supported in a value: use when: on the task/);
+  });
+
+  test('an unknown filter, with the closest known one', async () => {
+    const e = await configError({
+      'p.yml': '- hosts: all\n  tasks:\n    - debug:\n        msg: "{{ pkgs | join(\',\') | uppr }}"\n',
+    });
+    expect(e.message).toMatch(
+      /p\.yml:4:15: in \{\{ pkgs \| join\(','\) \| uppr \}\}: unknown filter 'uppr' \(did you mean 'upper'\?\)/,
+    );
+  });
+
+  test('an unknown filter in a when', async () => {
+    const e = await configError({
+      'p.yml': '- hosts: all\n  tasks:\n    - debug: { msg: hi }\n      when: x | bol\n',
+    });
+    expect(e.message).toMatch(/'when': unknown filter 'bol' \(did you mean 'bool'\?\)/);
+  });
+
+  test('a .j2 file given to template', async () => {
+    const e = await configError({
+      'p.yml':
+        '- hosts: all\n  tasks:\n    - template:\n        src: iscsid.conf.j2\n        dest: /etc/iscsi/iscsid.conf\n',
+    });
+    expect(e.message).toMatch(
+      /p\.yml:4:14: template: 'iscsid\.conf\.j2' is a Jinja2 template \(\.j2\); template files are Handlebars here: convert it to iscsid\.conf\.hbs/,
+    );
+  });
+
+  test('a template file with Jinja inside, at the file line and column', async () => {
+    const file = fixture({
+      'p.yml': '- hosts: all\n  tasks:\n    - template:\n        src: conf.hbs\n        dest: /etc/x\n',
+    });
+    mkdirSync(join(dirname(file), 'templates'));
+    writeFileSync(join(dirname(file), 'templates', 'conf.hbs'), '# conf\nnode = {{ name | upper }}\n');
+    const e = await loadPlaybook(file).then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    );
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e?.message).toMatch(
+      /templates\/conf\.hbs:2:8: \{\{ name \| upper \}\} is a Jinja expression; template files are Handlebars here.*\(given to template: at .*p\.yml:4:14\)/,
+    );
+  });
+
+  test('Jinja values that parse are accepted', async () => {
+    const file = fixture({
+      'p.yml':
+        '- hosts: all\n  vars:\n    pkgs: [a, b]\n  tasks:\n    - debug:\n        msg: "{{ pkgs | join(\',\') | upper }}"\n',
+    });
+    await expect(loadPlaybook(file)).resolves.toBeDefined();
+  });
+});
+
+describe('loadPlaybook: Jinja in vars is checked at load too', () => {
+  test.each([
+    [
+      'play vars',
+      '- hosts: all\n  vars:\n    joined: "{{ pkgs | jion(\',\') }}"\n  tasks: []\n',
+      /p\.yml:3:14: .*unknown filter 'jion' \(did you mean 'join'\?\)/,
+    ],
+    [
+      'task vars',
+      '- hosts: all\n  tasks:\n    - debug: { msg: hi }\n      vars:\n        x: "{% if a %}b{% endif %}"\n',
+      /p\.yml:5:13: \{% if %\} is not supported in a value/,
+    ],
+  ])('%s', async (_name, text, message) => {
+    const e = await configError({ 'p.yml': text });
+    expect(e.message).toMatch(message);
   });
 });

@@ -131,8 +131,9 @@ describe('evaluateExpression: tests', () => {
   });
 
   test('unknown test names the known ones', () => {
-    expect(() => evaluateExpression('rc is odd', vars)).toThrow(
-      /unknown test 'odd' \(known: defined, undefined, .*changed/,
+    // Refused when parsed (at load), with the closest known test.
+    expect(() => checkExpression('rc is chnaged')).toThrow(
+      /unknown test 'chnaged' \(did you mean 'changed'\?\); tests: defined, undefined, .*changed/,
     );
   });
 });
@@ -172,9 +173,10 @@ describe('evaluateExpression: filters', () => {
   });
 
   test('unknown filter names the known ones', () => {
-    expect(() => evaluateExpression('rc | frobnicate', vars)).toThrow(
-      /unknown filter 'frobnicate' \(known: default, length/,
+    expect(() => checkExpression('rc | frobnicate')).toThrow(
+      /unknown filter 'frobnicate'; filters: default, d, length/,
     );
+    expect(() => checkExpression("pkgs | jion(',')")).toThrow(/unknown filter 'jion' \(did you mean 'join'\?\)/);
   });
 
   test('length of a number is an error', () => {
@@ -284,7 +286,9 @@ describe('syntax errors', () => {
     ['rc is 5', /expected a test name after 'is' at column 7/],
     ['rc | 5', /expected a filter name at column 6/],
     ['[1, 2', /unexpected end of expression/],
-    ['f(1 2)', /unexpected '\(' at column 2/],
+    ['f(1 2)', /function calls such as f\(\.\.\.\) are not supported/],
+    ["lookup('env', 'HOME')", /lookup\(\.\.\.\) is not supported: sshplay has no lookup plugins/],
+    ["name.split(',')", /method calls such as \.split\(\.\.\.\) are not supported: write name \| split\('sep'\)/],
   ])('%s', (src, message) => {
     expect(() => checkExpression(src)).toThrow(message);
     expect(() => checkExpression(src)).toThrow(ExpressionError);

@@ -117,6 +117,29 @@ describe('hostile values through every shell context', () => {
     });
   }
 
+  // A Jinja value ({{ v | string }}) goes through the same quoting as a Handlebars one ({{v}}).
+  for (const [name, script, expected] of contexts) {
+    if (!script.includes('{{v}}')) continue;
+    const jinja = script.replaceAll('{{v}}', '{{ v | string }}');
+    test(`shell, Jinja value: ${name}`, () => {
+      fc.assert(
+        fc.property(hostile, (v) => {
+          check(() => renderShellScript(jinja, { v }), exact(expected(v)), v);
+          let same: boolean;
+          try {
+            same = renderShellScript(jinja, { v }) === renderShellScript(script, { v });
+          } catch (e) {
+            // refused: the Handlebars form must be refused too
+            expect(() => renderShellScript(script, { v })).toThrow((e as Error).message);
+            return;
+          }
+          expect(same, `${JSON.stringify(v)} quoted differently in ${jinja}`).toBe(true);
+        }),
+        { numRuns: 60 },
+      );
+    });
+  }
+
   test('shell: each item of a loop', () => {
     fc.assert(
       fc.property(fc.array(hostile, { maxLength: 4 }), (l) =>
