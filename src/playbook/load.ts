@@ -123,18 +123,15 @@ function checkTemplates(value: unknown, src: YamlSource, node: Node | undefined)
 }
 
 /**
- * `template:` takes a Handlebars file: a `.j2` name, or a file with Jinja in it, is refused at load
- * (the file is looked up where the engine will look for it; one not found yet is checked when rendered).
+ * `template:` takes a Handlebars file: one with Jinja in it (`{% %}`, a filter) is refused at load, whatever its
+ * name. A `.j2` file whose only substitutions are plain `{{ name }}` renders the same in both and is accepted:
+ * Ansible users name templates .j2 out of habit. The file is looked up where the engine will look for it; one
+ * not found yet is checked when rendered.
  */
 function checkTemplateSource(args: Raw, src: YamlSource, node: Node | undefined): void {
   const file = args.src;
   if (typeof file !== 'string' || hasTemplate(file)) return;
   const where = src.where(childNode(node, 'src') ?? node);
-  if (/\.j2$/.test(file))
-    throw new ConfigError(
-      `template: '${file}' is a Jinja2 template (.j2); template files are Handlebars here: convert it to ${file.replace(/\.j2$/, '.hbs')} ({{name}}, {{#each list}}...{{/each}}, {{#if x}}...{{/if}}; see README, "For Ansible users")`,
-      where,
-    );
   const base = dirname(src.file);
   for (const candidate of [join(base, 'templates', file), join(base, file), join(base, '..', 'templates', file)]) {
     let text: string;

@@ -481,14 +481,24 @@ describe('loadPlaybook: Jinja that sshplay does not take is refused at load, at 
     expect(e.message).toMatch(/'when': unknown filter 'bol' \(did you mean 'bool'\?\)/);
   });
 
-  test('a .j2 file given to template', async () => {
-    const e = await configError({
+  test('a .j2 file given to template: refused for its Jinja, not for its name', async () => {
+    const file = fixture({
       'p.yml':
         '- hosts: all\n  tasks:\n    - template:\n        src: iscsid.conf.j2\n        dest: /etc/iscsi/iscsid.conf\n',
     });
-    expect(e.message).toMatch(
-      /p\.yml:4:14: template: 'iscsid\.conf\.j2' is a Jinja2 template \(\.j2\); template files are Handlebars here: convert it to iscsid\.conf\.hbs/,
+    mkdirSync(join(dirname(file), 'templates'));
+    // plain substitutions render alike in Jinja and Handlebars: accepted
+    writeFileSync(join(dirname(file), 'templates', 'iscsid.conf.j2'), 'node.startup = {{ startup }}\n');
+    await expect(loadPlaybook(file)).resolves.toBeDefined();
+    writeFileSync(
+      join(dirname(file), 'templates', 'iscsid.conf.j2'),
+      '{% for p in portals %}\nportal = {{ p }}\n{% endfor %}\n',
     );
+    const e = await loadPlaybook(file).then(
+      () => null,
+      (x: unknown) => x as Error,
+    );
+    expect(e?.message).toMatch(/iscsid\.conf\.j2:1:\d+: .*\{% for %\}/);
   });
 
   test('a template file with Jinja inside, at the file line and column', async () => {
