@@ -7,7 +7,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ArrayApiError } from '../../../src/connection/array-api-error.js';
 import { LocalConnection } from '../../../src/connection/local.js';
+import type { ApiChangeRequest } from '../../../src/connection/types.js';
 import { applyChanges } from '../../../src/engine/apply.js';
 import { HostFacts } from '../../../src/facts/host-facts.js';
 import type { Change } from '../../../src/modules/types.js';
@@ -97,5 +99,60 @@ describe('applyChanges', () => {
     expect(applied.runs[0]?.stdout).toBe('first\n');
     expect(readFileSync(at('order'), 'utf8')).toBe('first\nsecond\n');
     expect(readFileSync(at('order2'), 'utf8')).toBe('third\n');
+  });
+});
+
+describe('applyChanges on a REST API target (an E-Series array)', () => {
+  type ArrayConn = LocalConnection & { apiChange(r: ApiChangeRequest): Promise<unknown>; requests: ApiChangeRequest[] };
+  /** An array connection: records each request, refuses the one at `refuse` with the array's message. */
+  const fakeArray = (refuse?: string): ArrayConn => {
+    const conn = LocalConnection.open('array') as ArrayConn;
+    conn.requests = [];
+    conn.apiChange = async (request) => {
+      if (request.path === refuse) throw new ArrayApiError(422, `the array refused ${request.path}: name in use`);
+      conn.requests.push(request);
+      return {};
+    };
+    return conn;
+  };
+  const api = (path: string, body?: unknown): Change => ({ kind: 'api', method: 'POST', path, body });
+
+  test('requests go out in order; the facts cache forgets the array state after each', async () => {
+    const conn = fakeArray();
+    const facts = new HostFacts(conn);
+    let forgotten = 0;
+    facts.invalidateApi = () => {
+      forgotten++;
+    };
+    const applied = await applyChanges(conn, facts, [api('hosts', { name: 'h1' }), api('volume-mappings', { lun: 1 })]);
+    expect(applied.failed).toBeUndefined();
+    expect(conn.requests.map((r) => r.path)).toEqual(['hosts', 'volume-mappings']);
+    expect(forgotten).toBe(2);
+    await conn.close();
+  });
+
+  test("the array's refusal fails the task with its message, and the changes after it are not sent", async () => {
+    const conn = fakeArray('hosts');
+    const applied = await applyChanges(conn, new HostFacts(conn), [api('hosts'), api('volume-mappings')]);
+    expect(applied.failed).toBe('the array refused hosts: name in use');
+    expect(conn.requests).toEqual([]);
+    await conn.close();
+  });
+
+  test('a transport error is not a task failure: it propagates (the host is unreachable, not failed)', async () => {
+    const conn = LocalConnection.open('array') as LocalConnection & {
+      apiChange?: (r: ApiChangeRequest) => Promise<unknown>;
+    };
+    conn.apiChange = async () => {
+      throw new Error('socket hang up');
+    };
+    await expect(applyChanges(conn, new HostFacts(conn), [api('hosts')])).rejects.toThrow('socket hang up');
+    await conn.close();
+  });
+
+  test('an api change on a host without a REST API is a bug, said as such', async () => {
+    const conn = LocalConnection.open('plain');
+    await expect(applyChanges(conn, new HostFacts(conn), [api('hosts')])).rejects.toThrow(/has no REST API/);
+    await conn.close();
   });
 });
