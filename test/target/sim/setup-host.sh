@@ -157,6 +157,8 @@ rm -f /var/lib/sim/net/ib[0-9]*.hwaddr
 
 # ---- the OS's iSCSI and network layout -------------------------------------------------------------------
 mkdir -p /etc/iscsi /boot /etc/udev/rules.d /etc/systemd/system/multi-user.target.wants
+# systemd ships /etc/modules-load.d and pam /etc/security/limits.d on every flavor (both empty on a fresh host)
+mkdir -p /etc/modules-load.d /etc/security/limits.d
 printf 'InitiatorName=%s\n' "$SIM_IQN" >/etc/iscsi/initiatorname.iscsi
 chmod 0644 /etc/iscsi/initiatorname.iscsi
 # iscsid.conf as each distribution ships it: RHEL's iscsi-initiator-utils patches open-iscsi's file

@@ -1,0 +1,120 @@
+/**
+ * Issue 21: what NetApp's netapp_eseries.host collection does for iSER that sshplay did not, on RHEL 8,
+ * SLES 15 and Ubuntu 22.04 hosts. Every assertion reads the hosts themselves: the simulated kernel's
+ * modules (lsmod), the limits a PAM session gets, the files on disk, the multipath maps.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNamespaceFleet } from '../target/namespace.js';
+import type { Fleet } from '../target/types.js';
+import { type CliResult, e2eUnavailable, recap, runIserPlaybook, tempDir } from './helpers.js';
+
+const skip = e2eUnavailable();
+const output = (r: CliResult) => `${r.stdout.slice(-6000)}\n${r.stderr}`;
+const MODULES_LOAD = '/etc/modules-load.d/sshplay-iser.conf';
+const LIMITS = '/etc/security/limits.d/90-sshplay-rdma.conf';
+
+describe.skipIf(skip)('Parity with netapp_eseries.host on rhel8, sles15 and ubuntu22 (issue 21)', () => {
+  let fleet: Fleet;
+  let inventory: string;
+  const sh = async (host: string, cmd: string) => (await fleet.exec(host, cmd)).stdout;
+  const run = (playbook: string, ...extra: string[]) =>
+    runIserPlaybook(fleet.knownHostsFile, inventory, playbook, ...extra);
+  const modules = async (host: string) =>
+    (await sh(host, 'lsmod'))
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(/\s+/)[0])
+      .filter(Boolean);
+
+  beforeAll(async () => {
+    fleet = await startNamespaceFleet({
+      hosts: [
+        { name: 'rhel', flavor: 'rhel8', groups: ['iser_hosts'] },
+        { name: 'sles', flavor: 'sles15', groups: ['iser_hosts'] },
+        { name: 'ubuntu', flavor: 'ubuntu22', groups: ['iser_hosts'] },
+      ],
+    });
+    const dir = await tempDir('iser-parity');
+    inventory = await fleet.writeInventory({ file: `${dir}/hosts.yml` });
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  describe('point 2: kernel modules and the locked-memory limit', () => {
+    it('the simulated boot loads what /etc/modules-load.d lists, as systemd-modules-load does', async () => {
+      const h = 'rhel';
+      expect(await modules(h)).not.toContain('rdma_ucm');
+      await fleet.exec(
+        h,
+        "printf '# comment\\n; another\\nrdma_ucm\\nno_such_module\\n' >/etc/modules-load.d/test.conf",
+      );
+      await fleet.reboot(h);
+      expect(await modules(h)).toContain('rdma_ucm');
+      expect(await fleet.readFile(h, '/var/log/sim/boot.log')).toContain(
+        "systemd-modules-load: Failed to find module 'no_such_module'",
+      );
+      await fleet.exec(h, 'rm /etc/modules-load.d/test.conf');
+      await fleet.reboot(h);
+      expect(await modules(h)).not.toContain('rdma_ucm');
+    });
+
+    it('--check shows the modules-load.d and limits.d files and the modprobe calls, and makes none of them', async () => {
+      const preview = await run('iser.yml', '--check', '--diff');
+      expect(preview.code, output(preview)).toBe(0);
+      expect(preview.stdout).toContain(MODULES_LOAD);
+      expect(preview.stdout).toContain(LIMITS);
+      expect(preview.stdout).toContain('modprobe ib_iser');
+      for (const h of fleet.hosts) {
+        expect(await fleet.readFile(h.name, MODULES_LOAD), h.name).toBeNull();
+        expect(await fleet.readFile(h.name, LIMITS), h.name).toBeNull();
+        expect(await modules(h.name), h.name).not.toContain('ib_iser');
+      }
+    });
+
+    it('a run loads ib_iser at once, lists both modules for every boot and raises memlock for new sessions', async () => {
+      const first = await run('iser.yml');
+      expect(first.code, output(first)).toBe(0);
+      for (const h of fleet.hosts) {
+        // loaded now, before any reboot
+        expect(await modules(h.name), h.name).toEqual(expect.arrayContaining(['ib_iser', 'ib_ipoib']));
+        const conf = (await fleet.readFile(h.name, MODULES_LOAD)) ?? '';
+        expect(
+          conf.split('\n').filter((l) => l !== '' && !l.startsWith('#')),
+          h.name,
+        ).toEqual(['ib_ipoib', 'ib_iser']);
+        // pam_limits reads limits.d at each session: "-" is soft and hard; a wildcard line does not apply
+        // to root (limits.conf(5)), so root has its own. (The effect itself, `ulimit -l` in a new PAM
+        // session, cannot be shown here: this machine lacks CAP_SYS_RESOURCE to raise a hard limit.)
+        const limits = ((await fleet.readFile(h.name, LIMITS)) ?? '')
+          .split('\n')
+          .filter((l) => l !== '' && !l.startsWith('#'));
+        expect(
+          limits.map((l) => l.split(/\s+/)),
+          h.name,
+        ).toEqual([
+          ['*', '-', 'memlock', 'unlimited'],
+          ['root', '-', 'memlock', 'unlimited'],
+        ]);
+      }
+      // The reboot check no longer asks for a reboot to load the iSER module.
+      expect(first.stdout).not.toContain('ib_iser is not loaded yet');
+      const again = await run('iser.yml');
+      expect(again.code, output(again)).toBe(0);
+      for (const h of fleet.hosts) expect(recap(again.stdout)[h.name]?.changed, h.name).toBe(0);
+    });
+
+    it('teardown removes only the two files sshplay wrote', async () => {
+      await fleet.exec('ubuntu', "echo 'rdma_cm' >/etc/modules-load.d/admin.conf");
+      const down = await run('iser-teardown.yml');
+      expect(down.code, output(down)).toBe(0);
+      for (const h of fleet.hosts) {
+        expect(await fleet.readFile(h.name, MODULES_LOAD), h.name).toBeNull();
+        expect(await fleet.readFile(h.name, LIMITS), h.name).toBeNull();
+      }
+      expect(await fleet.readFile('ubuntu', '/etc/modules-load.d/admin.conf')).toBe('rdma_cm\n');
+      const up = await run('iser.yml');
+      expect(up.code, output(up)).toBe(0);
+    });
+  });
+});
