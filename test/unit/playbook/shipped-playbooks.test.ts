@@ -20,6 +20,7 @@ describe('shipped playbooks', () => {
     expect(pb.plays.map((p) => p.name)).toEqual([
       'Validate the iSER inventory variables',
       'Preflight (supported configuration)',
+      'Kernel modules and limits for iSER',
       'Subnet manager (opensm) on the host',
       'Multipath (DM-MP)',
       'iSCSI services and iscsid.conf',
