@@ -117,4 +117,77 @@ describe.skipIf(skip)('Parity with netapp_eseries.host on rhel8, sles15 and ubun
       expect(up.code, output(up)).toBe(0);
     });
   });
+
+  describe('point 4: multipath named after volumes, in a drop-in of our own', () => {
+    const DROPIN = '/etc/multipath/conf.d/sshplay-iser.conf';
+    const ADMIN_CONF = "defaults {\n\tuser_friendly_names no\n}\n# the administrator's own settings\n";
+    const alias = (host: string) => `vol_${host}`;
+    let named: string;
+
+    beforeAll(async () => {
+      await fleet.reset();
+      const dir = await tempDir('iser-parity-mp');
+      const extraHostVars: Record<string, Record<string, unknown>> = {};
+      for (const h of fleet.hosts) {
+        extraHostVars[h.name] = {
+          iser_luns: [{ wwid: h.lunWwid, mountpoint: '/mnt/iser', fstype: 'ext4', name: alias(h.name) }],
+        };
+      }
+      (extraHostVars.rhel as Record<string, unknown>).multipath_conf = 'defaults {\n\tpolling_interval 10\n}';
+      named = await fleet.writeInventory({ file: `${dir}/hosts.yml`, extraHostVars });
+      await fleet.exec(
+        'sles',
+        `printf '${ADMIN_CONF.replace(/\n/g, '\\n').replace(/\t/g, '\\t').replace(/'/g, '')}' >/etc/multipath.conf`,
+      );
+    });
+    const runNamed = (playbook: string, ...extra: string[]) =>
+      runIserPlaybook(fleet.knownHostsFile, named, playbook, ...extra);
+
+    it('--check shows the drop-in with the aliases and writes nothing', async () => {
+      const preview = await runNamed('iser.yml', '--check', '--diff');
+      expect(preview.code, output(preview)).toBe(0);
+      expect(preview.stdout).toContain(DROPIN);
+      for (const h of fleet.hosts) {
+        expect(preview.stdout).toContain(`alias ${alias(h.name)}`);
+        expect(await fleet.readFile(h.name, DROPIN), h.name).toBeNull();
+        expect((await sh(h.name, `test -e /dev/mapper/${alias(h.name)} && echo yes || echo no`)).trim()).toBe('no');
+      }
+    });
+
+    it('a run names each map after its volume, keeps multipath.conf, and mounts /dev/mapper/<name>1', async () => {
+      const r = await runNamed('iser.yml');
+      expect(r.code, output(r)).toBe(0);
+      for (const h of fleet.hosts) {
+        const dropIn = (await fleet.readFile(h.name, DROPIN)) ?? '';
+        expect(dropIn, h.name).toMatch(
+          new RegExp(`multipaths \\{\\s+multipath \\{\\s+wwid ${h.lunWwid}\\s+alias ${alias(h.name)}\\s+\\}\\s+\\}`),
+        );
+        // the map is named after the volume, as multipath -ll prints an aliased map
+        expect(await sh(h.name, 'multipath -ll'), h.name).toMatch(
+          new RegExp(`^${alias(h.name)} \\(${h.lunWwid}\\) dm-0 NETAPP,INF-01-00$`, 'm'),
+        );
+        expect((await sh(h.name, `test -e /dev/mapper/${alias(h.name)}1 && echo yes`)).trim(), h.name).toBe('yes');
+        expect((await sh(h.name, `test -e /dev/mapper/${h.lunWwid} && echo yes || echo no`)).trim(), h.name).toBe('no');
+        const fstab = (await fleet.readFile(h.name, '/etc/fstab')) ?? '';
+        expect(fstab, h.name).toMatch(new RegExp(`^/dev/mapper/${alias(h.name)}1\\s+/mnt/iser\\s`, 'm'));
+        expect((await sh(h.name, 'findmnt -n -o TARGET /mnt/iser')).trim(), h.name).toBe('/mnt/iser');
+      }
+      // the inventory's multipath_conf goes to the drop-in, not over the administrator's file
+      expect(await fleet.readFile('rhel', DROPIN)).toContain('polling_interval 10');
+      expect(await fleet.readFile('rhel', '/etc/multipath.conf')).toBe('');
+      expect(await fleet.readFile('sles', '/etc/multipath.conf')).toBe(ADMIN_CONF.replace(/'/g, ''));
+      const again = await runNamed('iser.yml');
+      expect(again.code, output(again)).toBe(0);
+      for (const h of fleet.hosts) expect(recap(again.stdout)[h.name]?.changed, h.name).toBe(0);
+    });
+
+    it('the name survives a reboot, and the teardown removes only the drop-in', async () => {
+      await fleet.reboot('ubuntu');
+      expect(await sh('ubuntu', 'multipath -ll')).toMatch(new RegExp(`^${alias('ubuntu')} \\(`, 'm'));
+      const down = await runNamed('iser-teardown.yml');
+      expect(down.code, output(down)).toBe(0);
+      for (const h of fleet.hosts) expect(await fleet.readFile(h.name, DROPIN), h.name).toBeNull();
+      expect(await fleet.readFile('sles', '/etc/multipath.conf')).toBe(ADMIN_CONF.replace(/'/g, ''));
+    });
+  });
 });

@@ -604,6 +604,60 @@ sim_lun_links() { # (re)creates /dev/mapper/<wwid> from host.conf
   [[ -n ${SIM_LUN_WWID:-} && -n ${SIM_LUN_DEVICE:-} && -b ${SIM_LUN_DEVICE} ]] || return 0
   mkdir -p /dev/mapper
   [[ $(readlink /dev/mapper/"$SIM_LUN_WWID" 2>/dev/null) == "$SIM_LUN_DEVICE" ]] || ln -sfn "$SIM_LUN_DEVICE" "/dev/mapper/$SIM_LUN_WWID"
+  sim_mpath_rename
+}
+
+# The alias multipath gives a WWID, or nothing: the `alias` of its `multipaths { multipath { wwid ... } }`
+# entry in /etc/multipath.conf, then in each *.conf of config_dir (default /etc/multipath/conf.d, read in
+# alphabetical order "just as if it was in /etc/multipath.conf", multipath.conf(5)); the first entry
+# for the WWID wins. `#` and `!` start comments; values may be quoted.
+sim_mpath_alias() { # sim_mpath_alias WWID
+  local dir=/etc/multipath/conf.d files=()
+  [[ -f /etc/multipath.conf ]] && files+=(/etc/multipath.conf)
+  if [[ -f /etc/multipath.conf ]]; then
+    local d
+    d=$(awk '$1 == "config_dir" { gsub(/"/, "", $2); print $2 }' /etc/multipath.conf | tail -1)
+    [[ -n $d ]] && dir=$d
+  fi
+  local f
+  for f in "$dir"/*.conf; do [[ -f $f ]] && files+=("$f"); done
+  ((${#files[@]})) || return 0
+  awk -v want="$1" '
+    { sub(/[#!].*/, ""); gsub(/"/, "") }
+    { for (i = 1; i <= NF; i++) {
+        t = $i
+        if (t == "{") { stack[++depth] = prev; prev = ""; continue }
+        if (t == "}") { if (depth == 2 && stack[1] == "multipaths" && stack[2] == "multipath") { if (w == want && a != "" && !found) { print a; found = 1 } w = ""; a = "" } depth--; continue }
+        if (depth == 2 && stack[1] == "multipaths" && stack[2] == "multipath") {
+          if (prev == "wwid") { w = t; prev = ""; continue }
+          if (prev == "alias") { a = t; prev = ""; continue }
+        }
+        prev = t
+      } }
+  ' "${files[@]}"
+}
+
+sim_mpath_name() { # the map name of WWID: its alias, else the WWID itself
+  local a
+  a=$(sim_mpath_alias "$1")
+  printf '%s' "${a:-$1}"
+}
+
+# multipath (re)configured: the LUN's map, and its partition maps, renamed after the configuration
+# (multipath-tools renames a map whose configured alias changed: ACT_RENAME in libmultipath/configure.c).
+sim_mpath_rename() {
+  [[ -n ${SIM_LUN_WWID:-} && -n ${SIM_LUN_DEVICE:-} ]] || return 0
+  local want cur='' l suffix
+  want=$(sim_mpath_name "$SIM_LUN_WWID")
+  for l in /dev/mapper/*; do
+    [[ -L $l && $(readlink "$l") == "$SIM_LUN_DEVICE" ]] && { cur=${l##*/}; break; }
+  done
+  [[ -n $cur && $cur != "$want" && ! -e /dev/mapper/$want ]] || return 0
+  for l in /dev/mapper/"$cur"*; do
+    suffix=${l#/dev/mapper/"$cur"}
+    [[ -z $suffix || $suffix =~ ^(-part|p)?[0-9]+$ ]] || continue
+    mv -T "$l" "/dev/mapper/$want$suffix"
+  done
 }
 
 sim_part_links() { # sim_part_links WWID: partition links after the table changed
@@ -672,7 +726,7 @@ sim_lun_paths() {
 # LUN size in bytes (the backing device's), 10 GiB when unknown.
 sim_lun_bytes() {
   local disk base s
-  disk=$(readlink -f "/dev/mapper/${SIM_LUN_WWID:-none}" 2>/dev/null) || true
+  disk=$(readlink -f "/dev/mapper/$(sim_mpath_name "${SIM_LUN_WWID:-none}")" 2>/dev/null) || true
   base=${disk##*/}
   if [[ -n $base && -r /sys/class/block/$base/size ]]; then s=$(<"/sys/class/block/$base/size"); printf '%s' $((s * 512)); else printf '%s' $((10 << 30)); fi
 }
