@@ -190,4 +190,101 @@ describe.skipIf(skip)('Parity with netapp_eseries.host on rhel8, sles15 and ubun
       expect(await fleet.readFile('sles', '/etc/multipath.conf')).toBe(ADMIN_CONF.replace(/'/g, ''));
     });
   });
+
+  describe('point 6: opensm per port, its own subnet prefix and options', () => {
+    const prefixes = ['0xfe80000000000001', '0xfe80000000000002'];
+    let inv: string;
+    const confOf = (h: { flavor: string }, i: number) =>
+      `${h.flavor.startsWith('rhel') ? '/etc/rdma' : '/etc/opensm'}/sshplay-opensm-ib${i}.conf`;
+    /** subnet prefix of the running opensm per port GUID, from the simulated daemons' records */
+    const smPrefixes = async (host: string) =>
+      (await sh(host, 'sim-ctl state 2>/dev/null | grep "^opensm " || true'))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => /^opensm (0x[0-9a-f]+): .* priority (\d+) .* subnet_prefix (0x[0-9a-f]+)/.exec(l)?.slice(1))
+        .filter(Boolean)
+        .sort();
+
+    beforeAll(async () => {
+      await fleet.reset();
+      const dir = await tempDir('iser-parity-sm');
+      inv = await fleet.writeInventory({
+        file: `${dir}/hosts.yml`,
+        groupVars: {
+          opensm_port_priorities: [15, 0],
+          opensm_ports: [
+            { subnet_prefix: prefixes[0], options: { sweep_interval: 15 } },
+            { subnet_prefix: prefixes[1] },
+          ],
+        },
+      });
+    });
+    const runSm = (playbook: string, ...extra: string[]) =>
+      runIserPlaybook(fleet.knownHostsFile, inv, playbook, ...extra);
+
+    it('--check shows the options files and writes none', async () => {
+      const preview = await runSm('iser.yml', '--check', '--diff');
+      expect(preview.code, output(preview)).toBe(0);
+      for (const h of fleet.hosts) {
+        expect(preview.stdout).toContain(confOf(h, 0));
+        expect(await fleet.readFile(h.name, confOf(h, 0)), h.name).toBeNull();
+      }
+      expect(preview.stdout).toContain(`subnet_prefix ${prefixes[1]}`);
+    });
+
+    it('each port runs its own opensm with its subnet prefix, now and after a reboot; priority 0 is kept', async () => {
+      const r = await runSm('iser.yml');
+      expect(r.code, output(r)).toBe(0);
+      for (const h of fleet.hosts) {
+        const c0 = (await fleet.readFile(h.name, confOf(h, 0))) ?? '';
+        expect(c0, h.name).toMatch(new RegExp(`^guid ${h.guids[0]}$`, 'm'));
+        expect(c0).toMatch(/^sm_priority 15$/m);
+        expect(c0).toMatch(new RegExp(`^subnet_prefix ${prefixes[0]}$`, 'm'));
+        expect(c0).toMatch(/^sweep_interval 15$/m);
+        const c1 = (await fleet.readFile(h.name, confOf(h, 1))) ?? '';
+        expect(c1).toMatch(/^sm_priority 0$/m);
+        expect(c1).not.toMatch(/^sweep_interval/m);
+        const want = [
+          [h.guids[0]?.toLowerCase(), '15', prefixes[0]],
+          [h.guids[1]?.toLowerCase(), '0', prefixes[1]],
+        ].sort();
+        expect(await smPrefixes(h.name), h.name).toEqual(want);
+        await fleet.reboot(h.name);
+        expect(await smPrefixes(h.name), `${h.name} after the reboot`).toEqual(want);
+      }
+      const again = await runSm('iser.yml');
+      expect(again.code, output(again)).toBe(0);
+      for (const h of fleet.hosts) expect(recap(again.stdout)[h.name]?.changed, h.name).toBe(0);
+      // the teardown removes sshplay's option files and nothing else in that directory
+      await fleet.exec('sles', 'echo "# the administrator\'s" >/etc/opensm/opensm.conf');
+      const down = await runSm('iser-teardown.yml');
+      expect(down.code, output(down)).toBe(0);
+      for (const h of fleet.hosts) {
+        expect(await fleet.readFile(h.name, confOf(h, 0)), h.name).toBeNull();
+        expect(await fleet.readFile(h.name, confOf(h, 1)), h.name).toBeNull();
+      }
+      expect(await fleet.readFile('sles', '/etc/opensm/opensm.conf')).toBe("# the administrator's\n");
+    });
+
+    it('a bad opensm_ports is refused before any host is touched', async () => {
+      const cases: [unknown[], string][] = [
+        [[{ subnet_prefix: 'fe80::1' }, {}], 'opensm_ports[0] takes subnet_prefix'],
+        [[{}, { priority: 3 }], 'opensm_ports[1] takes subnet_prefix'],
+        [[{ options: { guid: '0x1' } }, {}], 'opensm_ports[0] takes subnet_prefix'],
+        [[{}], 'opensm_ports needs opensm_port_priorities'],
+      ];
+      for (const [ports, message] of cases) {
+        const dir = await tempDir('iser-parity-sm-bad');
+        const bad = await fleet.writeInventory({
+          file: `${dir}/hosts.yml`,
+          groupVars: { opensm_port_priorities: [15, 0], opensm_ports: ports },
+        });
+        const before = (await fleet.calls('rhel')).length;
+        const r = await runIserPlaybook(fleet.knownHostsFile, bad, 'iser.yml');
+        expect(r.code, output(r)).not.toBe(0);
+        expect(r.stdout + r.stderr, JSON.stringify(ports)).toContain(`rhel: ${message}`);
+        expect((await fleet.calls('rhel')).length, JSON.stringify(ports)).toBe(before);
+      }
+    });
+  });
 });
