@@ -287,4 +287,111 @@ describe.skipIf(skip)('Parity with netapp_eseries.host on rhel8, sles15 and ubun
       }
     });
   });
+
+  describe('point 1: packages installed with the OS tool when the inventory allows it', () => {
+    const repo: Record<string, string[]> = {
+      rhel: [
+        'device-mapper-multipath 0.8.4-22.el8.x86_64',
+        'iscsi-initiator-utils 6.2.1.4-4.git095f59c.el8.x86_64',
+        'rdma-core 37.2-1.el8.x86_64',
+        'infiniband-diags 37.2-1.el8.x86_64',
+        'opensm 3.3.24-1.el8.x86_64',
+      ],
+      sles: [
+        'open-iscsi 2.1.7-150400.39.8.1.x86_64',
+        'multipath-tools 0.9.0+62+suse.3e048d4-150400.4.7.1.x86_64',
+        'rdma-core 38.1-150400.2.6.x86_64',
+        'infiniband-diags 38.1-150400.2.6.x86_64',
+        'opensm 3.3.24-150400.1.1.x86_64',
+      ],
+      ubuntu: [
+        'open-iscsi 2.1.5-1ubuntu1',
+        'multipath-tools 0.8.8-1ubuntu1.22.04.1',
+        'multipath-tools-boot 0.8.8-1ubuntu1.22.04.1',
+        'rdma-core 39.0-1',
+        'infiniband-diags 39.0-1',
+        'opensm 3.3.23-2',
+      ],
+    };
+    const missing: Record<string, string> = {
+      rhel: 'device-mapper-multipath',
+      sles: 'open-iscsi',
+      ubuntu: 'multipath-tools',
+    };
+    const installed = async (host: string, pkg: string) =>
+      (await fleet.exec(host, host === 'ubuntu' ? `dpkg -s ${pkg}` : `rpm -q ${pkg}`)).code === 0;
+    let inv: string;
+    const runPk = (playbook: string, ...extra: string[]) =>
+      runIserPlaybook(fleet.knownHostsFile, inv, playbook, ...extra);
+
+    beforeAll(async () => {
+      await fleet.reset();
+      for (const h of fleet.hosts) await fleet.exec(h.name, `sim-ctl package-absent ${missing[h.name]}`);
+      const dir = await tempDir('iser-parity-pkg');
+      inv = await fleet.writeInventory({ file: `${dir}/hosts.yml`, groupVars: { iser_install_packages: true } });
+    });
+
+    it('off by default: the check-only mode stops at the missing package and installs nothing', async () => {
+      const dir = await tempDir('iser-parity-pkg-off');
+      const plain = await fleet.writeInventory({ file: `${dir}/hosts.yml` });
+      const r = await runIserPlaybook(fleet.knownHostsFile, plain, 'iser.yml');
+      expect(r.code, output(r)).not.toBe(0);
+      for (const h of fleet.hosts) {
+        expect(recap(r.stdout)[h.name]?.failed, h.name).toBe(1);
+        expect(await installed(h.name, missing[h.name] as string), h.name).toBe(false);
+      }
+    });
+
+    it('no configured repository: the package tool says so and the host stops there', async () => {
+      const r = await runPk('iser.yml');
+      expect(r.code, output(r)).not.toBe(0);
+      const text = r.stdout + r.stderr;
+      expect(text).toContain('There are no enabled repositories');
+      // zypper says it on stdout; its exit code 6 is ZYPPER_EXIT_NO_REPOS
+      expect(text).toContain('command failed (rc=6): zypper --non-interactive install open-iscsi');
+      expect(text).toContain('Unable to locate package multipath-tools');
+      for (const h of fleet.hosts) expect(recap(r.stdout)[h.name]?.failed, h.name).toBe(1);
+    });
+
+    it('--check lists each install without running it; the run installs; a second run changes nothing', async () => {
+      for (const h of fleet.hosts) {
+        await fleet.exec(
+          h.name,
+          `printf '%s\\n' ${(repo[h.name] ?? []).map((l) => `'${l}'`).join(' ')} >/etc/sim/repo.packages`,
+        );
+      }
+      const preview = await runPk('iser.yml', '--check');
+      expect(preview.code, output(preview)).toBe(0);
+      expect(preview.stdout).toContain('yum install -y device-mapper-multipath');
+      expect(preview.stdout).toContain('zypper --non-interactive install open-iscsi');
+      expect(preview.stdout).toContain('apt-get install -y multipath-tools');
+      for (const h of fleet.hosts) expect(await installed(h.name, missing[h.name] as string), h.name).toBe(false);
+      const r = await runPk('iser.yml');
+      expect(r.code, output(r)).toBe(0);
+      for (const h of fleet.hosts) expect(await installed(h.name, missing[h.name] as string), h.name).toBe(true);
+      expect(await installed('ubuntu', 'multipath-tools-boot')).toBe(true);
+      const again = await runPk('iser.yml');
+      expect(again.code, output(again)).toBe(0);
+      for (const h of fleet.hosts) expect(recap(again.stdout)[h.name]?.changed, h.name).toBe(0);
+    });
+
+    it('the upgrade switch upgrades what the repository offers newer; a custom list replaces the OS list', async () => {
+      await fleet.exec('rhel', "sed -i 's/^rdma-core .*/rdma-core 38.0-1.el8.x86_64/' /etc/sim/repo.packages");
+      const dir = await tempDir('iser-parity-pkg-up');
+      const up = await fleet.writeInventory({
+        file: `${dir}/hosts.yml`,
+        groupVars: { iser_install_packages: true, iser_packages_upgrade: true, iser_packages: ['rdma-core', 'opensm'] },
+      });
+      const preview = await runIserPlaybook(fleet.knownHostsFile, up, 'iser-packages.yml', '--check');
+      expect(preview.code, output(preview)).toBe(0);
+      expect(preview.stdout).toContain('yum upgrade -y rdma-core');
+      expect((await sh('rhel', 'rpm -q rdma-core')).trim()).toBe('rdma-core-37.2-1.el8.x86_64');
+      const r = await runIserPlaybook(fleet.knownHostsFile, up, 'iser-packages.yml');
+      expect(r.code, output(r)).toBe(0);
+      expect((await sh('rhel', 'rpm -q rdma-core')).trim()).toBe('rdma-core-38.0-1.el8.x86_64');
+      for (const h of ['sles', 'ubuntu']) expect(recap(r.stdout)[h]?.changed, h).toBe(0);
+      const again = await runIserPlaybook(fleet.knownHostsFile, up, 'iser-packages.yml');
+      expect(recap(again.stdout).rhel?.changed).toBe(0);
+    });
+  });
 });

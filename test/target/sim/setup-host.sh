@@ -239,10 +239,10 @@ fi
 common=(iscsiadm systemctl ibstat opensm multipath sanlun ping ip udevadm parted partprobe lsmod modprobe sim-boot sim-reboot
   sim-ctl)
 case $SIM_FLAVOR in
-  rhel8) tools=("${common[@]}" rpm dracut lsinitrd grubby ifup nmcli) links=(ifdown:ifup kpartx:partprobe) ;;
+  rhel8) tools=("${common[@]}" rpm dnf dracut lsinitrd grubby ifup nmcli) links=(ifdown:ifup kpartx:partprobe yum:dnf) ;;
   rhel7) tools=("${common[@]}" rpm dracut lsinitrd grubby ifup) links=(ifdown:ifup kpartx:partprobe) ;;
-  sles*) tools=("${common[@]}" rpm dracut lsinitrd ifup wicked) links=(ifdown:ifup kpartx:partprobe) ;;
-  ubuntu*) tools=("${common[@]}" dpkg update-initramfs lsinitramfs netplan) links=(kpartx:partprobe) ;;
+  sles*) tools=("${common[@]}" rpm zypper dracut lsinitrd ifup wicked) links=(ifdown:ifup kpartx:partprobe) ;;
+  ubuntu*) tools=("${common[@]}" dpkg apt-get update-initramfs lsinitramfs netplan) links=(kpartx:partprobe) ;;
 esac
 mkdir -p /usr/local/sbin /usr/local/lib/sim/daemon
 # tools of an earlier run that this flavor does not have (a real RHEL has no netplan)
@@ -259,6 +259,11 @@ for l in "${links[@]}"; do
   ln -sfn "${l#*:}" "/usr/local/sbin/${l%%:*}"
   printf '%s\n' "${l%%:*}" >>/usr/local/lib/sim/installed
 done
+# RHEL 7 has yum and no dnf: the same simulated tool under yum's name
+if [[ $SIM_FLAVOR == rhel7 ]]; then
+  install -m 0755 "$src/bin/dnf" /usr/local/sbin/yum
+  printf 'yum\n' >>/usr/local/lib/sim/installed
+fi
 # opensm's daemon is `sleep infinity` run through a link named opensm (so its comm is "opensm")
 ln -sfn "$(command -v sleep)" /usr/local/lib/sim/daemon/opensm
 

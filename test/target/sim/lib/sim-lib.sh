@@ -593,6 +593,32 @@ sim_pkg_absent() {
   return 1
 }
 
+# Package repositories: /etc/sim/repo.packages lists "name version" of what the host's configured
+# repositories offer (no file: no repository configured, as on an unregistered or offline host). A package
+# tool that installs or upgrades records "name version" in /var/lib/sim/packages.installed (rpm and dpkg
+# report those, the version there winning) and takes the name off packages.absent.
+SIM_REPO=$SIM_ETC/repo.packages
+SIM_PKG_INSTALLED=$SIM_VAR/packages.installed
+sim_repo_version() { # sim_repo_version NAME: the version the repositories offer, or exit 1
+  [[ -f $SIM_REPO ]] || return 1
+  awk -v n="$1" '$1 == n { print $2; found = 1; exit } END { exit !found }' "$SIM_REPO"
+}
+sim_pkg_mark_installed() { # sim_pkg_mark_installed NAME VERSION
+  mkdir -p "$SIM_VAR"
+  [[ -f $SIM_ETC/packages.absent ]] && sed -i "/^$1\([[:space:]].*\)\?\$/d" "$SIM_ETC/packages.absent"
+  { [[ -f $SIM_PKG_INSTALLED ]] && awk -v n="$1" '$1 != n' "$SIM_PKG_INSTALLED"; printf '%s %s\n' "$1" "$2"; } >"$SIM_PKG_INSTALLED.new"
+  mv -f "$SIM_PKG_INSTALLED.new" "$SIM_PKG_INSTALLED"
+}
+sim_pkg_version() { # sim_pkg_version NAME: the installed version (as rpm/dpkg report it), or exit 1
+  local v
+  if [[ $SIM_FLAVOR == ubuntu* ]]; then
+    v=$(SIM_NOLOG=1 dpkg -s "$1" 2>/dev/null | awk '/^Version: / { print $2 }')
+  else
+    v=$(SIM_NOLOG=1 rpm -q --qf '%{VERSION}-%{RELEASE}.%{ARCH}' "$1" 2>/dev/null) || v=''
+  fi
+  [[ -n $v ]] && printf '%s' "$v"
+}
+
 # ---------------------------------------------------------------------------------------------------
 # The LUN: /dev/mapper/<wwid> is a symlink to a real block device (a loop device the launcher attached,
 # SIM_LUN_DEVICE). Partition <n> appears as /dev/mapper/<wwid><n> (multipath's kpartx naming), linked
