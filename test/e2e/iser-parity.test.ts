@@ -181,6 +181,21 @@ describe.skipIf(skip)('Parity with netapp_eseries.host on rhel8, sles15 and ubun
       for (const h of fleet.hosts) expect(recap(again.stdout)[h.name]?.changed, h.name).toBe(0);
     });
 
+    it('a name that is not a plain alias is refused before any host is touched', async () => {
+      const dir = await tempDir('iser-parity-mp-bad');
+      const extraHostVars: Record<string, Record<string, unknown>> = {};
+      for (const h of fleet.hosts) {
+        extraHostVars[h.name] = { iser_luns: [{ wwid: h.lunWwid, mountpoint: '/mnt/iser', name: 'db/../x' }] };
+      }
+      const bad = await fleet.writeInventory({ file: `${dir}/hosts.yml`, extraHostVars });
+      const before = (await fleet.calls('sles')).length;
+      const r = await runIserPlaybook(fleet.knownHostsFile, bad, 'iser.yml');
+      expect(r.code, output(r)).not.toBe(0);
+      expect(r.stdout + r.stderr).toContain('sles: iser_luns[0] needs wwid');
+      expect(r.stdout + r.stderr).toContain('an optional name (the multipath alias');
+      expect((await fleet.calls('sles')).length).toBe(before);
+    });
+
     it('the name survives a reboot, and the teardown removes only the drop-in', async () => {
       await fleet.reboot('ubuntu');
       expect(await sh('ubuntu', 'multipath -ll')).toMatch(new RegExp(`^${alias('ubuntu')} \\(`, 'm'));
