@@ -273,6 +273,24 @@ if [[ ${1:-} == --checks ]]; then
       expect 1 'not an rpm package' 'rpm -Uvh of a non-package' -- rpm -Uvh /etc/hostname
       rpm -Uvh /tmp/smutils.pkg >/dev/null ;;
   esac
+  # a repository install shares packages.installed with the package files: one line format, both read back
+  case $flavor in
+    rhel*) printf 'rdma-core 99.0-1.el8.x86_64\n' >/etc/sim/repo.packages
+      expect 0 'rdma-core-99.0-1.el8' 'dnf upgrade from the repository' -- dnf upgrade -y rdma-core
+      expect 0 'rdma-core-99.0-1.el8.x86_64' 'rpm -q reports the repository version' -- rpm -q rdma-core
+      run bash -c 'rpm -qa | grep -c "^rdma-core-"'
+      [[ $OUT == 1 ]] && ok 'rpm -qa lists the upgraded package once' || bad 'rpm -qa lists the upgraded package once' ;;
+    sles*) printf 'rdma-core 99.0-1.1.x86_64\n' >/etc/sim/repo.packages
+      zypper --non-interactive update rdma-core >/dev/null
+      expect 0 'rdma-core-99.0-1.1.x86_64' 'zypper update: rpm -q reports the repository version' -- rpm -q rdma-core ;;
+    ubuntu*) printf 'rdma-core 99.0-1\n' >/etc/sim/repo.packages
+      expect 0 'Setting up rdma-core (99.0-1)' 'apt-get install from the repository' -- apt-get install -y rdma-core
+      expect 0 $'Architecture: amd64\nVersion: 99.0-1' 'dpkg -s reports the repository version' -- dpkg -s rdma-core ;;
+  esac
+  expect 0 'rdma-core 99.0-1' 'the repository package is recorded as name version-release arch' -- cat /var/lib/sim/packages.installed
+  run awk '$1 == "netapp_linux_unified_host_utilities" { print $2, $3, $4 }' /var/lib/sim/packages.installed
+  [[ $OUT == '7-1 x86_64 /usr/sbin/sanlun' ]] && ok 'the package file record keeps its files beside it' || bad "the package file record keeps its files beside it (got '$OUT')"
+  rm -f /etc/sim/repo.packages
   expect 0 'sanlun version 7-1' 'sanlun version' -- sanlun version
   expect 0 "Host Device: $WWID" 'sanlun lun show -p' -- sanlun lun show -p
   expect 0 "Volume ID <${WWID#3}>, Preferred Path (Controller-A): In Use]" 'SMdevices' -- SMdevices
