@@ -50,7 +50,9 @@ if [[ ${1:-} == --checks ]]; then
   A1=${PORTALS%% *}
   read -r _ A2_SUB_A B1 B2 <<<"$PORTALS" # 130.101 130.102 | 131.101 131.102
   A2=$A2_SUB_A
-  echo LUN_DELAY_MS=500 >/etc/sim/lun.conf # the multipath map appears 0.5 s after a path and multipathd
+  # the multipath map appears 3 s after a path and multipathd: long enough that the checks between the
+  # login (or the reboot) and the "no map yet" checks fit in it on a loaded machine (0.5 s did not, load 20)
+  echo LUN_DELAY_MS=3000 >/etc/sim/lun.conf
 
   echo "== $flavor: identity, packages, HCA"
   expect 0 "$GUID0"$'\n'"$GUID1" 'ibstat -p prints both GUIDs' -- ibstat -p
@@ -218,6 +220,10 @@ if [[ ${1:-} == --checks ]]; then
   echo "== $flavor: sessions"
   expect 21 'No active sessions.' 'no sessions: exit 21' -- iscsiadm -m session
   expect 0 "Login to [iface: iface-ib0, target: $ARRAY_IQN, portal: $A1,3260] successful." 'login' -- iscsiadm -m node -T "$ARRAY_IQN" -p "$A1" -I iface-ib0 -l
+  # right after the first login (the checks below take longer than the map's delay on a loaded machine)
+  expect 0 '' 'no multipath map right after login (it comes later)' -- multipath -ll
+  [[ $OUT == '' ]] && ok 'multipath -ll empty before the map appears' || bad 'multipath -ll empty before the map appears'
+  expect 1 'Device does not exist.' 'dmsetup: no map yet' -- dmsetup info -c --noheadings -o name -u "mpath-$WWID"
   expect 15 'iface-ib0: 1 session requested, but 1 already present.' 'second login: exit 15' -- iscsiadm -m node -T "$ARRAY_IQN" -p "$A1" -I iface-ib0 -l
   expect 8 'connection timed out' 'login to a subnet-B portal through ib0 fails' -- iscsiadm -m node -T "$ARRAY_IQN" -p "$B1" -I iface-ib0 -l
   expect 0 "Login to [iface: iface-ib1, target: $ARRAY_IQN, portal: $B2,3260] successful." '-o new and -l in one call (Method 2)' -- iscsiadm -m node --target "$ARRAY_IQN" -I iface-ib1 -p "$B2" -l -o new
@@ -245,10 +251,7 @@ if [[ ${1:-} == --checks ]]; then
   iscsiadm -m iface -I iser-ib1 -o delete >/dev/null
   expect 0 'Iface Netdev: ib0' 'session -P 3' -- iscsiadm -m session -P 3
   expect 15 'but a session is using it' 'delete of a record in use is refused' -- iscsiadm -m node -T "$ARRAY_IQN" -p "$A1" -I iface-ib0 -o delete
-  expect 0 '' 'no multipath map right after login (it comes later)' -- multipath -ll
-  [[ $OUT == '' ]] && ok 'multipath -ll empty before the map appears' || bad 'multipath -ll empty before the map appears'
-  expect 1 'Device does not exist.' 'dmsetup: no map yet' -- dmsetup info -c --noheadings -o name -u "mpath-$WWID"
-  truth 'the map appears on its own after the delay' -- bash -c "for i in \$(seq 50); do [[ -b /dev/mapper/$WWID ]] && exit 0; sleep 0.1; done; exit 1"
+  truth 'the map appears on its own after the delay' -- bash -c "for i in \$(seq 150); do [[ -b /dev/mapper/$WWID ]] && exit 0; sleep 0.1; done; exit 1"
   expect 0 "$WWID" 'dmsetup finds the map by its UUID' -- dmsetup info -c --noheadings -o name -u "mpath-$WWID"
   expect 0 "$WWID dm-0 NETAPP,INF-01-00" 'multipath -ll shows the LUN' -- multipath -ll
   expect 0 '|- ' 'multipath -ll path lines' -- multipath -ll
@@ -270,6 +273,24 @@ if [[ ${1:-} == --checks ]]; then
       expect 1 'not an rpm package' 'rpm -Uvh of a non-package' -- rpm -Uvh /etc/hostname
       rpm -Uvh /tmp/smutils.pkg >/dev/null ;;
   esac
+  # a repository install shares packages.installed with the package files: one line format, both read back
+  case $flavor in
+    rhel*) printf 'rdma-core 99.0-1.el8.x86_64\n' >/etc/sim/repo.packages
+      expect 0 'rdma-core-99.0-1.el8' 'dnf upgrade from the repository' -- dnf upgrade -y rdma-core
+      expect 0 'rdma-core-99.0-1.el8.x86_64' 'rpm -q reports the repository version' -- rpm -q rdma-core
+      run bash -c 'rpm -qa | grep -c "^rdma-core-"'
+      [[ $OUT == 1 ]] && ok 'rpm -qa lists the upgraded package once' || bad 'rpm -qa lists the upgraded package once' ;;
+    sles*) printf 'rdma-core 99.0-1.1.x86_64\n' >/etc/sim/repo.packages
+      zypper --non-interactive update rdma-core >/dev/null
+      expect 0 'rdma-core-99.0-1.1.x86_64' 'zypper update: rpm -q reports the repository version' -- rpm -q rdma-core ;;
+    ubuntu*) printf 'rdma-core 99.0-1\n' >/etc/sim/repo.packages
+      expect 0 'Setting up rdma-core (99.0-1)' 'apt-get install from the repository' -- apt-get install -y rdma-core
+      expect 0 $'Architecture: amd64\nVersion: 99.0-1' 'dpkg -s reports the repository version' -- dpkg -s rdma-core ;;
+  esac
+  expect 0 'rdma-core 99.0-1' 'the repository package is recorded as name version-release arch' -- cat /var/lib/sim/packages.installed
+  run awk '$1 == "netapp_linux_unified_host_utilities" { print $2, $3, $4 }' /var/lib/sim/packages.installed
+  [[ $OUT == '7-1 x86_64 /usr/sbin/sanlun' ]] && ok 'the package file record keeps its files beside it' || bad "the package file record keeps its files beside it (got '$OUT')"
+  rm -f /etc/sim/repo.packages
   expect 0 'sanlun version 7-1' 'sanlun version' -- sanlun version
   expect 0 "Host Device: $WWID" 'sanlun lun show -p' -- sanlun lun show -p
   expect 0 "Volume ID <${WWID#3}>, Preferred Path (Controller-A): In Use]" 'SMdevices' -- SMdevices
@@ -292,6 +313,23 @@ if [[ ${1:-} == --checks ]]; then
   truth 'multipath -r: udev maps the partition again, same name' -- test -b "/dev/mapper/$P"
   truth 'mkfs.ext4 on the partition' -- mkfs.ext4 -q -F "/dev/mapper/$P"
   truth 'mount, write, read back, umount' -- bash -c "mkdir -p /mnt/ext4 && mount /dev/mapper/$P /mnt/ext4 && echo hi >/mnt/ext4/f && [[ \$(cat /mnt/ext4/f) == hi ]] && umount /mnt/ext4"
+
+  echo "== $flavor: multipath alias"
+  # an alias in a conf.d drop-in: multipath -r renames the map and its partition map (flavour's delimiter)
+  mkdir -p /etc/multipath/conf.d
+  printf 'multipaths {\n  multipath {\n    wwid "%s"\n    alias vol_data\n  }\n}\n' "$WWID" >/etc/multipath/conf.d/test-alias.conf
+  case $flavor in rhel*) AP=vol_data1 ;; *) AP=vol_data-part1 ;; esac
+  expect 0 '' 'multipath -r with an alias configured' -- multipath -r
+  truth 'the map is renamed to its alias' -- bash -c "test -b /dev/mapper/vol_data && test ! -e /dev/mapper/$WWID"
+  truth "its partition map is renamed to /dev/mapper/$AP" -- bash -c "test -b /dev/mapper/$AP && test ! -e /dev/mapper/$P"
+  expect 0 "vol_data ($WWID) dm-0 NETAPP,INF-01-00" 'multipath -ll: alias (wwid)' -- multipath -ll
+  expect 0 'vol_data' 'dmsetup finds the aliased map by its UUID' -- dmsetup info -c --noheadings -o name -u "mpath-$WWID"
+  expect 0 "$AP" 'dmsetup finds the aliased partition 1 by its UUID' -- dmsetup info -c --noheadings -o name -u "part1-mpath-$WWID"
+  expect 0 "Host Device: vol_data($WWID)" 'sanlun names the aliased map' -- sanlun lun show -p
+  expect 0 'ext4' 'parted reads the aliased map' -- parted -s /dev/mapper/vol_data print
+  rm -f /etc/multipath/conf.d/test-alias.conf
+  expect 0 '' 'multipath -r without the alias' -- multipath -r
+  truth 'the map is named by its WWID again' -- bash -c "test -b /dev/mapper/$WWID && test -b /dev/mapper/$P && test ! -e /dev/mapper/vol_data"
 
   echo "== $flavor: subnet manager"
   expect 0 '' 'opensm -B starts' -- opensm -B -g "$GUID0" -p 15 -f /var/log/opensm-ib0.log
@@ -333,7 +371,12 @@ if [[ ${1:-} == --checks ]]; then
     [[ $OUT == 1 ]] && ok 'rc.after not run at boot (SLES)' || bad 'rc.after not run at boot (SLES)'
   fi
   truth 'no map right after reboot' -- test ! -e "/dev/mapper/$WWID"
-  truth 'partition map back after reboot, same name' -- bash -c "for i in \$(seq 50); do [[ -b /dev/mapper/$P ]] && exit 0; sleep 0.1; done; exit 1"
+  truth 'partition map back after reboot, same name' -- bash -c "for i in \$(seq 150); do [[ -b /dev/mapper/$P ]] && exit 0; sleep 0.1; done; exit 1"
+  printf 'multipaths {\n  multipath {\n    wwid "%s"\n    alias vol_data\n  }\n}\n' "$WWID" >/etc/multipath/conf.d/test-alias.conf
+  sim-reboot
+  truth 'with an alias configured, the map appears after boot under its alias' -- bash -c "for i in \$(seq 150); do [[ -b /dev/mapper/vol_data && -b /dev/mapper/$AP ]] && exit 0; sleep 0.1; done; exit 1"
+  truth 'and never under its WWID' -- bash -c "test ! -e /dev/mapper/$WWID && test ! -e /dev/mapper/$P"
+  rm -f /etc/multipath/conf.d/test-alias.conf
   OUT=$after_boot
   [[ $OUT =~ ^[0-9]{13}\ sim-reboot$ ]] && ok 'a reboot logs one call (boot-time calls are not logged)' || bad 'a reboot logs one call (boot-time calls are not logged)'
   run grep -E '^[0-9]{13} iscsiadm -m session$' /var/log/sim/calls.log

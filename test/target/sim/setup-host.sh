@@ -158,6 +158,8 @@ rm -f /var/lib/sim/net/ib[0-9]*.hwaddr
 
 # ---- the OS's iSCSI and network layout -------------------------------------------------------------------
 mkdir -p /etc/iscsi /boot /etc/udev/rules.d /etc/systemd/system/multi-user.target.wants
+# systemd ships /etc/modules-load.d and pam /etc/security/limits.d on every flavor (both empty on a fresh host)
+mkdir -p /etc/modules-load.d /etc/security/limits.d
 printf 'InitiatorName=%s\n' "$SIM_IQN" >/etc/iscsi/initiatorname.iscsi
 chmod 0644 /etc/iscsi/initiatorname.iscsi
 # iscsid.conf as each distribution ships it: RHEL's iscsi-initiator-utils patches open-iscsi's file
@@ -241,10 +243,10 @@ fi
 common=(iscsiadm systemctl ibstat opensm multipath ping ip udevadm parted partprobe kpartx dmsetup lsmod modprobe sim-boot
   sim-reboot sim-ctl)
 case $SIM_FLAVOR in
-  rhel8) tools=("${common[@]}" rpm dracut lsinitrd grubby ifup nmcli) links=(ifdown:ifup) ;;
+  rhel8) tools=("${common[@]}" rpm dnf dracut lsinitrd grubby ifup nmcli) links=(ifdown:ifup yum:dnf) ;;
   rhel7) tools=("${common[@]}" rpm dracut lsinitrd grubby ifup) links=(ifdown:ifup) ;;
-  sles*) tools=("${common[@]}" rpm dracut lsinitrd ifup wicked) links=(ifdown:ifup) ;;
-  ubuntu*) tools=("${common[@]}" dpkg update-initramfs lsinitramfs netplan) links=() ;;
+  sles*) tools=("${common[@]}" rpm zypper dracut lsinitrd ifup wicked) links=(ifdown:ifup) ;;
+  ubuntu*) tools=("${common[@]}" dpkg apt-get update-initramfs lsinitramfs netplan) links=() ;;
 esac
 mkdir -p /usr/local/sbin /usr/local/lib/sim/daemon
 # tools of an earlier run that this flavor does not have (a real RHEL has no netplan)
@@ -265,6 +267,11 @@ done
 # fresh host, as no distribution ships them
 mkdir -p /usr/local/lib/sim/payload
 for t in sanlun SMdevices; do install -m 0755 "$src/bin/$t" "/usr/local/lib/sim/payload/$t"; done
+# RHEL 7 has yum and no dnf: the same simulated tool under yum's name
+if [[ $SIM_FLAVOR == rhel7 ]]; then
+  install -m 0755 "$src/bin/dnf" /usr/local/sbin/yum
+  printf 'yum\n' >>/usr/local/lib/sim/installed
+fi
 # opensm's daemon is `sleep infinity` run through a link named opensm (so its comm is "opensm")
 ln -sfn "$(command -v sleep)" /usr/local/lib/sim/daemon/opensm
 

@@ -19,7 +19,9 @@ describe('shipped playbooks', () => {
     const pb = await loadPlaybook(join(dir, 'iser.yml'));
     expect(pb.plays.map((p) => p.name)).toEqual([
       'Validate the iSER inventory variables',
+      'Packages the setup needs',
       'Preflight (supported configuration)',
+      'Kernel modules and limits for iSER',
       'Subnet manager (opensm) on the host',
       'Multipath (DM-MP)',
       'iSCSI services and iscsid.conf',

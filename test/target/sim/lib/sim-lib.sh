@@ -608,6 +608,38 @@ sim_pkg_absent() {
   return 1
 }
 
+# Package repositories: /etc/sim/repo.packages lists "name version" of what the host's configured
+# repositories offer (no file: no repository configured, as on an unregistered or offline host; the
+# version as rpm -q reports it, version-release.arch, or as dpkg does). A package tool that installs or
+# upgrades records the package in /var/lib/sim/packages.installed, in the one line format that package
+# files use too ("<name> <version>-<release> <arch> <files>", see sim_pkg_install; no files: the real
+# package's files are not simulated), so rpm and dpkg report it, that version winning over the flavour's
+# list; and takes the name off packages.absent.
+SIM_REPO=$SIM_ETC/repo.packages
+sim_repo_version() { # sim_repo_version NAME: the version the repositories offer, or exit 1
+  [[ -f $SIM_REPO ]] || return 1
+  awk -v n="$1" '$1 == n { print $2; found = 1; exit } END { exit !found }' "$SIM_REPO"
+}
+sim_pkg_mark_installed() { # sim_pkg_mark_installed NAME VERSION (as sim_repo_version prints it)
+  local vr=$2 arch
+  if [[ $SIM_FLAVOR == ubuntu* ]]; then arch=amd64
+  elif [[ $vr =~ ^(.+)\.(x86_64|noarch|i686|aarch64|ppc64le|s390x)$ ]]; then vr=${BASH_REMATCH[1]} arch=${BASH_REMATCH[2]}
+  else arch=x86_64; fi
+  [[ -f $SIM_ETC/packages.absent ]] && sed -i "/^$1\([[:space:]].*\)\?\$/d" "$SIM_ETC/packages.absent"
+  mkdir -p "$SIM_VAR"
+  { [[ -f $SIM_PKG_DB ]] && awk -v n="$1" '$1 != n' "$SIM_PKG_DB"; printf '%s %s %s\n' "$1" "$vr" "$arch"; } >"$SIM_PKG_DB.new"
+  mv -f "$SIM_PKG_DB.new" "$SIM_PKG_DB"
+}
+sim_pkg_version() { # sim_pkg_version NAME: the installed version (as rpm/dpkg report it), or exit 1
+  local v
+  if [[ $SIM_FLAVOR == ubuntu* ]]; then
+    v=$(SIM_NOLOG=1 dpkg -s "$1" 2>/dev/null | awk '/^Version: / { print $2 }')
+  else
+    v=$(SIM_NOLOG=1 rpm -q --qf '%{VERSION}-%{RELEASE}.%{ARCH}' "$1" 2>/dev/null) || v=''
+  fi
+  [[ -n $v ]] && printf '%s' "$v"
+}
+
 # ---------------------------------------------------------------------------------------------------
 # The LUN. Its backing store is a real block device (a loop device the launcher attached,
 # SIM_LUN_DEVICE). As on a real host, the kernel has no multipath device for it at boot: multipathd
@@ -632,6 +664,66 @@ sim_lun_delay_ms() {
   printf '%s' "$LUN_DELAY_MS"
 }
 
+# The alias multipath gives a WWID, or nothing: the `alias` of its `multipaths { multipath { wwid ... } }`
+# entry in /etc/multipath.conf, then in each *.conf of config_dir (default /etc/multipath/conf.d, read in
+# alphabetical order "just as if it was in /etc/multipath.conf", multipath.conf(5)); the first entry
+# for the WWID wins. `#` and `!` start comments; values may be quoted.
+sim_mpath_alias() { # sim_mpath_alias WWID
+  local dir=/etc/multipath/conf.d files=()
+  [[ -f /etc/multipath.conf ]] && files+=(/etc/multipath.conf)
+  if [[ -f /etc/multipath.conf ]]; then
+    local d
+    d=$(awk '$1 == "config_dir" { gsub(/"/, "", $2); print $2 }' /etc/multipath.conf | tail -1)
+    [[ -n $d ]] && dir=$d
+  fi
+  local f
+  for f in "$dir"/*.conf; do [[ -f $f ]] && files+=("$f"); done
+  ((${#files[@]})) || return 0
+  awk -v want="$1" '
+    { sub(/[#!].*/, ""); gsub(/"/, "") }
+    { for (i = 1; i <= NF; i++) {
+        t = $i
+        if (t == "{") { stack[++depth] = prev; prev = ""; continue }
+        if (t == "}") { if (depth == 2 && stack[1] == "multipaths" && stack[2] == "multipath") { if (w == want && a != "" && !found) { print a; found = 1 } w = ""; a = "" } depth--; continue }
+        if (depth == 2 && stack[1] == "multipaths" && stack[2] == "multipath") {
+          if (prev == "wwid") { w = t; prev = ""; continue }
+          if (prev == "alias") { a = t; prev = ""; continue }
+        }
+        prev = t
+      } }
+  ' "${files[@]}"
+}
+
+sim_mpath_name() { # the map name of WWID: its alias, else the WWID itself
+  local a
+  a=$(sim_mpath_alias "$1")
+  printf '%s' "${a:-$1}"
+}
+
+# multipath (re)configured: the LUN's map, and its partition maps, renamed after the configuration
+# (multipath-tools renames a map whose configured alias changed: ACT_RENAME in libmultipath/configure.c;
+# dm_rename() renames the kpartx partition maps over it first, dm_rename_partmaps() in
+# libmultipath/devmapper.c). The partition maps end up named <new name><delimiter><n> with the
+# flavour's delimiter, as the change event's kpartx rule names them.
+sim_mpath_rename() {
+  [[ -n ${SIM_LUN_WWID:-} && -n ${SIM_LUN_DEVICE:-} ]] || return 0
+  local want cur l sfx delim
+  want=$(sim_mpath_name "$SIM_LUN_WWID")
+  cur=$(sim_lun_map_name) || return 0
+  [[ $cur != "$want" && ! -e /dev/mapper/$want ]] || return 0
+  delim=$(sim_part_delim "$want")
+  for l in /dev/mapper/"$cur"?*; do
+    [[ -L $l ]] || continue
+    sfx=${l#/dev/mapper/"$cur"}
+    [[ $sfx =~ ^(p|-part|_part)?([0-9]+)$ ]] || continue
+    mv -T "$l" "/dev/mapper/$want$delim${BASH_REMATCH[2]}"
+  done
+  mv -T "/dev/mapper/$cur" "/dev/mapper/$want"
+  # the partition ranges' loop devices (sim_part_links) belong to the map under its new name
+  [[ -f $SIM_LOOPS ]] && awk -v o="$cur" -v n="$want" '$1 == o { $1 = n } { print }' "$SIM_LOOPS" >"$SIM_LOOPS.new" && mv -f "$SIM_LOOPS.new" "$SIM_LOOPS"
+  printf '%s lun map %s renamed %s\n' "$(sim_now_ms)" "$cur" "$want" >>/var/log/sim/boot.log 2>/dev/null || true
+}
+
 # kpartx's default delimiter for a map name (kpartx.c set_delimiter): "p" when it ends in a digit.
 sim_kpartx_delim() { [[ ${1: -1} == [0-9] ]] && printf p; return 0; }
 
@@ -654,7 +746,19 @@ sim_part_link_of() { # sim_part_link_of WWID N
   return 1
 }
 
-sim_lun_map_exists() { [[ -n ${SIM_LUN_WWID:-} && -L /dev/mapper/$SIM_LUN_WWID ]]; }
+# The LUN's map as it is named now (its WWID, or the alias multipath gave it): the /dev/mapper link to
+# the backing device. Pure bash (no fork); exit 1 when multipathd has not made the map.
+sim_lun_map_name() {
+  [[ -n ${SIM_LUN_WWID:-} && -n ${SIM_LUN_DEVICE:-} ]] || return 1
+  local l
+  if [[ -L /dev/mapper/$SIM_LUN_WWID && /dev/mapper/$SIM_LUN_WWID -ef $SIM_LUN_DEVICE ]]; then printf '%s' "$SIM_LUN_WWID"; return 0; fi
+  for l in /dev/mapper/*; do
+    [[ -L $l && $l -ef $SIM_LUN_DEVICE ]] && { printf '%s' "${l#/dev/mapper/}"; return 0; }
+  done
+  return 1
+}
+
+sim_lun_map_exists() { sim_lun_map_name >/dev/null; }
 
 # Is there a path for multipathd to build the map from? Pure bash (the watcher polls it).
 sim_lun_paths_ready() {
@@ -673,9 +777,11 @@ sim_lun_paths_ready() {
 
 sim_lun_map_create() { # the map appears, and with it the maps of the partitions its table holds
   [[ -n ${SIM_LUN_WWID:-} && -n ${SIM_LUN_DEVICE:-} && -b ${SIM_LUN_DEVICE} ]] || return 0
+  local name
+  name=$(sim_mpath_name "$SIM_LUN_WWID") # named by its alias when the configuration gives one
   mkdir -p /dev/mapper
-  ln -sfn "$SIM_LUN_DEVICE" "/dev/mapper/$SIM_LUN_WWID"
-  sim_part_links "$SIM_LUN_WWID" >/dev/null 2>&1 || true
+  ln -sfn "$SIM_LUN_DEVICE" "/dev/mapper/$name"
+  sim_part_links "$name" >/dev/null 2>&1 || true
 }
 
 # Background: the map appears once paths and multipathd have been there for the delay. Exits when it
@@ -692,7 +798,7 @@ sim_lun_watch() {
       [[ -n $since ]] || since=$now
       if ((now - since >= delay)); then
         sim_lun_map_create
-        printf '%s lun map %s\n' "$now" "$SIM_LUN_WWID" >>/var/log/sim/boot.log
+        printf '%s lun map %s %s\n' "$now" "$SIM_LUN_WWID" "$(sim_lun_map_name)" >>/var/log/sim/boot.log
         break
       fi
     else
@@ -706,8 +812,9 @@ sim_lun_watch() {
 # At boot (sim-boot): the kernel has no maps yet (a previous boot's links go), and the watcher starts.
 sim_lun_boot() {
   [[ -n ${SIM_LUN_WWID:-} ]] || return 0
-  local f
-  for f in /dev/mapper/"$SIM_LUN_WWID" /dev/mapper/"$SIM_LUN_WWID"?*; do [[ -L $f ]] && rm -f "$f"; done
+  local f name
+  name=$(sim_lun_map_name) || name=$SIM_LUN_WWID
+  for f in /dev/mapper/"$name" /dev/mapper/"$name"?* /dev/mapper/"$SIM_LUN_WWID" /dev/mapper/"$SIM_LUN_WWID"?*; do [[ -L $f ]] && rm -f "$f"; done
   [[ -n ${SIM_LUN_DEVICE:-} && -b ${SIM_LUN_DEVICE} ]] || return 0
   mkdir -p "$SIM_RUN" /var/log/sim
   (sim_lun_watch) </dev/null >/dev/null 2>&1 &
