@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js';
 import { hostVars, loadInventory, selectPlayHosts } from '../inventory/index.js';
 import { sessionBecome } from '../playbook/become.js';
 import { loadPlaybook } from '../playbook/load.js';
+import { parseTimeoutSeconds } from '../playbook/task-timeout.js';
 import type { Playbook } from '../playbook/types.js';
 import { ConsoleReporter } from '../report/console.js';
 import { JsonReporter } from '../report/json.js';
@@ -43,6 +44,7 @@ export interface RunCliOptions extends VaultCliOptions {
   listHosts?: boolean;
   listTasks?: boolean;
   timeout?: string;
+  taskTimeout?: string;
   profile?: boolean;
   startAtTask?: string;
   step?: boolean;
@@ -79,6 +81,9 @@ export async function runPlaybookCommand(playbookFiles: string[], o: RunCliOptio
   for (const warning of config?.warnings ?? []) process.stderr.write(`[WARNING] ${warning}\n`);
   const forks = positiveInt(o.forks ?? config?.forks ?? '10', o.forks ? '--forks' : 'forks');
   const timeoutS = positiveInt(o.timeout ?? config?.timeout ?? '10', o.timeout ? '--timeout' : 'timeout');
+  const taskTimeout = parseTimeoutSeconds(o.taskTimeout ?? config?.taskTimeout ?? '0');
+  if ('error' in taskTimeout)
+    throw new UsageError(`${o.taskTimeout !== undefined ? '--task-timeout' : 'task_timeout'} ${taskTimeout.error}`);
   await useVaultPasswords(o, config?.vaultPasswordFile);
   const extraVars = await parseExtraVars(o.extraVars);
   const inventorySourceList = await inventorySources(o.inventory, config);
@@ -222,6 +227,7 @@ export async function runPlaybookCommand(playbookFiles: string[], o: RunCliOptio
         extraVars,
         startAtTask: o.startAtTask,
         step,
+        taskTimeoutS: taskTimeout.seconds,
       },
     ).run();
   } finally {
