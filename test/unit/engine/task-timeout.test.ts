@@ -69,7 +69,9 @@ describe('the timeout keyword at load', () => {
     writeFileSync(file, '- hosts: all\n  tasks:\n    - command: "true"\n      timeout: soon\n');
     const err = await loadPlaybook(file).catch((e) => e);
     expect(err).toBeInstanceOf(ConfigError);
-    expect(err.message).toContain(`${file}:4:16: 'timeout' must be a whole number of seconds (0: no limit), not "soon"`);
+    expect(err.message).toContain(
+      `${file}:4:16: 'timeout' must be a whole number of seconds (0: no limit), not "soon"`,
+    );
   });
 });
 
