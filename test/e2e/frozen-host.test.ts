@@ -66,7 +66,16 @@ describeNeeding(missing)('a frozen host among four (namespace fleet)', () => {
       copy: { dest: /etc/second-play.conf, content: "done\\n" }
 `,
     );
-    const run = startSshplay(['run', pb, '-i', inventory, '--known-hosts', fleet.knownHostsFile, '--json']);
+    const run = startSshplay([
+      'run',
+      pb,
+      '-i',
+      inventory,
+      '--known-hosts',
+      fleet.knownHostsFile,
+      '--json',
+      '--no-retry-file',
+    ]);
     let frozenAt = 0;
     let detectedAt = 0;
     try {
@@ -140,6 +149,7 @@ describeNeeding(missing)('a frozen host among four (namespace fleet)', () => {
       '--known-hosts',
       fleet.knownHostsFile,
       '--json',
+      '--no-retry-file',
       '-e',
       '{"nap": 0}',
       '--limit',
@@ -154,6 +164,7 @@ describeNeeding(missing)('a frozen host among four (namespace fleet)', () => {
       '--known-hosts',
       fleet.knownHostsFile,
       '--json',
+      '--no-retry-file',
       '--limit',
       'delta',
       '-e',
