@@ -60,9 +60,10 @@ const HOST_KEY_ALGORITHMS: ServerHostKeyAlgorithm[] = [
 ];
 
 /**
- * A silent host is given up after KEEPALIVE_COUNT_MAX probes KEEPALIVE_INTERVAL_MS apart go unanswered:
- * ssh2 sends a probe each interval without traffic and fails on the probe after the last allowed one, so
- * 4 s x 3 detects a frozen host 12-16 s after it last spoke (OpenSSH's ServerAliveInterval/CountMax).
+ * A silent host is given up after KEEPALIVE_COUNT_MAX probes KEEPALIVE_INTERVAL_MS apart go unanswered
+ * (OpenSSH's ServerAliveInterval/ServerAliveCountMax). ssh2 (lib/client.js, sendKA/resetKA) probes every
+ * interval whatever else flows, only an answer to a probe resets the count, and it fails at the tick after
+ * the last allowed probe: 4 s x 3 gives up a frozen host 12-16 s after it froze.
  */
 export const KEEPALIVE_INTERVAL_MS = 4_000;
 export const KEEPALIVE_COUNT_MAX = 3;
