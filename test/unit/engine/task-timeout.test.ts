@@ -9,7 +9,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { LocalConnection } from '../../../src/connection/local.js';
 import type { EngineEvent } from '../../../src/engine/events.js';
 import { Engine, type EngineOptions } from '../../../src/engine/run.js';
-import { ConfigError } from '../../../src/errors.js';
+import { ConfigError, UsageError } from '../../../src/errors.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
 import { parseTimeoutSeconds } from '../../../src/playbook/task-timeout.js';
 
@@ -125,5 +125,27 @@ describe('the engine enforces it', () => {
     expect(existsSync(join(o.dir('h1'), 'after'))).toBe(false);
     expect(existsSync(join(o.dir('h2'), 'after'))).toBe(true);
     expect(o.seconds).toBeLessThan(12);
+  });
+});
+
+describe('the run-wide default', () => {
+  test('--task-timeout with a bad value is a usage error naming the option, before anything is read', async () => {
+    const { runPlaybookCommand } = await import('../../../src/cli/run-command.js');
+    const err = await runPlaybookCommand(['none.yml'], { taskTimeout: '5m' } as never).catch((e) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.message).toBe('--task-timeout must be a whole number of seconds (0: no limit), not "5m"');
+  });
+  test("ansible.cfg's task_timeout is read from [defaults], as Ansible's TASK_TIMEOUT", async () => {
+    const { loadAnsibleConfig } = await import('../../../src/cli/ansible-config.js');
+    const file = join(root, 'ansible.cfg');
+    writeFileSync(file, '[defaults]\ntask_timeout = 7\n');
+    const saved = process.env.ANSIBLE_CONFIG;
+    process.env.ANSIBLE_CONFIG = file;
+    try {
+      expect((await loadAnsibleConfig())?.taskTimeout).toBe('7');
+    } finally {
+      if (saved === undefined) delete process.env.ANSIBLE_CONFIG;
+      else process.env.ANSIBLE_CONFIG = saved;
+    }
   });
 });
