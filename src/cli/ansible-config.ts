@@ -20,6 +20,8 @@ export interface AnsibleConfig {
   privateKeyFile?: string;
   forks?: string;
   timeout?: string;
+  /** [defaults] task_timeout (Ansible's TASK_TIMEOUT): the run-wide default of the task keyword `timeout`. */
+  taskTimeout?: string;
   vaultPasswordFile?: string;
   /** [privilege_escalation] become / become_user: the default where no play, task or variable says. */
   become?: boolean;
@@ -128,6 +130,7 @@ export async function loadAnsibleConfig(): Promise<AnsibleConfig | undefined> {
   if (defaults.get('private_key_file')) config.privateKeyFile = path(defaults.get('private_key_file') as string);
   if (defaults.get('forks')) config.forks = defaults.get('forks');
   if (defaults.get('timeout')) config.timeout = defaults.get('timeout');
+  if (defaults.get('task_timeout')) config.taskTimeout = defaults.get('task_timeout');
   if (defaults.get('vault_password_file'))
     config.vaultPasswordFile = path(defaults.get('vault_password_file') as string);
   config.become = flag(privilege, 'become');

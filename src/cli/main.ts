@@ -71,6 +71,10 @@ function program(): Command {
     .option('--list-tags', 'list the tags of each play and its tasks, and stop')
     .option('--syntax-check', 'check the playbook (and what it imports) and the inventory, and stop')
     .option('-T, --timeout <seconds>', 'connect timeout per host (default: ansible.cfg timeout, else 10)')
+    .option(
+      '--task-timeout <seconds>',
+      "seconds a task may run on a host before it fails, unless its 'timeout' says (default: ansible.cfg task_timeout, else 0: no limit)",
+    )
     .option('--profile', 'print time spent per task at the end')
     .option('--start-at-task <name>', 'start at the task with this name')
     .option('--step', 'confirm each task before it runs')

@@ -2,24 +2,20 @@ import { writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { KnownHosts } from '../connection/known-hosts.js';
 import type { Connection } from '../connection/types.js';
 import type { Reporter } from '../engine/events.js';
-import { Engine, type RunSummary } from '../engine/run.js';
+import type { RunSummary } from '../engine/run.js';
 import { UsageError } from '../errors.js';
 import { hostVars, loadInventory, selectPlayHosts } from '../inventory/index.js';
 import { sessionBecome } from '../playbook/become.js';
 import { loadPlaybook } from '../playbook/load.js';
+import { parseTimeoutSeconds } from '../playbook/task-timeout.js';
 import type { Playbook } from '../playbook/types.js';
-import { ConsoleReporter } from '../report/console.js';
-import { JsonReporter } from '../report/json.js';
 import { configVars, inventorySources, loadAnsibleConfig } from './ansible-config.js';
 import { checkArrayTasks } from './array-task-check.js';
 import { parseExtraVars } from './extra-vars.js';
 import { checkLimit } from './limit-check.js';
 import { positiveInt } from './positive-int.js';
-import { readSecret } from './prompt.js';
-import { retryFileName, writeRetryFile } from './retry-file.js';
 import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
 
 export interface RunCliOptions extends VaultCliOptions {
@@ -43,6 +39,7 @@ export interface RunCliOptions extends VaultCliOptions {
   listHosts?: boolean;
   listTasks?: boolean;
   timeout?: string;
+  taskTimeout?: string;
   profile?: boolean;
   startAtTask?: string;
   step?: boolean;
@@ -79,6 +76,9 @@ export async function runPlaybookCommand(playbookFiles: string[], o: RunCliOptio
   for (const warning of config?.warnings ?? []) process.stderr.write(`[WARNING] ${warning}\n`);
   const forks = positiveInt(o.forks ?? config?.forks ?? '10', o.forks ? '--forks' : 'forks');
   const timeoutS = positiveInt(o.timeout ?? config?.timeout ?? '10', o.timeout ? '--timeout' : 'timeout');
+  const taskTimeout = parseTimeoutSeconds(o.taskTimeout ?? config?.taskTimeout ?? '0');
+  if ('error' in taskTimeout)
+    throw new UsageError(`${o.taskTimeout !== undefined ? '--task-timeout' : 'task_timeout'} ${taskTimeout.error}`);
   await useVaultPasswords(o, config?.vaultPasswordFile);
   const extraVars = await parseExtraVars(o.extraVars);
   const inventorySourceList = await inventorySources(o.inventory, config);
@@ -140,6 +140,16 @@ export async function runPlaybookCommand(playbookFiles: string[], o: RunCliOptio
     return EXIT.ok;
   }
 
+  // Loaded past --list-*/--syntax-check: those run nothing, so their start-up skips the engine and reporters.
+  const [{ readSecret }, { KnownHosts }, { Engine }, { ConsoleReporter }, { JsonReporter }, retryFiles] =
+    await Promise.all([
+      import('./prompt.js'),
+      import('../connection/known-hosts.js'),
+      import('../engine/run.js'),
+      import('../report/console.js'),
+      import('../report/json.js'),
+      import('./retry-file.js'),
+    ]);
   const password = o.askPass ? await readSecret('SSH password: ') : undefined;
   const becomePassword = o.askBecomePass ? await readSecret('BECOME password: ') : undefined;
   const knownHosts = await KnownHosts.load(o.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'));
@@ -222,6 +232,7 @@ export async function runPlaybookCommand(playbookFiles: string[], o: RunCliOptio
         extraVars,
         startAtTask: o.startAtTask,
         step,
+        taskTimeoutS: taskTimeout.seconds,
       },
     ).run();
   } finally {
@@ -246,8 +257,8 @@ export async function runPlaybookCommand(playbookFiles: string[], o: RunCliOptio
   // Failed and unreachable hosts, and those any_errors_fatal stopped (as Ansible marks them failed).
   const bad = [...new Set([...summary.failed, ...summary.unreachable, ...summary.stoppedByFatal])];
   if (bad.length > 0 && o.retryFile !== false && config?.retryFilesEnabled !== false) {
-    const retry = retryFileName(playbookFiles[0] as string);
-    await writeRetryFile(retry, bad);
+    const retry = retryFiles.retryFileName(playbookFiles[0] as string);
+    await retryFiles.writeRetryFile(retry, bad);
     // Only the option to add, as Ansible prints it: a whole command line would differ from this run's
     // (its --check, -e, --known-hosts...), and copying it could turn a preview into a change.
     if (!o.json)

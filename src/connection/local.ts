@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { ConnectionError, TaskError } from '../errors.js';
 import type { Cmd } from '../shell.js';
 import { ShellFiles } from './shell-files.js';
@@ -20,41 +20,75 @@ import type {
  * it would change the user.
  */
 export class LocalConnection implements Connection {
-  private readonly files: ShellFiles;
+  private files!: ShellFiles;
+  private shell!: ShellSession;
+  private child!: ChildProcessWithoutNullStreams;
+  private commandsBefore = 0;
   private roundTrips = 0;
+  /** Set by cancel(): everything sent until resume() fails with this (a task's deadline passed). */
+  private cancelled: TaskError | null = null;
 
-  private constructor(
-    readonly host: string,
-    private readonly shell: ShellSession,
-  ) {
-    this.files = new ShellFiles(shell);
+  private constructor(readonly host: string) {
+    this.start();
   }
 
   static open(host: string): LocalConnection {
+    return new LocalConnection(host);
+  }
+
+  private start(): void {
     const child = spawn('/bin/sh', [], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const broken = (why: string) => new ConnectionError(host, why);
+    const broken = (why: string) => new ConnectionError(this.host, why);
     const shell = new ShellSession(child.stdin, child.stdout, child.stderr, broken);
     child.on('error', (e) => shell.fail(`cannot start /bin/sh: ${e.message}`));
     child.on('close', () => shell.fail('the local shell exited'));
-    return new LocalConnection(host, shell);
+    if (this.shell) this.commandsBefore += this.shell.commands;
+    this.child = child;
+    this.shell = shell;
+    this.files = new ShellFiles(shell);
+  }
+
+  /** A task's deadline passed: the shell is killed and what the task still sends fails until resume(). */
+  cancel(why: string): string | undefined {
+    const running = this.shell.running();
+    this.cancelled = new TaskError(running ? `${why} in ${running}` : why);
+    this.shell.abandon(this.cancelled);
+    this.child.kill('SIGKILL');
+    return running;
+  }
+
+  resume(): void {
+    this.cancelled = null;
+    if (!this.shell.usable) this.start();
+  }
+
+  private live(): ShellSession {
+    if (this.cancelled) throw this.cancelled;
+    return this.shell;
   }
 
   get stats(): ConnectionStats {
-    return { execChannels: 1, commands: this.shell.commands, roundTrips: this.roundTrips, sftpOps: 0 };
+    return {
+      execChannels: 1,
+      commands: this.commandsBefore + this.shell.commands,
+      roundTrips: this.roundTrips,
+      sftpOps: 0,
+    };
   }
 
-  read(cmds: readonly Cmd[], options?: RunOptions): Promise<RunResult[]> {
+  async read(cmds: readonly Cmd[], options?: RunOptions): Promise<RunResult[]> {
     this.roundTrips++;
-    return this.shell.run(cmds, options?.timeoutMs);
+    return this.live().run(cmds, options?.timeoutMs);
   }
 
-  run(cmds: readonly Cmd[], options?: RunOptions): Promise<RunResult[]> {
+  async run(cmds: readonly Cmd[], options?: RunOptions): Promise<RunResult[]> {
     this.roundTrips++;
-    return this.shell.run(cmds, options?.timeoutMs, options?.chain);
+    return this.live().run(cmds, options?.timeoutMs, options?.chain);
   }
 
   async readFiles(paths: readonly string[]): Promise<(RemoteFile | null)[]> {
     this.roundTrips++;
+    this.live();
     try {
       return await this.files.readFiles(paths);
     } catch (e) {
@@ -65,6 +99,7 @@ export class LocalConnection implements Connection {
 
   async writeFile(path: string, content: Buffer, options?: WriteOptions): Promise<WriteResult> {
     this.roundTrips++;
+    this.live();
     try {
       return await this.files.writeFile(path, content, options);
     } catch (e) {

@@ -5,6 +5,8 @@ import type { RunResult } from './types.js';
 
 interface Pending {
   seq: number;
+  /** The command's text, to say which one was running when the shell broke or a deadline passed. */
+  cmd: string;
   stdout?: string;
   rc?: number;
   stderr?: string;
@@ -52,8 +54,28 @@ export class ShellSession {
   /** Called by the owner when the channel closes. */
   fail(why: string): void {
     if (this.closedError) return;
-    this.closedError = this.onBroken(why);
-    for (const p of this.queue.splice(0)) p.reject(this.closedError);
+    const running = this.running();
+    this.abandon(this.onBroken(running ? `${why}, in ${running}` : why));
+  }
+
+  /** The command the shell is running now (the oldest one not answered), shortened for messages. */
+  running(): string | undefined {
+    const cmd = this.queue[0]?.cmd;
+    if (cmd === undefined) return undefined;
+    const line = cmd.replace(/\s+/g, ' ').trim();
+    return line.length > 120 ? `${line.slice(0, 117)}...` : line;
+  }
+
+  /** Whether commands can still be sent (false once broken or abandoned). */
+  get usable(): boolean {
+    return this.closedError === null;
+  }
+
+  /** Gives the shell up: what waits fails with `error`, nothing more is sent. The owner closes the channel. */
+  abandon(error: Error): void {
+    if (this.closedError) return;
+    this.closedError = error;
+    for (const p of this.queue.splice(0)) p.reject(error);
   }
 
   /** Sends all commands in one write and resolves when every result is back: one round trip. */
@@ -64,7 +86,8 @@ export class ShellSession {
     const results: Promise<RunResult>[] = [];
     for (const [i, cmd] of cmds.entries()) {
       const seq = ++this.seq;
-      const body = `(\n${shellText(cmd)}\n) </dev/null`;
+      const text = shellText(cmd);
+      const body = `(\n${text}\n) </dev/null`;
       if (chain) {
         const ok = (chain[i] ?? [0]).join('|');
         script += `if [ $__sshplay_ok = 0 ]; then ${body}\n__sshplay_rc=$?; case $__sshplay_rc in ${ok}) ;; *) __sshplay_ok=1;; esac; else __sshplay_rc=-1; fi\n`;
@@ -74,7 +97,7 @@ export class ShellSession {
       script += `printf '${this.marker}.${seq}:%d\\n' $__sshplay_rc; printf '${this.marker}.${seq}\\n' >&2\n`;
       results.push(
         new Promise<RunResult>((resolve, reject) => {
-          this.queue.push({ seq, resolve, reject });
+          this.queue.push({ seq, cmd: text, resolve, reject });
         }),
       );
     }

@@ -37,8 +37,13 @@ export interface SshOptions {
   knownHosts: KnownHosts;
   acceptNewHostKeys?: boolean;
   connectTimeoutMs?: number;
-  /** Keepalive probes keep long commands' connections open through firewalls and detect dead peers. */
+  /**
+   * Keepalive probes keep long commands' connections open through firewalls and detect a silent host: one
+   * whose kernel still acknowledges TCP but whose sshd no longer answers (hung kernel, stuck NFS mount).
+   */
   keepaliveIntervalMs?: number;
+  /** Unanswered probes in a row after which the host is given up (ssh2's keepaliveCountMax). */
+  keepaliveCountMax?: number;
   /** Where connections to jump hosts are kept; needed when a target has a jump. */
   jumps?: JumpPool;
 }
@@ -53,6 +58,15 @@ const HOST_KEY_ALGORITHMS: ServerHostKeyAlgorithm[] = [
   'rsa-sha2-256',
   'ssh-rsa',
 ];
+
+/**
+ * A silent host is given up after KEEPALIVE_COUNT_MAX probes KEEPALIVE_INTERVAL_MS apart go unanswered
+ * (OpenSSH's ServerAliveInterval/ServerAliveCountMax). ssh2 (lib/client.js, sendKA/resetKA) probes every
+ * interval whatever else flows, only an answer to a probe resets the count, and it fails at the tick after
+ * the last allowed probe: 4 s x 3 gives up a frozen host 12-16 s after it froze.
+ */
+export const KEEPALIVE_INTERVAL_MS = 4_000;
+export const KEEPALIVE_COUNT_MAX = 3;
 
 const BECOME_PROMPT = '__SSHPLAY_BECOME_PROMPT__';
 const BECOME_READY = '__SSHPLAY_BECOME_READY__';
@@ -101,8 +115,8 @@ export async function connectClient(target: SshTarget, options: SshOptions): Pro
     port: target.port,
     username: target.user,
     readyTimeout: options.connectTimeoutMs ?? 10_000,
-    keepaliveInterval: options.keepaliveIntervalMs ?? 15_000,
-    keepaliveCountMax: 4,
+    keepaliveInterval: options.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS,
+    keepaliveCountMax: options.keepaliveCountMax ?? KEEPALIVE_COUNT_MAX,
     // Ask for the key types known_hosts lists for this host first, as OpenSSH orders HostKeyAlgorithms.
     ...(() => {
       const preferred = options.knownHosts
@@ -198,6 +212,11 @@ export class SshConnection implements Connection {
   private files!: FileTransport;
   private sftpFiles?: SftpFiles;
   private shell!: ShellSession;
+  private channel!: ClientChannel;
+  /** Set by cancel(): what runs now and what is sent until resume() fails with this (a task's deadline passed). */
+  private cancelled: TaskError | null = null;
+  /** Why the transport went away, for file work that was waiting on it. */
+  private lostWhy = 'connection closed';
   private readonly execStats = { channels: 0, roundTrips: 0 };
   private closed = false;
   /** Rejects when the connection goes away: SFTP requests in flight then never get an answer, so file work races it. */
@@ -228,11 +247,18 @@ export class SshConnection implements Connection {
     const client = await connectClient(target, options);
     const conn = new SshConnection(client, target);
     client.removeAllListeners('error');
-    client.on('error', (err) => conn.shell?.fail(err.message));
+    client.on('error', (err: Error & { level?: string }) => {
+      if (err.level === 'client-timeout') {
+        const interval = (options.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS) / 1000;
+        const count = options.keepaliveCountMax ?? KEEPALIVE_COUNT_MAX;
+        conn.lostWhy = `host stopped answering: ${count} keepalives ${interval} s apart went unanswered (hung host or network)`;
+      } else conn.lostWhy = err.message;
+      conn.shell?.fail(conn.lostWhy);
+    });
     client.on('close', () => {
       conn.closed = true;
-      conn.shell?.fail('connection closed');
-      conn.loseConnection(new Error('connection closed'));
+      conn.shell?.fail(conn.lostWhy);
+      conn.loseConnection(new Error(conn.lostWhy));
     });
     try {
       await conn.startShell();
@@ -256,15 +282,26 @@ export class SshConnection implements Connection {
   }
 
   private async startShell(): Promise<void> {
+    await this.openShell();
+    if (this.needsSudo()) return;
+    this.sftpFiles = new SftpFiles(
+      await new Promise<SFTPWrapper>((res, rej) => this.client.sftp((e, s) => (e ? rej(e) : res(s)))),
+    );
+    this.files = this.sftpFiles;
+  }
+
+  /** The host's persistent shell (through sudo when become changes the user); again after a cancel. */
+  private async openShell(): Promise<void> {
     const broken = (why: string) => new ConnectionError(this.host, why);
+    const adopt = (channel: ClientChannel) => {
+      const shell = new ShellSession(channel, channel, channel.stderr, broken);
+      this.shell = shell;
+      this.channel = channel;
+      // this shell's own channel: a cancelled shell closing later must not break its successor
+      channel.on('close', () => shell.fail('the remote shell exited'));
+    };
     if (!this.needsSudo()) {
-      const channel = await this.exec('/bin/sh');
-      this.shell = new ShellSession(channel, channel, channel.stderr, broken);
-      channel.on('close', () => this.shell.fail('the remote shell exited'));
-      this.sftpFiles = new SftpFiles(
-        await new Promise<SFTPWrapper>((res, rej) => this.client.sftp((e, s) => (e ? rej(e) : res(s)))),
-      );
-      this.files = this.sftpFiles;
+      adopt(await this.exec('/bin/sh'));
       return;
     }
     // sudo reads the password from stdin (-S) only when it asks; the prompt is a marker so we know when.
@@ -304,9 +341,45 @@ export class SshConnection implements Connection {
       channel.on('close', () => reject(broken(`become failed: ${err.trim() || 'sudo exited'}`)));
     });
     channel.removeAllListeners('close');
-    this.shell = new ShellSession(channel, channel, channel.stderr, broken);
-    channel.on('close', () => this.shell.fail('the remote shell exited'));
+    adopt(channel);
     this.files = new ShellFiles(this.shell);
+  }
+
+  /**
+   * A task's deadline passed: the shell running its command is given up (killed where sshd honours
+   * signals, its channel closed) and whatever the task still sends fails, until resume(). Returns the
+   * command that was running, if one was.
+   */
+  cancel(why: string): string | undefined {
+    const running = this.shell.running();
+    this.cancelled = new TaskError(running ? `${why} in ${running}` : why);
+    this.shell.abandon(this.cancelled);
+    try {
+      this.channel.signal('KILL');
+      this.channel.close();
+    } catch {
+      // the channel is already gone: nothing runs there any more
+    }
+    return running;
+  }
+
+  /** After a cancel, the next task gets a new shell (opened when it first sends a command). */
+  resume(): void {
+    this.cancelled = null;
+  }
+
+  /** The shell to send to: a refusal while cancelled, a new one after a cancel. */
+  private async liveShell(): Promise<ShellSession> {
+    if (this.cancelled) throw this.cancelled;
+    if (!this.shell.usable && !this.closed) {
+      try {
+        await Promise.race([this.openShell(), this.lost]);
+      } catch (e) {
+        if (e instanceof ConnectionError) throw e;
+        throw new ConnectionError(this.host, `cannot open a new shell: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    return this.shell;
   }
 
   private count<T>(p: Promise<T>): Promise<T> {
@@ -314,15 +387,19 @@ export class SshConnection implements Connection {
     return p;
   }
 
-  read(cmds: readonly Cmd[], options?: RunOptions): Promise<RunResult[]> {
-    return this.count(this.shell.run(cmds, options?.timeoutMs));
+  async read(cmds: readonly Cmd[], options?: RunOptions): Promise<RunResult[]> {
+    const shell = await this.liveShell();
+    return this.count(shell.run(cmds, options?.timeoutMs));
   }
 
-  run(cmds: readonly Cmd[], options?: RunOptions): Promise<RunResult[]> {
-    return this.count(this.shell.run(cmds, options?.timeoutMs, options?.chain));
+  async run(cmds: readonly Cmd[], options?: RunOptions): Promise<RunResult[]> {
+    const shell = await this.liveShell();
+    return this.count(shell.run(cmds, options?.timeoutMs, options?.chain));
   }
 
   async readFiles(paths: readonly string[]): Promise<(RemoteFile | null)[]> {
+    if (this.cancelled) throw this.cancelled;
+    if (!this.sftpFiles) await this.liveShell(); // file work through the shell (become) needs a live one
     try {
       return await this.count(Promise.race([this.files.readFiles(paths), this.lost]));
     } catch (e) {
@@ -333,6 +410,8 @@ export class SshConnection implements Connection {
   }
 
   async writeFile(path: string, content: Buffer, options?: WriteOptions): Promise<WriteResult> {
+    if (this.cancelled) throw this.cancelled;
+    if (!this.sftpFiles) await this.liveShell();
     try {
       return await this.count(Promise.race([this.files.writeFile(path, content, options), this.lost]));
     } catch (e) {

@@ -52,6 +52,13 @@ export interface Connection extends ReadOnlyConnection {
   /** Atomic write: temporary file in the same directory, fsync, chmod/chown, rename; content verified. */
   writeFile(path: string, content: Buffer, options?: WriteOptions): Promise<WriteResult>;
   close(): Promise<void>;
+  /**
+   * A task's deadline passed: stop the command running now (its shell is given up) and fail whatever is sent
+   * until resume(); returns that command's text. Hosts driven through a shell have it.
+   */
+  cancel?(why: string): string | undefined;
+  /** The next task may send again (a new shell is opened for it). */
+  resume?(): void;
   /** Only on a REST API target (an E-Series array): a request that changes it. The engine's apply is the caller. */
   apiChange?(request: ApiChangeRequest): Promise<unknown>;
 }

@@ -29,6 +29,8 @@ export interface EngineOptions {
   startAtTask?: string;
   /** Asks before each task (--step); resolves false to skip it. */
   step?: (task: string) => Promise<boolean>;
+  /** --task-timeout: seconds a task may run on a host unless its own `timeout` says otherwise (0: no limit). */
+  taskTimeoutS?: number;
 }
 
 export interface EngineInput {
@@ -620,7 +622,7 @@ export class Engine {
       // Once the host changed, an item that is not the last reads only for this task: the next item's
       // change would make reads for later tasks stale.
       const ahead = s.changed && index < items.length - 1 ? [] : later;
-      const outcome = await this.runItem(play, s, task, itemVars, ahead);
+      const outcome = await this.withDeadline(s, task, () => this.runItem(play, s, task, itemVars, ahead));
       if (outcome.status === 'unreachable') throw new HostStopped();
       const ignored = outcome.status === 'failed' && task.ignoreErrors;
       if (outcome.status !== 'skipped') allSkipped = false;
@@ -826,6 +828,33 @@ export class Engine {
       const msg = this.describeError(e, task, s.name);
       return { status: 'failed', result: { failed: true, changed: false, msg }, msg };
     }
+  }
+
+  /**
+   * Ansible's task `timeout` (else --task-timeout), per item as Ansible applies it: when it passes, the
+   * command running on the host is stopped and the task fails naming it; the host goes on to its rescue or
+   * stops, as on any failure. What the task had read is forgotten (its shell is a new one).
+   */
+  private async withDeadline(s: HostSession, task: Task, work: () => Promise<TaskOutcome>): Promise<TaskOutcome> {
+    const seconds = task.timeout ?? this.options.taskTimeoutS ?? 0;
+    if (seconds <= 0) return work();
+    let timer: NodeJS.Timeout | undefined;
+    const running = work();
+    const expired = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), seconds * 1000);
+    });
+    const first = await Promise.race([running, expired]).finally(() => clearTimeout(timer));
+    if (first) return first;
+    const why = `timed out after ${seconds} s`;
+    const command = s.conn?.cancel?.(why);
+    // The task stops at its next remote step (refused while cancelled); wait for that, so nothing of it overlaps the next.
+    const late = await running;
+    s.conn?.resume?.();
+    if (late.status === 'unreachable') return late;
+    s.facts?.invalidateAll();
+    s.stale = true;
+    const msg = `${why} in ${command ?? `task '${task.name}'`}`;
+    return { status: 'failed', result: { failed: true, changed: false, msg }, msg, secrets: late.secrets };
   }
 
   private planContext(play: Play, s: HostSession, vars: Vars, role?: Role): PlanContext {

@@ -9,6 +9,7 @@ import type { Module } from '../modules/types.js';
 import { checkExpression, ExpressionError } from '../template/expression.js';
 import { checkTemplate, checkTemplateFile, hasTemplate, TemplateError } from '../template/render.js';
 import { checkShellScript } from '../template/shell-script.js';
+import { parseTimeoutSeconds } from './task-timeout.js';
 import type { Play, Playbook, Task } from './types.js';
 import { childNode, keyNode, readConfigText, YamlSource } from './yaml-source.js';
 
@@ -30,6 +31,7 @@ const TASK_KEYWORDS = [
   'listen',
   'become',
   'become_user',
+  'timeout',
 ];
 const PLAY_KEYWORDS = [
   'name',
@@ -73,6 +75,13 @@ function flag(src: YamlSource, node: Node | undefined, raw: Raw, key: string): b
     `'${key}' must be true or false (or yes/no), not ${JSON.stringify(v)}`,
     src.where(childNode(node, key)),
   );
+}
+
+function timeout(src: YamlSource, node: Node | undefined, raw: Raw): number | undefined {
+  if (raw.timeout === undefined || raw.timeout === null) return undefined;
+  const parsed = parseTimeoutSeconds(raw.timeout);
+  if ('error' in parsed) throw new ConfigError(`'timeout' ${parsed.error}`, src.where(childNode(node, 'timeout')));
+  return parsed.seconds;
 }
 
 function text(src: YamlSource, node: Node | undefined, raw: Raw, key: string): string | undefined {
@@ -270,6 +279,7 @@ function parseTask(src: YamlSource, node: Node | undefined, raw: unknown, playNa
     failedWhen: conditions(raw.failed_when, 'failed_when', src.where(childNode(node, 'failed_when'))),
     ignoreErrors: flag(src, node, raw, 'ignore_errors') ?? false,
     noLog: flag(src, node, raw, 'no_log') ?? false,
+    timeout: timeout(src, node, raw),
     become: flag(src, node, raw, 'become'),
     becomeUser: text(src, node, raw, 'become_user'),
     vars: (raw.vars as Raw | undefined) ?? {},

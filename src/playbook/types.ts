@@ -39,6 +39,8 @@ export interface Task {
   failedWhen?: string[];
   ignoreErrors: boolean;
   noLog: boolean;
+  /** Ansible's `timeout`: seconds the task may run on a host (0: no limit; absent: --task-timeout). */
+  timeout?: number;
   role?: Role;
   block?: BlockPlace;
   /** As the play's: see playbook/become.ts for how the host's one session honours it. */
