@@ -89,12 +89,14 @@ export function cliMissing(): string | null {
   return existsSync(CLI) ? null : `the CLI is not built (${CLI}); run npm run build`;
 }
 
-/** What a namespace fleet needs that this machine lacks (root, sshd, unshare, nsenter), or null. */
+/**
+ * What a namespace fleet needs that this machine lacks (root, the ssh client, unshare, nsenter, debootstrap), or
+ * null. Not the controller's sshd: each host runs the sshd of its own Debian root (test/target/namespace/host.sh).
+ */
 export function namespaceFleetMissing(): string | null {
   if (process.platform !== 'linux') return 'Linux (namespaces, overlayfs, loop devices)';
   if (process.getuid?.() !== 0) return 'root (the simulated fleet needs namespaces, mounts, loop devices)';
   for (const [tool, pkg] of [
-    ['/usr/sbin/sshd', 'openssh-server'],
     ['/usr/bin/ssh', 'openssh-client'],
     ['/usr/bin/unshare', 'util-linux'],
     ['/usr/bin/nsenter', 'util-linux'],

@@ -46,27 +46,32 @@ export function makeSelfSignedCert(commonName = '127.0.0.1'): SelfSignedCert {
   const dir = mkdtempSync(join(tmpdir(), 'sim-array-cert-'));
   const keyFile = join(dir, 'key.pem');
   const certFile = join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${commonName}`,
-      '-addext',
-      `subjectAltName=IP:${commonName}`,
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-    ],
-    { stdio: 'ignore' },
-  );
+  const openssl = (args: string[]) => {
+    try {
+      execFileSync('openssl', args, { stdio: 'ignore' });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new Error('the simulated array needs openssl to make its certificate (Debian package openssl)');
+      throw e;
+    }
+  };
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${commonName}`,
+    '-addext',
+    `subjectAltName=IP:${commonName}`,
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+  ]);
   const cert = readFileSync(certFile, 'utf8');
   const der = new X509Certificate(cert).raw;
   const sha256 = createHash('sha256').update(der).digest('hex').toUpperCase().match(/../g)?.join(':') ?? '';
