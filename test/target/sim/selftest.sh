@@ -276,7 +276,8 @@ if [[ ${1:-} == --checks ]]; then
   # a repository install shares packages.installed with the package files: one line format, both read back
   case $flavor in
     rhel*) printf 'rdma-core 99.0-1.el8.x86_64\n' >/etc/sim/repo.packages
-      expect 0 'rdma-core-99.0-1.el8' 'dnf upgrade from the repository' -- dnf upgrade -y rdma-core
+      pm=dnf; [[ $flavor == rhel7 ]] && pm=yum # RHEL 7 has yum and no dnf
+      expect 0 'rdma-core-99.0-1.el8' "$pm upgrade from the repository" -- "$pm" upgrade -y rdma-core
       expect 0 'rdma-core-99.0-1.el8.x86_64' 'rpm -q reports the repository version' -- rpm -q rdma-core
       run bash -c 'rpm -qa | grep -c "^rdma-core-"'
       [[ $OUT == 1 ]] && ok 'rpm -qa lists the upgraded package once' || bad 'rpm -qa lists the upgraded package once' ;;
