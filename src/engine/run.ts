@@ -649,6 +649,7 @@ export class Engine {
         status: outcome.status,
         handler,
         item: item === undefined ? undefined : hidden ? '(hidden: no_log)' : redactValue(item, secrets),
+        label: item === undefined || hidden ? undefined : this.loopLabel(task, itemVars, secrets),
         msg: hidden
           ? outcome.status === 'failed'
             ? 'failed (output hidden: no_log)'
@@ -699,6 +700,16 @@ export class Engine {
       if (facts && status !== 'failed') Object.assign(s.setVars, facts);
     }
     return { status, result, msg: failMsg };
+  }
+
+  /** loop_control.label for one item, masked; a label that does not render shows why instead of failing the task. */
+  private loopLabel(task: Task, itemVars: Vars, secrets: string[]): string | undefined {
+    if (task.label === undefined) return undefined;
+    try {
+      return redact(renderText(task.label, itemVars), secrets);
+    } catch (e) {
+      return `(label: ${(e as Error).message})`;
+    }
   }
 
   /**
