@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { emptyStats, type EngineEvent } from '../../../src/engine/events.js';
+import { type EngineEvent, emptyStats } from '../../../src/engine/events.js';
 import { ConsoleReporter, type LiveArea } from '../../../src/report/console.js';
 import { hostList } from '../../../src/report/host-list.js';
 import { defaultLoopLabel } from '../../../src/report/loop-label.js';
