@@ -314,7 +314,7 @@ export class ConsoleReporter implements Reporter {
     if (diffLines) out.push(colorDiff(rest.slice(0, diffLines).join('\n'), c));
     out.push(...rest.slice(diffLines).map((l) => c.dim(l)));
     const slots = (t.values[0] as string[]).map((_, i) => `«${i + 1}»`).join(' ');
-    out.push(c.dim(`    ${slots} per host:`));
+    out.push(c.dim(`    ${slots} stand for:`));
     // Several hosts to a line (as many as fit in VALUES_WIDTH): fifty hosts' values take a dozen lines, not fifty.
     let line = '';
     for (const [i, g] of family.entries()) {

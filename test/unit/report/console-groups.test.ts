@@ -118,7 +118,7 @@ describe('results grouped across hosts', () => {
       recap(hosts),
     ]);
     expect(lines.filter((l) => l.startsWith('+opensm'))).toEqual(['+opensm -B -g «1» -p 15']);
-    expect(lines).toContain('    «1» per host:');
+    expect(lines).toContain('    «1» stand for:');
     expect(lines).toContain('      [host1] 0x0f | [host2] 0x1f | [host3] 0x2f');
   });
 

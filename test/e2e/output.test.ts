@@ -1,0 +1,75 @@
+/**
+ * Output that scales (issue 20, point 7): `--check --diff` of playbooks/iser.yml piped (not a terminal) on a
+ * fleet of eight hosts stays within a bound per host, while every distinct change still shows: each host's
+ * own HCA port GUIDs (in the opensm lines), its LUN's WWID and its IPoIB addresses.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeding } from '../support/prerequisites.js';
+import { startNamespaceFleet } from '../target/namespace.js';
+import type { Fleet } from '../target/types.js';
+import { e2eUnavailable, sshplay, tempDir } from './helpers.js';
+
+const missing = e2eUnavailable();
+const HOSTS = 8;
+/**
+ * Lines each host may add beyond the first two (one per flavor: a RHEL and a SLES host write different files). Before grouping, every host added about 420 lines (8,394 at
+ * 20 hosts, 20,914 at 50); grouped, 721 at 20 hosts and 991 at 50: a host adds its values to the lines
+ * under each change that differs per host, about one line per few hosts per such change.
+ */
+const LINES_PER_EXTRA_HOST = 25;
+
+describeNeeding(missing)('--check --diff output on a fleet: bounded, every distinct change shown', () => {
+  let fleet: Fleet;
+  let inventory: string;
+  const checkDiff = (limit: string) =>
+    sshplay([
+      'run',
+      'playbooks/iser.yml',
+      '-i',
+      inventory,
+      '--known-hosts',
+      fleet.knownHostsFile,
+      '--limit',
+      limit,
+      '--check',
+      '--diff',
+    ]);
+
+  beforeAll(async () => {
+    fleet = await startNamespaceFleet({
+      hosts: Array.from({ length: HOSTS }, (_, i) => ({
+        name: `host${i + 1}`,
+        flavor: i % 2 === 0 ? ('rhel8' as const) : ('sles15' as const),
+        groups: ['iser_hosts'],
+      })),
+    });
+    const dir = await tempDir('output');
+    inventory = await fleet.writeInventory({ file: `${dir}/hosts.yml` });
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it("each host beyond one of each flavor adds at most LINES_PER_EXTRA_HOST lines; every host's GUIDs, WWID, addresses show", async () => {
+    const one = await checkDiff('host1,host2');
+    expect(one.code, one.stdout.slice(-3000) + one.stderr).toBe(0);
+    const r = await checkDiff('iser_hosts');
+    expect(r.code, r.stdout.slice(-3000) + r.stderr).toBe(0);
+    const lines = (text: string) => text.split('\n').length;
+    expect(lines(r.stdout)).toBeLessThanOrEqual(lines(one.stdout) + (HOSTS - 2) * LINES_PER_EXTRA_HOST);
+    for (const h of fleet.hosts) {
+      for (const guid of h.guids) expect(r.stdout, `${h.name} ${guid}`).toContain(guid);
+      expect(r.stdout, h.name).toContain(h.lunWwid);
+      expect(r.stdout, h.name).toContain(`192.168.130.${11 + h.index}`);
+      expect(r.stdout, h.name).toContain(`192.168.131.${11 + h.index}`);
+    }
+    // The same outcome on every host is one line naming them all, and a loop shows its label.
+    expect(r.stdout).toContain(`ok: [host[1:${HOSTS}]] iser_target_iqn is the array's IQN`);
+    expect(r.stdout).toContain(`[host[1:${HOSTS}]] 192.168.130.101 iface-ib0`);
+    // A change that differs per host only in its GUIDs prints once, with each host's values.
+    expect(r.stdout).toMatch(/\+start_sm «1» 15 \/var\/log\/opensm-ib0\.log|\+opensm -B -g «1» -p 15/);
+    expect(r.stdout).toMatch(
+      /^TOTAL 8 hosts: 0 unchanged, 8 changed, 0 failed, 0 unreachable; tasks ok=\d+ changed=\d+/m,
+    );
+  });
+});
