@@ -28,6 +28,8 @@ export interface LiveArea {
   done(): void;
 }
 
+/** Outcomes of one task that must line up before they print as one template. */
+const MIN_TEMPLATE_GROUPS = 3;
 /** Width of a line of per-host values under a template. */
 const VALUES_WIDTH = 150;
 
@@ -302,6 +304,8 @@ export class ConsoleReporter implements Reporter {
 
   /** Several hosts' results that differ only in a few words: the text once, then a line per host's words. */
   private asTemplate(family: ResultGroup[]): string[] | undefined {
+    // Two hosts read better as two texts (the second as its differing lines); a template pays from three.
+    if (family.length < MIN_TEMPLATE_GROUPS) return undefined;
     const c = this.c;
     const parts = family.map((g) => this.parts(g.result));
     const t = templateOf(parts.map((p) => [p.head, ...p.diff, ...p.below].join('\n')));

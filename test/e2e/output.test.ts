@@ -3,11 +3,12 @@
  * fleet of eight hosts stays within a bound per host, while every distinct change still shows: each host's
  * own HCA port GUIDs (in the opensm lines), its LUN's WWID and its IPoIB addresses.
  */
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNeeding } from '../support/prerequisites.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet } from '../target/types.js';
-import { e2eUnavailable, sshplay, tempDir } from './helpers.js';
+import { cliMissing, e2eUnavailable, sshplay, tempDir, writeTemp } from './helpers.js';
 
 const missing = e2eUnavailable();
 const HOSTS = 8;
@@ -71,5 +72,60 @@ describeNeeding(missing)('--check --diff output on a fleet: bounded, every disti
     expect(r.stdout).toMatch(
       /^TOTAL 8 hosts: 0 unchanged, 8 changed, 0 failed, 0 unreachable; tasks ok=\d+ changed=\d+/m,
     );
+  });
+});
+
+describeNeeding(cliMissing())('--json errors before the run, worksheet formats', () => {
+  const events = (stdout: string) =>
+    stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it('a playbook that does not parse: stdout is JSON (start with the schema version, then the error and exit code)', async () => {
+    const dir = await tempDir('output-json');
+    const pb = await writeTemp(dir, 'pb.yml', '- hosts: all\n  tasks: [\n');
+    const inv = await writeTemp(dir, 'hosts.ini', 'localhost ansible_connection=local\n');
+    const r = await sshplay(['run', pb, '-i', inv, '--json']);
+    expect(r.code).toBe(4);
+    const [start, error, ...rest] = events(r.stdout);
+    expect(start).toMatchObject({ type: 'start', schema_version: 2 });
+    expect(error).toMatchObject({ type: 'error', kind: 'config', exit_code: 4 });
+    expect(String(error?.msg)).toContain('pb.yml');
+    expect(rest).toEqual([]);
+    expect(r.stderr).toContain('ERROR:');
+  });
+
+  it('an unknown option with --json is a usage error event', async () => {
+    const r = await sshplay(['run', 'x.yml', '--json', '--no-such-option']);
+    expect(r.code).toBe(5);
+    expect(events(r.stdout)[1]).toMatchObject({ type: 'error', kind: 'usage', exit_code: 5 });
+    expect(String(events(r.stdout)[1]?.msg)).toContain('--no-such-option');
+  });
+
+  it('a run on a local host: the recap carries the exit code; an unreachable host has its own event', async () => {
+    const dir = await tempDir('output-json-run');
+    const inv = await writeTemp(
+      dir,
+      'hosts.ini',
+      '[l]\nlocalhost ansible_connection=local\n[down]\ndown ansible_host=127.0.0.1 ansible_port=1\n',
+    );
+    const pb = await writeTemp(dir, 'pb.yml', '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: "true"\n');
+    const r = await sshplay(['run', pb, '-i', inv, '--json', '--no-retry-file', '--known-hosts', `${dir}/known_hosts`]);
+    expect(r.code, r.stderr).toBe(3);
+    const all = events(r.stdout);
+    expect(all[0]).toMatchObject({ type: 'start', schema_version: 2 });
+    expect(all.filter((e) => e.type === 'unreachable').map((e) => e.host)).toEqual(['down']);
+    expect(all.filter((e) => e.type === 'task_result' && e.status === 'unreachable')).toEqual([]);
+    expect(all.at(-1)).toMatchObject({ type: 'recap', exit_code: 3 });
+  });
+
+  it('worksheet -o x.pdf is refused before any host is read', async () => {
+    const dir = await tempDir('output-worksheet');
+    const inv = await writeTemp(dir, 'hosts.ini', '[iser_hosts]\nh1 ansible_host=127.0.0.1 ansible_port=1\n');
+    const r = await sshplay(['worksheet', '-i', inv, '-o', `${dir}/x.pdf`]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain('.pdf is not a worksheet format; write to a .md (Markdown) or .html file');
+    expect(existsSync(`${dir}/x.pdf`)).toBe(false);
   });
 });
