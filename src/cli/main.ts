@@ -169,7 +169,24 @@ function playbookWithoutRun(argv: string[]): string | undefined {
   return first !== undefined && /\.ya?ml$/i.test(first) ? first : undefined;
 }
 
+/** Ansible's exit code for a run stopped by the user (ansible-playbook returns 99 on Ctrl-C). */
+const EXIT_INTERRUPTED = 99;
+
+/**
+ * Ctrl-C before or outside a run (loading the inventory, waiting on a file, a vault command) exits 99 as a
+ * Ctrl-C during the run does, not Node's default death by signal (130 in a shell, null for a parent). A run
+ * installs its own handler (finish the running tasks, then the recap): this one then steps aside.
+ */
+function exitOnEarlyInterrupt(): void {
+  process.on('SIGINT', () => {
+    if (process.listenerCount('SIGINT') > 1) return;
+    process.stderr.write('\nInterrupted.\n');
+    process.exit(EXIT_INTERRUPTED);
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
+  exitOnEarlyInterrupt();
   const playbook = playbookWithoutRun(argv);
   if (playbook) {
     process.stderr.write(

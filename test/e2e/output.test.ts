@@ -4,13 +4,22 @@
  * own HCA port GUIDs (in the opensm lines), its LUN's WWID and its IPoIB addresses.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNeeding } from '../support/prerequisites.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet } from '../target/types.js';
-import { cliMissing, e2eUnavailable, sshplay, tempDir, writeTemp } from './helpers.js';
+import { cliMissing, e2eUnavailable, sshplay, startSshplay, tempDir, writeTemp } from './helpers.js';
 
 const missing = e2eUnavailable();
+
+async function waitFor(ok: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (ok()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
 const HOSTS = 8;
 /**
  * Lines each host may add beyond the first two (one per flavor: a RHEL and a SLES host write different files). Before grouping, every host added about 420 lines (8,394 at
@@ -118,6 +127,29 @@ describeNeeding(cliMissing())('--json errors before the run, worksheet formats',
     expect(all.filter((e) => e.type === 'unreachable').map((e) => e.host)).toEqual(['down']);
     expect(all.filter((e) => e.type === 'task_result' && e.status === 'unreachable')).toEqual([]);
     expect(all.at(-1)).toMatchObject({ type: 'recap', exit_code: 3 });
+  });
+
+  it('Ctrl-C exits 99 before the run (at the vault password prompt) and during it (piped); the recap says how to resume', async () => {
+    const dir = await tempDir('output-sigint');
+    const inv = await writeTemp(dir, 'hosts.ini', 'localhost ansible_connection=local\n');
+    // -J reads the vault password from stdin, a pipe this test never writes to: sshplay waits before the run.
+    const early = startSshplay(['run', join(dir, 'any.yml'), '-i', inv, '-J']);
+    await waitFor(() => /password/i.test(early.output()), 'the password prompt');
+    early.child.kill('SIGINT');
+    expect((await early.done).code).toBe(99);
+
+    const pb = await writeTemp(
+      dir,
+      'slow.yml',
+      '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: sleep 2\n    - command: "true"\n',
+    );
+    const run = startSshplay(['run', pb, '-i', inv, '--known-hosts', `${dir}/known_hosts`]);
+    await waitFor(() => run.output().includes('PLAY ['), 'the play to start');
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.code, r.stdout + r.stderr).toBe(99);
+    expect(r.stdout).toContain('Interrupted: no new tasks were started.');
+    expect(r.stdout).toContain('To resume, run the same command again');
   });
 
   it('worksheet -o x.pdf is refused before any host is read', async () => {
