@@ -28,8 +28,8 @@ export interface LiveArea {
   done(): void;
 }
 
-/** Outcomes of one task that must line up before they print as one template. */
-const MIN_TEMPLATE_GROUPS = 3;
+/** Hosts whose outcomes of one task must line up before they print as one template. */
+const MIN_TEMPLATE_HOSTS = 6;
 /** Width of a line of per-host values under a template. */
 const VALUES_WIDTH = 150;
 
@@ -304,8 +304,8 @@ export class ConsoleReporter implements Reporter {
 
   /** Several hosts' results that differ only in a few words: the text once, then a line per host's words. */
   private asTemplate(family: ResultGroup[]): string[] | undefined {
-    // Two hosts read better as two texts (the second as its differing lines); a template pays from three.
-    if (family.length < MIN_TEMPLATE_GROUPS) return undefined;
+    // A few hosts read better as whole texts (the later ones as their differing lines); a template pays from six.
+    if (new Set(family.flatMap((g) => g.hosts)).size < MIN_TEMPLATE_HOSTS) return undefined;
     const c = this.c;
     const parts = family.map((g) => this.parts(g.result));
     const t = templateOf(parts.map((p) => [p.head, ...p.diff, ...p.below].join('\n')));

@@ -1,6 +1,6 @@
 /**
  * Output that scales (issue 20, point 7): `--check --diff` of playbooks/iser.yml piped (not a terminal) on a
- * fleet of eight hosts stays within a bound per host, while every distinct change still shows: each host's
+ * fleet of twelve hosts stays within a bound per host, while every distinct change still shows: each host's
  * own HCA port GUIDs (in the opensm lines), its LUN's WWID and its IPoIB addresses.
  */
 import { existsSync } from 'node:fs';
@@ -20,7 +20,7 @@ async function waitFor(ok: () => boolean, what: string): Promise<void> {
   }
   throw new Error(`timed out waiting for ${what}`);
 }
-const HOSTS = 8;
+const HOSTS = 12;
 /**
  * Lines each host may add beyond the first two (one per flavor: a RHEL and a SLES host write different files). Before grouping, every host added about 420 lines (8,394 at
  * 20 hosts, 20,914 at 50); grouped, 721 at 20 hosts and 991 at 50: a host adds its values to the lines
@@ -79,7 +79,7 @@ describeNeeding(missing)('--check --diff output on a fleet: bounded, every disti
     // A change that differs per host only in its GUIDs prints once, with each host's values.
     expect(r.stdout).toMatch(/\+start_sm «1» 15 \/var\/log\/opensm-ib0\.log|\+opensm -B -g «1» -p 15/);
     expect(r.stdout).toMatch(
-      /^TOTAL 8 hosts: 0 unchanged, 8 changed, 0 failed, 0 unreachable; tasks ok=\d+ changed=\d+/m,
+      /^TOTAL 12 hosts: 0 unchanged, 12 changed, 0 failed, 0 unreachable; tasks ok=\d+ changed=\d+/m,
     );
   });
 });

@@ -108,7 +108,7 @@ describe('results grouped across hosts', () => {
   });
 
   test("diffs that differ in a host's own values print once, and every host's values are shown", () => {
-    const hosts = ['host1', 'host2', 'host3'];
+    const hosts = ['host1', 'host2', 'host3', 'host4', 'host5', 'host6'];
     const lines = run([
       play(hosts),
       ...hosts.map((h) => start(h)),
@@ -119,7 +119,9 @@ describe('results grouped across hosts', () => {
     ]);
     expect(lines.filter((l) => l.startsWith('+opensm'))).toEqual(['+opensm -B -g «1» -p 15']);
     expect(lines).toContain('    «1» stand for:');
-    expect(lines).toContain('      [host1] 0x0f | [host2] 0x1f | [host3] 0x2f');
+    expect(lines).toContain(
+      '      [host1] 0x0f | [host2] 0x1f | [host3] 0x2f | [host4] 0x3f | [host5] 0x4f | [host6] 0x5f',
+    );
   });
 
   test('diffs of different shapes are each printed whole', () => {
