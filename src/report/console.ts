@@ -243,9 +243,8 @@ export class ConsoleReporter implements Reporter {
     if (e.status === 'skipped' && v === 0) return { head: e.task, diff: [], below: [] };
     const label = e.label ?? (e.item === undefined ? undefined : defaultLoopLabel(e.item));
     const item = label !== undefined ? ` (item=${label})` : '';
-    // "host1: ..." after [host1] says the host twice, and would keep hosts with the same message apart.
-    const text = e.msg?.startsWith(`${e.host}: `) ? e.msg.slice(e.host.length + 2) : e.msg;
-    const msg = text && (e.status !== 'ok' || e.shown || v > 0) ? ` => ${text}` : '';
+    // A message is printed as the task wrote it ("host1: ..." included): scripts and users grep for it.
+    const msg = e.msg && (e.status !== 'ok' || e.shown || v > 0) ? ` => ${e.msg}` : '';
     const below: string[] = [];
     if (e.commands?.length && (e.status === 'changed' || v > 0)) below.push(...e.commands.map((cmd) => `    $ ${cmd}`));
     if (v > 0 && e.stdout) below.push(...e.stdout.split('\n').map((l) => `    | ${l}`));

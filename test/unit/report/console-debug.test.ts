@@ -23,7 +23,7 @@ function printed(extra: Partial<Extract<EngineEvent, { type: 'task_result' }>>):
 describe('ok results at verbosity 0', () => {
   test("a debug message (shown) is printed, as Ansible's debug is", () => {
     expect(printed({ msg: 'h1: Method 2 (manual node records): why', shown: true })).toEqual([
-      'ok: [h1] t => Method 2 (manual node records): why',
+      'ok: [h1] t => h1: Method 2 (manual node records): why',
     ]);
   });
   test("any other ok result's message waits for -v", () => {
