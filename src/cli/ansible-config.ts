@@ -140,7 +140,55 @@ export async function loadAnsibleConfig(): Promise<AnsibleConfig | undefined> {
     config.warnings.push(
       `${file}: host_key_checking = False is not honoured: sshplay always checks host keys (--accept-new-host-keys records new ones)`,
     );
+  config.warnings.push(...notHonoured(file, sections));
   return config;
+}
+
+/** The settings loadAnsibleConfig reads and honours, by section. */
+const HONOURED: Record<string, readonly string[]> = {
+  defaults: [
+    'inventory',
+    'hostfile',
+    'remote_user',
+    'private_key_file',
+    'forks',
+    'timeout',
+    'vault_password_file',
+    'retry_files_enabled',
+    'host_key_checking',
+  ],
+  privilege_escalation: ['become', 'become_user'],
+};
+
+/** Why common settings do nothing here, so the warning says what to do instead. */
+const WHY_NOT: Record<string, string> = {
+  callbacks_enabled: 'sshplay has its own output (--json for machines, -v for more)',
+  callback_whitelist: 'sshplay has its own output (--json for machines, -v for more)',
+  stdout_callback: 'sshplay has its own output (--json for machines, -v for more)',
+  ssh_args: 'sshplay speaks SSH itself (no OpenSSH client): put options in ~/.ssh/config or give -F',
+  ssh_extra_args: 'sshplay speaks SSH itself (no OpenSSH client): put options in ~/.ssh/config or give -F',
+  ssh_common_args: 'sshplay speaks SSH itself (no OpenSSH client): put options in ~/.ssh/config or give -F',
+  control_path: 'sshplay keeps one session per host for the whole run itself',
+  pipelining: 'sshplay keeps one session per host for the whole run itself',
+  gathering: "sshplay reads facts in one round trip with each play's first task",
+  become_method: 'sshplay becomes root with sudo',
+  roles_path: 'set ANSIBLE_ROLES_PATH, or keep roles/ beside the playbook',
+};
+
+/**
+ * One warning per setting the file sets that sshplay does not honour: a user who tuned ansible.cfg
+ * should not believe a setting took effect.
+ */
+function notHonoured(file: string, sections: Map<string, Map<string, string>>): string[] {
+  const warnings: string[] = [];
+  for (const [section, keys] of sections) {
+    for (const key of keys.keys()) {
+      if (HONOURED[section]?.includes(key)) continue;
+      const why = WHY_NOT[key] ?? 'sshplay does not read it';
+      warnings.push(`${file}: [${section}] ${key} is not honoured: ${why}`);
+    }
+  }
+  return warnings;
 }
 
 /** Inventories to read: -i, else ansible.cfg's, else Ansible's default /etc/ansible/hosts when it exists. */

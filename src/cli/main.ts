@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, SshplayError, UsageError } from '../errors.js';
+import { errorEvent, STDOUT_JSON } from '../report/json.js';
 import type { VaultCliOptions } from './vault-passwords.js';
 
 // Commands load their code when they run: `sshplay --help` and `--version` start without ssh2, Handlebars or YAML.
@@ -172,7 +173,24 @@ function playbookWithoutRun(argv: string[]): string | undefined {
   return first !== undefined && /\.ya?ml$/i.test(first) ? first : undefined;
 }
 
+/** Ansible's exit code for a run stopped by the user (ansible-playbook returns 99 on Ctrl-C). */
+const EXIT_INTERRUPTED = 99;
+
+/**
+ * Ctrl-C before or outside a run (loading the inventory, waiting on a file, a vault command) exits 99 as a
+ * Ctrl-C during the run does, not Node's default death by signal (130 in a shell, null for a parent). A run
+ * installs its own handler (finish the running tasks, then the recap): this one then steps aside.
+ */
+function exitOnEarlyInterrupt(): void {
+  process.on('SIGINT', () => {
+    if (process.listenerCount('SIGINT') > 1) return;
+    process.stderr.write('\nInterrupted.\n');
+    process.exit(EXIT_INTERRUPTED);
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
+  exitOnEarlyInterrupt();
   const playbook = playbookWithoutRun(argv);
   if (playbook) {
     process.stderr.write(
@@ -180,27 +198,28 @@ async function main(argv: string[]): Promise<number> {
     );
     return EXIT.usage;
   }
+  // --json: an error that stops sshplay is an event too (CI reads stdout), besides the plain line on stderr.
+  const json = argv.slice(2).includes('--json');
+  const fail = (kind: string, message: string, code: number, plain = `ERROR: ${message}`): number => {
+    process.stderr.write(`${plain}\n`);
+    if (json) STDOUT_JSON.event(errorEvent(kind, message, code));
+    return code;
+  };
   try {
     await program().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      return e.exitCode === 0 ? 0 : EXIT.usage;
-    }
-    if (e instanceof UsageError) {
-      process.stderr.write(`ERROR: ${e.message}\n`);
+      if (e.exitCode === 0) return 0;
+      // Commander already printed its message on stderr.
+      if (json) STDOUT_JSON.event(errorEvent('usage', e.message.replace(/^error: /, ''), EXIT.usage));
       return EXIT.usage;
     }
-    if (e instanceof ConfigError) {
-      process.stderr.write(`ERROR: ${e.message}\n`);
-      return EXIT.config;
-    }
-    if (e instanceof SshplayError) {
-      process.stderr.write(`ERROR: ${e.message}\n`);
-      return EXIT.failed;
-    }
-    process.stderr.write(`INTERNAL ERROR (a bug in sshplay): ${(e as Error).stack ?? String(e)}\n`);
-    return 250;
+    if (e instanceof UsageError) return fail('usage', e.message, EXIT.usage);
+    if (e instanceof ConfigError) return fail('config', e.message, EXIT.config);
+    if (e instanceof SshplayError) return fail('failed', e.message, EXIT.failed);
+    const stack = (e as Error).stack ?? String(e);
+    return fail('internal', String((e as Error).message ?? e), 250, `INTERNAL ERROR (a bug in sshplay): ${stack}`);
   }
 }
 

@@ -266,8 +266,13 @@ export async function runPlaybookCommand(playbookFiles: string[], o: RunCliOptio
         `\nTo retry the failed, unreachable and stopped hosts only, run the same command again with: --limit @${retry}\n`,
       );
   }
-  if (summary.interrupted) return EXIT.interrupted;
-  if (summary.failed.length > 0) return EXIT.failed;
-  if (summary.unreachable.length > 0) return EXIT.unreachable;
-  return EXIT.ok;
+  const code = summary.interrupted
+    ? EXIT.interrupted
+    : summary.failed.length > 0
+      ? EXIT.failed
+      : summary.unreachable.length > 0
+        ? EXIT.unreachable
+        : EXIT.ok;
+  if (reporter instanceof JsonReporter) reporter.finish(code);
+  return code;
 }

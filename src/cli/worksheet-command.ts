@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { ConnectionFactory } from '../connection/factory.js';
 import { KnownHosts } from '../connection/known-hosts.js';
+import { UsageError } from '../errors.js';
 import { IBSTAT_CMD, parseIbstat } from '../facts/hca-ports.js';
 import { parseOsRelease } from '../facts/os-release.js';
 import { hostVars, loadInventory, selectHosts } from '../inventory/index.js';
@@ -26,8 +27,20 @@ interface WorksheetOptions extends VaultCliOptions {
   sshConfig?: string;
 }
 
+/** The worksheet's format by the output file's extension: .md/.markdown or .html/.htm; any other is refused. */
+export function worksheetFormat(file: string): 'markdown' | 'html' {
+  const ext = /\.([^./\\]+)$/.exec(file)?.[1]?.toLowerCase();
+  if (ext === 'md' || ext === 'markdown') return 'markdown';
+  if (ext === 'html' || ext === 'htm') return 'html';
+  throw new UsageError(
+    `-o ${file}: ${ext ? `.${ext} is not a worksheet format` : 'the file name has no extension'}; write to a .md (Markdown) or .html file, or leave -o out for Markdown on stdout`,
+  );
+}
+
 /** Reads each host's IQN, OS, kernel and port GUIDs in one round trip, and writes the worksheet. */
 export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> {
+  // Before any host is read: x.pdf would otherwise get Markdown under a name that promises a PDF.
+  if (o.output !== undefined) worksheetFormat(o.output);
   const config = await loadAnsibleConfig();
   await useVaultPasswords(o, config?.vaultPasswordFile);
   const inventorySourceList = await inventorySources(o.inventory, config);
@@ -103,7 +116,8 @@ export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> 
     hosts: rows,
     generatedAt: new Date().toISOString(),
   };
-  const text = o.output?.endsWith('.html') ? worksheetHtml(data) : worksheetMarkdown(data);
+  const text =
+    o.output !== undefined && worksheetFormat(o.output) === 'html' ? worksheetHtml(data) : worksheetMarkdown(data);
   if (o.output) await writeFile(o.output, text);
   else process.stdout.write(text);
   return failures > 0 ? 3 : 0;

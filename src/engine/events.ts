@@ -24,6 +24,8 @@ export type EngineEvent =
       status: TaskStatus;
       handler: boolean;
       item?: unknown;
+      /** loop_control.label rendered for this item: what the line shows instead of the item. */
+      label?: string;
       /** One line: why nothing changed, what changed, or the failure. */
       msg?: string;
       /** A message the play means to print at every verbosity (debug's msg, as in Ansible). */

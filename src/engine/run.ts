@@ -8,7 +8,7 @@ import { ArgError, secretValues, validateArgs } from '../modules/args.js';
 import type { Module, Plan, PlanContext } from '../modules/types.js';
 import type { Play, Playbook, Role, Task } from '../playbook/types.js';
 import { shellText, splitWords } from '../shell.js';
-import { ExpressionError, evaluateCondition } from '../template/expression.js';
+import { ExpressionError, evaluateCondition, expressionNames } from '../template/expression.js';
 import { renderTemplateFile, renderText, renderValue, TemplateError } from '../template/render.js';
 import { renderShellScript } from '../template/shell-script.js';
 import { vaultSecrets } from '../vault/keyring.js';
@@ -102,8 +102,16 @@ function renderArgs(module: Module<never>, args: Vars, vars: Vars): Vars {
   return out;
 }
 
-function whenIsFalseWithoutItem(condition: string, vars: Vars): boolean {
+/**
+ * Whether a looped task's condition is false before any item is bound. Ansible evaluates `when` per
+ * item; only a condition that reads neither the loop variable nor the index variable can decide for the
+ * whole loop (and so skip a loop over an undefined variable instead of failing on it).
+ */
+function whenIsFalseWithoutItem(condition: string, task: Task, vars: Vars): boolean {
   try {
+    const names = expressionNames(condition);
+    if (names.has(task.loopVar) || (task.indexVar !== undefined && names.has(task.indexVar))) return false;
+    if (names.has('ansible_loop') || names.has('ansible_loop_var')) return false;
     return !evaluateCondition(condition, vars);
   } catch {
     return false;
@@ -581,7 +589,7 @@ export class Engine {
     }
     const baseSecrets = this.secretsOf(vars);
     let items: unknown[] = [undefined];
-    if (task.loop !== undefined && task.when.some((w) => whenIsFalseWithoutItem(w, vars))) {
+    if (task.loop !== undefined && task.when.some((w) => whenIsFalseWithoutItem(w, task, vars))) {
       // A condition that does not involve the item decides before the loop is rendered, so a loop over
       // an undefined variable is skipped, not failed (`loop: "{{x}}"` with `when: x is defined`).
       (this.stats[s.name] as HostStats).skipped++;
@@ -643,6 +651,7 @@ export class Engine {
         status: outcome.status,
         handler,
         item: item === undefined ? undefined : hidden ? '(hidden: no_log)' : redactValue(item, secrets),
+        label: item === undefined || hidden ? undefined : this.loopLabel(task, itemVars, secrets),
         msg: hidden
           ? outcome.status === 'failed'
             ? 'failed (output hidden: no_log)'
@@ -693,6 +702,16 @@ export class Engine {
       if (facts && status !== 'failed') Object.assign(s.setVars, facts);
     }
     return { status, result, msg: failMsg };
+  }
+
+  /** loop_control.label for one item, masked; a label that does not render shows why instead of failing the task. */
+  private loopLabel(task: Task, itemVars: Vars, secrets: string[]): string | undefined {
+    if (task.label === undefined) return undefined;
+    try {
+      return redact(renderText(task.label, itemVars), secrets);
+    } catch (e) {
+      return `(label: ${(e as Error).message})`;
+    }
   }
 
   /**

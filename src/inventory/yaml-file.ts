@@ -1,5 +1,6 @@
 import { type Document, isAlias, LineCounter, type Node, parseDocument } from 'yaml';
 import { ConfigError, type Location } from '../errors.js';
+import { excerptWithCaret, plainYamlError } from '../playbook/yaml-error.js';
 import { openVaultFile, rememberVaultSecrets, vaultTag } from '../vault/keyring.js';
 
 /** A parsed YAML inventory or vars file that can point at any of its nodes as file:line:column. */
@@ -20,11 +21,18 @@ export class YamlFile {
     // A decrypted file's lines are never shown in messages: they are its secrets.
     const yaml = new YamlFile(file, vaulted ? [] : text.split(/\r?\n/), doc, counter);
     const error = doc.errors[0];
-    if (error) {
+    if (error?.code === 'TAG_RESOLVE_FAILED') {
       const pos = counter.linePos(error.pos[0]);
-      const message = error.message.split('\n')[0] ?? error.message;
-      const prefix = error.code === 'TAG_RESOLVE_FAILED' ? '' : 'YAML syntax error: ';
-      throw new ConfigError(`${prefix}${message}`, yaml.at(pos.line, pos.col));
+      throw new ConfigError(error.message.split('\n')[0] ?? error.message, yaml.at(pos.line, pos.col));
+    }
+    if (error) {
+      // Said in plain words at the offending key, with a caret (the parser's wording is jargon to a user).
+      const plain = plainYamlError(error, text, counter);
+      const where = yaml.at(plain.line, plain.column);
+      throw new ConfigError(`YAML syntax error: ${plain.message}`, {
+        ...where,
+        excerpt: where.excerpt === undefined ? undefined : excerptWithCaret(where.excerpt, plain.column),
+      });
     }
     if (vaulted) rememberVaultSecrets(doc.toJS());
     return yaml;

@@ -271,6 +271,7 @@ function parseTask(src: YamlSource, node: Node | undefined, raw: unknown, playNa
     loop: raw.loop ?? raw.with_items,
     loopVar: typeof loopControl.loop_var === 'string' ? loopControl.loop_var : 'item',
     indexVar: typeof loopControl.index_var === 'string' ? loopControl.index_var : undefined,
+    label: typeof loopControl.label === 'string' ? loopControl.label : undefined,
     register: typeof raw.register === 'string' ? raw.register : undefined,
     notify: asList(raw.notify).map(String),
     tags: asList(raw.tags).map(String),

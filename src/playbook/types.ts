@@ -30,6 +30,8 @@ export interface Task {
   loopVar: string;
   /** loop_control.index_var: the 0-based position of the item. */
   indexVar?: string;
+  /** loop_control.label: what a loop's line shows for each item (a template on the item), instead of the item. */
+  label?: string;
   register?: string;
   notify: string[];
   tags: string[];

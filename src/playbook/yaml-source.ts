@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { ConfigError, type Location } from '../errors.js';
 import { openVaultFile, rememberVaultSecrets, vaultTag } from '../vault/keyring.js';
+import { excerptWithCaret, plainYamlError } from './yaml-error.js';
 
 /** The largest playbook, task, vars or -e file read (a config file, not data). */
 export const MAX_CONFIG_FILE_BYTES = 16 * 1024 * 1024;
@@ -66,15 +67,12 @@ export class YamlSource {
       throw new ConfigError(error.message.split('\n')[0] ?? error.message, source.at(line, col));
     }
     if (error) {
-      let { line, col } = lines.linePos(error.pos[0]);
-      // An error found at the end of the text (an unclosed quote or bracket) is shown on the last line that has text.
-      const textLines = text.split('\n');
-      while (line > 1 && !textLines[line - 1]?.trim()) {
-        line--;
-        col = (textLines[line - 1]?.length ?? 0) + 1;
-      }
-      const message = error.message.split('\n')[0] ?? error.message;
-      throw new ConfigError(`YAML syntax error: ${message}`, source.at(line, col));
+      const plain = plainYamlError(error, text, lines);
+      const where = source.at(plain.line, plain.column);
+      throw new ConfigError(`YAML syntax error: ${plain.message}`, {
+        ...where,
+        excerpt: where.excerpt === undefined ? undefined : excerptWithCaret(where.excerpt, plain.column),
+      });
     }
     if (vaulted) rememberVaultSecrets(source.toJS());
     return source;

@@ -1,6 +1,10 @@
 import type { EngineEvent, Reporter } from '../engine/events.js';
 import { colorDiff, type Palette, palette } from './colors.js';
-import { formatRecap } from './recap.js';
+import { hostList } from './host-list.js';
+import { defaultLoopLabel } from './loop-label.js';
+import { formatRecap, formatTotals } from './recap.js';
+import { diffExceptions, groupResults, naturalOrder, type ResultGroup, type TaskResult } from './result-groups.js';
+import { templateOf } from './result-template.js';
 import { terminalSafe } from './terminal-text.js';
 
 export interface ConsoleOptions {
@@ -12,6 +16,8 @@ export interface ConsoleOptions {
   live?: LiveArea;
   color: boolean;
   profile: boolean;
+  /** Printed after the recap of an interrupted run: how to go on from where it stopped. */
+  resumeHint?: string;
   out?: (text: string) => void;
 }
 
@@ -22,16 +28,29 @@ export interface LiveArea {
   done(): void;
 }
 
+/** Hosts whose outcomes of one task must line up before they print as one template. */
+const MIN_TEMPLATE_HOSTS = 6;
+/** Width of a line of per-host values under a template. */
+const VALUES_WIDTH = 150;
+
 interface TaskProgress {
   name: string;
   started: number;
   running: Set<string>;
   done: number;
+  /** Hosts expected to run the task (the play's or batch's hosts still going when it started). */
+  total: number;
   changed: number;
   failed: number;
 }
 
-/** Human output: a line per task per host, diffs, commands; on a terminal, live status lines per running task. */
+/** One task's results held until every host of the play has gone past it, then printed grouped. */
+interface Pending {
+  key: string;
+  index: number;
+  results: TaskResult[];
+}
+
 /** What a host may have written (output, diffs, messages, items) without its terminal escapes. */
 function hostTextMadeSafe(e: EngineEvent): EngineEvent {
   const safe = (t: string | undefined) => (t === undefined ? t : terminalSafe(t));
@@ -55,12 +74,27 @@ function hostTextMadeSafe(e: EngineEvent): EngineEvent {
   };
 }
 
+/**
+ * Human output. A task's results are printed once every host has gone past the task, grouped: hosts with
+ * the same outcome share one line (host[1:20]), a diff that is the same on several hosts prints once, and
+ * a diff that differs only in a host's own values prints only those lines. On a terminal, live status
+ * lines per running task.
+ */
 export class ConsoleReporter implements Reporter {
   private readonly c: Palette;
   private readonly out: (text: string) => void;
   private readonly progress = new Map<string, TaskProgress>();
   private readonly timings = new Map<string, number>();
   private ticker?: NodeJS.Timeout;
+  /** Task keys in the order hosts first started them in the current play. */
+  private readonly order = new Map<string, number>();
+  /** Per host, the order index of the last task it started. */
+  private readonly reached = new Map<string, number>();
+  private readonly pending: Pending[] = [];
+  private active: string[] = [];
+  private readonly stopped = new Set<string>();
+  private emptyPlays: string[] = [];
+  private hostsSeen = false;
 
   constructor(private readonly options: ConsoleOptions) {
     this.c = palette(options.color);
@@ -81,9 +115,31 @@ export class ConsoleReporter implements Reporter {
       .filter((p) => p.running.size > 0)
       .map(
         (p) =>
-          `${this.c.cyan('⟳')} ${p.name}  ${this.c.dim(`done ${p.done}`)} ${this.c.yellow(`changed ${p.changed}`)} ${this.c.red(`failed ${p.failed}`)} ${this.c.dim(`running ${p.running.size}  ${((Date.now() - p.started) / 1000).toFixed(1)}s`)}`,
+          `${this.c.cyan('⟳')} ${p.name}  ${this.c.dim(`done ${p.done}/${p.total}`)} ${this.c.yellow(`changed ${p.changed}`)} ${this.c.red(`failed ${p.failed}`)} ${this.c.dim(`running ${p.running.size}  ${((Date.now() - p.started) / 1000).toFixed(1)}s`)}`,
       );
     live(lines.join('\n'));
+  }
+
+  /** Plays that had no host to run on, printed as one line (after a failure, every later play has none). */
+  private flushEmptyPlays(): void {
+    const plays = this.emptyPlays;
+    if (plays.length === 0) return;
+    this.emptyPlays = [];
+    const why = this.hostsSeen ? 'no host left' : 'no hosts matched';
+    if (plays.length === 1)
+      this.print(`${this.c.bold(`PLAY [${plays[0]}] ${'*'.repeat(40)}`)}\n${this.c.dim(`skipping: ${why}`)}`);
+    else this.print(this.c.dim(`skipping ${plays.length} plays (${why}): ${plays[0]} ... ${plays[plays.length - 1]}`));
+  }
+
+  /** Prints, in task order, every held task all hosts have gone past (all of them when `all`). */
+  private flush(all: boolean): void {
+    while (this.pending.length > 0) {
+      const head = this.pending[0] as Pending;
+      const waiting = this.active.some((h) => !this.stopped.has(h) && (this.reached.get(h) ?? -1) <= head.index);
+      if (waiting && !all) return;
+      this.pending.shift();
+      this.printTask(head.results);
+    }
   }
 
   emit(event: EngineEvent): void {
@@ -91,12 +147,22 @@ export class ConsoleReporter implements Reporter {
     const c = this.c;
     switch (e.type) {
       case 'play_start':
-        this.print(
-          c.bold(`PLAY [${e.play}]${e.check ? ' (check mode: nothing will change)' : ''} ${'*'.repeat(40)}`) +
-            (e.hosts.length ? '' : `\n${c.dim('skipping: no hosts matched')}`),
-        );
+        this.flush(true);
+        this.order.clear();
+        this.reached.clear();
+        this.stopped.clear();
+        this.active = e.hosts;
+        if (e.hosts.length === 0) {
+          this.emptyPlays.push(e.play);
+          break;
+        }
+        this.flushEmptyPlays();
+        this.hostsSeen = true;
+        this.print(c.bold(`PLAY [${e.play}]${e.check ? ' (check mode: nothing will change)' : ''} ${'*'.repeat(40)}`));
         break;
       case 'batch_start':
+        this.flush(true);
+        this.active = e.hosts;
         this.print(c.dim(`-- batch ${e.batch}: ${e.hosts.join(', ')}`));
         break;
       case 'hosts_not_started':
@@ -106,56 +172,53 @@ export class ConsoleReporter implements Reporter {
         this.print(c.magenta(`[WARNING]${e.host ? ` ${e.host}:` : ''} ${e.msg}`));
         break;
       case 'task_start': {
-        const key = `${e.play}\u0000${e.task}`;
+        const key = `${e.play}\u0000${e.handler ? 'H' : 'T'}\u0000${e.task}`;
+        let index = this.order.get(key);
+        if (index === undefined) {
+          index = this.order.size;
+          this.order.set(key, index);
+          this.pending.push({ key, index, results: [] });
+        }
+        this.reached.set(e.host, Math.max(index, this.reached.get(e.host) ?? -1));
         let p = this.progress.get(key);
         if (!p) {
-          p = { name: e.task, started: Date.now(), running: new Set(), done: 0, changed: 0, failed: 0 };
+          const total = this.active.filter((h) => !this.stopped.has(h)).length;
+          p = { name: e.task, started: Date.now(), running: new Set(), done: 0, total, changed: 0, failed: 0 };
           this.progress.set(key, p);
         }
         p.running.add(e.host);
+        this.flush(false);
         break;
       }
       case 'task_result': {
-        const p = this.progress.get(`${e.play}\u0000${e.task}`);
-        if (p) {
-          p.running.delete(e.host);
+        const key = `${e.play}\u0000${e.handler ? 'H' : 'T'}\u0000${e.task}`;
+        const p = this.progress.get(key);
+        if (p?.running.delete(e.host)) {
           p.done++;
           if (e.status === 'changed') p.changed++;
           if (e.status === 'failed' || e.status === 'unreachable') p.failed++;
         }
+        if (e.status === 'unreachable' || (e.status === 'failed' && !e.ignored)) this.stopped.add(e.host);
         this.timings.set(e.task, (this.timings.get(e.task) ?? 0) + e.durationMs);
-        const colour = { ok: c.green, changed: c.yellow, skipped: c.cyan, failed: c.red, unreachable: c.red }[e.status];
-        const quiet =
-          this.options.live &&
-          this.options.verbosity === 0 &&
-          ((e.status === 'ok' && !e.shown) || e.status === 'skipped');
-        if (quiet) break;
-        if (e.status === 'skipped' && this.options.verbosity === 0) {
-          this.print(colour(`skipping: [${e.host}] ${e.task}`));
-          break;
-        }
-        const label = e.ignored ? 'failed (ignored)' : e.status;
-        const item =
-          e.item !== undefined ? ` (item=${typeof e.item === 'string' ? e.item : JSON.stringify(e.item)})` : '';
-        const msg = e.msg && (e.status !== 'ok' || e.shown || this.options.verbosity > 0) ? ` => ${e.msg}` : '';
-        let text = colour(`${label}: [${e.host}] ${e.handler ? 'HANDLER ' : ''}${e.task}${item}${msg}`);
-        if (e.diff) text += `\n${colorDiff(e.diff.trimEnd(), c)}`;
-        if (e.commands?.length && (e.status === 'changed' || this.options.verbosity > 0))
-          text += `\n${e.commands.map((cmd) => c.dim(`    $ ${cmd}`)).join('\n')}`;
-        if (this.options.verbosity > 0 && (e.stdout || e.stderr)) {
-          if (e.stdout) text += `\n${c.dim(e.stdout.replace(/^/gm, '    | '))}`;
-          if (e.stderr) text += `\n${c.dim(e.stderr.replace(/^/gm, '    ! '))}`;
-        }
-        this.print(text);
+        const held = this.pending.find((t) => t.key === key);
+        if (held) held.results.push(e);
+        else this.printTask([e]);
+        this.flush(false);
+        this.redraw();
         break;
       }
       case 'recap': {
+        this.flush(true);
+        this.flushEmptyPlays();
         if (this.options.live) {
           this.progress.clear();
           this.options.live.clear();
         }
-        let text = `\n${formatRecap(e.stats, e.notStarted, c)}`;
-        if (e.interrupted) text += `\n${c.red('Interrupted: no new tasks were started.')}`;
+        let text = `\n${formatRecap(e.stats, e.notStarted, c)}\n${formatTotals(e.stats, c)}`;
+        if (e.interrupted) {
+          text += `\n${c.red('Interrupted: no new tasks were started.')}`;
+          text += `\n${this.options.resumeHint ?? 'To resume, run the same command again: tasks already done report ok and change nothing.'}`;
+        }
         if (this.options.profile) {
           const rows = [...this.timings.entries()].sort((a, b) => b[1] - a[1]);
           text += `\n\n${c.bold('TASK TIMES (sum over hosts)')}\n${rows.map(([t, ms]) => `${(ms / 1000).toFixed(2).padStart(8)}s  ${t}`).join('\n')}`;
@@ -165,6 +228,130 @@ export class ConsoleReporter implements Reporter {
         break;
       }
     }
+  }
+
+  /** Whether a result prints at all at this verbosity (on a terminal, ok and skipped wait for -v). */
+  private quiet(e: TaskResult): boolean {
+    return (
+      !!this.options.live && this.options.verbosity === 0 && ((e.status === 'ok' && !e.shown) || e.status === 'skipped')
+    );
+  }
+
+  /** What one result prints after "status: [hosts] ": its line, its diff's lines, and the lines below. */
+  private parts(e: TaskResult): { head: string; diff: string[]; below: string[] } {
+    const v = this.options.verbosity;
+    if (e.status === 'skipped' && v === 0) return { head: e.task, diff: [], below: [] };
+    const label = e.label ?? (e.item === undefined ? undefined : defaultLoopLabel(e.item));
+    const item = label !== undefined ? ` (item=${label})` : '';
+    // A message is printed as the task wrote it ("host1: ..." included): scripts and users grep for it.
+    const msg = e.msg && (e.status !== 'ok' || e.shown || v > 0) ? ` => ${e.msg}` : '';
+    const below: string[] = [];
+    if (e.commands?.length && (e.status === 'changed' || v > 0)) below.push(...e.commands.map((cmd) => `    $ ${cmd}`));
+    if (v > 0 && e.stdout) below.push(...e.stdout.split('\n').map((l) => `    | ${l}`));
+    if (v > 0 && e.stderr) below.push(...e.stderr.split('\n').map((l) => `    ! ${l}`));
+    return {
+      head: `${e.handler ? 'HANDLER ' : ''}${e.task}${item}${msg}`,
+      diff: e.diff ? e.diff.trimEnd().split('\n') : [],
+      below,
+    };
+  }
+
+  private statusOf(e: TaskResult): string {
+    return e.ignored ? 'failed (ignored)' : e.status === 'skipped' ? 'skipping' : e.status;
+  }
+
+  private colourOf(e: TaskResult): (text: string) => string {
+    const c = this.c;
+    return { ok: c.green, changed: c.yellow, skipped: c.cyan, failed: c.red, unreachable: c.red }[e.status];
+  }
+
+  private printTask(results: readonly TaskResult[]): void {
+    const shown = results.filter((r) => !this.quiet(r));
+    const groups = groupResults(shown, (r) => JSON.stringify([this.statusOf(r), this.parts(r)]));
+    // The groups of one task with one status: printed together, as one template when they line up.
+    const families = new Map<string, ResultGroup[]>();
+    for (const g of groups) {
+      const key = `${this.statusOf(g.result)}\u0000${g.result.task}`;
+      families.set(key, [...(families.get(key) ?? []), g]);
+    }
+    const lines: string[] = [];
+    for (const family of families.values())
+      for (const cluster of this.clusters(family)) lines.push(...(this.asTemplate(cluster) ?? this.oneByOne(cluster)));
+    if (lines.length) this.print(lines.join('\n'));
+  }
+
+  /**
+   * The family split into clusters whose texts line up word for word (Debian hosts and RHEL hosts write
+   * different files for one task): each cluster prints as one template. Greedy, in the family's order.
+   */
+  private clusters(family: ResultGroup[]): ResultGroup[][] {
+    const text = (g: ResultGroup) => {
+      const p = this.parts(g.result);
+      return [p.head, ...p.diff, ...p.below].join('\n');
+    };
+    const clusters: { groups: ResultGroup[]; texts: string[] }[] = [];
+    for (const g of family) {
+      const t = text(g);
+      const home = clusters.find((c) => templateOf([...c.texts, t]) !== undefined);
+      if (home) {
+        home.groups.push(g);
+        home.texts.push(t);
+      } else clusters.push({ groups: [g], texts: [t] });
+    }
+    return clusters.map((c) => c.groups);
+  }
+
+  /** Several hosts' results that differ only in a few words: the text once, then a line per host's words. */
+  private asTemplate(family: ResultGroup[]): string[] | undefined {
+    // A few hosts read better as whole texts (the later ones as their differing lines); a template pays from six.
+    if (new Set(family.flatMap((g) => g.hosts)).size < MIN_TEMPLATE_HOSTS) return undefined;
+    const c = this.c;
+    const parts = family.map((g) => this.parts(g.result));
+    const t = templateOf(parts.map((p) => [p.head, ...p.diff, ...p.below].join('\n')));
+    if (!t) return undefined;
+    const e = (family[0] as ResultGroup).result;
+    const diffLines = (parts[0] as (typeof parts)[number]).diff.length;
+    const [head, ...rest] = t.template.split('\n');
+    const hosts = hostList([...new Set(family.flatMap((g) => g.hosts))].sort(naturalOrder));
+    const out = [this.colourOf(e)(`${this.statusOf(e)}: [${hosts}] ${head}`)];
+    if (diffLines) out.push(colorDiff(rest.slice(0, diffLines).join('\n'), c));
+    out.push(...rest.slice(diffLines).map((l) => c.dim(l)));
+    const slots = (t.values[0] as string[]).map((_, i) => `«${i + 1}»`).join(' ');
+    out.push(c.dim(`    ${slots} stand for:`));
+    // Several hosts to a line (as many as fit in VALUES_WIDTH): fifty hosts' values take a dozen lines, not fifty.
+    let line = '';
+    for (const [i, g] of family.entries()) {
+      const entry = `[${hostList(g.hosts)}] ${(t.values[i] as string[]).join(' ')}`;
+      if (line && line.length + 3 + entry.length > VALUES_WIDTH) {
+        out.push(c.dim(`      ${line}`));
+        line = entry;
+      } else line = line ? `${line} | ${entry}` : entry;
+    }
+    if (line) out.push(c.dim(`      ${line}`));
+    return out;
+  }
+
+  /** Each group in full, except a diff of the same shape as the task's first: only its own lines. */
+  private oneByOne(family: ResultGroup[]): string[] {
+    const c = this.c;
+    let reference: { diff: string; hosts: string } | undefined;
+    const out: string[] = [];
+    for (const { hosts, result: e } of family) {
+      const { head, diff, below } = this.parts(e);
+      out.push(this.colourOf(e)(`${this.statusOf(e)}: [${hostList(hosts)}] ${head}`));
+      if (diff.length) {
+        const exceptions = reference === undefined ? undefined : diffExceptions(reference.diff, diff.join('\n'));
+        if (reference !== undefined && exceptions !== undefined)
+          out.push(
+            c.dim(`    diff as for [${reference.hosts}] except these lines:`),
+            colorDiff(exceptions.join('\n'), c),
+          );
+        else out.push(colorDiff(diff.join('\n'), c));
+        reference ??= { diff: diff.join('\n'), hosts: hostList(hosts) };
+      }
+      out.push(...below.map((l) => c.dim(l)));
+    }
+    return out;
   }
 
   close(): void {

@@ -16,3 +16,16 @@ export function formatRecap(stats: Record<string, HostStats>, notStarted: Record
   }
   return lines.join('\n');
 }
+
+/** The recap's last line: how many hosts ended how, and the task counts summed over hosts. */
+export function formatTotals(stats: Record<string, HostStats>, c: Palette): string {
+  const all = Object.values(stats);
+  const sum = (k: keyof HostStats) => all.reduce((n, s) => n + s[k], 0);
+  const unreachable = all.filter((s) => s.unreachable > 0).length;
+  const failed = all.filter((s) => s.failed > 0 && s.unreachable === 0).length;
+  const changed = all.filter((s) => s.changed > 0 && s.failed === 0 && s.unreachable === 0).length;
+  const hosts = `${all.length} host${all.length === 1 ? '' : 's'}: ${all.length - unreachable - failed - changed} unchanged, ${changed} changed, ${failed} failed, ${unreachable} unreachable`;
+  return c.bold(
+    `TOTAL ${hosts}; tasks ok=${sum('ok')} changed=${sum('changed')} failed=${sum('failed')} skipped=${sum('skipped')} rescued=${sum('rescued')} ignored=${sum('ignored')}`,
+  );
+}

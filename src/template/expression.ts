@@ -536,3 +536,24 @@ export function evaluateCondition(source: string | boolean, vars: Record<string,
   if (typeof source === 'boolean') return source;
   return truthy(evaluateExpression(source, vars));
 }
+
+/** The variable names an expression reads (parsed once, cached): which conditions depend on a loop's item. */
+export function expressionNames(source: string, mode: StringMode = 'condition'): Set<string> {
+  const key = `${mode}\0${source}`;
+  let ast = cache.get(key);
+  if (!ast) {
+    ast = new Parser(tokenize(source, mode), source).parse();
+    cache.set(key, ast);
+  }
+  const names = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) for (const v of value) walk(v);
+    else if (value && typeof value === 'object') {
+      const node = value as { t?: unknown; name?: unknown };
+      if (node.t === 'var' && typeof node.name === 'string') names.add(node.name);
+      for (const v of Object.values(value)) walk(v);
+    }
+  };
+  walk(ast);
+  return names;
+}

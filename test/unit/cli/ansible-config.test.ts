@@ -65,6 +65,22 @@ describe('ansible.cfg', () => {
     expect(await inventorySources(['cli.yml'], c)).toEqual(['cli.yml']);
   });
 
+  test('every setting that is read but not honoured gets one warning naming it', async () => {
+    const file = configFile(
+      '[defaults]\ninventory = hosts.yml\ncallbacks_enabled = profile_tasks\nstdout_callback = yaml\nroles_path = ./roles\nfact_caching = jsonfile\n[ssh_connection]\nssh_args = -o ControlMaster=auto\npipelining = True\n[privilege_escalation]\nbecome = True\nbecome_method = su\n',
+    );
+    const c = await loadAnsibleConfig();
+    expect(c?.warnings).toEqual([
+      `${file}: [defaults] callbacks_enabled is not honoured: sshplay has its own output (--json for machines, -v for more)`,
+      `${file}: [defaults] stdout_callback is not honoured: sshplay has its own output (--json for machines, -v for more)`,
+      `${file}: [defaults] roles_path is not honoured: set ANSIBLE_ROLES_PATH, or keep roles/ beside the playbook`,
+      `${file}: [defaults] fact_caching is not honoured: sshplay does not read it`,
+      `${file}: [ssh_connection] ssh_args is not honoured: sshplay speaks SSH itself (no OpenSSH client): put options in ~/.ssh/config or give -F`,
+      `${file}: [ssh_connection] pipelining is not honoured: sshplay keeps one session per host for the whole run itself`,
+      `${file}: [privilege_escalation] become_method is not honoured: sshplay becomes root with sudo`,
+    ]);
+  });
+
   test('no inventory anywhere: a usage error that says where to set one', async () => {
     configFile('[defaults]\nforks = 3\n');
     const c = await loadAnsibleConfig();

@@ -230,6 +230,39 @@ describe('Engine through LocalConnection', () => {
     expect(['first', '1-ib1'].map((f) => existsSync(join(fromItems.dir('h1'), f)))).toEqual([false, true]);
   });
 
+  test('when on a looped task is evaluated per item, with the item bound (as Ansible does)', async () => {
+    const o = await play(
+      `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: per item
+      file: { path: "{{ dir }}/{{ item.name }}", state: touch }
+      loop:
+        - { name: with-x, x: 1 }
+        - { name: without-x }
+        - { name: idx-skipped, x: 2 }
+      loop_control: { index_var: i }
+      when: item.x is defined and i < 2
+    - name: whole loop skipped by a condition that does not read the item
+      file: { path: "{{ dir }}/{{ item }}", state: touch }
+      loop: "{{ undefined_list }}"
+      when: undefined_list is defined
+`,
+      { hosts: ['h1'] },
+    );
+    expect(['with-x', 'without-x', 'idx-skipped'].map((f) => existsSync(join(o.dir('h1'), f)))).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    expect(resultOf(o, 'h1', 'per item').map((r) => r.status)).toEqual(['changed', 'skipped', 'skipped']);
+    expect(
+      resultOf(o, 'h1', 'whole loop skipped by a condition that does not read the item').map((r) => r.status),
+    ).toEqual(['skipped']);
+    expect(statsOf(o, 'h1')?.failed).toBe(0);
+  });
+
   test('serial batches run in order and max_fail_percentage stops the play after a failed batch', async () => {
     const o = await play(
       `

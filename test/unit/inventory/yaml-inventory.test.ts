@@ -138,7 +138,18 @@ describe('YAML inventory: errors carry the path in the document and file:line:co
     const e = await configError(() => readYaml('all:\n  hosts:\n    w1: {a: 1\n'));
     expect(e.message).toMatch(/^hosts\.yml:\d+:\d+: YAML syntax error/);
     const dup = await configError(() => readYaml('web:\n  hosts:\n    w1:\n    w1:\n'));
-    expect(dup.message).toMatch(/^hosts\.yml:3:8: YAML syntax error: Map keys must be unique/);
+    expect(dup.message).toBe(
+      "hosts.yml:4:5: YAML syntax error: 'w1' is set twice in the same mapping (first at line 3): YAML would keep only one; remove or rename one of them\n        w1:\n        ^",
+    );
+    const indent = await configError(() => readYaml('all:\n  hosts:\n    a:\n   b:\n'));
+    expect(indent.message).toBe(
+      "hosts.yml:4:4: YAML syntax error: 'b' is indented 3 spaces, which fits no mapping above (line 3 is indented 4): the keys of one mapping start in the same column\n       b:\n       ^",
+    );
+    const quote = await configError(() => readYaml('all:\n  vars:\n    motd: "hello\n'));
+    expect(quote.message).toMatch(
+      /^hosts\.yml:3:\d+: YAML syntax error: a quoted value is not closed: add the closing "/,
+    );
+    expect(quote.message).not.toMatch(/Missing closing/);
   });
 
   test('a cycle through children', async () => {

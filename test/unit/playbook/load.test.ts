@@ -108,15 +108,19 @@ describe('loadPlaybook: a valid playbook', () => {
 describe('loadPlaybook: errors point at file:line:column and show the line', () => {
   test('malformed YAML', async () => {
     const e = await configError({ 'p.yml': '- hosts: all\n  tasks:\n  - name: a\n     copy: {}\n' });
-    expect(e.where?.line).toBe(3);
-    expect(e.where?.column).toBe(11);
-    expect(e.message).toMatch(/p\.yml:3:11: YAML syntax error: /);
-    expect(e.message).toContain('\n      - name: a');
+    // At the offending key (copy, indented 5 under a task whose keys are at 4), with a caret, in plain words.
+    expect(e.where?.line).toBe(4);
+    expect(e.where?.column).toBe(6);
+    expect(e.message.replace(/^.*?p\.yml/, 'p.yml')).toBe(
+      "p.yml:4:6: YAML syntax error: 'copy' is indented 5 spaces, deeper than 'name' on line 3 (at 4): YAML reads it as the rest of name's value; the keys of one mapping start in the same column\n         copy: {}\n         ^",
+    );
   });
 
   test('duplicate keys are a YAML error', async () => {
     const e = await configError({ 'p.yml': '- hosts: all\n  hosts: web\n' });
-    expect(e.message).toMatch(/p\.yml:2:3: YAML syntax error: Map keys must be unique/);
+    expect(e.message).toMatch(
+      /p\.yml:2:3: YAML syntax error: 'hosts' is set twice in the same mapping \(first at line 1\): YAML would keep only one/,
+    );
   });
 
   test('unknown module: the closest name', async () => {

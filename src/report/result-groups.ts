@@ -1,0 +1,46 @@
+import type { EngineEvent } from '../engine/events.js';
+
+export type TaskResult = Extract<EngineEvent, { type: 'task_result' }>;
+
+/** Hosts whose result of one task (item, status, message, diff, commands, output) printed the same. */
+export interface ResultGroup {
+  hosts: string[];
+  result: TaskResult;
+}
+
+/**
+ * Groups one task's results by what they print without the host name, in first-seen order: fifty hosts
+ * with the same outcome print one line naming them all.
+ */
+export function groupResults(results: readonly TaskResult[], printedAs: (r: TaskResult) => string): ResultGroup[] {
+  const groups = new Map<string, ResultGroup>();
+  for (const r of results) {
+    const key = printedAs(r);
+    const g = groups.get(key);
+    if (g) {
+      if (!g.hosts.includes(r.host)) g.hosts.push(r.host);
+    } else groups.set(key, { hosts: [r.host], result: r });
+  }
+  const list = [...groups.values()];
+  for (const g of list) g.hosts.sort(naturalOrder);
+  // Hosts finish in any order: sorted by their first host, the output is the same run after run.
+  return list.sort((a, b) => naturalOrder(a.hosts[0] as string, b.hosts[0] as string));
+}
+
+/** host2 before host10. */
+export function naturalOrder(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
+
+/**
+ * The lines of `diff` that differ from `reference` when both have the same shape (same line count,
+ * few lines apart: the same file change with a host's own GUIDs or addresses). Undefined when they are
+ * too different to show as an exception: then the whole diff is printed.
+ */
+export function diffExceptions(reference: string, diff: string): string[] | undefined {
+  const a = reference.trimEnd().split('\n');
+  const b = diff.trimEnd().split('\n');
+  if (a.length !== b.length) return undefined;
+  const differing = b.filter((line, i) => line !== a[i]);
+  return differing.length <= Math.max(3, Math.floor(b.length / 4)) ? differing : undefined;
+}
