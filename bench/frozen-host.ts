@@ -84,7 +84,7 @@ function run(fleet: Fleet, inventory: string, frozen: string | null): Promise<Me
       if (code !== expected)
         return reject(new Error(`exit ${code}, expected ${expected}:\n${(stdout + stderr).slice(-3000)}`));
       const others = events.filter((e) => e.type === 'task_result' && e.host !== frozen);
-      const lost = events.find((e) => e.host === frozen && e.status === 'unreachable');
+      const lost = events.find((e) => e.host === frozen && e.type === 'unreachable');
       if (frozen && (!lost || Number.isNaN(frozenAt))) return reject(new Error('the frozen host was not reported'));
       resolve({
         othersDone: (Math.max(...others.map((e) => Date.parse(e.time))) - started) / 1000,

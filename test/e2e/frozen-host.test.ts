@@ -91,13 +91,13 @@ describeNeeding(missing)('a frozen host among four (namespace fleet)', () => {
       expect(freezeHost(fleet, 'bravo').length).toBeGreaterThan(1); // sshd and the session's processes
       frozenAt = Date.now();
       const watch = setInterval(() => {
-        if (!detectedAt && events(run.output()).some((e) => e.host === 'bravo' && e.status === 'unreachable'))
+        if (!detectedAt && events(run.output()).some((e) => e.host === 'bravo' && e.type === 'unreachable'))
           detectedAt = Date.now();
       }, 100);
       const r = await run.done;
       clearInterval(watch);
       const all = events(r.stdout);
-      const lost = all.find((e) => e.host === 'bravo' && e.status === 'unreachable');
+      const lost = all.find((e) => e.host === 'bravo' && e.type === 'unreachable');
       expect(lost?.msg).toMatch(
         /^bravo: host stopped answering: 3 keepalives 4 s apart went unanswered .*, in sleep 6$/,
       );
