@@ -154,8 +154,20 @@ describe('property: every mustache of the shipped playbooks and templates is sti
     let total = 0;
     for (const [file, text] of texts) {
       const found = scanMustaches(text, isHandlebarsHelper);
+      let handlebarsCount: number;
+      try {
+        handlebarsCount = handlebarsMustaches(text);
+      } catch {
+        // Not Handlebars at all: a value written in Jinja on purpose (`{{ x | default([]) }}`); it cannot have
+        // meant something else before, and it must be read as Jinja now.
+        expect(
+          found.some((m) => m.kind === 'jinja'),
+          `${file}: ${text}`,
+        ).toBe(true);
+        continue;
+      }
       for (const m of found) expect(m.kind, `${file}: {{${m.inner}}}`).toBe('handlebars');
-      expect(found.length, `${file}: ${text}`).toBe(handlebarsMustaches(text));
+      expect(found.length, `${file}: ${text}`).toBe(handlebarsCount);
       total += found.length;
     }
     expect(total).toBeGreaterThan(100);
