@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { quoteArg } from '../src/shell.js';
+import { quoteArg } from '../src/remote-command.js';
 import { startNamespaceFleet } from '../test/target/namespace.js';
 import type { Fleet, SimHostSpec } from '../test/target/types.js';
 

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { ConnectionError } from '../errors.js';
-import type { HostConnection } from '../inventory/connection.js';
+import type { HostConnection } from '../inventory/connection-vars.js';
 import { LocalConnection } from './local.js';
 
 /**

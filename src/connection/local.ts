@@ -1,6 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { ConnectionError, TaskError } from '../errors.js';
-import type { Cmd } from '../shell.js';
+import type { Cmd } from '../remote-command.js';
 import { ShellFiles } from './shell-files.js';
 import { ShellSession } from './shell-session.js';
 import type {

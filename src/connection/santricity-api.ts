@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { ConnectionError, SshplayError } from '../errors.js';
-import type { Cmd } from '../shell.js';
+import type { Cmd } from '../remote-command.js';
 import { ArrayApiError } from './array-api-error.js';
 import type { SantricityTarget } from './santricity-target.js';
 import type { ApiChangeRequest, Connection, ConnectionStats, RemoteFile, RunResult } from './types.js';

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { sh } from '../shell.js';
+import { sh } from '../remote-command.js';
 import { backupName, type FileTransport, toRemoteStat } from './sftp-files.js';
 import type { ShellSession } from './shell-session.js';
 import type { RemoteFile, WriteOptions, WriteResult } from './types.js';

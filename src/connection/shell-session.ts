@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
-import { type Cmd, shellText } from '../shell.js';
+import { type Cmd, shellText } from '../remote-command.js';
 import type { RunResult } from './types.js';
 
 interface Pending {

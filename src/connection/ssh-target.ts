@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import type { HostConnection } from '../inventory/connection.js';
+import type { HostConnection } from '../inventory/connection-vars.js';
 import type { SshTarget } from './ssh.js';
 
 /**

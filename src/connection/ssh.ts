@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Client, type ClientChannel, type ConnectConfig, type ServerHostKeyAlgorithm, type SFTPWrapper } from 'ssh2';
 import { ConnectionError, TaskError } from '../errors.js';
-import { type Cmd, quoteArg } from '../shell.js';
+import { type Cmd, quoteArg } from '../remote-command.js';
 import type { JumpPool } from './jump-pool.js';
 import { type HostKeyVerdict, hostLookupName, type KnownHosts } from './known-hosts.js';
 import { type FileTransport, SftpFiles } from './sftp-files.js';

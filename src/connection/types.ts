@@ -1,4 +1,4 @@
-import type { Cmd } from '../shell.js';
+import type { Cmd } from '../remote-command.js';
 
 /** What a command did on a host. A non-zero exit is data here, not an exception. */
 export interface RunResult {

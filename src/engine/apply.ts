@@ -2,7 +2,7 @@ import { ArrayApiError } from '../connection/array-api-error.js';
 import type { Connection, RunResult } from '../connection/types.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { Change } from '../modules/types.js';
-import { type Cmd, shellText } from '../shell.js';
+import { type Cmd, shellText } from '../remote-command.js';
 
 export interface Applied {
   /** Results of the exec changes, in order; a command after a failed one is not run (rc -1). */

@@ -7,7 +7,7 @@ import type { FactRequest } from '../facts/host-facts.js';
 import { ArgError, secretValues, validateArgs } from '../modules/args.js';
 import type { Module, Plan, PlanContext } from '../modules/types.js';
 import type { Play, Playbook, Role, Task } from '../playbook/types.js';
-import { shellText, splitWords } from '../shell.js';
+import { shellText, splitWords } from '../remote-command.js';
 import { ExpressionError, evaluateCondition, expressionNames } from '../template/expression.js';
 import { renderTemplateFile, renderText, renderValue, TemplateError } from '../template/render.js';
 import { renderShellScript } from '../template/shell-script.js';

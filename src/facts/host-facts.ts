@@ -1,5 +1,5 @@
 import type { ReadOnlyConnection, RemoteFile, RunResult } from '../connection/types.js';
-import { type Cmd, shellText } from '../shell.js';
+import { type Cmd, shellText } from '../remote-command.js';
 import {
   parseServiceState,
   parseServiceStates,

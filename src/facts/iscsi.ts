@@ -1,4 +1,4 @@
-import { sh } from '../shell.js';
+import { sh } from '../remote-command.js';
 
 /** open-iscsi record files (`# BEGIN RECORD` / `key = value` / `# END RECORD`) as a map. */
 export function parseIscsiRecord(text: string): Map<string, string> {

@@ -1,4 +1,4 @@
-import { type Cmd, sh } from '../shell.js';
+import { type Cmd, sh } from '../remote-command.js';
 
 /** A systemd unit's state in the words `systemctl is-active` and `is-enabled` print. */
 export interface ServiceState {

@@ -1,5 +1,6 @@
-export { connectionOf, type HostConnection } from './connection.js';
+export { connectionOf, type HostConnection } from './connection-vars.js';
 export { groupHosts, hostVars, MAGIC_VARS } from './host-vars.js';
+export { type InventoryList, type ListedGroup, renderInventoryGraph, renderInventoryList } from './list-json.js';
 export { loadInventory } from './load.js';
 export {
   describeUnmatched,
@@ -9,5 +10,4 @@ export {
   type UnmatchedTerm,
   unmatchedTerms,
 } from './patterns.js';
-export { type InventoryList, type ListedGroup, renderInventoryGraph, renderInventoryList } from './render.js';
 export type { Inventory, InventoryGroup, InventoryHost, Vars } from './types.js';

@@ -3,7 +3,7 @@ import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import SSHConfig from 'ssh-config';
 import { ConfigError } from '../errors.js';
-import { connectionOf, type HostConnection } from './connection.js';
+import { connectionOf, type HostConnection } from './connection-vars.js';
 import type { Vars } from './types.js';
 
 /**

@@ -8,7 +8,7 @@
  */
 
 import type { FactRequest } from '../facts/host-facts.js';
-import { type Cmd, sh, shellText } from '../shell.js';
+import { type Cmd, sh, shellText } from '../remote-command.js';
 import type { Module, Plan, PlanContext } from './types.js';
 
 export interface CommandArgs {

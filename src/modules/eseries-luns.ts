@@ -6,7 +6,7 @@
  *
  *   - eseries_luns: { wwids: ["360080e50004300ac000007575568851d"] }
  */
-import { sh } from '../shell.js';
+import { sh } from '../remote-command.js';
 import type { Module } from './types.js';
 
 export interface EseriesLunsArgs {

@@ -1,5 +1,5 @@
 import { createTwoFilesPatch } from 'diff';
-import { sh } from '../shell.js';
+import { sh } from '../remote-command.js';
 import type { Plan, PlanContext } from './types.js';
 
 /** The desired state of one remote file's content and attributes, shared by copy, template and lineinfile. */

@@ -3,7 +3,7 @@
  *
  *   - file: { path: /mnt/iser, state: directory, mode: '0755' }
  */
-import { sh } from '../shell.js';
+import { sh } from '../remote-command.js';
 import { formatMode, resolveId } from './file-plan.js';
 import type { Change, Module } from './types.js';
 

@@ -11,7 +11,7 @@
  *       keep: "{{ iser_target_portals }}"     # [{address, iface}]
  */
 import { ISCSI_NODE_TREE_CMD, parseIscsiNodeTree, splitPortal } from '../facts/iscsi.js';
-import { quoteArg } from '../shell.js';
+import { quoteArg } from '../remote-command.js';
 import type { Change, Module } from './types.js';
 
 export interface IscsiDiscoveryArgs {

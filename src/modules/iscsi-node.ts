@@ -25,7 +25,7 @@ import {
   recordEntry,
   splitPortal,
 } from '../facts/iscsi.js';
-import { sh } from '../shell.js';
+import { sh } from '../remote-command.js';
 import type { Change, Module } from './types.js';
 
 export interface IscsiNodeArgs {

@@ -4,7 +4,7 @@
  *
  *   - mount: { path: /mnt/iser, src: /dev/mapper/3600...1, fstype: ext4, opts: "defaults,_netdev" }
  */
-import { sh } from '../shell.js';
+import { sh } from '../remote-command.js';
 import { planFile } from './file-plan.js';
 import type { Change, Module, Plan } from './types.js';
 

@@ -12,7 +12,7 @@
  *   - partition: { device: /dev/mapper/360080e50004300ac000007575568851d, label: gpt }
  */
 import { blockProbeCmd, parseBlkidExport } from '../facts/iscsi.js';
-import { sh } from '../shell.js';
+import { sh } from '../remote-command.js';
 import type { Change, Module } from './types.js';
 
 export interface PartitionArgs {

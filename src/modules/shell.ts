@@ -6,7 +6,7 @@
  *     check_mode: false
  */
 
-import type { Cmd } from '../shell.js';
+import type { Cmd } from '../remote-command.js';
 import { guardFacts, planGuardedCommand } from './command.js';
 import type { Module } from './types.js';
 

@@ -1,6 +1,6 @@
 import type { RemoteStat } from '../connection/types.js';
 import type { FactRequest, HostFacts } from '../facts/host-facts.js';
-import type { Cmd } from '../shell.js';
+import type { Cmd } from '../remote-command.js';
 import type { ArgSchema } from './args.js';
 
 /** A change a module wants; only the engine's apply step performs it, and never in check mode. */

@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { quoteArg } from '../../src/shell.js';
+import { quoteArg } from '../../src/remote-command.js';
 import { describeNeeding } from '../support/prerequisites.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet } from '../target/types.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
 import { ShellSession } from '../../../src/connection/shell-session.js';
-import { sh } from '../../../src/shell.js';
+import { sh } from '../../../src/remote-command.js';
 
 const children: ChildProcessWithoutNullStreams[] = [];
 

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { InventoryBuilder } from '../../../src/inventory/builder.js';
 import { hostVars } from '../../../src/inventory/host-vars.js';
+import { renderInventoryList } from '../../../src/inventory/list-json.js';
 import { loadInventory } from '../../../src/inventory/load.js';
-import { renderInventoryList } from '../../../src/inventory/render.js';
 import { parseYamlInventory } from '../../../src/inventory/yaml-inventory.js';
 import { configError, FIXTURES } from './temp-files.js';
 

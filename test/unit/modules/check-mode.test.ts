@@ -8,7 +8,7 @@ import { MODULES } from '../../../src/modules/index.js';
 import { FINDMNT_CMD } from '../../../src/modules/mount.js';
 import { DM_MAPS_CMD } from '../../../src/modules/partition.js';
 import type { Module, PlanContext } from '../../../src/modules/types.js';
-import { shellText } from '../../../src/shell.js';
+import { shellText } from '../../../src/remote-command.js';
 import { IBSTAT_TWO_HCAS } from '../facts/ibstat-output.js';
 import { type FakeHost, ReadOnlyFakeConnection } from './fake-context.js';
 import { allSessions, INTERFACES, IQN, iscsiHost, NODES, PORTALS } from './iscsi-fixtures.js';

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { command } from '../../../src/modules/command.js';
 import { shell } from '../../../src/modules/shell.js';
-import { splitWords } from '../../../src/shell.js';
+import { splitWords } from '../../../src/remote-command.js';
 import { describeChanges, type FakeHost, planWith } from './fake-context.js';
 
 describe('splitWords', () => {

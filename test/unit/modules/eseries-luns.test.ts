@@ -6,7 +6,7 @@ import {
   parseSanlun,
   parseSmdevices,
 } from '../../../src/modules/eseries-luns.js';
-import { shellText } from '../../../src/shell.js';
+import { shellText } from '../../../src/remote-command.js';
 import { planWith } from './fake-context.js';
 
 const W = '360080e50004300ac000007575568851d';

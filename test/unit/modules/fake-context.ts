@@ -2,7 +2,7 @@ import type { Connection, RemoteFile, RemoteStat, RunResult } from '../../../src
 import { HostFacts } from '../../../src/facts/host-facts.js';
 import { validateArgs } from '../../../src/modules/args.js';
 import type { Module, Plan, PlanContext } from '../../../src/modules/types.js';
-import { type Cmd, shellText } from '../../../src/shell.js';
+import { type Cmd, shellText } from '../../../src/remote-command.js';
 
 /** A file on the fake host: text content (a regular file) or a directory. */
 export type FakeFile =

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { iscsiDiscovery } from '../../../src/modules/iscsi-discovery.js';
-import { shellText } from '../../../src/shell.js';
+import { shellText } from '../../../src/remote-command.js';
 import { describeChanges, planWith } from './fake-context.js';
 import { IQN, iscsiHost, NODES, PORTALS } from './iscsi-fixtures.js';
 

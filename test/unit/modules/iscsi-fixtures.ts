@@ -5,7 +5,7 @@
 
 import type { RunResult } from '../../../src/connection/types.js';
 import { ISCSI_NODE_TREE_CMD, ISCSI_SESSION_TREE_CMD, nodeShowCmd } from '../../../src/facts/iscsi.js';
-import { shellText } from '../../../src/shell.js';
+import { shellText } from '../../../src/remote-command.js';
 
 export const IQN = 'iqn.1992-08.com.netapp:5700.600a098000a4b28b000000005a1e1d2c';
 export const NODES = '/var/lib/iscsi/nodes';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { iscsiNode } from '../../../src/modules/iscsi-node.js';
-import { quoteArg, shellText } from '../../../src/shell.js';
+import { quoteArg, shellText } from '../../../src/remote-command.js';
 import { describeChanges, planWith } from './fake-context.js';
 import { allSessions, IQN, iscsiHost, NODES, record, type TreeSession } from './iscsi-fixtures.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { editFstab, FINDMNT_CMD, mount } from '../../../src/modules/mount.js';
-import { shellText } from '../../../src/shell.js';
+import { shellText } from '../../../src/remote-command.js';
 import { describeChanges, type FakeHost, planWith } from './fake-context.js';
 
 const PART = '/dev/mapper/360080e50004300ac000007575568851d-part1';

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { blockProbeCmd } from '../../../src/facts/iscsi.js';
 import { DM_MAPS_CMD, dmPartitionOf, partition } from '../../../src/modules/partition.js';
-import { shellText } from '../../../src/shell.js';
+import { shellText } from '../../../src/remote-command.js';
 import { describeChanges, type FakeHost, planWith } from './fake-context.js';
 
 const W = '360080e50004300ac000007575568851d';

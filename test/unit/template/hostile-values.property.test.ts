@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import { LocalConnection } from '../../../src/connection/local.js';
-import { sh, shellText, splitWords } from '../../../src/shell.js';
+import { sh, shellText, splitWords } from '../../../src/remote-command.js';
 import { renderText, TemplateError } from '../../../src/template/render.js';
 import { renderShellScript } from '../../../src/template/shell-script.js';
 

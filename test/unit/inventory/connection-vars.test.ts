@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { describe, expect, test } from 'vitest';
-import { connectionOf } from '../../../src/inventory/connection.js';
+import { connectionOf } from '../../../src/inventory/connection-vars.js';
 import { configError } from './temp-files.js';
 
 describe('connectionOf', () => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { renderInventoryGraph, renderInventoryList } from '../../../src/inventory/list-json.js';
 import { loadInventory } from '../../../src/inventory/load.js';
-import { renderInventoryGraph, renderInventoryList } from '../../../src/inventory/render.js';
 import { FIXTURES, writeFiles } from './temp-files.js';
 
 describe('renderInventoryGraph (ansible-inventory --graph)', () => {

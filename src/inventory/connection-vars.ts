@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { ansibleBoolean } from '../ansible-boolean.js';
 import { ConfigError } from '../errors.js';
-import { splitWords } from '../shell.js';
+import { splitWords } from '../remote-command.js';
 import type { Vars } from './types.js';
 
 /** How to reach a host, from its connection variables (ansible_host, ansible_port, ...). */
