@@ -39,11 +39,31 @@ function splitPort(text: string): { name: string; port?: number } {
   return { name: text.slice(0, at), port };
 }
 
+/**
+ * The most hosts one inventory entry may name. Ansible has no bound and `web[0:99999999999]` would exhaust
+ * the controller's memory before any error; a fleet this tool drives is far below it.
+ */
+export const MAX_HOSTS_PER_ENTRY = 100_000;
+
 /** Expands the first `[begin:end(:step)]` range, then the rest of the name recursively, as Ansible does. */
 export function expandHostRange(name: string): string[] {
+  return expandWithin(name, name, { left: MAX_HOSTS_PER_ENTRY });
+}
+
+function tooMany(entry: string): HostEntryError {
+  return new HostEntryError(
+    `host range in '${entry}' names more than ${MAX_HOSTS_PER_ENTRY.toLocaleString('en')} hosts; split it into smaller entries`,
+  );
+}
+
+function expandWithin(name: string, entry: string, budget: { left: number }): string[] {
   const open = name.indexOf('[');
   const close = name.indexOf(']', open);
-  if (open < 0 || close < 0 || !name.slice(open, close).includes(':')) return [name];
+  if (open < 0 || close < 0 || !name.slice(open, close).includes(':')) {
+    budget.left -= 1;
+    if (budget.left < 0) throw tooMany(entry);
+    return [name];
+  }
   const head = name.slice(0, open);
   const tail = name.slice(close + 1);
   const bounds = name.slice(open + 1, close).split(':');
@@ -73,8 +93,9 @@ export function expandHostRange(name: string): string[] {
     const from = Number(begin);
     const to = Number(endText);
     if (from > to) throw new HostEntryError(`host range must have begin <= end in '${name}'`);
+    if (Math.floor((to - from) / step) + 1 > budget.left) throw tooMany(entry);
     items = [];
     for (let i = from; i <= to; i += step) items.push(String(i).padStart(width, '0'));
   }
-  return items.flatMap((item) => expandHostRange(`${head}${item}${tail}`));
+  return items.flatMap((item) => expandWithin(`${head}${item}${tail}`, entry, budget));
 }

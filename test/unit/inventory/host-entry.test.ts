@@ -1,5 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { expandHostRange, HostEntryError, parseHostEntry } from '../../../src/inventory/host-entry.js';
+import {
+  expandHostRange,
+  HostEntryError,
+  MAX_HOSTS_PER_ENTRY,
+  parseHostEntry,
+} from '../../../src/inventory/host-entry.js';
 
 describe('expandHostRange', () => {
   test('a numeric range with leading zeros keeps its width: www[01:50].example.com', () => {
@@ -41,6 +46,24 @@ describe('expandHostRange', () => {
   ])('%s is refused', (name, message) => {
     expect(() => expandHostRange(name)).toThrow(HostEntryError);
     expect(() => expandHostRange(name)).toThrow(message);
+  });
+});
+
+describe('range bound', () => {
+  test('a range of exactly the bound expands; one host more is refused before anything is built', () => {
+    expect(expandHostRange(`n[1:${MAX_HOSTS_PER_ENTRY}]`)).toHaveLength(MAX_HOSTS_PER_ENTRY);
+    expect(() => expandHostRange(`n[0:${MAX_HOSTS_PER_ENTRY}]`)).toThrow(/names more than 100,000 hosts/);
+  });
+
+  test('a range too large to build is refused at once, naming the entry', () => {
+    expect(() => expandHostRange('web[0:99999999999].example.com')).toThrow(
+      "host range in 'web[0:99999999999].example.com' names more than 100,000 hosts",
+    );
+  });
+
+  test('the bound counts the product of several ranges', () => {
+    expect(() => expandHostRange('r[0:999]-[0:999]')).toThrow(/names more than/);
+    expect(expandHostRange('r[0:99]-[0:99]')).toHaveLength(10_000);
   });
 });
 
