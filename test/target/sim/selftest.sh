@@ -135,7 +135,7 @@ if [[ ${1:-} == --checks ]]; then
       expect 10 "Error: unknown connection 'ib0'." 'nmcli connection up of a keyfile not yet reloaded' -- nmcli connection up ib0
       nmcli connection reload
       expect 10 "Error: unknown connection 'ib0'." 'a keyfile readable by others is ignored after reload' -- nmcli connection up ib0
-      expect 0 'File permissions (644) are insecure' 'NetworkManager logs the insecure keyfile' -- cat /var/log/sim/NetworkManager.log
+      expect 0 'File permissions (100644) are insecure' 'NetworkManager logs the insecure keyfile' -- cat /var/log/sim/NetworkManager.log
       chmod 0600 $kf/ib0.nmconnection
       sed 's/ib0/ib1/g; s/130/131/' $kf/ib0.nmconnection >$kf/ib1.nmconnection
       chmod 0600 $kf/ib1.nmconnection

@@ -445,7 +445,8 @@ sim_netplan_apply() {
 # is off by default):
 #   keyfile  /etc/NetworkManager/system-connections/*.nmconnection, ignored unless owned by root and neither
 #            readable nor writable by group or others (nm-settings-keyfile(5)); the refusal is logged in
-#            /var/log/sim/NetworkManager.log as NetworkManager logs it.
+#            /var/log/sim/NetworkManager.log with NetworkManager's words (nms_keyfile_utils_check_file_permissions:
+#            "File owner (%lld) is insecure", "File permissions (%03o) are insecure" of st_mode, type bits included).
 #   ifcfg-rh /etc/sysconfig/network-scripts/ifcfg-<dev> (deprecated on RHEL 9, still read: the plugin is part
 #            of RHEL 9's NetworkManager package).
 # A loaded profile is one file in $SIM_RUN/nm/profiles named by its id, `key=value` lines: id, dev, addr
@@ -483,7 +484,7 @@ sim_nm_load_keyfile() {
     sim_nm_log warn "keyfile: load: \"$f\": failed to load connection: File owner ($uid) is insecure"; return 1
   fi
   if (( 8#$mode & 8#077 )); then
-    sim_nm_log warn "keyfile: load: \"$f\": failed to load connection: File permissions ($(printf '%03o' "$((8#$mode))")) are insecure"; return 1
+    sim_nm_log warn "keyfile: load: \"$f\": failed to load connection: File permissions ($(printf '%03o' "$((8#100000 | 8#$mode))")) are insecure"; return 1
   fi
   sim_read_keyfile "$f"
   id=${KF[connection.id]:-}
