@@ -93,6 +93,36 @@ describeNeeding(missing)('iSER playbooks on RHEL 9 with NetworkManager keyfiles 
     expect((await sh('rh9', 'iscsiadm -m session')).trim().split('\n')).toHaveLength(4);
   });
 
+  it('a keyfile made readable by others is ignored at boot; the next run restores 0600 and brings it up', async () => {
+    await fleet.exec('rh9', `chmod 0644 ${KEYFILES}/ib0.nmconnection`);
+    await fleet.reboot('rh9');
+    expect(await sh('rh9', 'ip -o -4 addr show dev ib0')).not.toContain('192.168.130.11');
+    expect(await fleet.readFile('rh9', '/var/log/sim/NetworkManager.log')).toContain(
+      `keyfile: load: "${KEYFILES}/ib0.nmconnection": failed to load connection: File permissions (100644) are insecure`,
+    );
+    const before = (await fleet.calls('rh9')).length;
+    const r = await run();
+    expect(r.code, output(r)).toBe(0);
+    expect((await sh('rh9', `stat -c '%a' ${KEYFILES}/ib0.nmconnection`)).trim()).toBe('600');
+    const made = (await fleet.calls('rh9')).slice(before).map((l) => l.replace(/^\d+ /, ''));
+    expect(made).toContain('nmcli connection reload');
+    expect(made).toContain('nmcli connection up ib0');
+    expect(await sh('rh9', 'ip -o -4 addr show dev ib0')).toContain('192.168.130.11/24');
+  });
+
+  it('--check --diff of a new MTU shows the keyfile line change and leaves the host as it is', async () => {
+    const before = await fleet.readFile('rh9', `${KEYFILES}/ib0.nmconnection`);
+    const calls = (await fleet.calls('rh9')).length;
+    const r = await run('--check', '--diff', '-e', 'ipoib_mtu=4092');
+    expect(r.code, output(r)).toBe(0);
+    expect(r.stdout).toContain('-mtu=2044');
+    expect(r.stdout).toContain('+mtu=4092');
+    expect(await fleet.readFile('rh9', `${KEYFILES}/ib0.nmconnection`)).toBe(before);
+    const mutating = await check().mutatingCalls('rh9');
+    const all = await fleet.calls('rh9');
+    expect(all.slice(calls).filter((l) => mutating.includes(l))).toEqual([]);
+  });
+
   it('a RHEL 9 host without NetworkManager (and without ifup) is refused by name, untouched', async () => {
     await fleet.exec('rh9nonm', 'systemctl disable --now NetworkManager');
     const r = await playbook('rh9nonm');
