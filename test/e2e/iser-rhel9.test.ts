@@ -123,6 +123,28 @@ describeNeeding(missing)('iSER playbooks on RHEL 9 with NetworkManager keyfiles 
     expect(all.slice(calls).filter((l) => mutating.includes(l))).toEqual([]);
   });
 
+  it("iser-teardown.yml removes sshplay's keyfiles and leaves an administrator's own keyfile", async () => {
+    const own = '[connection]\nid=mgmt\ntype=ethernet\ninterface-name=eth9\n';
+    await fleet.exec(
+      'rh9',
+      `printf '%s' '${own}' > ${KEYFILES}/mgmt.nmconnection && chmod 0600 ${KEYFILES}/mgmt.nmconnection`,
+    );
+    const r = await sshplay([
+      'run',
+      'playbooks/iser-teardown.yml',
+      '-i',
+      inventory,
+      '--known-hosts',
+      fleet.knownHostsFile,
+      '--limit',
+      'rh9',
+    ]);
+    expect(r.code, output(r)).toBe(0);
+    expect(await fleet.readFile('rh9', `${KEYFILES}/ib0.nmconnection`)).toBeNull();
+    expect(await fleet.readFile('rh9', `${KEYFILES}/ib1.nmconnection`)).toBeNull();
+    expect(await fleet.readFile('rh9', `${KEYFILES}/mgmt.nmconnection`)).toBe(own);
+  });
+
   it('a RHEL 9 host without NetworkManager (and without ifup) is refused by name, untouched', async () => {
     await fleet.exec('rh9nonm', 'systemctl disable --now NetworkManager');
     const r = await playbook('rh9nonm');
