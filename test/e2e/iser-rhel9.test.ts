@@ -123,6 +123,15 @@ describeNeeding(missing)('iSER playbooks on RHEL 9 with NetworkManager keyfiles 
     expect(all.slice(calls).filter((l) => mutating.includes(l))).toEqual([]);
   });
 
+  it('NetworkManager running but disabled: the run enables it, so the keyfiles come up at the next boot', async () => {
+    await fleet.exec('rh9', 'systemctl disable NetworkManager');
+    const r = await run();
+    expect(r.code, output(r)).toBe(0);
+    expect((await sh('rh9', 'systemctl is-enabled NetworkManager')).trim()).toBe('enabled');
+    await fleet.reboot('rh9');
+    expect(await sh('rh9', 'ip -o -4 addr show dev ib0')).toContain('192.168.130.11/24');
+  });
+
   it("iser-teardown.yml removes sshplay's keyfiles and leaves an administrator's own keyfile", async () => {
     const own = '[connection]\nid=mgmt\ntype=ethernet\ninterface-name=eth9\n';
     await fleet.exec(
