@@ -5,8 +5,28 @@ import { parseOsRelease, plainName } from '../facts/os-release.js';
 const UNAME: FactRequest = { kind: 'command', cmd: { argv: ['uname', '-n', '-r', '-m'] } };
 const OS_RELEASE: FactRequest = { kind: 'file', path: '/etc/os-release' };
 
+/**
+ * How the host configures its interfaces, as NetApp's host collection decides it (roles/ip/tasks/get_manager.yml):
+ * NetworkManager.service running or enabled, and whether an `ifup` is installed (RHEL 8's nm-ifup, RHEL 7's
+ * network-scripts; RHEL 9 has none unless NetworkManager-initscripts-updown is installed). Read-only, one line each.
+ */
+const NETWORK_TOOLS: FactRequest = {
+  kind: 'command',
+  cmd: {
+    script:
+      'printf "NetworkManager %s %s\\n" "$(systemctl is-active NetworkManager.service 2>/dev/null)" "$(systemctl is-enabled NetworkManager.service 2>/dev/null)"; command -v ifup >/dev/null 2>&1 && echo ifup; true',
+  },
+};
+
 /** What fact gathering reads: fetched in the same round trip as the play's prefetch. */
-export const GATHER_REQUESTS: FactRequest[] = [OS_RELEASE, UNAME];
+export const GATHER_REQUESTS: FactRequest[] = [OS_RELEASE, UNAME, NETWORK_TOOLS];
+
+/** NetworkManager in use (running or enabled) and ifup installed, from NETWORK_TOOLS' output. */
+export function parseNetworkTools(stdout: string): { networkManager: boolean; ifup: boolean } {
+  const lines = stdout.split('\n').map((l) => l.trim());
+  const [, active = '', enabled = ''] = (lines.find((l) => l.startsWith('NetworkManager ')) ?? '').split(/\s+/);
+  return { networkManager: active === 'active' || enabled === 'enabled', ifup: lines.includes('ifup') };
+}
 
 /**
  * Ansible-named facts: OS family and version from /etc/os-release, kernel, hostname and architecture from
@@ -17,10 +37,12 @@ export const GATHER_REQUESTS: FactRequest[] = [OS_RELEASE, UNAME];
  * without a resolvable name answers with the nodename too.
  */
 export async function gatherFacts(facts: HostFacts): Promise<Record<string, unknown>> {
-  const [osRelease, uname] = await Promise.all([
+  const [osRelease, uname, tools] = await Promise.all([
     facts.file('/etc/os-release'),
     facts.command(UNAME.kind === 'command' ? UNAME.cmd : { argv: [] }),
+    facts.command(NETWORK_TOOLS.kind === 'command' ? NETWORK_TOOLS.cmd : { argv: [] }),
   ]);
+  const network = parseNetworkTools(tools.stdout);
   const os = parseOsRelease(osRelease?.content?.toString('utf8') ?? '');
   // The host's own words, used in paths (/boot/initramfs-{{ansible_kernel}}.img): plain names only.
   const [hostname = '', kernel = '', architecture = ''] = uname.stdout
@@ -42,5 +64,8 @@ export async function gatherFacts(facts: HostFacts): Promise<Record<string, unkn
     ...Object.fromEntries(Object.entries(named).map(([k, v]) => [`ansible_${k}`, v])),
     ansible_facts: named,
     os_id: os.id,
+    // sshplay's own facts (no Ansible name): which interface configuration the host uses (iser-ipoib.yml)
+    network_manager_in_use: network.networkManager,
+    ifup_installed: network.ifup,
   };
 }

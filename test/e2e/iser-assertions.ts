@@ -3,7 +3,7 @@ import type { Fleet, SimHost } from '../target/types.js';
 
 /** Simulated-tool calls that change a host's state (anything else in the call log is a read). */
 const MUTATING =
-  /\b(opensm -B|dracut|ifup|wicked ifup|netplan apply|parted|mkfs|kpartx|mount |systemctl (start|restart|enable|stop|disable)|iscsiadm .*(-o (new|update|delete)|--login|-l\b|-u\b|-m discovery))/;
+  /\b(opensm -B|dracut|ifup|wicked ifup|netplan apply|nmcli connection (up|down|reload|load)|parted|mkfs|kpartx|mount |systemctl (start|restart|enable|stop|disable)|iscsiadm .*(-o (new|update|delete)|--login|-l\b|-u\b|-m discovery))/;
 
 export function iserAssertions(getFleet: () => Fleet) {
   const fleet = () => getFleet();
@@ -47,12 +47,20 @@ export function iserAssertions(getFleet: () => Fleet) {
         expect(iface).toContain(`iface.net_ifacename = ${ib}`);
         expect(iface).toContain('iface.transport_name = iser');
         expect(iface).toContain(`iface.initiatorname = ${h.initiatorIqn}`);
+        const addr = `192.168.${130 + i}.${11 + h.index}`;
+        if (h.flavor === 'rhel9') {
+          // RHEL 9: a NetworkManager keyfile (iser-rhel9.test.ts checks its mode and every line)
+          const keyfile =
+            (await fleet().readFile(h.name, `/etc/NetworkManager/system-connections/${ib}.nmconnection`)) ?? '';
+          expect(keyfile).toContain(`interface-name=${ib}\n`);
+          expect(keyfile).toContain(`address1=${addr}/24\n`);
+          continue;
+        }
         const ifcfg =
           (await fleet().readFile(
             h.name,
             `${rhel ? '/etc/sysconfig/network-scripts' : '/etc/sysconfig/network'}/ifcfg-${ib}`,
           )) ?? '';
-        const addr = `192.168.${130 + i}.${11 + h.index}`;
         if (rhel)
           expect(ifcfg).toMatch(
             new RegExp(`DEVICE=${ib}\\nTYPE=InfiniBand\\nBOOTPROTO=static\\nIPADDR=${addr}\\nPREFIX=24\\nONBOOT=yes`),

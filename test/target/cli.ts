@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { startNamespaceFleet, stopFleetDirSync } from './namespace.js';
 import type { SimFlavor, SimHostSpec } from './types.js';
 
-const FLAVORS: SimFlavor[] = ['rhel8', 'rhel7', 'sles15', 'sles12', 'ubuntu22'];
+const FLAVORS: SimFlavor[] = ['rhel9', 'rhel8', 'rhel7', 'sles15', 'sles12', 'ubuntu22'];
 const USAGE = `usage: cli.js start [--hosts N] [--flavors rhel8,sles15] [--dir DIR]
        cli.js status [--dir DIR]
        cli.js stop [--dir DIR]

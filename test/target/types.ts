@@ -2,7 +2,7 @@
  * The contract shared by both test targets (namespace and Docker): tests, the benchmark and the demo
  * use only this interface, so any of them runs on either target.
  */
-export type SimFlavor = 'rhel8' | 'rhel7' | 'sles15' | 'sles12' | 'ubuntu22';
+export type SimFlavor = 'rhel9' | 'rhel8' | 'rhel7' | 'sles15' | 'sles12' | 'ubuntu22';
 
 /** The simulated E-Series array the hosts are cabled to (one per fleet, configurable per test). */
 export interface SimArray {

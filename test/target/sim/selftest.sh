@@ -1,6 +1,6 @@
 #!/bin/bash
 # Self-test of the simulated host, run as root on the test machine:
-#   test/target/sim/selftest.sh [flavor...]     (default: all five flavors)
+#   test/target/sim/selftest.sh [flavor...]     (default: all six flavors)
 # Each flavor gets a throwaway host the way the namespace target makes one: `unshare` (mount, pid, uts
 # namespaces), an overlay over / with its upper layer on tmpfs, private /dev (tmpfs with a few nodes
 # and the LUN's loop device), /run and /tmp, fresh /proc, /sys bound; then setup-host.sh runs inside a
@@ -60,6 +60,10 @@ if [[ ${1:-} == --checks ]]; then
   run ibstat
   [[ $(grep -c 'State: Active' <<<"$OUT") == 2 && $(grep -c 'Physical state: LinkUp' <<<"$OUT") == 2 ]] && ok 'both ports Active/LinkUp' || bad 'both ports Active/LinkUp'
   case $flavor in
+    rhel9) expect 0 'VERSION_ID="9.4"' 'os-release RHEL 9.4' -- cat /etc/os-release
+      truth 'RHEL 9: no ifup/ifdown (NetworkManager-initscripts-updown not installed)' -- bash -c '! command -v ifup && ! command -v ifdown'
+      expect 1 'package NetworkManager-initscripts-updown is not installed' 'rpm -q NetworkManager-initscripts-updown' -- rpm -q NetworkManager-initscripts-updown
+      expect 5 'Unit network.service not found.' 'RHEL 9: no network.service (no network-scripts)' -- systemctl start network ;;
     rhel8) expect 0 'VERSION_ID="8.6"' 'os-release RHEL 8.6' -- cat /etc/os-release ;;
     sles15) expect 0 'VERSION_ID="15.4"' 'os-release SLES 15 SP4' -- cat /etc/os-release ;;
     ubuntu22) expect 0 'VERSION_ID="22.04"' 'os-release Ubuntu 22.04' -- cat /etc/os-release ;;
@@ -124,6 +128,22 @@ if [[ ${1:-} == --checks ]]; then
   echo "== $flavor: IPoIB"
   expect 2 'Network is unreachable' 'ping before IPoIB is configured' -- ping -c 1 -W 2 "$A1"
   case $flavor in
+    rhel9)
+      kf=/etc/NetworkManager/system-connections
+      printf '[connection]\nid=ib0\ntype=infiniband\ninterface-name=ib0\n\n[infiniband]\ntransport-mode=datagram\nmtu=2044\n\n[ipv4]\nmethod=manual\naddress1=192.168.130.11/24\n' >$kf/ib0.nmconnection
+      chmod 0644 $kf/ib0.nmconnection
+      expect 10 "Error: unknown connection 'ib0'." 'nmcli connection up of a keyfile not yet reloaded' -- nmcli connection up ib0
+      nmcli connection reload
+      expect 10 "Error: unknown connection 'ib0'." 'a keyfile readable by others is ignored after reload' -- nmcli connection up ib0
+      expect 0 'File permissions (100644) are insecure' 'NetworkManager logs the insecure keyfile' -- cat /var/log/sim/NetworkManager.log
+      chmod 0600 $kf/ib0.nmconnection
+      sed 's/ib0/ib1/g; s/130/131/' $kf/ib0.nmconnection >$kf/ib1.nmconnection
+      chmod 0600 $kf/ib1.nmconnection
+      nmcli connection reload
+      expect 0 'Connection successfully activated' 'nmcli connection up ib0 (keyfile 0600, reloaded)' -- nmcli connection up ib0
+      nmcli connection up ib1 >/dev/null
+      expect 0 'infiniband.transport-mode:              datagram' 'nmcli connection show ib0: datagram' -- nmcli connection show ib0
+      expect 0 '2044' 'MTU from the keyfile' -- cat /run/sim/net/ib0.mtu ;;
     rhel*)
       printf 'DEVICE=ib0\nTYPE=InfiniBand\nBOOTPROTO=static\nIPADDR=192.168.130.11\nPREFIX=24\nONBOOT=yes\n' >/etc/sysconfig/network-scripts/ifcfg-ib0
       printf 'DEVICE=ib1\nTYPE=InfiniBand\nBOOTPROTO=static\nIPADDR=192.168.131.11\nNETMASK=255.255.255.0\nONBOOT=yes\n' >/etc/sysconfig/network-scripts/ifcfg-ib1
@@ -176,7 +196,7 @@ if [[ ${1:-} == --checks ]]; then
   echo "== $flavor: discovery and records"
   # iscsid.conf and iscsiadm's version as each distribution ships them
   case $flavor in
-    rhel8) want_startup=automatic want_version=6.2.1.4 ;;
+    rhel9 | rhel8) want_startup=automatic want_version=6.2.1.4 ;;
     rhel7) want_startup=automatic want_version=6.2.0.874 ;;
     sles15) want_startup=manual want_version=2.1.7 ;;
     sles12) want_startup=manual want_version=2.0.876 ;;
@@ -365,6 +385,14 @@ if [[ ${1:-} == --checks ]]; then
   [[ $OUT != *"$B2:3260"* ]] && ok 'manual record not logged in at boot' || bad 'manual record not logged in at boot'
   expect 0 'active' 'enabled multipathd active after reboot' -- systemctl is-active multipathd
   expect 0 '192.168.130.11/24' 'IPoIB address back after reboot' -- ip -o -4 addr show dev ib0
+  if [[ $flavor == rhel9 ]]; then
+    chmod 0640 /etc/NetworkManager/system-connections/ib1.nmconnection
+    sim-reboot
+    expect_not '192.168.131.11' 'RHEL 9: a keyfile readable by its group brings nothing up at boot' -- ip -o -4 addr show dev ib1
+    chmod 0600 /etc/NetworkManager/system-connections/ib1.nmconnection
+    sim-reboot
+    expect 0 '192.168.131.11/24' 'RHEL 9: keyfile 0600 brings ib1 up at boot (NetworkManager autoconnect)' -- ip -o -4 addr show dev ib1
+  fi
   run pgrep -fc "opensm -B -g $GUID0"
   [[ $OUT == 1 ]] && ok 'boot file started opensm once (old daemon gone)' || bad 'boot file started opensm once (old daemon gone)'
   if [[ $flavor == sles* ]]; then
@@ -500,7 +528,7 @@ fi
 # ------------------------------------------------------------------------------------------------------
 [[ $(id -u) == 0 ]] || { echo 'selftest.sh: run as root' >&2; exit 2; }
 flavors=("$@")
-((${#flavors[@]})) || flavors=(rhel8 rhel7 sles15 sles12 ubuntu22)
+((${#flavors[@]})) || flavors=(rhel9 rhel8 rhel7 sles15 sles12 ubuntu22)
 T=$(mktemp -d /tmp/sim-selftest.XXXXXX)
 loops=()
 cleanup() {

@@ -5,7 +5,7 @@
 #
 # Environment (required unless marked optional):
 #   SIM_HOSTNAME       host name (/etc/hostname, /etc/hosts)
-#   SIM_FLAVOR         rhel8 | rhel7 | sles15 | sles12 | ubuntu22
+#   SIM_FLAVOR         rhel9 | rhel8 | rhel7 | sles15 | sles12 | ubuntu22
 #   SIM_IQN            initiator IQN (/etc/iscsi/initiatorname.iscsi)
 #   SIM_GUIDS          "0x... 0x..." the two HCA port GUIDs (ibstat -p)
 #   SIM_LUN_WWID       the LUN's WWID: 33 hex digits starting with 3
@@ -30,7 +30,7 @@ die() { printf 'setup-host.sh: %s\n' "$*" >&2; exit 2; }
 for v in SIM_HOSTNAME SIM_FLAVOR SIM_IQN SIM_GUIDS SIM_LUN_WWID SIM_ARRAY_IQN SIM_ARRAY_PORTALS; do
   [[ -n ${!v:-} ]] || die "$v is required"
 done
-case $SIM_FLAVOR in rhel8 | rhel7 | sles15 | sles12 | ubuntu22) ;; *) die "unknown SIM_FLAVOR $SIM_FLAVOR" ;; esac
+case $SIM_FLAVOR in rhel9 | rhel8 | rhel7 | sles15 | sles12 | ubuntu22) ;; *) die "unknown SIM_FLAVOR $SIM_FLAVOR" ;; esac
 [[ ${SIM_HCAS:-1} == 1 || ${SIM_HCAS:-1} == 2 ]] || die 'SIM_HCAS must be 1 or 2'
 [[ ${SIM_SWITCH_SM:-on} == on || ${SIM_SWITCH_SM:-on} == off ]] || die 'SIM_SWITCH_SM must be on or off'
 [[ $SIM_LUN_WWID =~ ^3[0-9a-f]{32}$ ]] || die "SIM_LUN_WWID must be 33 lowercase hex digits starting with 3"
@@ -50,6 +50,28 @@ fi
 # /etc/os-release is a symlink to ../usr/lib/os-release on Debian: replace the link, not its target.
 rm -f /etc/os-release /etc/redhat-release /etc/system-release /etc/SuSE-release /etc/lsb-release /etc/debian_version
 case $SIM_FLAVOR in
+  rhel9)
+    cat >/etc/os-release <<'OS'
+NAME="Red Hat Enterprise Linux"
+VERSION="9.4 (Plow)"
+ID="rhel"
+ID_LIKE="fedora"
+VERSION_ID="9.4"
+PLATFORM_ID="platform:el9"
+PRETTY_NAME="Red Hat Enterprise Linux 9.4 (Plow)"
+ANSI_COLOR="0;31"
+LOGO="fedora-logo-icon"
+CPE_NAME="cpe:/o:redhat:enterprise_linux:9::baseos"
+HOME_URL="https://www.redhat.com/"
+DOCUMENTATION_URL="https://access.redhat.com/documentation/en-us/red_hat_enterprise_linux/9"
+BUG_REPORT_URL="https://bugzilla.redhat.com/"
+
+REDHAT_BUGZILLA_PRODUCT="Red Hat Enterprise Linux 9"
+REDHAT_BUGZILLA_PRODUCT_VERSION=9.4
+REDHAT_SUPPORT_PRODUCT="Red Hat Enterprise Linux"
+REDHAT_SUPPORT_PRODUCT_VERSION="9.4"
+OS
+    printf 'Red Hat Enterprise Linux release 9.4 (Plow)\n' >/etc/redhat-release ;;
   rhel8)
     cat >/etc/os-release <<'OS'
 NAME="Red Hat Enterprise Linux"
@@ -209,6 +231,14 @@ RULES
     fi
     mkdir -p "$(readlink -f /var/lock)/subsys" # /var/lock -> /run/lock: volatile, sim-boot makes it again
     [[ -f /etc/sysconfig/network ]] || printf '# Created by anaconda\n' >/etc/sysconfig/network
+    if [[ $SIM_FLAVOR == rhel9 ]]; then
+      # RHEL 9's NetworkManager: profiles are keyfiles here (root-only files); the ifcfg directory only
+      # keeps the readme the NetworkManager package ships (text as RHEL 9.4 has it, cloud-init#5612)
+      mkdir -p /etc/NetworkManager/system-connections /etc/NetworkManager/conf.d
+      chmod 0700 /etc/NetworkManager/system-connections
+      [[ -f /etc/NetworkManager/NetworkManager.conf ]] || printf '# Configuration file for NetworkManager.\n# See "man 5 NetworkManager.conf" for details.\n[main]\n#plugins=keyfile,ifcfg-rh\n' >/etc/NetworkManager/NetworkManager.conf
+      printf 'NetworkManager stores new network profiles in keyfile format in the\n/etc/NetworkManager/system-connections/ directory.\n\nPreviously, NetworkManager stored network profiles in ifcfg format\nin this directory (/etc/sysconfig/network-scripts/). However, the ifcfg\nformat is deprecated. By default, NetworkManager no longer creates\nnew profiles in this format.\n' >/etc/sysconfig/network-scripts/readme-ifcfg-rh.txt
+    fi
     printf '# Sample multipath.conf (simulated device-mapper-multipath documentation)\n#defaults {\n#\tuser_friendly_names yes\n#\tfind_multipaths yes\n#}\n' \
       >/usr/share/doc/device-mapper-multipath-0.4.9/multipath.conf ;;
   sles*)
@@ -231,7 +261,7 @@ esac
 # ---- default unit enablement (first run only) ----------------------------------------------------------------
 if [[ ! -e /var/lib/sim/.setup-done ]]; then
   case $SIM_FLAVOR in
-    rhel8) defaults=(sshd.service iscsi.service NetworkManager.service) ;;
+    rhel9 | rhel8) defaults=(sshd.service iscsi.service NetworkManager.service) ;;
     rhel7) defaults=(sshd.service iscsi.service network.service) ;;
     sles*) defaults=(sshd.service wicked.service) ;;
     ubuntu*) defaults=(ssh.service open-iscsi.service systemd-networkd.service) ;;
@@ -244,6 +274,9 @@ common=(iscsiadm systemctl ibstat opensm multipath ping ip udevadm parted partpr
   sim-reboot sim-ctl)
 case $SIM_FLAVOR in
   rhel8) tools=("${common[@]}" rpm dnf dracut lsinitrd grubby ifup nmcli) links=(ifdown:ifup yum:dnf) ;;
+  # RHEL 9: no ifup/ifdown until NetworkManager-initscripts-updown is installed (not by default), no
+  # network-scripts package at all (see README, NetworkManager)
+  rhel9) tools=("${common[@]}" rpm dnf dracut lsinitrd grubby nmcli) links=(yum:dnf) ;;
   rhel7) tools=("${common[@]}" rpm dracut lsinitrd grubby ifup) links=(ifdown:ifup) ;;
   sles*) tools=("${common[@]}" rpm zypper dracut lsinitrd ifup wicked) links=(ifdown:ifup) ;;
   ubuntu*) tools=("${common[@]}" dpkg apt-get update-initramfs lsinitramfs netplan) links=() ;;
@@ -306,8 +339,14 @@ if [[ ! -e /boot/vmlinuz-$kver ]]; then
     rhel*)
       # BootLoaderSpec entry + grubenv, as RHEL 8 installs them
       mkdir -p /boot/loader/entries /boot/grub2
+      if [[ $SIM_FLAVOR == rhel9 ]]; then
+        # RHEL 9 entries carry the kernel command line themselves (no $kernelopts from grubenv)
+        printf 'title Red Hat Enterprise Linux (%s) 9.4 (Plow)\nversion %s\nlinux /vmlinuz-%s\ninitrd /initramfs-%s.img $tuned_initrd\noptions root=/dev/mapper/rhel-root ro crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M resume=/dev/mapper/rhel-swap rd.lvm.lv=rhel/root rd.lvm.lv=rhel/swap rhgb quiet $tuned_params\nid rhel-20240419123456-%s\ngrub_users $grub_users\ngrub_arg --unrestricted\ngrub_class rhel\n' \
+          "$kver" "$kver" "$kver" "$kver" "$kver" >"/boot/loader/entries/$mid-$kver.conf"
+      else
       printf 'title Red Hat Enterprise Linux (%s) 8.8 (Ootpa)\nversion %s\nlinux /vmlinuz-%s\ninitrd /initramfs-%s.img $tuned_initrd\noptions $kernelopts $tuned_params\nid rhel-20230418123456-%s\ngrub_users $grub_users\ngrub_arg --unrestricted\ngrub_class kernel\n' \
         "$kver" "$kver" "$kver" "$kver" "$kver" >"/boot/loader/entries/$mid-$kver.conf"
+      fi
       printf '# GRUB Environment Block\nsaved_entry=%s-%s\nkernelopts=root=/dev/mapper/rhel-root ro crashkernel=auto resume=/dev/mapper/rhel-swap rd.lvm.lv=rhel/root rhgb quiet\nboot_success=0\n' \
         "$mid" "$kver" >/boot/grub2/grubenv
       SIM_NOLOG=1 /usr/local/sbin/dracut --force >/dev/null 2>&1 ;;

@@ -1,12 +1,17 @@
 import { describe, expect, test } from 'vitest';
-import { GATHER_REQUESTS, gatherFacts } from '../../../src/engine/gather.js';
+import { GATHER_REQUESTS, gatherFacts, parseNetworkTools } from '../../../src/engine/gather.js';
 import { HostFacts } from '../../../src/facts/host-facts.js';
+import { shellText } from '../../../src/remote-command.js';
 import { evaluateCondition } from '../../../src/template/expression.js';
 import { renderValue } from '../../../src/template/render.js';
 import { ReadOnlyFakeConnection } from '../modules/fake-context.js';
 
 // /etc/os-release as the three distributions ship it, and the facts ansible-core 2.14 reports on them
 // (distribution.py's OS_FAMILY_MAP; distribution_version is VERSION_ID, major its first part).
+// The read-ahead's network tools command, as GATHER_REQUESTS holds it.
+const NETWORK_TOOLS =
+  GATHER_REQUESTS.flatMap((r) => (r.kind === 'command' && 'script' in r.cmd ? [shellText(r.cmd)] : []))[0] ?? '';
+
 const HOSTS: [string, string, string, Record<string, string>][] = [
   [
     'RHEL 8.6',
@@ -59,7 +64,7 @@ describe('gathered facts under Ansible names', () => {
   test.each(HOSTS)('%s', async (_name, osRelease, uname, expected) => {
     const conn = new ReadOnlyFakeConnection({
       files: { '/etc/os-release': osRelease },
-      commands: { 'uname -n -r -m': { stdout: uname } },
+      commands: { 'uname -n -r -m': { stdout: uname }, [NETWORK_TOOLS]: { stdout: 'NetworkManager active enabled\n' } },
     });
     const facts = new HostFacts(conn);
     await facts.prefetch(GATHER_REQUESTS);
@@ -70,7 +75,8 @@ describe('gathered facts under Ansible names', () => {
     }
     // everything came in the one read-ahead: one command batch and one file batch, nothing read twice
     expect(conn.stats.roundTrips).toBe(2);
-    expect(conn.reads).toEqual(['uname -n -r -m']);
+    expect(conn.reads).toEqual(['uname -n -r -m', NETWORK_TOOLS]);
+    expect(gathered.network_manager_in_use).toBe(true);
     expect(conn.fileReads).toEqual(['/etc/os-release']);
     // as playbooks test them
     expect(evaluateCondition(`ansible_facts['os_family'] == '${expected.os_family}'`, gathered)).toBe(true);
@@ -78,5 +84,19 @@ describe('gathered facts under Ansible names', () => {
     expect(renderValue("{{ ansible_facts['distribution'] | lower }}", gathered)).toBe(
       expected.distribution?.toLowerCase(),
     );
+  });
+});
+
+describe('which interface configuration the host uses (NetworkManager, ifup)', () => {
+  test.each([
+    ['RHEL 9: NetworkManager running and enabled, no ifup', 'NetworkManager active enabled\n', true, false],
+    ['RHEL 8: NetworkManager and nm-ifup', 'NetworkManager active enabled\nifup\n', true, true],
+    ['enabled but stopped', 'NetworkManager inactive enabled\n', true, false],
+    ['running but disabled', 'NetworkManager active disabled\n', true, false],
+    ['disabled and stopped, network-scripts ifup', 'NetworkManager inactive disabled\nifup\n', false, true],
+    ['no such unit (SLES, Ubuntu)', 'NetworkManager inactive \n', false, false],
+    ['no systemd at all', 'NetworkManager  \n', false, false],
+  ])('%s', (_name, stdout, networkManager, ifup) => {
+    expect(parseNetworkTools(stdout)).toEqual({ networkManager, ifup });
   });
 });

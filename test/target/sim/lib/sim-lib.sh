@@ -35,6 +35,7 @@ ISCSID_CONF=/etc/iscsi/iscsid.conf
 
 # open-iscsi version of the flavor: the `# BEGIN RECORD <version>` line and `iscsiadm --version`.
 case $SIM_FLAVOR in
+  rhel9) ISCSI_VERSION=6.2.1.4 ;; # iscsi-initiator-utils-6.2.1.4-3.git2a8f9d8.el9 (RHEL 9.0-9.4)
   rhel8) ISCSI_VERSION=6.2.1.4 ;; # Red Hat prefixes 6. to open-iscsi 2.1.4 (iscsi-initiator-utils-6.2.1.4)
   rhel7) ISCSI_VERSION=6.2.0.874-22 ;;
   sles15) ISCSI_VERSION=2.1.7 ;;
@@ -438,10 +439,146 @@ sim_netplan_apply() {
   return 0
 }
 
-# Brings up every interface the OS would at boot or on `systemctl restart network`.
+# ---------------------------------------------------------------------------------------------------
+# NetworkManager (RHEL 9). Profiles come from two settings plugins, read when NetworkManager starts and on
+# `nmcli connection reload` / `load FILE`, never by themselves when a file changes (monitor-connection-files
+# is off by default):
+#   keyfile  /etc/NetworkManager/system-connections/*.nmconnection, ignored unless owned by root and neither
+#            readable nor writable by group or others (nm-settings-keyfile(5)); the refusal is logged in
+#            /var/log/sim/NetworkManager.log with NetworkManager's words (nms_keyfile_utils_check_file_permissions:
+#            "File owner (%lld) is insecure", "File permissions (%03o) are insecure" of st_mode, type bits included).
+#   ifcfg-rh /etc/sysconfig/network-scripts/ifcfg-<dev> (deprecated on RHEL 9, still read: the plugin is part
+#            of RHEL 9's NetworkManager package).
+# A loaded profile is one file in $SIM_RUN/nm/profiles named by its id, `key=value` lines: id, dev, addr
+# (CIDR), mtu, mode (datagram|connected), autoconnect (yes|no), source. Activation sets the address, MTU
+# and mode of the device and marks it up; it is volatile (a reboot starts from the files again).
+SIM_NM_KEYFILES=/etc/NetworkManager/system-connections
+SIM_NM_PROFILES=$SIM_RUN/nm/profiles
+sim_nm_log() { printf '%s <%s> %s\n' "$(date '+%s.%4N')" "$1" "$2" >>/var/log/sim/NetworkManager.log; }
+
+# Reads a keyfile's [section] key=value lines into KF["section.key"].
+declare -A KF=()
+sim_read_keyfile() {
+  KF=()
+  local line sec='' k v
+  while IFS= read -r line || [[ -n $line ]]; do
+    [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+    if [[ $line =~ ^\[([A-Za-z0-9_-]+)\][[:space:]]*$ ]]; then sec=${BASH_REMATCH[1]}; continue; fi
+    [[ $line =~ ^[[:space:]]*([A-Za-z0-9_-]+)[[:space:]]*=[[:space:]]*(.*)$ ]] || continue
+    k=${BASH_REMATCH[1]} v=${BASH_REMATCH[2]}
+    v=${v%"${v##*[![:space:]]}"}
+    KF[$sec.$k]=$v
+  done <"$1"
+}
+
+sim_nm_store() { # sim_nm_store ID DEV ADDR MTU MODE AUTOCONNECT SOURCE
+  mkdir -p "$SIM_NM_PROFILES"
+  printf 'id=%s\ndev=%s\naddr=%s\nmtu=%s\nmode=%s\nautoconnect=%s\nsource=%s\n' "$@" >"$SIM_NM_PROFILES/$1"
+}
+
+# The keyfile plugin's load of one file: 0 loaded, 1 refused (logged).
+sim_nm_load_keyfile() {
+  local f=$1 uid mode id dev addr auto
+  read -r uid mode <<<"$(stat -c '%u %a' "$f")"
+  if [[ $uid != 0 ]]; then
+    sim_nm_log warn "keyfile: load: \"$f\": failed to load connection: File owner ($uid) is insecure"; return 1
+  fi
+  if (( 8#$mode & 8#077 )); then
+    sim_nm_log warn "keyfile: load: \"$f\": failed to load connection: File permissions ($(printf '%03o' "$((8#100000 | 8#$mode))")) are insecure"; return 1
+  fi
+  sim_read_keyfile "$f"
+  id=${KF[connection.id]:-}
+  dev=${KF[connection.interface-name]:-}
+  if [[ -z $id || ${KF[connection.type]:-} != infiniband ]]; then
+    sim_nm_log warn "keyfile: load: \"$f\": failed to load connection: invalid connection: connection.id or connection.type missing"; return 1
+  fi
+  addr=${KF[ipv4.address1]:-${KF[ipv4.addresses]:-}}
+  addr=${addr%%[,;]*}
+  case ${KF[connection.autoconnect]:-true} in false | no | 0) auto=no ;; *) auto=yes ;; esac
+  sim_nm_store "$id" "$dev" "$addr" "${KF[infiniband.mtu]:-}" "${KF[infiniband.transport-mode]:-datagram}" "$auto" "$f"
+  sim_nm_log info "keyfile: load: \"$f\" ($id)"
+}
+
+# The ifcfg-rh plugin's load of ifcfg-<dev> (only names without a backup suffix, as `ifcfg-<device>`).
+sim_nm_load_ifcfg() {
+  local f=$1 dev addr len auto mode
+  sim_read_ifcfg "$f"
+  dev=${CFG[DEVICE]:-${f##*/ifcfg-}}
+  addr=${CFG[IPADDR]:-${CFG[IPADDR0]:-}}
+  len=${CFG[PREFIX]:-${CFG[PREFIX0]:-}}
+  [[ -z $len && -n ${CFG[NETMASK]:-} ]] && len=$(sim_mask2len "${CFG[NETMASK]}")
+  [[ -n $addr && $addr != */* ]] && addr="$addr/${len:-24}"
+  [[ ${CFG[ONBOOT]:-yes} == yes ]] && auto=yes || auto=no
+  [[ ${CFG[CONNECTED_MODE]:-no} == yes ]] && mode=connected || mode=datagram
+  sim_nm_store "${CFG[NAME]:-System $dev}" "$dev" "$addr" "${CFG[MTU]:-}" "$mode" "$auto" "$f"
+}
+
+# Every profile again from the files (NetworkManager's start, `nmcli connection reload`).
+sim_nm_load_all() {
+  local f
+  rm -rf "$SIM_NM_PROFILES"
+  mkdir -p "$SIM_NM_PROFILES"
+  for f in "$SIM_NM_KEYFILES"/*.nmconnection; do [[ -f $f ]] && sim_nm_load_keyfile "$f"; done
+  for f in /etc/sysconfig/network-scripts/ifcfg-*; do
+    [[ -f $f && ${f##*/ifcfg-} =~ ^[A-Za-z0-9_.:-]+$ && $f != *.bak && $f != *.orig && $f != *.rpmnew && $f != *.rpmsave && $f != *~ ]] || continue
+    [[ ${f##*/} == ifcfg-lo ]] && continue
+    sim_nm_load_ifcfg "$f"
+  done
+  return 0
+}
+
+# The loaded profile named ID (or, with `ifname DEV`, the one for DEV): prints its file, 1 when none.
+sim_nm_find() { # sim_nm_find ID | sim_nm_find --ifname DEV
+  local f
+  if [[ $1 == --ifname ]]; then
+    for f in "$SIM_NM_PROFILES"/*; do [[ -f $f ]] && grep -qx "dev=$2" "$f" && { printf '%s' "$f"; return 0; }; done
+    return 1
+  fi
+  [[ -n $1 && -f $SIM_NM_PROFILES/$1 ]] && { printf '%s' "$SIM_NM_PROFILES/$1"; return 0; }
+  return 1
+}
+
+declare -A NMP=()
+sim_nm_read_profile() { NMP=(); local l; while IFS= read -r l; do NMP[${l%%=*}]=${l#*=}; done <"$1"; }
+
+# Activates a loaded profile on its device: 0 done, 1 its device does not exist.
+sim_nm_activate() { # sim_nm_activate PROFILEFILE
+  sim_nm_read_profile "$1"
+  local dev=${NMP[dev]}
+  sim_is_ibdev "$dev" || return 1
+  sim_addr_flush "$dev"
+  [[ -n ${NMP[addr]} ]] && { sim_addr_add "$dev" "${NMP[addr]}" || true; }
+  if [[ -n ${NMP[mtu]} ]]; then printf '%s' "${NMP[mtu]}" >"$SIM_RUN/net/$dev.mtu"; fi
+  printf '%s' "${NMP[mode]}" >"$SIM_RUN/net/$dev.mode"
+  printf '%s' "${NMP[id]}" >"$SIM_RUN/net/$dev.nm-active"
+  sim_set_up "$dev" up
+}
+
+sim_nm_deactivate() { # sim_nm_deactivate PROFILEFILE
+  sim_nm_read_profile "$1"
+  local dev=${NMP[dev]}
+  [[ -f $SIM_RUN/net/$dev.nm-active ]] || return 1
+  rm -f "$SIM_RUN/net/$dev.nm-active"
+  sim_ifcfg_down "$dev"
+}
+
+# NetworkManager starting: load every profile, then autoconnect each one whose device exists.
+sim_nm_start() {
+  local f
+  sim_nm_load_all
+  for f in "$SIM_NM_PROFILES"/*; do
+    [[ -f $f ]] || continue
+    grep -qx 'autoconnect=yes' "$f" && sim_nm_activate "$f"
+  done
+  return 0
+}
+
+# Brings up every interface the OS would at boot or on `systemctl restart network`. RHEL 9 has no
+# network service: NetworkManager.service brings its profiles up when it starts (sim_nm_start).
 sim_network_start() {
   local dev
   case $SIM_FLAVOR in
+    rhel9) ;;
     rhel*)
       for dev in "${SIM_NET_DEVS[@]}"; do
         [[ -f /etc/sysconfig/network-scripts/ifcfg-$dev ]] || continue
