@@ -67,8 +67,13 @@ export interface Module<A = Record<string, unknown>> {
   local?: boolean;
   /** Plans against an E-Series array's REST API (ansible_connection: eseries_api), never a host's shell. */
   arrayApi?: boolean;
-  /** Facts its plan will read, from its arguments alone: prefetched for the whole play in one round trip. */
+  /**
+   * What its plan may read ahead, from its arguments alone: prefetched for the whole play in one round trip.
+   * Derived from `reads` by defineModule (the facts a module declares), never written by hand.
+   */
   wants?(args: A, vars: Record<string, unknown>): FactRequest[];
+  /** Every read its plan may make (the facts it declares, those read at their turn too); a plan reads nothing else. */
+  reads?(args: A, vars: Record<string, unknown>): FactRequest[];
   plan(ctx: PlanContext, args: A): Promise<Plan>;
 }
 
