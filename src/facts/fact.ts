@@ -26,24 +26,31 @@ export interface Fact<P, T> {
   of(params: P): FactUse<T>;
 }
 
+/** A fact from its reads and how it reads them back: the builders below are this with one kind of read each. */
+function fact<P, T>(
+  name: string,
+  ahead: boolean,
+  requests: (params: P) => FactRequest[],
+  read: (facts: HostFacts, params: P) => Promise<T>,
+): Fact<P, T> {
+  return {
+    name,
+    of: (params) => ({ fact: name, requests: requests(params), ahead, read: (facts) => read(facts, params) }),
+  };
+}
+
 /** A fact answered by one of sshplay's own read-only commands. */
 export function commandFact<P, T>(spec: {
   name: string;
   command(params: P): Cmd;
   parse(result: RunResult, params: P): T;
 }): Fact<P, T> {
-  return {
-    name: spec.name,
-    of(params) {
-      const cmd = spec.command(params);
-      return {
-        fact: spec.name,
-        requests: [{ kind: 'command', cmd }],
-        ahead: true,
-        read: async (facts) => spec.parse(await facts.command(cmd), params),
-      };
-    },
-  };
+  return fact(
+    spec.name,
+    true,
+    (p) => [{ kind: 'command', cmd: spec.command(p) }],
+    async (facts, p) => spec.parse(await facts.command(spec.command(p)), p),
+  );
 }
 
 /** A fact answered by a file on the host (its stat and content; null when absent). */
@@ -52,33 +59,22 @@ export function fileFact<P, T>(spec: {
   path(params: P): string;
   parse(file: RemoteFile | null, params: P): T;
 }): Fact<P, T> {
-  return {
-    name: spec.name,
-    of(params) {
-      const path = spec.path(params);
-      return {
-        fact: spec.name,
-        requests: [{ kind: 'file', path }],
-        ahead: true,
-        read: async (facts) => spec.parse(await facts.file(path), params),
-      };
-    },
-  };
+  return fact(
+    spec.name,
+    true,
+    (p) => [{ kind: 'file', path: spec.path(p) }],
+    async (facts, p) => spec.parse(await facts.file(spec.path(p)), p),
+  );
 }
 
 /** A systemd unit's state: every unit a read-ahead asks for comes from one `systemctl show` (HostFacts). */
 export function serviceFact<T>(spec: { name: string; parse(state: ServiceState, unit: string): T }): Fact<string, T> {
-  return {
-    name: spec.name,
-    of(unit) {
-      return {
-        fact: spec.name,
-        requests: [{ kind: 'service', unit }],
-        ahead: true,
-        read: async (facts) => spec.parse(await facts.service(unit), unit),
-      };
-    },
-  };
+  return fact(
+    spec.name,
+    true,
+    (unit) => [{ kind: 'service', unit }],
+    async (facts, unit) => spec.parse(await facts.service(unit), unit),
+  );
 }
 
 /** A REST API target's resources (GET), or a read-only procedure's answer (`query` given), read at their turn. */
@@ -87,18 +83,12 @@ export function apiFact<P, T>(spec: {
   reads(params: P): { path: string; query?: unknown }[];
   parse(answers: unknown[], params: P): T;
 }): Fact<P, T> {
-  return {
-    name: spec.name,
-    of(params) {
-      const reads = spec.reads(params);
-      return {
-        fact: spec.name,
-        requests: reads.map((r) => ({ kind: 'api' as const, ...r })),
-        ahead: false,
-        read: async (facts) => spec.parse(await Promise.all(reads.map((r) => facts.api(r.path, r.query))), params),
-      };
-    },
-  };
+  return fact(
+    spec.name,
+    false,
+    (p) => spec.reads(p).map((r) => ({ kind: 'api' as const, ...r })),
+    async (facts, p) => spec.parse(await Promise.all(spec.reads(p).map((r) => facts.api(r.path, r.query))), p),
+  );
 }
 
 /** A request's identity: two requests with the same key are the same read (the cache's own keys). */

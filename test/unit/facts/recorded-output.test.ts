@@ -30,13 +30,17 @@ interface Case {
   fact: unknown;
 }
 
-const cases = readdirSync(ROOT).flatMap((fact) =>
-  readdirSync(join(ROOT, fact)).map((file) => ({
+const cases = readdirSync(ROOT, { withFileTypes: true }).flatMap((dir) =>
+  dir.isDirectory() ? readFolder(dir.name) : [],
+);
+
+function readFolder(fact: string) {
+  return readdirSync(join(ROOT, fact)).map((file) => ({
     fact,
     file,
     c: JSON.parse(readFileSync(join(ROOT, fact, file), 'utf8')) as Case,
-  })),
-);
+  }));
+}
 
 /** Facts with no parser of their own (a file as it is) or whose answers are an array's JSON (test/target/array). */
 const NOT_RECORDED = new Set(['file', ...[...FACTS.keys()].filter((n) => n.startsWith('eseries.'))]);
