@@ -46,6 +46,10 @@ export interface Plan {
 export interface PlanContext {
   host: string;
   vars: Record<string, unknown>;
+  /**
+   * The host's facts cache, as the engine hands it over. A module never reads it itself: defineModule reads
+   * the facts the module declares through it and hands the plan those alone (src/modules/define-module.ts).
+   */
   facts: HostFacts;
   check: boolean;
   /** Reads a file on the controller, relative to the playbook's folder (templates/ searched too). */
