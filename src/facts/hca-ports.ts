@@ -6,6 +6,8 @@
  * 8 bytes of its port GUID, which is how a device is tied to its port (the udev rule matches the same).
  */
 
+import { commandFact } from './fact.js';
+
 export interface HcaPort {
   ca: string;
   port: number;
@@ -78,3 +80,23 @@ export function parseIpoibDevices(stdout: string): IpoibDevice[] {
 export function describePort(p: HcaPort): string {
   return `${p.ca} port ${p.port} (${p.guid}, ${p.state}/${p.physicalState})`;
 }
+
+/** The host's HCA ports, or ibstat's failure (no HCA, no driver, infiniband-diags missing). */
+export const hcaPorts = commandFact<void, { ports: HcaPort[]; failed?: string }>({
+  name: 'ib.hcaPorts',
+  command: () => IBSTAT_CMD,
+  parse: (r) =>
+    r.rc === 0
+      ? { ports: parseIbstat(r.stdout) }
+      : { ports: [], failed: `ibstat failed (rc ${r.rc}): ${r.stderr.trim() || r.stdout.trim()}` },
+});
+
+/** The host's IPoIB devices (P_Key children left out), or why `ip -o link show` failed. */
+export const ipoibDevices = commandFact<void, { devices: IpoibDevice[]; failed?: string }>({
+  name: 'ib.ipoibDevices',
+  command: () => IP_LINKS_CMD,
+  parse: (r) =>
+    r.rc === 0
+      ? { devices: parseIpoibDevices(r.stdout) }
+      : { devices: [], failed: `ip -o link show failed: ${r.stderr.trim()}` },
+});

@@ -1,4 +1,6 @@
-import { sh } from '../remote-command.js';
+import type { RunResult } from '../connection/types.js';
+import { type Cmd, shellText } from '../remote-command.js';
+import { commandFact } from './fact.js';
 
 /** open-iscsi record files (`# BEGIN RECORD` / `key = value` / `# END RECORD`) as a map. */
 export function parseIscsiRecord(text: string): Map<string, string> {
@@ -20,30 +22,6 @@ export interface IscsiSession {
   target: string;
 }
 
-/**
- * `iscsiadm -m session` lines, as session_info_print_flat() (open-iscsi usr/session_info.c) prints them:
- * `iser: [1] 192.168.130.101:3260,1 iqn.1992-08.com.netapp:... (non-flash)`; IPv6 portals in brackets.
- */
-export function parseIscsiSessions(stdout: string): IscsiSession[] {
-  const sessions: IscsiSession[] = [];
-  for (const line of stdout.split('\n')) {
-    const m = /^(\S+):\s+\[(\d+)\]\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+),(-?\d+)\s+(\S+)/.exec(line.trim());
-    if (m)
-      sessions.push({
-        transport: m[1] as string,
-        sid: Number(m[2]),
-        portal: m[3] as string,
-        port: Number(m[4]),
-        tpgt: Number(m[5]),
-        target: m[6] as string,
-      });
-  }
-  return sessions;
-}
-
-/** Read every time through the facts cache; exit 21 ("No active sessions.") is an empty list, not an error. */
-export const ISCSI_SESSIONS_CMD = { argv: ['iscsiadm', '-m', 'session'] } as const;
-
 /** A session with the iface it runs through, from `iscsiadm -m session -P 1`. */
 export interface IscsiSessionDetail extends IscsiSession {
   /** `Iface Name:` (the iface record, e.g. iface-ib0, or `default`). */
@@ -52,48 +30,6 @@ export interface IscsiSessionDetail extends IscsiSession {
   netdev: string;
   /** `Iface IPaddress:`. */
   ipaddress: string;
-}
-
-/** Sessions with their iface; exit 21 ("No active sessions.") is an empty list. */
-export const ISCSI_SESSION_TREE_CMD = { argv: ['iscsiadm', '-m', 'session', '-P', '1'] } as const;
-
-/**
- * `iscsiadm -m session -P 1`, as session_info_print_tree() (open-iscsi usr/session_info.c) and
- * iface_print() (usr/iface.c) print it: a `Target: IQN (non-flash)` line when the target changes, the
- * `Current Portal:` / `Persistent Portal: ip:port,tpgt` lines when the portal changes (a further session
- * to the same portal prints an empty line instead), then per session `Iface Name:`, `Iface Transport:`,
- * `Iface IPaddress:`, `Iface Netdev:` and `SID:`. A session is complete at its `SID:` line.
- */
-export function parseIscsiSessionTree(stdout: string): IscsiSessionDetail[] {
-  const sessions: IscsiSessionDetail[] = [];
-  let target = '';
-  let portal = { portal: '', port: 0, tpgt: 0 };
-  let iface = { iface: '', transport: '', netdev: '', ipaddress: '' };
-  for (const raw of stdout.split('\n')) {
-    const line = raw.trim();
-    let m = /^Target:\s+(\S+)/.exec(line);
-    if (m) {
-      target = m[1] as string;
-      continue;
-    }
-    m = /^Persistent Portal:\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+),(-?\d+)$/.exec(line);
-    if (m) {
-      portal = { portal: m[1] as string, port: Number(m[2]), tpgt: Number(m[3]) };
-      continue;
-    }
-    m = /^Iface (Name|Transport|Netdev|IPaddress):\s+(.*)$/.exec(line);
-    if (m) {
-      const value = m[2] as string;
-      if (m[1] === 'Name') iface = { iface: value, transport: '', netdev: '', ipaddress: '' };
-      else if (m[1] === 'Transport') iface.transport = value;
-      else if (m[1] === 'Netdev') iface.netdev = value;
-      else iface.ipaddress = value;
-      continue;
-    }
-    m = /^SID:\s+(\d+)$/.exec(line);
-    if (m) sessions.push({ target, ...portal, ...iface, sid: Number(m[1]) });
-  }
-  return sessions;
 }
 
 /** A node record as `iscsiadm -m node -P 1` lists it: what names it on disk. */
@@ -105,40 +41,79 @@ export interface IscsiNodeEntry {
   iface: string;
 }
 
-/** Every node record (target, portal, tag, iface); exit 21 ("No records found") is an empty list. */
-export const ISCSI_NODE_TREE_CMD = { argv: ['iscsiadm', '-m', 'node', '-P', '1'] } as const;
+/** One entry of an iscsiadm `-P 1` tree: its target, its portal, and the `Key: value` lines of its own block. */
+interface TreeEntry {
+  target: string;
+  portal: string;
+  port: number;
+  tpgt: number;
+  fields: Map<string, string>;
+}
 
 /**
- * `iscsiadm -m node -P 1`, as print_nodes() (open-iscsi usr/iscsiadm.c) prints it: `Target: IQN` when
- * the target changes, then per record `\tPortal: ip:port,tpgt` and `\t\tIface Name: iface`.
+ * The trees `iscsiadm -P 1` prints for nodes and for sessions share one shape: a `Target: IQN` line when
+ * the target changes, a portal line (`ip:port,tpgt`, IPv6 in brackets) when the portal changes, then per
+ * entry a block of `Key: value` lines that opens at `Iface Name:` and is complete at `lastKey`.
+ * - `-m node -P 1`, print_nodes() (open-iscsi usr/iscsiadm.c): `\tPortal: ...`, then `\t\tIface Name: ...`
+ *   alone (lastKey `Iface Name`).
+ * - `-m session -P 1`, session_info_print_tree() (usr/session_info.c) with iface_print() (usr/iface.c):
+ *   `\tCurrent Portal:` and `\tPersistent Portal:` (the record's; a further session to the same portal
+ *   prints an empty line instead), then `Iface Name:`, `Iface Transport:`, ..., `SID:` (lastKey `SID`).
  */
-export function parseIscsiNodeTree(stdout: string): IscsiNodeEntry[] {
-  const nodes: IscsiNodeEntry[] = [];
+function parseIscsiadmTree(stdout: string, portalKey: string, lastKey: string): TreeEntry[] {
+  const entries: TreeEntry[] = [];
   let target = '';
-  let portal: Omit<IscsiNodeEntry, 'target' | 'iface'> | null = null;
+  let portal = { portal: '', port: 0, tpgt: 0 };
+  let fields = new Map<string, string>();
   for (const raw of stdout.split('\n')) {
-    const line = raw.trim();
-    let m = /^Target:\s+(\S+)/.exec(line);
-    if (m) {
-      target = m[1] as string;
-      continue;
+    const m = /^([A-Za-z][\w ]*?):\s*(.*)$/.exec(raw.trim());
+    if (!m) continue;
+    const [key, value] = [m[1] as string, (m[2] as string).trim()];
+    if (key === 'Target') {
+      target = value.split(/\s+/)[0] as string;
+    } else if (key === portalKey) {
+      const p = /^\[?([0-9a-fA-F.:]+?)\]?:(\d+),(-?\d+)$/.exec(value);
+      if (p) portal = { portal: p[1] as string, port: Number(p[2]), tpgt: Number(p[3]) };
+    } else {
+      if (key === 'Iface Name') fields = new Map();
+      fields.set(key, value);
+      if (key === lastKey && portal.portal !== '') entries.push({ target, ...portal, fields });
     }
-    m = /^Portal:\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+),(-?\d+)$/.exec(line);
-    if (m) {
-      portal = { portal: m[1] as string, port: Number(m[2]), tpgt: Number(m[3]) };
-      continue;
-    }
-    m = /^Iface Name:\s+(\S+)$/.exec(line);
-    if (m && portal) nodes.push({ target, ...portal, iface: m[1] as string });
   }
-  return nodes;
+  return entries;
+}
+
+/** `iscsiadm -m session -P 1`: every session with its target, persistent portal, tag and iface. */
+export function parseIscsiSessionTree(stdout: string): IscsiSessionDetail[] {
+  return parseIscsiadmTree(stdout, 'Persistent Portal', 'SID').flatMap(({ fields: f, ...at }) => {
+    const sid = Number(f.get('SID'));
+    if (!Number.isInteger(sid)) return [];
+    return [
+      {
+        ...at,
+        iface: f.get('Iface Name') ?? '',
+        transport: f.get('Iface Transport') ?? '',
+        netdev: f.get('Iface Netdev') ?? '',
+        ipaddress: f.get('Iface IPaddress') ?? '',
+        sid,
+      },
+    ];
+  });
+}
+
+/** `iscsiadm -m node -P 1`: every record with its target, portal, tag and iface. */
+export function parseIscsiNodeTree(stdout: string): IscsiNodeEntry[] {
+  return parseIscsiadmTree(stdout, 'Portal', 'Iface Name').map(({ fields, ...at }) => ({
+    ...at,
+    iface: fields.get('Iface Name') as string,
+  }));
 }
 
 /**
  * The records of one (target, portal, iface), whatever tag they are filed under, with their secrets
  * (`-S`): the module compares CHAP values with what is wanted. Exit 21 when there is none.
  */
-export function nodeShowCmd(target: string, portal: string, iface: string) {
+export function nodeShowCmd(target: string, portal: string, iface: string): Cmd {
   return { argv: ['iscsiadm', '-m', 'node', '-T', target, '-p', portal, '-I', iface, '-o', 'show', '-S'] };
 }
 
@@ -183,25 +158,48 @@ export function portalAddress(portal: string): string {
   return portal.split(':')[0] as string;
 }
 
-/** `blkid -p -o export DEV`: signatures on a device (rc 2 when there are none). */
-export function blockProbeCmd(device: string) {
-  return sh`blkid -p -o export ${device}`;
+/** What an iscsiadm listing answered: its entries, or why it could not be read. */
+export interface Listed<T> {
+  list: T[];
+  /** iscsiadm failed (anything but 0, and 21: "No records found" / "No active sessions.", an empty list). */
+  failed?: string;
 }
 
-export interface BlockSignature {
-  /** Filesystem or other content type (ext4, xfs, LVM2_member, ...). */
-  type?: string;
-  /** Partition table type (gpt, dos). */
-  ptType?: string;
+function listed<T>(r: RunResult, cmd: Cmd, parse: (stdout: string) => T[]): Listed<T> {
+  if (r.rc === 0) return { list: parse(r.stdout) };
+  if (r.rc === 21) return { list: [] };
+  return { list: [], failed: `${shellText(cmd)} (rc ${r.rc}): ${r.stderr.trim()}` };
 }
 
-export function parseBlkidExport(stdout: string): BlockSignature {
-  const fields = Object.fromEntries(
-    stdout
-      .split('\n')
-      .map((l) => l.split('='))
-      .filter((kv) => kv.length >= 2)
-      .map(([k, ...v]) => [k, v.join('=')]),
-  );
-  return { type: fields.TYPE, ptType: fields.PTTYPE };
-}
+const SESSION_TREE_CMD: Cmd = { argv: ['iscsiadm', '-m', 'session', '-P', '1'] };
+const NODE_TREE_CMD: Cmd = { argv: ['iscsiadm', '-m', 'node', '-P', '1'] };
+
+/** The host's sessions with their ifaces (live state: read again after any change). */
+export const iscsiSessionTree = commandFact<void, Listed<IscsiSessionDetail>>({
+  name: 'iscsi.sessionTree',
+  command: () => SESSION_TREE_CMD,
+  parse: (r) => listed(r, SESSION_TREE_CMD, parseIscsiSessionTree),
+});
+
+/**
+ * Every node record (target, portal, tag, iface), listed rather than looked up at a path with an assumed
+ * tag: an E-Series array reports controller A's portals with tag 1 and controller B's with tag 2.
+ */
+export const iscsiNodeTree = commandFact<void, Listed<IscsiNodeEntry>>({
+  name: 'iscsi.nodeTree',
+  command: () => NODE_TREE_CMD,
+  parse: (r) => listed(r, NODE_TREE_CMD, parseIscsiNodeTree),
+});
+
+/**
+ * The records of one (target, portal, iface), whatever tag they are filed under, with their secrets
+ * (`-S`): the module compares CHAP values with what is wanted. Exit 21 when there is none.
+ */
+export const iscsiNodeRecords = commandFact<
+  { target: string; portal: string; iface: string },
+  Listed<Map<string, string>>
+>({
+  name: 'iscsi.nodeRecords',
+  command: (p) => nodeShowCmd(p.target, p.portal, p.iface),
+  parse: (r, p) => listed(r, nodeShowCmd(p.target, p.portal, p.iface), parseIscsiRecords),
+});

@@ -1,3 +1,5 @@
+import { fileFact } from './fact.js';
+
 /** The parts of /etc/os-release that decide paths and package names. */
 export interface OsRelease {
   id: string; // rhel, sles, ubuntu, ...
@@ -60,3 +62,10 @@ export function parseOsRelease(text: string): OsRelease {
       .slice(0, 200),
   };
 }
+
+/** The distribution, from /etc/os-release (os-release(5)); a host without one is 'unknown'. */
+export const osRelease = fileFact<void, OsRelease>({
+  name: 'os.release',
+  path: () => '/etc/os-release',
+  parse: (file) => parseOsRelease(file?.content?.toString('utf8') ?? ''),
+});

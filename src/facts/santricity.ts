@@ -1,4 +1,4 @@
-import type { HostFacts } from './host-facts.js';
+import { apiFact } from './fact.js';
 
 /**
  * An E-Series array's state as its REST API (SANtricity Web Services, /devmgr/v2/storage-systems/<id>/…) reports it,
@@ -47,11 +47,13 @@ export const SESSIONS_PATH = 'symbol/getIscsiSessions';
 export const SESSIONS_QUERY = { type: 'all' };
 
 /** The array's InfiniBand iSER ports, both shapes the collection accepts (an `ib` interface with iSER, an `iscsi` one over InfiniBand). */
-export async function readIserInterfaces(facts: HostFacts): Promise<IserInterface[]> {
-  const [ifaces, controllerRefs] = (await Promise.all([facts.api(INTERFACES_PATH), facts.api(CONTROLLERS_PATH)])) as [
-    IoInterface[],
-    string[],
-  ];
+export const iserInterfaces = apiFact<void, IserInterface[]>({
+  name: 'eseries.iserInterfaces',
+  reads: () => [{ path: INTERFACES_PATH }, { path: CONTROLLERS_PATH }],
+  parse: (answers) => parseIserInterfaces(answers[0] as IoInterface[], answers[1] as string[]),
+});
+
+function parseIserInterfaces(ifaces: IoInterface[], controllerRefs: string[]): IserInterface[] {
   const labels = new Map([...controllerRefs].sort().map((ref, i) => [ref, String.fromCharCode(65 + i)]));
   const found: (IserInterface & { hwChannel: number; ref: string })[] = [];
   for (const iface of ifaces) {
@@ -97,21 +99,26 @@ export async function readIserInterfaces(facts: HostFacts): Promise<IserInterfac
 }
 
 /** The array's iSCSI target node name (its IQN), from the storage pool bundle's target, as na_santricity_iscsi_target reads it. */
-export async function readTargetIqn(facts: HostFacts): Promise<string> {
-  const targets = (await facts.api(TARGET_PATH)) as { nodeName?: { iscsiNodeName?: string } }[];
-  const iqn = targets[0]?.nodeName?.iscsiNodeName;
-  if (!iqn) throw new Error('the array reports no iSCSI target (it has no iSCSI or iSER host interfaces)');
-  return iqn;
-}
+export const targetIqn = apiFact<void, string>({
+  name: 'eseries.targetIqn',
+  reads: () => [{ path: TARGET_PATH }],
+  parse: ([targets]) => {
+    const iqn = (targets as { nodeName?: { iscsiNodeName?: string } }[])[0]?.nodeName?.iscsiNodeName;
+    if (!iqn) throw new Error('the array reports no iSCSI target (it has no iSCSI or iSER host interfaces)');
+    return iqn;
+  },
+});
 
 export interface HostTypeEntry {
   index: number;
   name: string;
 }
 
-export async function readHostTypes(facts: HostFacts): Promise<HostTypeEntry[]> {
-  return ((await facts.api('host-types')) as HostTypeEntry[]).map((t) => ({ index: t.index, name: t.name }));
-}
+export const hostTypes = apiFact<void, HostTypeEntry[]>({
+  name: 'eseries.hostTypes',
+  reads: () => [{ path: 'host-types' }],
+  parse: ([types]) => (types as HostTypeEntry[]).map((t) => ({ index: t.index, name: t.name })),
+});
 
 export interface ArrayHost {
   id: string;
@@ -131,23 +138,26 @@ interface HostEx {
   ports: { id: string; label: string }[];
 }
 
-export async function readHosts(facts: HostFacts): Promise<ArrayHost[]> {
-  const hosts = (await facts.api('hosts')) as HostEx[];
-  return hosts.map((h) => {
-    // hostSidePorts carry no id: it is the initiator's (or port's) of the same label, as the collection pairs them.
-    const ids = new Map([...h.ports, ...h.initiators].map((p) => [p.label, p.id]));
-    return {
-      id: h.id,
-      name: h.name ?? h.label,
-      hostTypeIndex: h.hostTypeIndex,
-      ports: h.hostSidePorts.map((p) => ({
-        type: p.type.toLowerCase(),
-        address: p.address.toLowerCase(),
-        label: p.label,
-        ...(ids.has(p.label) ? { id: ids.get(p.label) } : {}),
-      })),
-    };
-  });
+export const arrayHosts = apiFact<void, ArrayHost[]>({
+  name: 'eseries.hosts',
+  reads: () => [{ path: 'hosts' }],
+  parse: ([hosts]) => (hosts as HostEx[]).map(parseHost),
+});
+
+function parseHost(h: HostEx): ArrayHost {
+  // hostSidePorts carry no id: it is the initiator's (or port's) of the same label, as the collection pairs them.
+  const ids = new Map([...h.ports, ...h.initiators].map((p) => [p.label, p.id]));
+  return {
+    id: h.id,
+    name: h.name ?? h.label,
+    hostTypeIndex: h.hostTypeIndex,
+    ports: h.hostSidePorts.map((p) => ({
+      type: p.type.toLowerCase(),
+      address: p.address.toLowerCase(),
+      label: p.label,
+      ...(ids.has(p.label) ? { id: ids.get(p.label) } : {}),
+    })),
+  };
 }
 
 export interface ArrayVolume {
@@ -157,26 +167,26 @@ export interface ArrayVolume {
   wwn: string;
 }
 
-export async function readVolumes(facts: HostFacts): Promise<ArrayVolume[]> {
-  type VolumeEx = { id: string; name: string; capacity: string; worldWideName?: string; wwn?: string };
-  const [thick, thin] = (await Promise.all([facts.api('volumes'), facts.api('thin-volumes')])) as [
-    VolumeEx[],
-    VolumeEx[],
-  ];
-  return [...thick, ...thin].map((v) => ({
-    id: v.id,
-    name: v.name,
-    capacityBytes: BigInt(v.capacity),
-    wwn: (v.worldWideName ?? v.wwn ?? '').toLowerCase(),
-  }));
-}
+type VolumeEx = { id: string; name: string; capacity: string; worldWideName?: string; wwn?: string };
 
-export async function readPools(facts: HostFacts): Promise<{ id: string; name: string }[]> {
-  return ((await facts.api('storage-pools')) as { id: string; name: string }[]).map((p) => ({
-    id: p.id,
-    name: p.name,
-  }));
-}
+/** Thick and thin volumes alike. */
+export const arrayVolumes = apiFact<void, ArrayVolume[]>({
+  name: 'eseries.volumes',
+  reads: () => [{ path: 'volumes' }, { path: 'thin-volumes' }],
+  parse: ([thick, thin]) =>
+    [...(thick as VolumeEx[]), ...(thin as VolumeEx[])].map((v) => ({
+      id: v.id,
+      name: v.name,
+      capacityBytes: BigInt(v.capacity),
+      wwn: (v.worldWideName ?? v.wwn ?? '').toLowerCase(),
+    })),
+});
+
+export const storagePools = apiFact<void, { id: string; name: string }[]>({
+  name: 'eseries.storagePools',
+  reads: () => [{ path: 'storage-pools' }],
+  parse: ([pools]) => (pools as { id: string; name: string }[]).map((p) => ({ id: p.id, name: p.name })),
+});
 
 export interface VolumeMapping {
   id: string;
@@ -185,14 +195,12 @@ export interface VolumeMapping {
   mapRef: string;
 }
 
-export async function readMappings(facts: HostFacts): Promise<VolumeMapping[]> {
-  return ((await facts.api('volume-mappings')) as VolumeMapping[]).map((m) => ({
-    id: m.id,
-    lun: m.lun,
-    volumeRef: m.volumeRef,
-    mapRef: m.mapRef,
-  }));
-}
+export const volumeMappings = apiFact<void, VolumeMapping[]>({
+  name: 'eseries.volumeMappings',
+  reads: () => [{ path: 'volume-mappings' }],
+  parse: ([mappings]) =>
+    (mappings as VolumeMapping[]).map((m) => ({ id: m.id, lun: m.lun, volumeRef: m.volumeRef, mapRef: m.mapRef })),
+});
 
 export interface ArraySession {
   initiatorIqn: string;
@@ -212,14 +220,18 @@ interface IscsiSession {
 }
 
 /** The array's iSCSI/iSER sessions (getIscsiSessions, filter all): normal sessions only, discovery ones left out. */
-export async function readSessions(facts: HostFacts): Promise<ArraySession[]> {
-  const answer = (await facts.api(SESSIONS_PATH, SESSIONS_QUERY)) as { returnCode: string; sessions: IscsiSession[] };
-  if (answer.returnCode !== 'ok') throw new Error(`getIscsiSessions returned ${answer.returnCode}`);
-  return answer.sessions
-    .filter((s) => s.type === 'normal')
-    .map((s) => ({
-      initiatorIqn: s.endpoints.remoteEndpoint.initiatorId?.iscsiPortName?.initiatorNodeName?.iscsiNodeName ?? '',
-      targetIqn: s.endpoints.localEndpoint.targetId?.iscsiPortName?.targetNodeName?.iscsiNodeName ?? '',
-      portalGroupTag: s.endpoints.localEndpoint.targetId?.iscsiPortName?.targetPortalGroupTag ?? 0,
-    }));
-}
+export const arraySessions = apiFact<void, ArraySession[]>({
+  name: 'eseries.sessions',
+  reads: () => [{ path: SESSIONS_PATH, query: SESSIONS_QUERY }],
+  parse: ([raw]) => {
+    const answer = raw as { returnCode: string; sessions: IscsiSession[] };
+    if (answer.returnCode !== 'ok') throw new Error(`getIscsiSessions returned ${answer.returnCode}`);
+    return answer.sessions
+      .filter((s) => s.type === 'normal')
+      .map((s) => ({
+        initiatorIqn: s.endpoints.remoteEndpoint.initiatorId?.iscsiPortName?.initiatorNodeName?.iscsiNodeName ?? '',
+        targetIqn: s.endpoints.localEndpoint.targetId?.iscsiPortName?.targetNodeName?.iscsiNodeName ?? '',
+        portalGroupTag: s.endpoints.localEndpoint.targetId?.iscsiPortName?.targetPortalGroupTag ?? 0,
+      }));
+  },
+});

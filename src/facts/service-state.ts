@@ -1,4 +1,5 @@
 import { type Cmd, sh } from '../remote-command.js';
+import { serviceFact } from './fact.js';
 
 /** A systemd unit's state in the words `systemctl is-active` and `is-enabled` print. */
 export interface ServiceState {
@@ -55,3 +56,6 @@ export function parseServiceStates(stdout: string, count: number): ServiceState[
     enabled: b.UnitFileState || (b.LoadState === 'loaded' ? 'unknown' : (b.LoadState as string)),
   }));
 }
+
+/** A systemd unit's state (is it running, is it enabled). */
+export const serviceState = serviceFact<ServiceState>({ name: 'systemd.unit', parse: (state) => state });

@@ -9,7 +9,8 @@
  *         opensm -B -g 0x248a070300a80a80 -p 15 -f /var/log/opensm-ib0.log
  *       mode: '0755'
  */
-import { planFile } from './file-plan.js';
+import { defineModule } from './define-module.js';
+import { fileFacts, planFile } from './file-plan.js';
 import type { Module } from './types.js';
 
 export interface BlockinfileArgs {
@@ -45,7 +46,7 @@ export function editBlock(text: string, a: BlockinfileArgs): string {
   return result === text || (text !== '' && result === `${text}\n` && !text.endsWith('\n')) ? text : result;
 }
 
-export const blockinfile: Module<BlockinfileArgs> = {
+export const blockinfile: Module<BlockinfileArgs> = defineModule({
   name: 'blockinfile',
   summary: 'a marked block of lines in a text file, present or absent; other lines kept',
   schema: {
@@ -59,10 +60,10 @@ export const blockinfile: Module<BlockinfileArgs> = {
     mode: { type: 'mode' },
     backup: { type: 'bool', default: false },
   },
-  wants: (a) => [{ kind: 'file', path: a.path }],
-  async plan(ctx, a) {
+  facts: (a: BlockinfileArgs) => fileFacts(a.path),
+  async plan(ctx, a, read) {
     if (!a.marker.includes('{mark}')) return { changes: [], failed: "marker must contain '{mark}'" };
-    const current = await ctx.facts.file(a.path);
+    const current = await read.current();
     if (!current) {
       if (a.state === 'absent') return { changes: [], noop: `${a.path} is absent` };
       if (!a.create) return { changes: [], failed: `${a.path} does not exist (set create: true to create it)` };
@@ -70,6 +71,6 @@ export const blockinfile: Module<BlockinfileArgs> = {
     const before = current?.content?.toString('utf8') ?? '';
     const block = a.src !== undefined ? await ctx.renderTemplate(a.src) : a.block;
     const after = editBlock(before, { ...a, block });
-    return planFile(ctx, { path: a.path, content: Buffer.from(after), mode: a.mode, backup: a.backup });
+    return planFile(ctx, { path: a.path, content: Buffer.from(after), mode: a.mode, backup: a.backup }, read);
   },
-};
+});

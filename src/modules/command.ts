@@ -7,9 +7,11 @@
  *   - command: { argv: [dracut, --force, --add, multipath], creates: /boot/initramfs.img }
  */
 
-import type { FactRequest } from '../facts/host-facts.js';
+import type { RemoteFile } from '../connection/types.js';
+import { remoteFile } from '../facts/remote-file.js';
 import { type Cmd, sh, shellText } from '../remote-command.js';
-import type { Module, Plan, PlanContext } from './types.js';
+import { defineModule } from './define-module.js';
+import type { Module, Plan } from './types.js';
 
 export interface CommandArgs {
   cmd?: string[];
@@ -19,18 +21,24 @@ export interface CommandArgs {
   chdir?: string;
 }
 
-export function guardFacts(a: { creates?: string; removes?: string }): FactRequest[] {
-  return [a.creates, a.removes].flatMap((p) => (p ? [{ kind: 'file' as const, path: p }] : []));
+/** The files `creates` and `removes` name. */
+export function guardFacts(a: { creates?: string; removes?: string }) {
+  return {
+    creates: a.creates !== undefined ? remoteFile.of(a.creates) : undefined,
+    removes: a.removes !== undefined ? remoteFile.of(a.removes) : undefined,
+  };
 }
+
+type Guard = (() => Promise<RemoteFile | null>) | undefined;
 
 /** `creates`/`removes` make a command idempotent: skipped when its product exists (or its input is gone). */
 export async function planGuardedCommand(
-  ctx: PlanContext,
   a: { creates?: string; removes?: string },
   cmd: Cmd,
+  read: { creates: Guard; removes: Guard },
 ): Promise<Plan> {
-  if (a.creates && (await ctx.facts.file(a.creates))) return { changes: [], noop: `${a.creates} exists` };
-  if (a.removes && !(await ctx.facts.file(a.removes))) return { changes: [], noop: `${a.removes} does not exist` };
+  if (read.creates && (await read.creates())) return { changes: [], noop: `${a.creates} exists` };
+  if (read.removes && !(await read.removes())) return { changes: [], noop: `${a.removes} does not exist` };
   return { changes: [{ kind: 'exec', cmd }], preview: `run: ${shellText(cmd)}` };
 }
 
@@ -40,7 +48,7 @@ function commandOf(a: CommandArgs): Cmd | undefined {
   return a.chdir ? sh`cd ${a.chdir} && exec ${argv}` : { argv };
 }
 
-export const command: Module<CommandArgs> = {
+export const command: Module<CommandArgs> = defineModule({
   name: 'command',
   summary: 'run a program with arguments (no shell); creates/removes make it idempotent',
   freeForm: 'cmd',
@@ -51,10 +59,10 @@ export const command: Module<CommandArgs> = {
     removes: { type: 'str' },
     chdir: { type: 'str' },
   },
-  wants: guardFacts,
-  async plan(ctx, a) {
+  facts: (a: CommandArgs) => guardFacts(a),
+  async plan(_ctx, a, read) {
     const cmd = commandOf(a);
     if (!cmd) return { changes: [], failed: "command needs 'cmd' or 'argv'" };
-    return planGuardedCommand(ctx, a, cmd);
+    return planGuardedCommand(a, cmd, read);
   },
-};
+});

@@ -4,7 +4,8 @@
  *   - copy: { dest: /etc/multipath.conf, content: "", mode: '0644' }
  */
 
-import { planFile } from './file-plan.js';
+import { defineModule } from './define-module.js';
+import { fileFacts, planFile } from './file-plan.js';
 import type { Module } from './types.js';
 
 export interface CopyArgs {
@@ -17,7 +18,7 @@ export interface CopyArgs {
   backup?: boolean;
 }
 
-export const copy: Module<CopyArgs> = {
+export const copy: Module<CopyArgs> = defineModule({
   name: 'copy',
   summary: 'write content or a controller file to a host path (atomic, mode/owner kept)',
   schema: {
@@ -29,12 +30,16 @@ export const copy: Module<CopyArgs> = {
     group: { type: 'str' },
     backup: { type: 'bool', default: false },
   },
-  wants: (a) => [{ kind: 'file', path: a.dest }],
-  async plan(ctx, a) {
+  facts: (a: CopyArgs) => fileFacts(a.dest, a.owner, a.group),
+  async plan(ctx, a, read) {
     if ((a.content === undefined) === (a.src === undefined)) {
       return { changes: [], failed: "copy needs exactly one of 'content' or 'src'" };
     }
     const content = a.src !== undefined ? (await ctx.readLocal(a.src, 'file')).content : Buffer.from(a.content ?? '');
-    return planFile(ctx, { path: a.dest, content, mode: a.mode, owner: a.owner, group: a.group, backup: a.backup });
+    return planFile(
+      ctx,
+      { path: a.dest, content, mode: a.mode, owner: a.owner, group: a.group, backup: a.backup },
+      read,
+    );
   },
-};
+});

@@ -8,28 +8,37 @@
  *   - debug: { msg: "{{ array.target_iqn }}" }
  */
 import {
-  readHosts,
-  readIserInterfaces,
-  readMappings,
-  readSessions,
-  readTargetIqn,
-  readVolumes,
+  arrayHosts,
+  arraySessions,
+  targetIqn as arrayTargetIqn,
+  arrayVolumes,
+  iserInterfaces,
+  volumeMappings,
 } from '../facts/santricity.js';
+import { defineModule } from './define-module.js';
 import type { Module } from './types.js';
 
-export const eseriesFacts: Module<Record<string, never>> = {
+export const eseriesFacts: Module<Record<string, never>> = defineModule({
   name: 'eseries_facts',
   arrayApi: true,
   summary: "an E-Series array's target IQN, iSER port addresses, hosts, volumes and sessions (reads only)",
   schema: {},
-  async plan(ctx) {
+  facts: (_a: Record<string, never>) => ({
+    targetIqn: arrayTargetIqn.of(),
+    ports: iserInterfaces.of(),
+    hosts: arrayHosts.of(),
+    volumes: arrayVolumes.of(),
+    mappings: volumeMappings.of(),
+    sessions: arraySessions.of(),
+  }),
+  async plan(_ctx, _a, read) {
     const [targetIqn, ports, hosts, volumes, mappings, sessions] = await Promise.all([
-      readTargetIqn(ctx.facts),
-      readIserInterfaces(ctx.facts),
-      readHosts(ctx.facts),
-      readVolumes(ctx.facts),
-      readMappings(ctx.facts),
-      readSessions(ctx.facts),
+      read.targetIqn(),
+      read.ports(),
+      read.hosts(),
+      read.volumes(),
+      read.mappings(),
+      read.sessions(),
     ]);
     const hostName = (ref: string) => hosts.find((h) => h.id === ref)?.name;
     return {
@@ -65,4 +74,4 @@ export const eseriesFacts: Module<Record<string, never>> = {
       },
     };
   },
-};
+});

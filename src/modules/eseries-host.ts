@@ -11,16 +11,17 @@
  *       host_type: Linux DM-MP (Kernel 3.10 or later)     # a name from the array's host-types, or its index
  */
 
-import type { HostFacts } from '../facts/host-facts.js';
 import {
   type ArrayHost,
+  type ArraySession,
+  arrayHosts,
+  arraySessions,
   type HostTypeEntry,
-  readHosts,
-  readHostTypes,
-  readMappings,
-  readSessions,
+  hostTypes,
+  volumeMappings,
 } from '../facts/santricity.js';
 import { apiDiff } from './api-diff.js';
+import { defineModule } from './define-module.js';
 import type { Module } from './types.js';
 
 export interface EseriesHostArgs {
@@ -54,7 +55,7 @@ function shown(h: { name: string; hostTypeIndex: number; ports: { type: string; 
   };
 }
 
-export const eseriesHost: Module<EseriesHostArgs> = {
+export const eseriesHost: Module<EseriesHostArgs> = defineModule({
   name: 'eseries_host',
   arrayApi: true,
   summary: 'a host on an E-Series array with its initiator IQN and host type',
@@ -65,13 +66,19 @@ export const eseriesHost: Module<EseriesHostArgs> = {
     host_type: { type: 'str', default: 'Linux DM-MP (Kernel 3.10 or later)' },
     state: { type: 'str', default: 'present', choices: ['present', 'absent'] },
   },
-  async plan(ctx, a) {
-    const [hosts, types] = await Promise.all([readHosts(ctx.facts), readHostTypes(ctx.facts)]);
+  facts: (_a: EseriesHostArgs) => ({
+    hosts: arrayHosts.of(),
+    types: hostTypes.of(),
+    mappings: volumeMappings.of(),
+    sessions: arraySessions.of(),
+  }),
+  async plan(_ctx, a, read) {
+    const [hosts, types] = await Promise.all([read.hosts(), read.types()]);
     const host = hosts.find((h) => h.name.toLowerCase() === a.name.toLowerCase());
     const label = `host/${a.name}`;
     if (a.state === 'absent') {
       if (!host) return { changes: [], noop: `no host ${a.name} on the array` };
-      const mapped = (await readMappings(ctx.facts)).filter((m) => m.mapRef === host.id);
+      const mapped = (await read.mappings()).filter((m) => m.mapRef === host.id);
       if (mapped.length > 0)
         return {
           changes: [],
@@ -126,13 +133,13 @@ export const eseriesHost: Module<EseriesHostArgs> = {
         diff: apiDiff(label, null, shown(wanted)),
         preview: `define host ${a.name} (${type.name}) with ${iqn}`,
       };
-    return planUpdate(ctx.facts, host, wanted, type, port, label);
+    return planUpdate(read.sessions, host, wanted, type, port, label);
   },
-};
+});
 
 /** An existing host: its type and its one port brought to what is wanted, ports in live use never removed. */
 async function planUpdate(
-  facts: HostFacts,
+  sessions: () => Promise<ArraySession[]>,
   host: ArrayHost,
   wanted: Pick<ArrayHost, 'name' | 'hostTypeIndex' | 'ports'>,
   type: HostTypeEntry,
@@ -144,7 +151,7 @@ async function planUpdate(
   if (keep && remove.length === 0 && host.hostTypeIndex === type.index)
     return { changes: [], noop: `host ${host.name} is defined with ${port.port} (${type.name})` };
   if (remove.length > 0) {
-    const live = new Set((await readSessions(facts)).map((s) => s.initiatorIqn.toLowerCase()));
+    const live = new Set((await sessions()).map((s) => s.initiatorIqn.toLowerCase()));
     const busy = remove.filter((p) => live.has(p.address) && p.address !== port.port);
     if (busy.length > 0)
       return {

@@ -8,8 +8,9 @@
  *       channel: 1
  *       address: 192.168.130.101
  */
-import { readIserInterfaces } from '../facts/santricity.js';
+import { iserInterfaces } from '../facts/santricity.js';
 import { apiDiff } from './api-diff.js';
+import { defineModule } from './define-module.js';
 import type { Module } from './types.js';
 
 export interface EseriesIserInterfaceArgs {
@@ -18,7 +19,7 @@ export interface EseriesIserInterfaceArgs {
   address: string;
 }
 
-export const eseriesIserInterface: Module<EseriesIserInterfaceArgs> = {
+export const eseriesIserInterface: Module<EseriesIserInterfaceArgs> = defineModule({
   name: 'eseries_iser_interface',
   arrayApi: true,
   summary: "an E-Series array's InfiniBand iSER port address (controller, channel)",
@@ -27,11 +28,12 @@ export const eseriesIserInterface: Module<EseriesIserInterfaceArgs> = {
     channel: { type: 'int', required: true },
     address: { type: 'str', required: true },
   },
-  async plan(ctx, a) {
+  facts: (_a: EseriesIserInterfaceArgs) => ({ ports: iserInterfaces.of() }),
+  async plan(_ctx, a, read) {
     // The collection's own check: four dotted numbers.
     if (!/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a.address))
       return { changes: [], failed: `address ${JSON.stringify(a.address)} is not an IPv4 address (xx.xx.xx.xx)` };
-    const ports = await readIserInterfaces(ctx.facts);
+    const ports = await read.ports();
     if (ports.length === 0) return { changes: [], failed: 'the array has no InfiniBand iSER interfaces' };
     const mine = ports.filter((p) => p.controller === a.controller);
     const port = mine.find((p) => p.channel === a.channel);
@@ -86,4 +88,4 @@ export const eseriesIserInterface: Module<EseriesIserInterfaceArgs> = {
       preview: `set controller ${a.controller} channel ${a.channel} to ${a.address} (now ${port.address || 'none'})`,
     };
   },
-};
+});

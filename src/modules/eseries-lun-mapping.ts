@@ -10,8 +10,9 @@
  *       target: rhel9-1
  *       lun: 1
  */
-import { readHosts, readMappings, readSessions, readVolumes } from '../facts/santricity.js';
+import { arrayHosts, arraySessions, arrayVolumes, volumeMappings } from '../facts/santricity.js';
 import { apiDiff } from './api-diff.js';
+import { defineModule } from './define-module.js';
 import type { Module } from './types.js';
 
 export interface EseriesLunMappingArgs {
@@ -22,7 +23,7 @@ export interface EseriesLunMappingArgs {
   state: 'present' | 'absent';
 }
 
-export const eseriesLunMapping: Module<EseriesLunMappingArgs> = {
+export const eseriesLunMapping: Module<EseriesLunMappingArgs> = defineModule({
   name: 'eseries_lun_mapping',
   arrayApi: true,
   summary: 'a volume mapped to a host of an E-Series array with its LUN number',
@@ -32,14 +33,16 @@ export const eseriesLunMapping: Module<EseriesLunMappingArgs> = {
     lun: { type: 'int' },
     state: { type: 'str', default: 'present', choices: ['present', 'absent'] },
   },
-  async plan(ctx, a) {
+  facts: (_a: EseriesLunMappingArgs) => ({
+    volumes: arrayVolumes.of(),
+    hosts: arrayHosts.of(),
+    mappings: volumeMappings.of(),
+    sessions: arraySessions.of(),
+  }),
+  async plan(ctx, a, read) {
     if (a.lun !== undefined && (a.lun < 0 || a.lun > 255))
       return { changes: [], failed: `lun must be from 0 to 255, got ${a.lun}` };
-    const [volumes, hosts, mappings] = await Promise.all([
-      readVolumes(ctx.facts),
-      readHosts(ctx.facts),
-      readMappings(ctx.facts),
-    ]);
+    const [volumes, hosts, mappings] = await Promise.all([read.volumes(), read.hosts(), read.mappings()]);
     const volume = volumes.find((v) => v.name === a.volume_name);
     const host = hosts.find((h) => h.name.toLowerCase() === a.target.toLowerCase());
     const label = `volume-mapping/${a.volume_name}`;
@@ -49,7 +52,7 @@ export const eseriesLunMapping: Module<EseriesLunMappingArgs> = {
     if (a.state === 'absent') {
       if (!current) return { changes: [], noop: `volume ${a.volume_name} is not mapped` };
       const owner = hosts.find((h) => h.id === current.mapRef);
-      const live = new Set((await readSessions(ctx.facts)).map((s) => s.initiatorIqn.toLowerCase()));
+      const live = new Set((await read.sessions()).map((s) => s.initiatorIqn.toLowerCase()));
       if (owner?.ports.some((p) => live.has(p.address)))
         return {
           changes: [],
@@ -117,4 +120,4 @@ export const eseriesLunMapping: Module<EseriesLunMappingArgs> = {
       preview: `map ${a.volume_name} to ${host.name}${a.lun !== undefined ? ` as LUN ${a.lun}` : ''}`,
     };
   },
-};
+});

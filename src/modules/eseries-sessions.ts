@@ -7,7 +7,8 @@
  *       hosts: "{{ eseries_hosts }}"      # [{name, iqn}]
  *       min_sessions: 1
  */
-import { readSessions } from '../facts/santricity.js';
+import { arraySessions } from '../facts/santricity.js';
+import { defineModule } from './define-module.js';
 import type { Module } from './types.js';
 
 export interface EseriesSessionsArgs {
@@ -15,7 +16,7 @@ export interface EseriesSessionsArgs {
   min_sessions: number;
 }
 
-export const eseriesSessions: Module<EseriesSessionsArgs> = {
+export const eseriesSessions: Module<EseriesSessionsArgs> = defineModule({
   name: 'eseries_sessions',
   arrayApi: true,
   summary: 'checks from the array that each host has iSER sessions (reads only)',
@@ -23,13 +24,14 @@ export const eseriesSessions: Module<EseriesSessionsArgs> = {
     hosts: { type: 'list', required: true },
     min_sessions: { type: 'int', default: 1 },
   },
-  async plan(ctx, a) {
+  facts: (_a: EseriesSessionsArgs) => ({ sessions: arraySessions.of() }),
+  async plan(_ctx, a, read) {
     const hosts = a.hosts.map((h, i) => {
       if (typeof h?.iqn !== 'string' || h.iqn === '')
         throw new Error(`hosts[${i}]: iqn must be the host's initiator IQN`);
       return { name: typeof h.name === 'string' ? h.name : h.iqn, iqn: h.iqn.toLowerCase() };
     });
-    const sessions = await readSessions(ctx.facts);
+    const sessions = await read.sessions();
     const counts = hosts.map((h) => ({
       ...h,
       sessions: sessions.filter((s) => s.initiatorIqn.toLowerCase() === h.iqn).length,
@@ -44,4 +46,4 @@ export const eseriesSessions: Module<EseriesSessionsArgs> = {
       };
     return { changes: [], result, noop: counts.map((c) => `${c.name}: ${c.sessions} session(s)`).join(', ') };
   },
-};
+});

@@ -10,8 +10,9 @@
  *       size: 100
  *       size_unit: gb
  */
-import { readPools, readVolumes } from '../facts/santricity.js';
+import { arrayVolumes, storagePools } from '../facts/santricity.js';
 import { apiDiff } from './api-diff.js';
+import { defineModule } from './define-module.js';
 import type { Module } from './types.js';
 
 export interface EseriesVolumeArgs {
@@ -23,7 +24,7 @@ export interface EseriesVolumeArgs {
 
 const UNIT_BYTES = { bytes: 1n, kb: 1024n, mb: 1024n ** 2n, gb: 1024n ** 3n, tb: 1024n ** 4n } as const;
 
-export const eseriesVolume: Module<EseriesVolumeArgs> = {
+export const eseriesVolume: Module<EseriesVolumeArgs> = defineModule({
   name: 'eseries_volume',
   arrayApi: true,
   summary: 'a volume on an E-Series array, created in a storage pool when absent',
@@ -33,10 +34,11 @@ export const eseriesVolume: Module<EseriesVolumeArgs> = {
     size: { type: 'int', required: true },
     size_unit: { type: 'str', default: 'gb', choices: ['bytes', 'kb', 'mb', 'gb', 'tb'] },
   },
-  async plan(ctx, a) {
+  facts: (_a: EseriesVolumeArgs) => ({ volumes: arrayVolumes.of(), pools: storagePools.of() }),
+  async plan(_ctx, a, read) {
     if (a.size <= 0) return { changes: [], failed: `size must be a positive number of ${a.size_unit}, got ${a.size}` };
     const bytes = BigInt(a.size) * UNIT_BYTES[a.size_unit];
-    const [volumes, pools] = await Promise.all([readVolumes(ctx.facts), readPools(ctx.facts)]);
+    const [volumes, pools] = await Promise.all([read.volumes(), read.pools()]);
     const existing = volumes.find((v) => v.name === a.name);
     if (existing) {
       const result = {
@@ -67,4 +69,4 @@ export const eseriesVolume: Module<EseriesVolumeArgs> = {
       preview: `create volume ${a.name} (${a.size} ${a.size_unit}) in ${pool.name}`,
     };
   },
-};
+});

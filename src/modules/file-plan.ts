@@ -1,6 +1,9 @@
 import { createTwoFilesPatch } from 'diff';
-import { sh } from '../remote-command.js';
-import type { Plan, PlanContext } from './types.js';
+import type { RemoteFile } from '../connection/types.js';
+import { accountId } from '../facts/account-id.js';
+import { remoteFile } from '../facts/remote-file.js';
+import type { ModuleContext } from './define-module.js';
+import type { Plan } from './types.js';
 
 /** The desired state of one remote file's content and attributes, shared by copy, template and lineinfile. */
 export interface DesiredFile {
@@ -29,19 +32,50 @@ export function unifiedDiff(path: string, before: Buffer | null, after: Buffer, 
   );
 }
 
-/** uid/gid of a user or group name (numbers pass through), read on the host with getent. */
-export async function resolveId(
-  ctx: PlanContext,
+/** The facts of a file's owner and group given by name (a number needs no read). */
+export function ownerFacts(owner: string | undefined, group: string | undefined) {
+  const byName = (db: 'passwd' | 'group', name: string | undefined) =>
+    name !== undefined && !/^\d+$/.test(name) ? accountId.of({ db, name }) : undefined;
+  return { uid: byName('passwd', owner), gid: byName('group', group) };
+}
+
+/** The facts planFile reads: the file as it is, and the ids of the owner and group it should have. */
+export function fileFacts(path: string, owner?: string, group?: string) {
+  return { current: remoteFile.of(path), ...ownerFacts(owner, group) };
+}
+
+export interface OwnerReads {
+  uid?: () => Promise<number | null>;
+  gid?: () => Promise<number | null>;
+}
+
+export interface FileReads extends OwnerReads {
+  current: () => Promise<RemoteFile | null>;
+}
+
+/** uid/gid of a user or group name (numbers pass through), as the host's name service knows it. */
+async function resolveId(
+  ctx: ModuleContext,
   db: 'passwd' | 'group',
   name: string | undefined,
+  read: (() => Promise<number | null>) | undefined,
 ): Promise<number | undefined> {
   if (name === undefined) return undefined;
   if (/^\d+$/.test(name)) return Number(name);
-  const r = await ctx.facts.command(sh`getent ${db} ${name}`);
-  const id = r.stdout.split(':')[2];
-  if (r.rc !== 0 || id === undefined)
-    throw new Error(`no ${db === 'passwd' ? 'user' : 'group'} named '${name}' on ${ctx.host}`);
-  return Number(id);
+  const id = read ? await read() : null;
+  if (id === null) throw new Error(`no ${db === 'passwd' ? 'user' : 'group'} named '${name}' on ${ctx.host}`);
+  return id;
+}
+
+export async function resolveIds(
+  ctx: ModuleContext,
+  names: { owner?: string; group?: string },
+  read: OwnerReads,
+): Promise<{ uid?: number; gid?: number }> {
+  return {
+    uid: await resolveId(ctx, 'passwd', names.owner, read.uid),
+    gid: await resolveId(ctx, 'group', names.group, read.gid),
+  };
 }
 
 export function formatMode(mode: number): string {
@@ -49,13 +83,12 @@ export function formatMode(mode: number): string {
 }
 
 /** Compares the file on the host with the desired one and plans a single atomic write when they differ. */
-export async function planFile(ctx: PlanContext, want: DesiredFile): Promise<Plan> {
-  const current = await ctx.facts.file(want.path);
+export async function planFile(ctx: ModuleContext, want: DesiredFile, read: FileReads): Promise<Plan> {
+  const current = await read.current();
   if (current && !current.stat.isFile) {
     return { changes: [], failed: `${want.path} exists and is not a regular file` };
   }
-  const uid = await resolveId(ctx, 'passwd', want.owner);
-  const gid = await resolveId(ctx, 'group', want.group);
+  const { uid, gid } = await resolveIds(ctx, want, read);
   const reasons: string[] = [];
   const sameContent = current?.content?.equals(want.content) ?? false;
   if (!current) reasons.push('file is absent');

@@ -3,8 +3,11 @@
  *
  *   - file: { path: /mnt/iser, state: directory, mode: '0755' }
  */
+
+import { remoteFile } from '../facts/remote-file.js';
 import { sh } from '../remote-command.js';
-import { formatMode, resolveId } from './file-plan.js';
+import { defineModule } from './define-module.js';
+import { formatMode, ownerFacts, resolveIds } from './file-plan.js';
 import type { Change, Module } from './types.js';
 
 export interface FileArgs {
@@ -15,7 +18,7 @@ export interface FileArgs {
   group?: string;
 }
 
-export const file: Module<FileArgs> = {
+export const file: Module<FileArgs> = defineModule({
   name: 'file',
   summary: 'ensure a directory, an absent path, an existing (touched) file, or a mode/owner',
   schema: {
@@ -25,9 +28,9 @@ export const file: Module<FileArgs> = {
     owner: { type: 'str' },
     group: { type: 'str' },
   },
-  wants: (a) => [{ kind: 'file', path: a.path }],
-  async plan(ctx, a) {
-    const current = await ctx.facts.file(a.path);
+  facts: (a: FileArgs) => ({ current: remoteFile.of(a.path), ...ownerFacts(a.owner, a.group) }),
+  async plan(ctx, a, read) {
+    const current = await read.current();
     if (a.state === 'absent') {
       if (!current) return { changes: [], noop: `${a.path} is already absent` };
       return { changes: [{ kind: 'exec', cmd: { argv: ['rm', '-rf', '--', a.path] } }], diff: `- ${a.path}\n` };
@@ -50,8 +53,7 @@ export const file: Module<FileArgs> = {
       changes.push({ kind: 'exec', cmd: { argv: ['chmod', formatMode(a.mode), '--', a.path] } });
       notes.push(`mode ${current ? formatMode(current.stat.mode) : '(new)'} -> ${formatMode(a.mode)}`);
     }
-    const uid = await resolveId(ctx, 'passwd', a.owner);
-    const gid = await resolveId(ctx, 'group', a.group);
+    const { uid, gid } = await resolveIds(ctx, a, read);
     if ((uid !== undefined && current?.stat.uid !== uid) || (gid !== undefined && current?.stat.gid !== gid)) {
       changes.push({ kind: 'exec', cmd: sh`chown ${`${uid ?? ''}:${gid ?? ''}`} -- ${a.path}` });
       notes.push('owner/group');
@@ -59,4 +61,4 @@ export const file: Module<FileArgs> = {
     if (changes.length === 0) return { changes, noop: `${a.path} is already as wanted` };
     return { changes, diff: `${a.path}: ${notes.join(', ')}\n`, preview: notes.join(', ') };
   },
-};
+});

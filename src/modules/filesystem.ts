@@ -5,7 +5,9 @@
  *
  *   - filesystem: { dev: /dev/mapper/360080e50004300ac000007575568851d1, fstype: ext4 }
  */
-import { blockProbeCmd, parseBlkidExport } from '../facts/iscsi.js';
+import { blockSignature } from '../facts/block-signature.js';
+import { remoteFile } from '../facts/remote-file.js';
+import { defineModule } from './define-module.js';
 import type { Module } from './types.js';
 
 export interface FilesystemArgs {
@@ -14,7 +16,7 @@ export interface FilesystemArgs {
   force: boolean;
 }
 
-export const filesystem: Module<FilesystemArgs> = {
+export const filesystem: Module<FilesystemArgs> = defineModule({
   name: 'filesystem',
   summary: 'mkfs on a blank device only (force: true to overwrite a signature)',
   schema: {
@@ -22,22 +24,17 @@ export const filesystem: Module<FilesystemArgs> = {
     fstype: { type: 'str', default: 'ext4', aliases: ['type'] },
     force: { type: 'bool', default: false },
   },
-  wants: (a) => [
-    { kind: 'file', path: a.dev },
-    { kind: 'command', cmd: blockProbeCmd(a.dev) },
-  ],
-  async plan(ctx, a) {
+  facts: (a: FilesystemArgs) => ({ device: remoteFile.of(a.dev), signature: blockSignature.of(a.dev) }),
+  async plan(ctx, a, read) {
     if (!/^[a-z0-9]+$/.test(a.fstype)) return { changes: [], failed: `not a filesystem type: ${a.fstype}` };
     const mkfs = { kind: 'exec' as const, cmd: { argv: [`mkfs.${a.fstype}`, ...(a.force ? ['-F'] : []), a.dev] } };
-    if (!(await ctx.facts.file(a.dev))) {
+    if (!(await read.device())) {
       if (ctx.check)
         return { changes: [mkfs], preview: `create ${a.fstype} on ${a.dev} once an earlier step has created it` };
       return { changes: [], failed: `${a.dev} does not exist` };
     }
-    const probe = await ctx.facts.command(blockProbeCmd(a.dev));
-    if (probe.rc !== 0 && probe.rc !== 2)
-      return { changes: [], failed: `blkid could not probe ${a.dev}: ${probe.stderr.trim()}` };
-    const sig = parseBlkidExport(probe.stdout);
+    const sig = await read.signature();
+    if (sig.failed) return { changes: [], failed: sig.failed };
     if (sig.type === a.fstype) return { changes: [], noop: `${a.dev} already holds ${a.fstype}` };
     if ((sig.type || sig.ptType) && !a.force) {
       return {
@@ -51,4 +48,4 @@ export const filesystem: Module<FilesystemArgs> = {
       preview: `mkfs.${a.fstype} ${a.dev}`,
     };
   },
-};
+});

@@ -22,13 +22,12 @@
 import {
   describePort,
   type HcaPort,
-  IBSTAT_CMD,
-  IP_LINKS_CMD,
+  hcaPorts,
   type IpoibDevice,
+  ipoibDevices,
   normalizeGuid,
-  parseIbstat,
-  parseIpoibDevices,
 } from '../facts/hca-ports.js';
+import { defineModule } from './define-module.js';
 import type { Change, Module } from './types.js';
 
 export interface IpoibPortsArgs {
@@ -139,7 +138,7 @@ function planRenames(resolved: Resolved[], devices: IpoibDevice[], host: string)
   return changes;
 }
 
-export const ipoibPorts: Module<IpoibPortsArgs> = {
+export const ipoibPorts: Module<IpoibPortsArgs> = defineModule({
   name: 'ipoib_ports',
   summary: 'tie IPoIB interfaces to HCA ports by GUID or CA/port (ib_guids, ib_ports) and rename their devices',
   schema: {
@@ -147,18 +146,11 @@ export const ipoibPorts: Module<IpoibPortsArgs> = {
     subnet_manager: { type: 'bool', default: false },
     rename: { type: 'bool', default: false },
   },
-  wants: (a) => [
-    { kind: 'command', cmd: IBSTAT_CMD },
-    ...(a.rename ? [{ kind: 'command' as const, cmd: IP_LINKS_CMD }] : []),
-  ],
-  async plan(ctx, a) {
-    const ibstat = await ctx.facts.command(IBSTAT_CMD);
-    if (ibstat.rc !== 0)
-      return {
-        changes: [],
-        failed: `${ctx.host}: ibstat failed (rc ${ibstat.rc}): ${ibstat.stderr.trim() || ibstat.stdout.trim()}`,
-      };
-    const ports = parseIbstat(ibstat.stdout);
+  // The devices are read only to rename them.
+  facts: (a: IpoibPortsArgs) => ({ ports: hcaPorts.of(), devices: a.rename ? ipoibDevices.of() : undefined }),
+  async plan(ctx, a, read) {
+    const { ports, failed } = await read.ports();
+    if (failed) return { changes: [], failed: `${ctx.host}: ${failed}` };
     try {
       const resolved: Resolved[] = a.interfaces.map((raw, i) => {
         const iface = (raw ?? {}) as Record<string, unknown>;
@@ -173,11 +165,10 @@ export const ipoibPorts: Module<IpoibPortsArgs> = {
       for (const r of resolved) checkState(r, a.subnet_manager, ctx.host, ports);
       let devices: IpoibDevice[] = [];
       let changes: Change[] = [];
-      if (a.rename) {
-        const links = await ctx.facts.command(IP_LINKS_CMD);
-        if (links.rc !== 0)
-          return { changes: [], failed: `${ctx.host}: ip -o link show failed: ${links.stderr.trim()}` };
-        devices = parseIpoibDevices(links.stdout);
+      if (read.devices) {
+        const links = await read.devices();
+        if (links.failed) return { changes: [], failed: `${ctx.host}: ${links.failed}` };
+        devices = links.devices;
         changes = planRenames(resolved, devices, ctx.host);
       }
       const device = (guid: string) => devices.find((d) => d.guid === guid)?.name ?? null;
@@ -203,4 +194,4 @@ export const ipoibPorts: Module<IpoibPortsArgs> = {
       throw e;
     }
   },
-};
+});

@@ -10,8 +10,9 @@
  *       nodes_dir: /var/lib/iscsi/nodes
  *       keep: "{{ iser_target_portals }}"     # [{address, iface}]
  */
-import { ISCSI_NODE_TREE_CMD, parseIscsiNodeTree, splitPortal } from '../facts/iscsi.js';
+import { iscsiNodeTree, splitPortal } from '../facts/iscsi.js';
 import { quoteArg } from '../remote-command.js';
+import { defineModule } from './define-module.js';
 import type { Change, Module } from './types.js';
 
 export interface IscsiDiscoveryArgs {
@@ -23,7 +24,7 @@ export interface IscsiDiscoveryArgs {
   keep: { address: string; iface: string }[];
 }
 
-export const iscsiDiscovery: Module<IscsiDiscoveryArgs> = {
+export const iscsiDiscovery: Module<IscsiDiscoveryArgs> = defineModule({
   name: 'iscsi_discovery',
   summary: 'SendTargets discovery through an iface; keeps only the wanted portal/iface records',
   schema: {
@@ -33,18 +34,15 @@ export const iscsiDiscovery: Module<IscsiDiscoveryArgs> = {
     nodes_dir: { type: 'str', required: true },
     keep: { type: 'list', required: true },
   },
-  // The records are listed (`iscsiadm -m node -P 1`), never looked up at a path with an assumed tag:
-  // an E-Series array reports controller A's portals with tag 1 and controller B's with tag 2.
-  wants: () => [{ kind: 'command', cmd: ISCSI_NODE_TREE_CMD }],
-  async plan(ctx, a) {
+  // The records are listed, never looked up at a path with an assumed tag (see iscsiNodeTree).
+  facts: (_a: IscsiDiscoveryArgs) => ({ nodes: iscsiNodeTree.of() }),
+  async plan(_ctx, a, read) {
     const mine = a.keep.filter((k) => k.iface === a.iface);
     if (mine.length === 0) return { changes: [], failed: `no portal in 'keep' uses iface ${a.iface}` };
     const portal = a.portal ?? (mine[0] as { address: string }).address;
-    const listed = await ctx.facts.command(ISCSI_NODE_TREE_CMD);
-    // 21: "No records found".
-    if (listed.rc !== 0 && listed.rc !== 21)
-      return { changes: [], failed: `iscsiadm -m node -P 1 (rc ${listed.rc}): ${listed.stderr.trim()}` };
-    const records = listed.rc === 0 ? parseIscsiNodeTree(listed.stdout) : [];
+    const listed = await read.nodes();
+    if (listed.failed) return { changes: [], failed: listed.failed };
+    const records = listed.list;
     const missing = mine.filter((k) => {
       const { address, port } = splitPortal(k.address);
       return !records.some(
@@ -75,4 +73,4 @@ done`;
       preview: `discover ${a.target} at ${portal} through ${a.iface}; keep ${mine.map((k) => k.address).join(', ')}`,
     };
   },
-};
+});

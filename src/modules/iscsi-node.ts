@@ -16,16 +16,9 @@
  *       login: true
  */
 import { randomBytes } from 'node:crypto';
-import {
-  ISCSI_SESSION_TREE_CMD,
-  nodeRecordPath,
-  nodeShowCmd,
-  parseIscsiRecords,
-  parseIscsiSessionTree,
-  recordEntry,
-  splitPortal,
-} from '../facts/iscsi.js';
+import { iscsiNodeRecords, iscsiSessionTree, nodeRecordPath, recordEntry, splitPortal } from '../facts/iscsi.js';
 import { sh } from '../remote-command.js';
+import { defineModule } from './define-module.js';
 import type { Change, Module } from './types.js';
 
 export interface IscsiNodeArgs {
@@ -62,7 +55,7 @@ awk 'BEGIN{done=0} { if (index($0, ENVIRON["__k"] " = ") == 1) { print ENVIRON["
   return { kind: 'exec', cmd: { script } };
 }
 
-export const iscsiNode: Module<IscsiNodeArgs> = {
+export const iscsiNode: Module<IscsiNodeArgs> = defineModule({
   name: 'iscsi_node',
   summary: 'an iSCSI node record bound to an iface, its settings, and its login (iscsiadm -m node)',
   schema: {
@@ -82,29 +75,23 @@ export const iscsiNode: Module<IscsiNodeArgs> = {
     login: { type: 'bool', default: true },
     create: { type: 'bool', default: true },
   },
-  wants: (a) => [
-    { kind: 'command', cmd: nodeShowCmd(a.target, a.portal, a.iface) },
-    { kind: 'command', cmd: ISCSI_SESSION_TREE_CMD },
-  ],
-  async plan(ctx, a) {
-    const [shown, sessionsOut] = await Promise.all([
-      ctx.facts.command(nodeShowCmd(a.target, a.portal, a.iface)),
-      ctx.facts.command(ISCSI_SESSION_TREE_CMD),
-    ]);
-    // 21: no record (or no session) yet; anything else is iscsiadm failing, not an answer.
-    if (shown.rc !== 0 && shown.rc !== 21)
-      return { changes: [], failed: `iscsiadm -m node (rc ${shown.rc}): ${shown.stderr.trim()}` };
-    if (sessionsOut.rc !== 0 && sessionsOut.rc !== 21)
-      return { changes: [], failed: `iscsiadm -m session -P 1 (rc ${sessionsOut.rc}): ${sessionsOut.stderr.trim()}` };
+  facts: (a: IscsiNodeArgs) => ({
+    records: iscsiNodeRecords.of({ target: a.target, portal: a.portal, iface: a.iface }),
+    sessions: iscsiSessionTree.of(),
+  }),
+  async plan(ctx, a, read) {
+    const [shown, listed] = await Promise.all([read.records(), read.sessions()]);
+    // No record (or no session) yet is an empty list; anything else iscsiadm says is a failure, not an answer.
+    if (shown.failed) return { changes: [], failed: shown.failed };
+    if (listed.failed) return { changes: [], failed: listed.failed };
     const { address, port } = splitPortal(a.portal);
-    const records = shown.rc === 0 ? parseIscsiRecords(shown.stdout) : [];
+    const records = shown.list;
     const paths = records.map((r) => nodeRecordPath(a.nodes_dir, recordEntry(r)));
     // `-o new` files a record under tag -1 (it does not know the tag until a login).
     const newPath = nodeRecordPath(a.nodes_dir, { target: a.target, portal: address, port, tpgt: -1, iface: a.iface });
     const path =
       paths.join(', ') || (a.create ? newPath : `${a.nodes_dir}/${a.target}/${address},${port},<tpgt>/${a.iface}`);
-    const sessions = parseIscsiSessionTree(sessionsOut.rc === 0 ? sessionsOut.stdout : '');
-    const loggedIn = sessions.some(
+    const loggedIn = listed.list.some(
       (s) => s.target === a.target && s.portal === address && s.port === port && s.iface === a.iface,
     );
     const node = ['iscsiadm', '-m', 'node', '-T', a.target, '-p', a.portal, '-I', a.iface];
@@ -174,4 +161,4 @@ export const iscsiNode: Module<IscsiNodeArgs> = {
       return { changes, noop: `record and session for ${a.portal} via ${a.iface} are as wanted`, result };
     return { changes, diff: `${path}\n${diff.join('\n')}\n`, preview: diff.join('; ').trim(), result };
   },
-};
+});

@@ -10,7 +10,8 @@
  *       portals: "{{ iser_target_portals }}"     # [{address, iface}]
  *       interfaces: "{{ ipoib_interfaces }}"     # [{name, address: CIDR}]
  */
-import { ISCSI_SESSION_TREE_CMD, type IscsiSessionDetail, parseIscsiSessionTree, splitPortal } from '../facts/iscsi.js';
+import { type IscsiSessionDetail, iscsiSessionTree, splitPortal } from '../facts/iscsi.js';
+import { defineModule } from './define-module.js';
 import type { Module } from './types.js';
 
 export interface IscsiSessionsArgs {
@@ -45,7 +46,7 @@ function inSubnet(address: string, cidr: string): boolean {
 const describe = (s: IscsiSessionDetail) =>
   `sid ${s.sid} ${s.transport} via ${s.iface} (netdev ${s.netdev}) at ${s.portal}:${s.port},${s.tpgt}`;
 
-export const iscsiSessions: Module<IscsiSessionsArgs> = {
+export const iscsiSessions: Module<IscsiSessionsArgs> = defineModule({
   name: 'iscsi_sessions',
   summary: 'verifies one session per portal: transport, iface and network device of its subnet (read-only)',
   schema: {
@@ -55,15 +56,14 @@ export const iscsiSessions: Module<IscsiSessionsArgs> = {
     transport: { type: 'str', default: 'iser' },
     per_portal: { type: 'str', default: '1' },
   },
-  wants: () => [{ kind: 'command', cmd: ISCSI_SESSION_TREE_CMD }],
-  async plan(ctx, a) {
+  facts: (_a: IscsiSessionsArgs) => ({ sessions: iscsiSessionTree.of() }),
+  async plan(ctx, a, read) {
     const per = Number(a.per_portal || '1');
     if (!Number.isInteger(per) || per < 1)
       return { changes: [], failed: `per_portal must be a positive number, got '${a.per_portal}'` };
-    const out = await ctx.facts.command(ISCSI_SESSION_TREE_CMD);
-    if (out.rc !== 0 && out.rc !== 21)
-      return { changes: [], failed: `${ctx.host}: iscsiadm -m session -P 1 (rc ${out.rc}): ${out.stderr.trim()}` };
-    const sessions = parseIscsiSessionTree(out.rc === 0 ? out.stdout : '').filter((s) => s.target === a.target);
+    const listed = await read.sessions();
+    if (listed.failed) return { changes: [], failed: `${ctx.host}: ${listed.failed}` };
+    const sessions = listed.list.filter((s) => s.target === a.target);
     const problems: string[] = [];
     const verified: string[] = [];
     const wantedKeys = new Set<string>();
@@ -95,4 +95,4 @@ export const iscsiSessions: Module<IscsiSessionsArgs> = {
     if (problems.length) return { changes: [], failed: problems.join('\n'), result };
     return { changes: [], noop: `${a.transport} sessions verified: ${verified.join('; ')}`, result };
   },
-};
+});

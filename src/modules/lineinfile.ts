@@ -9,7 +9,8 @@
  *       unique: true        # sshplay: also drop any other active line that matches
  */
 
-import { planFile } from './file-plan.js';
+import { defineModule } from './define-module.js';
+import { fileFacts, planFile } from './file-plan.js';
 import type { Module } from './types.js';
 
 export interface LineinfileArgs {
@@ -60,7 +61,7 @@ export function editLines(text: string, a: LineinfileArgs): string {
   return out.length ? `${out.join('\n')}${endsWithNewline || a.state === 'present' ? '\n' : ''}` : '';
 }
 
-export const lineinfile: Module<LineinfileArgs> = {
+export const lineinfile: Module<LineinfileArgs> = defineModule({
   name: 'lineinfile',
   summary: 'ensure one line (matched by regexp) is present with given text, or absent; other lines kept',
   schema: {
@@ -75,8 +76,8 @@ export const lineinfile: Module<LineinfileArgs> = {
     backup: { type: 'bool', default: false },
     mode: { type: 'mode' },
   },
-  wants: (a) => [{ kind: 'file', path: a.path }],
-  async plan(ctx, a) {
+  facts: (a: LineinfileArgs) => fileFacts(a.path),
+  async plan(ctx, a, read) {
     if (a.state === 'present' && a.line === undefined) return { changes: [], failed: "state=present needs 'line'" };
     if (a.state === 'absent' && a.line === undefined && a.regexp === undefined)
       return { changes: [], failed: "state=absent needs 'regexp' or 'line'" };
@@ -85,7 +86,7 @@ export const lineinfile: Module<LineinfileArgs> = {
     } catch (e) {
       return { changes: [], failed: `regexp does not compile: ${(e as Error).message}` };
     }
-    const current = await ctx.facts.file(a.path);
+    const current = await read.current();
     if (!current) {
       if (a.state === 'absent') return { changes: [], noop: `${a.path} is absent` };
       if (!a.create) return { changes: [], failed: `${a.path} does not exist (set create: true to create it)` };
@@ -93,6 +94,6 @@ export const lineinfile: Module<LineinfileArgs> = {
     const before = current?.content?.toString('utf8') ?? '';
     const after = editLines(before, a);
     if (current && after === before) return { changes: [], noop: `${a.path} already has the line` };
-    return planFile(ctx, { path: a.path, content: Buffer.from(after), mode: a.mode, backup: a.backup });
+    return planFile(ctx, { path: a.path, content: Buffer.from(after), mode: a.mode, backup: a.backup }, read);
   },
-};
+});

@@ -4,7 +4,9 @@
  *
  *   - mount: { path: /mnt/iser, src: /dev/mapper/3600...1, fstype: ext4, opts: "defaults,_netdev" }
  */
-import { sh } from '../remote-command.js';
+import { mounts } from '../facts/mounts.js';
+import { remoteFile } from '../facts/remote-file.js';
+import { defineModule } from './define-module.js';
 import { planFile } from './file-plan.js';
 import type { Change, Module, Plan } from './types.js';
 
@@ -17,8 +19,6 @@ export interface MountArgs {
   fstab: string;
 }
 
-export const FINDMNT_CMD = sh`findmnt -rn -o TARGET,SOURCE,FSTYPE`;
-
 /** /etc/fstab with the entry for `path` set to `line` (or removed when line is null); other lines kept. */
 export function editFstab(text: string, path: string, line: string | null): string {
   const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
@@ -30,7 +30,7 @@ export function editFstab(text: string, path: string, line: string | null): stri
   return out.length ? `${out.join('\n')}\n` : '';
 }
 
-export const mount: Module<MountArgs> = {
+export const mount: Module<MountArgs> = defineModule({
   name: 'mount',
   summary: 'mount a filesystem now and in /etc/fstab (mounted/present), or undo it (unmounted/absent)',
   schema: {
@@ -41,15 +41,10 @@ export const mount: Module<MountArgs> = {
     state: { type: 'str', choices: ['mounted', 'unmounted', 'absent', 'present'], default: 'mounted' },
     fstab: { type: 'str', default: '/etc/fstab' },
   },
-  wants: (a) => [
-    { kind: 'file', path: a.fstab },
-    { kind: 'file', path: a.path },
-    { kind: 'command', cmd: FINDMNT_CMD },
-  ],
-  async plan(ctx, a) {
-    const mounts = (await ctx.facts.command(FINDMNT_CMD)).stdout.split('\n').map((l) => l.split(' '));
-    const mounted = mounts.some(([target]) => target === a.path);
-    const fstab = await ctx.facts.file(a.fstab);
+  facts: (a: MountArgs) => ({ mounts: mounts.of(), fstab: remoteFile.of(a.fstab), mountpoint: remoteFile.of(a.path) }),
+  async plan(ctx, a, read) {
+    const mounted = (await read.mounts()).some((m) => m.target === a.path);
+    const fstab = await read.fstab();
     const fstabText = fstab?.content?.toString('utf8') ?? '';
     const changes: Change[] = [];
     const notes: string[] = [];
@@ -63,18 +58,18 @@ export const mount: Module<MountArgs> = {
     if (a.state !== 'unmounted') {
       const newText = editFstab(fstabText, a.path, wantEntry ? `${a.src} ${a.path} ${a.fstype} ${a.opts} 0 0` : null);
       if (newText !== fstabText) {
-        const filePlan: Plan = await planFile(ctx, {
-          path: a.fstab,
-          content: Buffer.from(newText),
-          mode: fstab ? undefined : 0o644,
-        });
+        const filePlan: Plan = await planFile(
+          ctx,
+          { path: a.fstab, content: Buffer.from(newText), mode: fstab ? undefined : 0o644 },
+          { current: read.fstab },
+        );
         changes.push(...filePlan.changes);
         diff += filePlan.diff ?? '';
         notes.push(wantEntry ? 'fstab entry' : 'remove fstab entry');
       }
     }
     if (a.state === 'mounted') {
-      if (!(await ctx.facts.file(a.path))) {
+      if (!(await read.mountpoint())) {
         changes.push({ kind: 'exec', cmd: { argv: ['mkdir', '-p', '--', a.path] } });
         notes.push(`create ${a.path}`);
       }
@@ -86,4 +81,4 @@ export const mount: Module<MountArgs> = {
     if (!changes.length) return { changes, noop: `${a.path} is ${a.state}` };
     return { changes, diff: diff || undefined, preview: `${a.path}: ${notes.join(', ')}` };
   },
-};
+});

@@ -11,8 +11,10 @@
  *
  *   - partition: { device: /dev/mapper/360080e50004300ac000007575568851d, label: gpt }
  */
-import { blockProbeCmd, parseBlkidExport } from '../facts/iscsi.js';
-import { sh } from '../remote-command.js';
+import { blockSignature } from '../facts/block-signature.js';
+import { dmMaps, dmPartitionOf } from '../facts/dm-maps.js';
+import { remoteFile } from '../facts/remote-file.js';
+import { defineModule } from './define-module.js';
 import type { Change, Module } from './types.js';
 
 export interface PartitionArgs {
@@ -20,22 +22,6 @@ export interface PartitionArgs {
   label: 'gpt' | 'msdos';
   fstype: string;
   force: boolean;
-}
-
-/** Every device-mapper map as `name uuid` lines (dmsetup prints "No devices found" when there are none). */
-export const DM_MAPS_CMD = sh`dmsetup info -c --noheadings -o name,uuid --separator ' '`;
-
-/** Partition `n` of the device-mapper device `device` (/dev/mapper/NAME): its /dev/mapper path, by UUID. */
-export function dmPartitionOf(mapsStdout: string, device: string, n = 1): string | undefined {
-  const maps = mapsStdout
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .filter((f): f is [string, string] => f.length === 2 && f[1] !== '');
-  const name = device.replace(/^\/dev\/mapper\//, '');
-  const uuid = maps.find(([n0]) => n0 === name)?.[1];
-  if (!uuid) return undefined;
-  const part = maps.find(([, u]) => u === `part${n}-${uuid}`)?.[0];
-  return part ? `/dev/mapper/${part}` : undefined;
 }
 
 /** The document's command: label the device and make one partition spanning it. */
@@ -61,7 +47,7 @@ function labelCommand(a: PartitionArgs): Change {
 /** udev creates the partition's map (the distribution's kpartx rule) when the table changes. */
 const SETTLE: Change = { kind: 'exec', cmd: { argv: ['udevadm', 'settle'] } };
 
-export const partition: Module<PartitionArgs> = {
+export const partition: Module<PartitionArgs> = defineModule({
   name: 'partition',
   summary: 'label a blank LUN (gpt/msdos) with one full-size partition; never touches a used device unless force',
   schema: {
@@ -70,13 +56,13 @@ export const partition: Module<PartitionArgs> = {
     fstype: { type: 'str', default: 'ext4' },
     force: { type: 'bool', default: false },
   },
-  wants: (a) => [
-    { kind: 'file', path: a.device },
-    { kind: 'command', cmd: blockProbeCmd(a.device) },
-    { kind: 'command', cmd: DM_MAPS_CMD },
-  ],
-  async plan(ctx, a) {
-    const dev = await ctx.facts.file(a.device);
+  facts: (a: PartitionArgs) => ({
+    device: remoteFile.of(a.device),
+    signature: blockSignature.of(a.device),
+    maps: dmMaps.of(),
+  }),
+  async plan(ctx, a, read) {
+    const dev = await read.device();
     if (!dev && ctx.check)
       return {
         changes: [labelCommand(a), SETTLE],
@@ -89,12 +75,9 @@ export const partition: Module<PartitionArgs> = {
         failed: `${a.device} does not exist: is the LUN mapped to this host and are its sessions up?`,
         result: { device: a.device },
       };
-    const probe = await ctx.facts.command(blockProbeCmd(a.device));
-    if (probe.rc !== 0 && probe.rc !== 2)
-      return { changes: [], failed: `blkid could not probe ${a.device}: ${probe.stderr.trim()}` };
-    const sig = parseBlkidExport(probe.stdout);
-    const maps = await ctx.facts.command(DM_MAPS_CMD);
-    const part = maps.rc === 0 ? dmPartitionOf(maps.stdout, a.device) : undefined;
+    const sig = await read.signature();
+    if (sig.failed) return { changes: [], failed: sig.failed };
+    const part = dmPartitionOf(await read.maps(), a.device);
     const result = { device: a.device, ...(part ? { partition: part } : {}) };
     const wantPt = a.label === 'msdos' ? 'dos' : 'gpt';
     if (sig.ptType === wantPt && !sig.type) {
@@ -126,4 +109,4 @@ export const partition: Module<PartitionArgs> = {
       result,
     };
   },
-};
+});

@@ -3,7 +3,8 @@
  *
  *   - service: { name: multipathd, state: started, enabled: true }
  */
-import { UNIT_NAME } from '../facts/service-state.js';
+import { serviceState, UNIT_NAME } from '../facts/service-state.js';
+import { defineModule } from './define-module.js';
 import type { Change, Module } from './types.js';
 
 export interface ServiceArgs {
@@ -13,7 +14,7 @@ export interface ServiceArgs {
   daemon_reload: boolean;
 }
 
-export const service: Module<ServiceArgs> = {
+export const service: Module<ServiceArgs> = defineModule({
   name: 'service',
   summary: 'systemd unit: state started/stopped/restarted/reloaded, enabled yes/no',
   schema: {
@@ -22,10 +23,10 @@ export const service: Module<ServiceArgs> = {
     enabled: { type: 'bool' },
     daemon_reload: { type: 'bool', default: false },
   },
-  wants: (a) => (UNIT_NAME.test(a.name) ? [{ kind: 'service', unit: a.name }] : []),
-  async plan(ctx, a) {
-    if (!UNIT_NAME.test(a.name)) return { changes: [], failed: `not a systemd unit name: ${JSON.stringify(a.name)}` };
-    const now = await ctx.facts.service(a.name);
+  facts: (a: ServiceArgs) => ({ unit: UNIT_NAME.test(a.name) ? serviceState.of(a.name) : undefined }),
+  async plan(_ctx, a, read) {
+    if (!read.unit) return { changes: [], failed: `not a systemd unit name: ${JSON.stringify(a.name)}` };
+    const now = await read.unit();
     const changes: Change[] = [];
     const notes: string[] = [];
     const systemctl = (...args: string[]): Change => ({ kind: 'exec', cmd: { argv: ['systemctl', ...args] } });
@@ -56,4 +57,4 @@ export const service: Module<ServiceArgs> = {
       return { changes: [], noop: `${a.name} is ${now.active} and ${now.enabled}`, result };
     return { changes, preview: notes.join(', ') || `daemon-reload for ${a.name}`, result };
   },
-};
+});

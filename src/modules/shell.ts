@@ -8,6 +8,7 @@
 
 import type { Cmd } from '../remote-command.js';
 import { guardFacts, planGuardedCommand } from './command.js';
+import { defineModule } from './define-module.js';
 import type { Module } from './types.js';
 
 export interface ShellArgs {
@@ -21,7 +22,7 @@ function scriptOf(a: ShellArgs): Cmd {
   return { script: a.chdir ? `cd '${a.chdir.replace(/'/g, `'\\''`)}' || exit 1\n${a.cmd}` : a.cmd };
 }
 
-export const shell: Module<ShellArgs> = {
+export const shell: Module<ShellArgs> = defineModule({
   name: 'shell',
   summary: 'run a /bin/sh script; {{ values }} are quoted automatically',
   freeForm: 'cmd',
@@ -31,8 +32,8 @@ export const shell: Module<ShellArgs> = {
     removes: { type: 'str' },
     chdir: { type: 'str' },
   },
-  wants: guardFacts,
-  plan(ctx, a) {
-    return planGuardedCommand(ctx, a, scriptOf(a));
+  facts: (a: ShellArgs) => guardFacts(a),
+  plan(_ctx, a, read) {
+    return planGuardedCommand(a, scriptOf(a), read);
   },
-};
+});

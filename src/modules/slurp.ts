@@ -5,15 +5,17 @@
  *   - slurp: { src: /etc/iscsi/initiatorname.iscsi }
  *     register: initiatorname
  */
+import { remoteFile } from '../facts/remote-file.js';
+import { defineModule } from './define-module.js';
 import type { Module } from './types.js';
 
-export const slurp: Module<{ src: string }> = {
+export const slurp: Module<{ src: string }> = defineModule({
   name: 'slurp',
   summary: 'read a host file into a variable (content base64, text)',
   schema: { src: { type: 'str', required: true, aliases: ['path'] } },
-  wants: (a) => [{ kind: 'file', path: a.src }],
-  async plan(ctx, a) {
-    const f = await ctx.facts.file(a.src);
+  facts: (a: { src: string }) => ({ file: remoteFile.of(a.src) }),
+  async plan(_ctx, a, read) {
+    const f = await read.file();
     if (!f?.content) return { changes: [], failed: `${a.src} ${f ? 'is not a regular file' : 'does not exist'}` };
     return {
       changes: [],
@@ -26,4 +28,4 @@ export const slurp: Module<{ src: string }> = {
       },
     };
   },
-};
+});

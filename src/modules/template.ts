@@ -5,7 +5,8 @@
  *   - template: { src: iscsid.conf.hbs, dest: /etc/iscsi/iscsid.conf, mode: '0600', backup: true }
  */
 
-import { planFile } from './file-plan.js';
+import { defineModule } from './define-module.js';
+import { fileFacts, planFile } from './file-plan.js';
 import type { Module } from './types.js';
 
 export interface TemplateArgs {
@@ -17,7 +18,7 @@ export interface TemplateArgs {
   backup?: boolean;
 }
 
-export const template: Module<TemplateArgs> = {
+export const template: Module<TemplateArgs> = defineModule({
   name: 'template',
   summary: 'render a Handlebars template (no HTML escaping) to a host path',
   schema: {
@@ -28,9 +29,13 @@ export const template: Module<TemplateArgs> = {
     group: { type: 'str' },
     backup: { type: 'bool', default: false },
   },
-  wants: (a) => [{ kind: 'file', path: a.dest }],
-  async plan(ctx, a) {
+  facts: (a: TemplateArgs) => fileFacts(a.dest, a.owner, a.group),
+  async plan(ctx, a, read) {
     const content = Buffer.from(await ctx.renderTemplate(a.src));
-    return planFile(ctx, { path: a.dest, content, mode: a.mode, owner: a.owner, group: a.group, backup: a.backup });
+    return planFile(
+      ctx,
+      { path: a.dest, content, mode: a.mode, owner: a.owner, group: a.group, backup: a.backup },
+      read,
+    );
   },
-};
+});

@@ -46,6 +46,10 @@ export interface Plan {
 export interface PlanContext {
   host: string;
   vars: Record<string, unknown>;
+  /**
+   * The host's facts cache, as the engine hands it over. A module never reads it itself: defineModule reads
+   * the facts the module declares through it and hands the plan those alone (src/modules/define-module.ts).
+   */
   facts: HostFacts;
   check: boolean;
   /** Reads a file on the controller, relative to the playbook's folder (templates/ searched too). */
@@ -67,8 +71,13 @@ export interface Module<A = Record<string, unknown>> {
   local?: boolean;
   /** Plans against an E-Series array's REST API (ansible_connection: eseries_api), never a host's shell. */
   arrayApi?: boolean;
-  /** Facts its plan will read, from its arguments alone: prefetched for the whole play in one round trip. */
+  /**
+   * What its plan may read ahead, from its arguments alone: prefetched for the whole play in one round trip.
+   * Derived from `reads` by defineModule (the facts a module declares), never written by hand.
+   */
   wants?(args: A, vars: Record<string, unknown>): FactRequest[];
+  /** Every read its plan may make (the facts it declares, those read at their turn too); a plan reads nothing else. */
+  reads?(args: A, vars: Record<string, unknown>): FactRequest[];
   plan(ctx: PlanContext, args: A): Promise<Plan>;
 }
 

@@ -1,16 +1,16 @@
 import { describe, expect, test } from 'vitest';
 import type { RunResult } from '../../../src/connection/types.js';
-import { HostFacts } from '../../../src/facts/host-facts.js';
-import { blockProbeCmd } from '../../../src/facts/iscsi.js';
+import { blockProbeCmd } from '../../../src/facts/block-signature.js';
+import { DM_MAPS_CMD } from '../../../src/facts/dm-maps.js';
+import { requestKey } from '../../../src/facts/fact.js';
+import { LUN_REPORT_CMD } from '../../../src/facts/lun-report.js';
+import { FINDMNT_CMD } from '../../../src/facts/mounts.js';
 import { validateArgs } from '../../../src/modules/args.js';
-import { LUN_REPORT_CMD } from '../../../src/modules/eseries-luns.js';
 import { MODULES } from '../../../src/modules/index.js';
-import { FINDMNT_CMD } from '../../../src/modules/mount.js';
-import { DM_MAPS_CMD } from '../../../src/modules/partition.js';
 import type { Module, PlanContext } from '../../../src/modules/types.js';
 import { shellText } from '../../../src/remote-command.js';
 import { IBSTAT_TWO_HCAS } from '../facts/ibstat-output.js';
-import { type FakeHost, ReadOnlyFakeConnection } from './fake-context.js';
+import { type FakeHost, ReadOnlyFakeConnection, RecordingHostFacts } from './fake-context.js';
 import { allSessions, INTERFACES, IQN, iscsiHost, NODES, PORTALS } from './iscsi-fixtures.js';
 
 /**
@@ -171,10 +171,11 @@ describe('planning never writes', () => {
       : new LenientReadOnlyConnection({
           files: { '/etc/a': { content: 'k=1\n', mode: 0o644 }, '/boot/y': 'x' },
         });
+    const facts = new RecordingHostFacts(conn);
     const ctx: PlanContext = {
       host: 'h',
       vars: {},
-      facts: new HostFacts(conn),
+      facts,
       check: true,
       readLocal: async (path) => ({ path, content: Buffer.from('local') }),
       renderTemplate: async () => 'rendered\n',
@@ -185,6 +186,14 @@ describe('planning never writes', () => {
     if (!module.local) expect(plan.failed, `${name} failed to plan`).toBeUndefined();
     if (reads) expect(plan.changes).toEqual([]);
     else if (!module.local) expect(plan.changes.length, `${name} should want a change here`).toBeGreaterThan(0);
+    // What the plan read is what the engine read ahead for it: nothing read here costs a round trip of its own.
+    const ahead = new Set((module.wants?.(args, ctx.vars) ?? []).map(requestKey));
+    expect(
+      facts.asked.filter((k) => !ahead.has(k)),
+      `${name} read what its wants() did not declare`,
+    ).toEqual([]);
+    expect(facts.undeclared(module as Module<never>, args, ctx.vars)).toEqual([]);
+    if (!module.local) expect(facts.asked.length, `${name} reads its host here`).toBeGreaterThan(0);
   });
 
   test('the fake itself fails on a write (so the test above could fail)', async () => {

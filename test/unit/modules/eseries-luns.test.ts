@@ -1,11 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import {
-  eseriesLuns,
-  LUN_REPORT_CMD,
-  parseMultipath,
-  parseSanlun,
-  parseSmdevices,
-} from '../../../src/modules/eseries-luns.js';
+import { LUN_REPORT_CMD, parseMultipath, parseSanlun, parseSmdevices } from '../../../src/facts/lun-report.js';
+import { eseriesLuns } from '../../../src/modules/eseries-luns.js';
 import { shellText } from '../../../src/remote-command.js';
 import { planWith } from './fake-context.js';
 

@@ -1,4 +1,5 @@
 import type { Connection, RemoteFile, RemoteStat, RunResult } from '../../../src/connection/types.js';
+import { type FactUse, requestKey } from '../../../src/facts/fact.js';
 import { HostFacts } from '../../../src/facts/host-facts.js';
 import { validateArgs } from '../../../src/modules/args.js';
 import type { Module, Plan, PlanContext } from '../../../src/modules/types.js';
@@ -92,9 +93,45 @@ export class ReadOnlyFakeConnection implements Connection {
   }
 }
 
+/**
+ * Host facts that remember every read a plan makes, in the words of the fact catalogue's requests, so a test
+ * can hold them against what the module declared (`reads`): a read it did not declare is one the read-ahead
+ * would miss, a round trip of its own.
+ */
+export class RecordingHostFacts extends HostFacts {
+  readonly asked: string[] = [];
+
+  override file(path: string) {
+    this.asked.push(requestKey({ kind: 'file', path }));
+    return super.file(path);
+  }
+
+  override command(cmd: Cmd) {
+    this.asked.push(requestKey({ kind: 'command', cmd }));
+    return super.command(cmd);
+  }
+
+  override service(unit: string) {
+    this.asked.push(requestKey({ kind: 'service', unit }));
+    return super.service(unit);
+  }
+
+  override api(path: string, query?: unknown) {
+    this.asked.push(requestKey({ kind: 'api', path, query }));
+    return super.api(path, query);
+  }
+
+  /** The reads made that the module does not declare for these arguments. */
+  undeclared(module: Module<never>, args: unknown, vars: Record<string, unknown>): string[] {
+    const declared = new Set((module.reads?.(args as never, vars) ?? []).map(requestKey));
+    return [...new Set(this.asked.filter((k) => !declared.has(k)))];
+  }
+}
+
 export interface FakeContext {
   ctx: PlanContext;
   conn: ReadOnlyFakeConnection;
+  facts: RecordingHostFacts;
 }
 
 export function fakeContext(
@@ -107,10 +144,11 @@ export function fakeContext(
   } = {},
 ): FakeContext {
   const conn = new ReadOnlyFakeConnection(host);
+  const facts = new RecordingHostFacts(conn);
   const ctx: PlanContext = {
     host: 'fake-host',
     vars: options.vars ?? {},
-    facts: new HostFacts(conn),
+    facts,
     check: options.check ?? true,
     async readLocal(path) {
       const content = options.localFiles?.[path];
@@ -123,20 +161,25 @@ export function fakeContext(
       return text;
     },
   };
-  return { ctx, conn };
+  return { ctx, conn, facts };
 }
 
-/** Validates raw arguments as the engine does (defaults, aliases, coercion), then plans; asserts nothing was written. */
+/**
+ * Validates raw arguments as the engine does (defaults, aliases, coercion), then plans; asserts nothing was
+ * written and nothing was read that the module does not declare (every module test checks both).
+ */
 export async function planWith<A>(
   module: Module<A>,
   raw: Record<string, unknown>,
   host: FakeHost = {},
   options: Parameters<typeof fakeContext>[1] = {},
 ): Promise<Plan & { conn: ReadOnlyFakeConnection }> {
-  const { ctx, conn } = fakeContext(host, options);
+  const { ctx, conn, facts } = fakeContext(host, options);
   const args = (module.anyArgs ? raw : validateArgs(module.name, module.schema, raw)) as A;
   const plan = await module.plan(ctx, args);
   if (conn.writeAttempts > 0) throw new Error('the plan tried to write');
+  const undeclared = facts.undeclared(module as Module<never>, args, ctx.vars);
+  if (undeclared.length) throw new Error(`${module.name} read what it does not declare: ${undeclared.join('; ')}`);
   return { ...plan, conn };
 }
 
@@ -156,4 +199,11 @@ export function describeChanges(plan: Plan): unknown[] {
             ...(c.backup ? { backup: true } : {}),
           },
   );
+}
+
+/** The shell text of the command a fact reads: fake hosts answer commands by their text. */
+export function commandOf(use: FactUse<unknown>): string {
+  const [request] = use.requests;
+  if (request?.kind !== 'command') throw new Error(`${use.fact} is not read by a command`);
+  return shellText(request.cmd);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { blockProbeCmd } from '../../../src/facts/iscsi.js';
+import { blockProbeCmd } from '../../../src/facts/block-signature.js';
 import { filesystem } from '../../../src/modules/filesystem.js';
 import { shellText } from '../../../src/remote-command.js';
 import { describeChanges, type FakeHost, planWith } from './fake-context.js';

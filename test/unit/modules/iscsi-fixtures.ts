@@ -4,8 +4,8 @@
  */
 
 import type { RunResult } from '../../../src/connection/types.js';
-import { ISCSI_NODE_TREE_CMD, ISCSI_SESSION_TREE_CMD, nodeShowCmd } from '../../../src/facts/iscsi.js';
-import { shellText } from '../../../src/remote-command.js';
+import { iscsiNodeRecords, iscsiNodeTree, iscsiSessionTree } from '../../../src/facts/iscsi.js';
+import { commandOf } from './fake-context.js';
 
 export const IQN = 'iqn.1992-08.com.netapp:5700.600a098000a4b28b000000005a1e1d2c';
 export const NODES = '/var/lib/iscsi/nodes';
@@ -91,13 +91,13 @@ export function iscsiHost(o: {
 }): Record<string, Partial<RunResult>> {
   const commands: Record<string, Partial<RunResult>> = {};
   if (o.portal && o.iface)
-    commands[shellText(nodeShowCmd(IQN, o.portal, o.iface))] = o.records?.length
+    commands[commandOf(iscsiNodeRecords.of({ target: IQN, portal: o.portal, iface: o.iface }))] = o.records?.length
       ? { stdout: o.records.join('') }
       : { rc: 21, stderr: 'iscsiadm: No records found\n' };
-  commands[shellText(ISCSI_SESSION_TREE_CMD)] = o.sessions?.length
+  commands[commandOf(iscsiSessionTree.of())] = o.sessions?.length
     ? { stdout: sessionTree(o.sessions) }
     : { rc: 21, stderr: 'iscsiadm: No active sessions.\n' };
-  commands[shellText(ISCSI_NODE_TREE_CMD)] = o.nodeTree
+  commands[commandOf(iscsiNodeTree.of())] = o.nodeTree
     ? { stdout: o.nodeTree }
     : { rc: 21, stderr: 'iscsiadm: No records found\n' };
   return commands;

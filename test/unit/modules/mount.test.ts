@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { editFstab, FINDMNT_CMD, mount } from '../../../src/modules/mount.js';
+import { FINDMNT_CMD } from '../../../src/facts/mounts.js';
+import { editFstab, mount } from '../../../src/modules/mount.js';
 import { shellText } from '../../../src/remote-command.js';
 import { describeChanges, type FakeHost, planWith } from './fake-context.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { blockProbeCmd } from '../../../src/facts/iscsi.js';
-import { DM_MAPS_CMD, dmPartitionOf, partition } from '../../../src/modules/partition.js';
+import { blockProbeCmd } from '../../../src/facts/block-signature.js';
+import { DM_MAPS_CMD, dmPartitionOf } from '../../../src/facts/dm-maps.js';
+import { partition } from '../../../src/modules/partition.js';
 import { shellText } from '../../../src/remote-command.js';
 import { describeChanges, type FakeHost, planWith } from './fake-context.js';
 
