@@ -63,6 +63,11 @@ export class JsonReporter implements Reporter {
     this.out({ ...event });
   }
 
+  /** -vvv/-vvvv lines about a host (connection details, protocol debug): `log` events, in the stream's order. */
+  note(host: string, text: string): void {
+    this.out({ type: 'log', host, msg: text });
+  }
+
   /** The recap, with the exit code the run ends with. */
   finish(exitCode: number): void {
     this.out({ ...(this.recap ?? { type: 'recap' }), exit_code: exitCode });
