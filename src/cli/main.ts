@@ -101,15 +101,14 @@ function program(): Command {
       const { useVaultPasswords } = await import('./vault-passwords.js');
       const { inventorySources, loadAnsibleConfig } = await import('./ansible-config.js');
       const config = await loadAnsibleConfig();
-      await useVaultPasswords(options, config?.vaultPasswordFile);
+      const keyring = await useVaultPasswords(options, config?.vaultPasswordFile);
       const { loadInventory, renderInventoryGraph, renderInventoryList } = await import('../inventory/index.js');
-      const inventory = await loadInventory(await inventorySources(options.inventory, config));
+      const inventory = await loadInventory(await inventorySources(options.inventory, config), { keyring });
       if (options.graph) process.stdout.write(`${renderInventoryGraph(inventory)}\n`);
       else {
         // What a vault opened stays hidden here too (ansible-inventory shows the ciphertext instead).
         const { redactValue } = await import('../engine/vars.js');
-        const { vaultSecrets } = await import('../vault/keyring.js');
-        const list = redactValue(renderInventoryList(inventory), vaultSecrets());
+        const list = redactValue(renderInventoryList(inventory), keyring.secrets());
         process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       }
     });

@@ -78,10 +78,10 @@ export async function runPlaybookCommand(playbookFiles: string[], o: RunCliOptio
   const taskTimeout = parseTimeoutSeconds(o.taskTimeout ?? config?.taskTimeout ?? '0');
   if ('error' in taskTimeout)
     throw new UsageError(`${o.taskTimeout !== undefined ? '--task-timeout' : 'task_timeout'} ${taskTimeout.error}`);
-  await useVaultPasswords(o, config?.vaultPasswordFile);
+  const keyring = await useVaultPasswords(o, config?.vaultPasswordFile);
   const extraVars = await parseExtraVars(o.extraVars);
   const inventorySourceList = await inventorySources(o.inventory, config);
-  const inventory = await loadInventory(inventorySourceList);
+  const inventory = await loadInventory(inventorySourceList, { keyring });
   const defaultsFromConfig = { ...configVars(config), ...cliConnectionVars(o) };
   const { playbook, each: playbooks } = await loadPlaybooks(playbookFiles);
   const split = (s?: string) =>

@@ -3,7 +3,7 @@ import { chmod, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { encryptVault, isVaultText } from '../vault/format.js';
-import { openVault, vaultPasswords } from '../vault/keyring.js';
+import type { VaultKeyring } from '../vault/keyring.js';
 import { readSecret } from './prompt.js';
 import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
 
@@ -13,8 +13,7 @@ import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
  */
 
 async function onePassword(o: VaultCliOptions): Promise<{ secret: string; label?: string }> {
-  await useVaultPasswords(o);
-  const list = vaultPasswords();
+  const list = (await useVaultPasswords(o)).passwordList;
   if (list.length === 0)
     throw new UsageError('a vault password is needed: --vault-password-file FILE, --vault-id label@source or -J');
   if (list.length > 1) throw new UsageError('give one vault password to encrypt with, not several');
@@ -43,9 +42,9 @@ async function readText(path: string): Promise<string> {
   }
 }
 
-function opened(path: string, text: string): string {
+function opened(keyring: VaultKeyring, path: string, text: string): string {
   try {
-    return openVault(text, false);
+    return keyring.open(text, false);
   } catch (e) {
     throw new UsageError(`${path}: ${(e as Error).message}`, { cause: e });
   }
@@ -63,20 +62,20 @@ export async function vaultEncrypt(files: string[], o: VaultCliOptions): Promise
 }
 
 export async function vaultDecrypt(files: string[], o: VaultCliOptions): Promise<number> {
-  await useVaultPasswords(o);
+  const keyring = await useVaultPasswords(o);
   for (const file of files) {
     const text = await readText(file);
     if (!isVaultText(text)) throw new UsageError(`${file} is not encrypted`);
-    await replaceFile(file, opened(file, text));
+    await replaceFile(file, opened(keyring, file, text));
     process.stderr.write(`decrypted ${file}\n`);
   }
   return 0;
 }
 
 export async function vaultView(file: string, o: VaultCliOptions): Promise<number> {
-  await useVaultPasswords(o);
+  const keyring = await useVaultPasswords(o);
   const text = await readText(file);
-  process.stdout.write(isVaultText(text) ? opened(file, text) : text);
+  process.stdout.write(isVaultText(text) ? opened(keyring, file, text) : text);
   return 0;
 }
 

@@ -42,9 +42,9 @@ export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> 
   // Before any host is read: x.pdf would otherwise get Markdown under a name that promises a PDF.
   if (o.output !== undefined) worksheetFormat(o.output);
   const config = await loadAnsibleConfig();
-  await useVaultPasswords(o, config?.vaultPasswordFile);
+  const keyring = await useVaultPasswords(o, config?.vaultPasswordFile);
   const inventorySourceList = await inventorySources(o.inventory, config);
-  const inventory = await loadInventory(inventorySourceList);
+  const inventory = await loadInventory(inventorySourceList, { keyring });
   const timeoutS = positiveInt(o.timeout ?? config?.timeout ?? '10', o.timeout ? '--timeout' : 'timeout');
   const forks = positiveInt(o.forks ?? config?.forks ?? '10', o.forks ? '--forks' : 'forks');
   checkLimit(inventory, o.limit, inventorySourceList);
