@@ -15,6 +15,7 @@ import { checkArrayTasks } from './array-task-check.js';
 import { parseExtraVars } from './extra-vars.js';
 import { checkLimit } from './limit-check.js';
 import { positiveInt } from './positive-int.js';
+import { type CliSession, cliSession } from './session.js';
 import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
 
 export interface RunCliOptions extends VaultCliOptions {
@@ -69,7 +70,11 @@ async function loadPlaybooks(files: string[]): Promise<{ playbook: Playbook; eac
   return { playbook: { file: files[0] as string, plays: each.flatMap((p) => p.plays) }, each };
 }
 
-export async function runPlaybookCommand(playbookFiles: string[], o: RunCliOptions): Promise<number> {
+export async function runPlaybookCommand(
+  playbookFiles: string[],
+  o: RunCliOptions,
+  session: CliSession = cliSession(),
+): Promise<number> {
   const playbookFile = playbookFiles.join(' ');
   const config = await loadAnsibleConfig();
   for (const warning of config?.warnings ?? []) process.stderr.write(`[WARNING] ${warning}\n`);
@@ -78,7 +83,7 @@ export async function runPlaybookCommand(playbookFiles: string[], o: RunCliOptio
   const taskTimeout = parseTimeoutSeconds(o.taskTimeout ?? config?.taskTimeout ?? '0');
   if ('error' in taskTimeout)
     throw new UsageError(`${o.taskTimeout !== undefined ? '--task-timeout' : 'task_timeout'} ${taskTimeout.error}`);
-  const keyring = await useVaultPasswords(o, config?.vaultPasswordFile);
+  const keyring = await useVaultPasswords(o, session.secrets, config?.vaultPasswordFile);
   const extraVars = await parseExtraVars(o.extraVars);
   const inventorySourceList = await inventorySources(o.inventory, config);
   const inventory = await loadInventory(inventorySourceList, { keyring });
@@ -140,25 +145,23 @@ export async function runPlaybookCommand(playbookFiles: string[], o: RunCliOptio
   }
 
   // Loaded past --list-*/--syntax-check: those run nothing, so their start-up skips the engine and reporters.
-  const [{ readSecret }, { KnownHosts }, { Engine }, { ConsoleReporter }, { JsonReporter }, retryFiles, verbose] =
-    await Promise.all([
-      import('./prompt.js'),
-      import('../connection/known-hosts.js'),
-      import('../engine/run.js'),
-      import('../report/console.js'),
-      import('../report/json.js'),
-      import('./retry-file.js'),
-      import('../report/verbose-playbook.js'),
-    ]);
-  const password = o.askPass ? await readSecret('SSH password: ') : undefined;
-  const becomePassword = o.askBecomePass ? await readSecret('BECOME password: ') : undefined;
+  const [{ KnownHosts }, { Engine }, { ConsoleReporter }, { JsonReporter }, retryFiles, verbose] = await Promise.all([
+    import('../connection/known-hosts.js'),
+    import('../engine/run.js'),
+    import('../report/console.js'),
+    import('../report/json.js'),
+    import('./retry-file.js'),
+    import('../report/verbose-playbook.js'),
+  ]);
+  const password = o.askPass ? await session.secrets.read('SSH password: ') : undefined;
+  const becomePassword = o.askBecomePass ? await session.secrets.read('BECOME password: ') : undefined;
   const knownHosts = await KnownHosts.load(o.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'));
   // Loaded past --list-*/--syntax-check: those never connect, so their start-up skips the parser.
   const { loadSshConfig } = await import('../inventory/ssh-config.js');
   const { ConnectionFactory } = await import('../connection/factory.js');
   const sshConfig = await loadSshConfig(o.sshConfig, o.sshConfig !== undefined);
   const reporter = o.json
-    ? new JsonReporter()
+    ? new JsonReporter(session.json)
     : new ConsoleReporter({
         verbosity: o.verbose,
         taskPath: verbose.taskPaths(playbook),

@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { encryptVault, isVaultText } from '../vault/format.js';
 import type { VaultKeyring } from '../vault/keyring.js';
-import { readSecret } from './prompt.js';
+import type { SecretPrompt } from './prompt.js';
 import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
 
 /**
@@ -12,8 +12,8 @@ import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
  * without Ansible installed. Output is Ansible's own format, so either tool opens what the other wrote.
  */
 
-async function onePassword(o: VaultCliOptions): Promise<{ secret: string; label?: string }> {
-  const list = (await useVaultPasswords(o)).passwordList;
+async function onePassword(o: VaultCliOptions, secrets: SecretPrompt): Promise<{ secret: string; label?: string }> {
+  const list = (await useVaultPasswords(o, secrets)).passwordList;
   if (list.length === 0)
     throw new UsageError('a vault password is needed: --vault-password-file FILE, --vault-id label@source or -J');
   if (list.length > 1) throw new UsageError('give one vault password to encrypt with, not several');
@@ -50,8 +50,8 @@ function opened(keyring: VaultKeyring, path: string, text: string): string {
   }
 }
 
-export async function vaultEncrypt(files: string[], o: VaultCliOptions): Promise<number> {
-  const { secret, label } = await onePassword(o);
+export async function vaultEncrypt(files: string[], o: VaultCliOptions, secrets: SecretPrompt): Promise<number> {
+  const { secret, label } = await onePassword(o, secrets);
   for (const file of files) {
     const text = await readText(file);
     if (isVaultText(text)) throw new UsageError(`${file} is already encrypted`);
@@ -61,8 +61,8 @@ export async function vaultEncrypt(files: string[], o: VaultCliOptions): Promise
   return 0;
 }
 
-export async function vaultDecrypt(files: string[], o: VaultCliOptions): Promise<number> {
-  const keyring = await useVaultPasswords(o);
+export async function vaultDecrypt(files: string[], o: VaultCliOptions, secrets: SecretPrompt): Promise<number> {
+  const keyring = await useVaultPasswords(o, secrets);
   for (const file of files) {
     const text = await readText(file);
     if (!isVaultText(text)) throw new UsageError(`${file} is not encrypted`);
@@ -72,18 +72,22 @@ export async function vaultDecrypt(files: string[], o: VaultCliOptions): Promise
   return 0;
 }
 
-export async function vaultView(file: string, o: VaultCliOptions): Promise<number> {
-  const keyring = await useVaultPasswords(o);
+export async function vaultView(file: string, o: VaultCliOptions, secrets: SecretPrompt): Promise<number> {
+  const keyring = await useVaultPasswords(o, secrets);
   const text = await readText(file);
   process.stdout.write(isVaultText(text) ? opened(keyring, file, text) : text);
   return 0;
 }
 
 /** A value for a YAML file: `name: !vault |` and the indented vault, as `ansible-vault encrypt_string`. */
-export async function vaultEncryptString(value: string | undefined, o: VaultCliOptions & { name?: string }) {
-  const { secret, label } = await onePassword(o);
+export async function vaultEncryptString(
+  value: string | undefined,
+  o: VaultCliOptions & { name?: string },
+  secrets: SecretPrompt,
+) {
+  const { secret, label } = await onePassword(o, secrets);
   // The value is asked for (no echo, or the next line of a pipe) unless given; argv is visible in ps.
-  const plain = value ?? (await readSecret('String to encrypt: '));
+  const plain = value ?? (await secrets.read('String to encrypt: '));
   if (plain === '') throw new UsageError('nothing to encrypt: the string is empty');
   const vault = encryptVault(Buffer.from(plain, 'utf8'), secret, label)
     .trimEnd()

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { access, constants, readFile, stat } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import { useProcessKeyring, VaultKeyring, type VaultPassword } from '../vault/keyring.js';
-import { readSecret } from './prompt.js';
+import type { SecretPrompt } from './prompt.js';
 
 export interface VaultCliOptions {
   vaultPasswordFile?: string[];
@@ -47,7 +47,11 @@ async function passwordFromFile(path: string, option: string): Promise<string> {
  * The caller hands it to what it loads; it is also installed for the playbook loader and the engine, which do not
  * take one as an option yet (see vault/keyring.ts).
  */
-export async function useVaultPasswords(o: VaultCliOptions, configFile?: string): Promise<VaultKeyring> {
+export async function useVaultPasswords(
+  o: VaultCliOptions,
+  secrets: SecretPrompt,
+  configFile?: string,
+): Promise<VaultKeyring> {
   const list: VaultPassword[] = [];
   const files = [...(o.vaultPasswordFile ?? [])];
   // Options, else the environment, else ansible.cfg's vault_password_file, as Ansible ranks them.
@@ -61,10 +65,10 @@ export async function useVaultPasswords(o: VaultCliOptions, configFile?: string)
     if (source === '') throw new UsageError(`--vault-id '${id}': expected label@file or label@prompt`);
     const secret =
       source === 'prompt'
-        ? await readSecret(`Vault password (${label ?? 'default'}): `)
+        ? await secrets.read(`Vault password (${label ?? 'default'}): `)
         : await passwordFromFile(source, '--vault-id');
     list.push({ label, secret, source: `--vault-id ${id}` });
   }
-  if (o.askVaultPass) list.push({ secret: await readSecret('Vault password: '), source: '--ask-vault-pass' });
+  if (o.askVaultPass) list.push({ secret: await secrets.read('Vault password: '), source: '--ask-vault-pass' });
   return useProcessKeyring(new VaultKeyring(list));
 }
