@@ -148,6 +148,21 @@ describeNeeding(missing)('verbosity: what each -v adds, and authentication failu
     }
   });
 
+  it('-vvv names the jump host, and the jump host has its own connection lines', async () => {
+    // alpha reached through itself: ProxyJump as Ansible users write it in ansible_ssh_common_args.
+    const jump = `root@${host.address}`;
+    const inventory = await inventoryWith('jump.yml', { ansible_ssh_common_args: `-o ProxyJump=${jump}` });
+    const r = await run(inventory, '-vvv');
+    expect(r.code, out(r)).toBe(0);
+    expect(out(r)).toContain(
+      `<alpha> ESTABLISH SSH CONNECTION FOR USER: root to ${host.address} port ${host.port} (key file ${key}, jump host ${jump},`,
+    );
+    expect(out(r)).toContain(
+      `<jump host ${jump}> ESTABLISH SSH CONNECTION FOR USER: root to ${host.address} port ${host.port} (key file ${key}, jump host none,`,
+    );
+    expect(out(r)).toContain(`<jump host ${jump}> authenticated as root with publickey (${key})`);
+  });
+
   it("-vvvv adds ssh2's protocol debug lines, and only -vvvv does", () => {
     for (const n of [0, 1, 2, 3]) expect(level(n)).not.toContain('ssh2: ');
     expect(level(4)).toContain('<alpha> ssh2: Handshake completed');
