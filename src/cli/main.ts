@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, SshplayError, UsageError } from '../errors.js';
-import { errorEvent, STDOUT_JSON } from '../report/json.js';
+import { errorEvent } from '../report/json.js';
+import { type CliSession, cliSession } from './session.js';
 import type { VaultCliOptions } from './vault-passwords.js';
 
 // Commands load their code when they run: `sshplay --help` and `--version` start without ssh2, Handlebars or YAML.
@@ -28,7 +29,7 @@ function withVaultOptions(command: Command): Command {
     .option('-J, --ask-vault-pass', 'ask for the vault password');
 }
 
-function program(): Command {
+function program(session: CliSession): Command {
   const cli = new Command('sshplay')
     .description('Agentless playbooks over SSH: the host side of NetApp E-Series iSER over InfiniBand, and more')
     .version('0.1.0')
@@ -84,7 +85,7 @@ function program(): Command {
     .addOption(new Option('--no-retry-file', 'do not write <playbook>.retry after failures'))
     .action(async (playbooks: string[], options) => {
       const { runPlaybookCommand } = await import('./run-command.js');
-      process.exitCode = await runPlaybookCommand(playbooks, options);
+      process.exitCode = await runPlaybookCommand(playbooks, options, session);
     });
 
   withVaultOptions(cli.command('inventory'))
@@ -101,15 +102,14 @@ function program(): Command {
       const { useVaultPasswords } = await import('./vault-passwords.js');
       const { inventorySources, loadAnsibleConfig } = await import('./ansible-config.js');
       const config = await loadAnsibleConfig();
-      await useVaultPasswords(options, config?.vaultPasswordFile);
+      const keyring = await useVaultPasswords(options, session.secrets, config?.vaultPasswordFile);
       const { loadInventory, renderInventoryGraph, renderInventoryList } = await import('../inventory/index.js');
-      const inventory = await loadInventory(await inventorySources(options.inventory, config));
+      const inventory = await loadInventory(await inventorySources(options.inventory, config), { keyring });
       if (options.graph) process.stdout.write(`${renderInventoryGraph(inventory)}\n`);
       else {
         // What a vault opened stays hidden here too (ansible-inventory shows the ciphertext instead).
         const { redactValue } = await import('../engine/vars.js');
-        const { vaultSecrets } = await import('../vault/keyring.js');
-        const list = redactValue(renderInventoryList(inventory), vaultSecrets());
+        const list = redactValue(renderInventoryList(inventory), keyring.secrets());
         process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       }
     });
@@ -130,7 +130,7 @@ function program(): Command {
     .option('-f, --forks <n>', 'hosts read at once (default: ansible.cfg forks, else 10)')
     .action(async (options) => {
       const { runWorksheetCommand } = await import('./worksheet-command.js');
-      process.exitCode = await runWorksheetCommand(options);
+      process.exitCode = await runWorksheetCommand(options, session.secrets);
     });
   const vault = cli
     .command('vault')
@@ -140,21 +140,21 @@ function program(): Command {
     .argument('<files...>')
     .action(async (files: string[], options) => {
       const { vaultEncrypt } = await import('./vault-command.js');
-      process.exitCode = await vaultEncrypt(files, options);
+      process.exitCode = await vaultEncrypt(files, options, session.secrets);
     });
   withVaultOptions(vault.command('decrypt'))
     .description('decrypt files in place')
     .argument('<files...>')
     .action(async (files: string[], options) => {
       const { vaultDecrypt } = await import('./vault-command.js');
-      process.exitCode = await vaultDecrypt(files, options);
+      process.exitCode = await vaultDecrypt(files, options, session.secrets);
     });
   withVaultOptions(vault.command('view'))
     .description('print a file decrypted')
     .argument('<file>')
     .action(async (file: string, options) => {
       const { vaultView } = await import('./vault-command.js');
-      process.exitCode = await vaultView(file, options);
+      process.exitCode = await vaultView(file, options, session.secrets);
     });
   withVaultOptions(vault.command('encrypt_string').alias('encrypt-string'))
     .description('print `name: !vault |` for a YAML file; the string is asked for unless given')
@@ -162,7 +162,7 @@ function program(): Command {
     .option('-n, --name <name>', 'the variable name', 'value')
     .action(async (value: string | undefined, options) => {
       const { vaultEncryptString } = await import('./vault-command.js');
-      process.exitCode = await vaultEncryptString(value, options);
+      process.exitCode = await vaultEncryptString(value, options, session.secrets);
     });
   return cli;
 }
@@ -200,19 +200,20 @@ async function main(argv: string[]): Promise<number> {
   }
   // --json: an error that stops sshplay is an event too (CI reads stdout), besides the plain line on stderr.
   const json = argv.slice(2).includes('--json');
+  const session = cliSession();
   const fail = (kind: string, message: string, code: number, plain = `ERROR: ${message}`): number => {
     process.stderr.write(`${plain}\n`);
-    if (json) STDOUT_JSON.event(errorEvent(kind, message, code));
+    if (json) session.json.event(errorEvent(kind, message, code));
     return code;
   };
   try {
-    await program().parseAsync(argv);
+    await program(session).parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) return 0;
       // Commander already printed its message on stderr.
-      if (json) STDOUT_JSON.event(errorEvent('usage', e.message.replace(/^error: /, ''), EXIT.usage));
+      if (json) session.json.event(errorEvent('usage', e.message.replace(/^error: /, ''), EXIT.usage));
       return EXIT.usage;
     }
     if (e instanceof UsageError) return fail('usage', e.message, EXIT.usage);

@@ -3,7 +3,6 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Connection } from '../connection/types.js';
-import type { Reporter } from '../engine/events.js';
 import type { RunSummary } from '../engine/run.js';
 import { UsageError } from '../errors.js';
 import { hostVars, loadInventory, selectPlayHosts } from '../inventory/index.js';
@@ -16,6 +15,7 @@ import { checkArrayTasks } from './array-task-check.js';
 import { parseExtraVars } from './extra-vars.js';
 import { checkLimit } from './limit-check.js';
 import { positiveInt } from './positive-int.js';
+import { type CliSession, cliSession } from './session.js';
 import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
 
 export interface RunCliOptions extends VaultCliOptions {
@@ -64,13 +64,17 @@ function cliConnectionVars(o: RunCliOptions): Record<string, unknown> {
 }
 
 /** Several playbooks run as ansible-playbook runs them: their plays one after the other, in the order given. */
-async function loadPlaybooks(files: string[]): Promise<Playbook> {
-  const loaded = [];
-  for (const file of files) loaded.push(await loadPlaybook(file));
-  return { file: files[0] as string, plays: loaded.flatMap((p) => p.plays) };
+async function loadPlaybooks(files: string[]): Promise<{ playbook: Playbook; each: Playbook[] }> {
+  const each = [];
+  for (const file of files) each.push(await loadPlaybook(file));
+  return { playbook: { file: files[0] as string, plays: each.flatMap((p) => p.plays) }, each };
 }
 
-export async function runPlaybookCommand(playbookFiles: string[], o: RunCliOptions): Promise<number> {
+export async function runPlaybookCommand(
+  playbookFiles: string[],
+  o: RunCliOptions,
+  session: CliSession = cliSession(),
+): Promise<number> {
   const playbookFile = playbookFiles.join(' ');
   const config = await loadAnsibleConfig();
   for (const warning of config?.warnings ?? []) process.stderr.write(`[WARNING] ${warning}\n`);
@@ -79,12 +83,12 @@ export async function runPlaybookCommand(playbookFiles: string[], o: RunCliOptio
   const taskTimeout = parseTimeoutSeconds(o.taskTimeout ?? config?.taskTimeout ?? '0');
   if ('error' in taskTimeout)
     throw new UsageError(`${o.taskTimeout !== undefined ? '--task-timeout' : 'task_timeout'} ${taskTimeout.error}`);
-  await useVaultPasswords(o, config?.vaultPasswordFile);
+  const keyring = await useVaultPasswords(o, session.secrets, config?.vaultPasswordFile);
   const extraVars = await parseExtraVars(o.extraVars);
   const inventorySourceList = await inventorySources(o.inventory, config);
-  const inventory = await loadInventory(inventorySourceList);
+  const inventory = await loadInventory(inventorySourceList, { keyring });
   const defaultsFromConfig = { ...configVars(config), ...cliConnectionVars(o) };
-  const playbook = await loadPlaybooks(playbookFiles);
+  const { playbook, each: playbooks } = await loadPlaybooks(playbookFiles);
   const split = (s?: string) =>
     s
       ? s
@@ -141,26 +145,26 @@ export async function runPlaybookCommand(playbookFiles: string[], o: RunCliOptio
   }
 
   // Loaded past --list-*/--syntax-check: those run nothing, so their start-up skips the engine and reporters.
-  const [{ readSecret }, { KnownHosts }, { Engine }, { ConsoleReporter }, { JsonReporter }, retryFiles] =
-    await Promise.all([
-      import('./prompt.js'),
-      import('../connection/known-hosts.js'),
-      import('../engine/run.js'),
-      import('../report/console.js'),
-      import('../report/json.js'),
-      import('./retry-file.js'),
-    ]);
-  const password = o.askPass ? await readSecret('SSH password: ') : undefined;
-  const becomePassword = o.askBecomePass ? await readSecret('BECOME password: ') : undefined;
+  const [{ KnownHosts }, { Engine }, { ConsoleReporter }, { JsonReporter }, retryFiles, verbose] = await Promise.all([
+    import('../connection/known-hosts.js'),
+    import('../engine/run.js'),
+    import('../report/console.js'),
+    import('../report/json.js'),
+    import('./retry-file.js'),
+    import('../report/verbose-playbook.js'),
+  ]);
+  const password = o.askPass ? await session.secrets.read('SSH password: ') : undefined;
+  const becomePassword = o.askBecomePass ? await session.secrets.read('BECOME password: ') : undefined;
   const knownHosts = await KnownHosts.load(o.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'));
   // Loaded past --list-*/--syntax-check: those never connect, so their start-up skips the parser.
   const { loadSshConfig } = await import('../inventory/ssh-config.js');
   const { ConnectionFactory } = await import('../connection/factory.js');
   const sshConfig = await loadSshConfig(o.sshConfig, o.sshConfig !== undefined);
-  const reporter: Reporter = o.json
-    ? new JsonReporter()
+  const reporter = o.json
+    ? new JsonReporter(session.json)
     : new ConsoleReporter({
         verbosity: o.verbose,
+        taskPath: verbose.taskPaths(playbook),
         // Loaded only for a terminal: start-up of every other run skips it. A terminal that reports no
         // size (a pty nobody sized: some CI runners, `docker exec -t`) gets the plain lines, since
         // log-update draws nothing in zero rows and ok results would vanish.
@@ -171,6 +175,12 @@ export async function runPlaybookCommand(playbookFiles: string[], o: RunCliOptio
         color: !!process.stdout.isTTY && !process.env.NO_COLOR,
         profile: !!o.profile,
       });
+  // As ansible-playbook: -v names the config file read, -vv the playbooks and the task files they import.
+  if (!o.json && o.verbose >= 1)
+    process.stdout.write(
+      `${config ? `Using ${config.file} as config file` : 'No config file found; using defaults'}\n`,
+    );
+  if (!o.json && o.verbose >= 2) process.stdout.write(`${verbose.playbookBanner(playbooks).join('\n')}\n`);
   const varsCache = new Map<string, Record<string, unknown>>();
   const inventoryVars = (host: string) => {
     let v = varsCache.get(host);
@@ -188,6 +198,7 @@ export async function runPlaybookCommand(playbookFiles: string[], o: RunCliOptio
     sshConfig,
     password,
     becomePassword,
+    log: { verbosity: o.verbose, line: (host, text) => reporter.note(host, text) },
     becomeFor: (host) => ({
       become: becomePlan.get(host)?.become ?? o.become ?? config?.become,
       becomeUser: becomePlan.get(host)?.becomeUser ?? o.becomeUser ?? config?.becomeUser,

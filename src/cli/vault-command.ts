@@ -3,8 +3,8 @@ import { chmod, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { encryptVault, isVaultText } from '../vault/format.js';
-import { openVault, vaultPasswords } from '../vault/keyring.js';
-import { readSecret } from './prompt.js';
+import type { VaultKeyring } from '../vault/keyring.js';
+import type { SecretPrompt } from './prompt.js';
 import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
 
 /**
@@ -12,9 +12,8 @@ import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
  * without Ansible installed. Output is Ansible's own format, so either tool opens what the other wrote.
  */
 
-async function onePassword(o: VaultCliOptions): Promise<{ secret: string; label?: string }> {
-  await useVaultPasswords(o);
-  const list = vaultPasswords();
+async function onePassword(o: VaultCliOptions, secrets: SecretPrompt): Promise<{ secret: string; label?: string }> {
+  const list = (await useVaultPasswords(o, secrets)).passwordList;
   if (list.length === 0)
     throw new UsageError('a vault password is needed: --vault-password-file FILE, --vault-id label@source or -J');
   if (list.length > 1) throw new UsageError('give one vault password to encrypt with, not several');
@@ -43,16 +42,16 @@ async function readText(path: string): Promise<string> {
   }
 }
 
-function opened(path: string, text: string): string {
+function opened(keyring: VaultKeyring, path: string, text: string): string {
   try {
-    return openVault(text, false);
+    return keyring.open(text, false);
   } catch (e) {
     throw new UsageError(`${path}: ${(e as Error).message}`, { cause: e });
   }
 }
 
-export async function vaultEncrypt(files: string[], o: VaultCliOptions): Promise<number> {
-  const { secret, label } = await onePassword(o);
+export async function vaultEncrypt(files: string[], o: VaultCliOptions, secrets: SecretPrompt): Promise<number> {
+  const { secret, label } = await onePassword(o, secrets);
   for (const file of files) {
     const text = await readText(file);
     if (isVaultText(text)) throw new UsageError(`${file} is already encrypted`);
@@ -62,29 +61,33 @@ export async function vaultEncrypt(files: string[], o: VaultCliOptions): Promise
   return 0;
 }
 
-export async function vaultDecrypt(files: string[], o: VaultCliOptions): Promise<number> {
-  await useVaultPasswords(o);
+export async function vaultDecrypt(files: string[], o: VaultCliOptions, secrets: SecretPrompt): Promise<number> {
+  const keyring = await useVaultPasswords(o, secrets);
   for (const file of files) {
     const text = await readText(file);
     if (!isVaultText(text)) throw new UsageError(`${file} is not encrypted`);
-    await replaceFile(file, opened(file, text));
+    await replaceFile(file, opened(keyring, file, text));
     process.stderr.write(`decrypted ${file}\n`);
   }
   return 0;
 }
 
-export async function vaultView(file: string, o: VaultCliOptions): Promise<number> {
-  await useVaultPasswords(o);
+export async function vaultView(file: string, o: VaultCliOptions, secrets: SecretPrompt): Promise<number> {
+  const keyring = await useVaultPasswords(o, secrets);
   const text = await readText(file);
-  process.stdout.write(isVaultText(text) ? opened(file, text) : text);
+  process.stdout.write(isVaultText(text) ? opened(keyring, file, text) : text);
   return 0;
 }
 
 /** A value for a YAML file: `name: !vault |` and the indented vault, as `ansible-vault encrypt_string`. */
-export async function vaultEncryptString(value: string | undefined, o: VaultCliOptions & { name?: string }) {
-  const { secret, label } = await onePassword(o);
+export async function vaultEncryptString(
+  value: string | undefined,
+  o: VaultCliOptions & { name?: string },
+  secrets: SecretPrompt,
+) {
+  const { secret, label } = await onePassword(o, secrets);
   // The value is asked for (no echo, or the next line of a pipe) unless given; argv is visible in ps.
-  const plain = value ?? (await readSecret('String to encrypt: '));
+  const plain = value ?? (await secrets.read('String to encrypt: '));
   if (plain === '') throw new UsageError('nothing to encrypt: the string is empty');
   const vault = encryptVault(Buffer.from(plain, 'utf8'), secret, label)
     .trimEnd()

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { access, constants, readFile, stat } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
-import { setVaultPasswords, type VaultPassword } from '../vault/keyring.js';
-import { readSecret } from './prompt.js';
+import { useProcessKeyring, VaultKeyring, type VaultPassword } from '../vault/keyring.js';
+import type { SecretPrompt } from './prompt.js';
 
 export interface VaultCliOptions {
   vaultPasswordFile?: string[];
@@ -43,9 +43,15 @@ async function passwordFromFile(path: string, option: string): Promise<string> {
 
 /**
  * The run's vault passwords from --vault-password-file, --vault-id label@file|prompt, --ask-vault-pass and
- * ANSIBLE_VAULT_PASSWORD_FILE or ansible.cfg, given to every YAML reader before anything is loaded.
+ * ANSIBLE_VAULT_PASSWORD_FILE or ansible.cfg, as one keyring for every YAML reader, made before anything is loaded.
+ * The caller hands it to what it loads; it is also installed for the playbook loader and the engine, which do not
+ * take one as an option yet (see vault/keyring.ts).
  */
-export async function useVaultPasswords(o: VaultCliOptions, configFile?: string): Promise<void> {
+export async function useVaultPasswords(
+  o: VaultCliOptions,
+  secrets: SecretPrompt,
+  configFile?: string,
+): Promise<VaultKeyring> {
   const list: VaultPassword[] = [];
   const files = [...(o.vaultPasswordFile ?? [])];
   // Options, else the environment, else ansible.cfg's vault_password_file, as Ansible ranks them.
@@ -59,10 +65,10 @@ export async function useVaultPasswords(o: VaultCliOptions, configFile?: string)
     if (source === '') throw new UsageError(`--vault-id '${id}': expected label@file or label@prompt`);
     const secret =
       source === 'prompt'
-        ? await readSecret(`Vault password (${label ?? 'default'}): `)
+        ? await secrets.read(`Vault password (${label ?? 'default'}): `)
         : await passwordFromFile(source, '--vault-id');
     list.push({ label, secret, source: `--vault-id ${id}` });
   }
-  if (o.askVaultPass) list.push({ secret: await readSecret('Vault password: '), source: '--ask-vault-pass' });
-  setVaultPasswords(list);
+  if (o.askVaultPass) list.push({ secret: await secrets.read('Vault password: '), source: '--ask-vault-pass' });
+  return useProcessKeyring(new VaultKeyring(list));
 }

@@ -15,6 +15,7 @@ import { automaticLoadBalancingOf, type WorksheetHost, worksheetHtml, worksheetM
 import { configVars, inventorySources, loadAnsibleConfig } from './ansible-config.js';
 import { checkLimit } from './limit-check.js';
 import { positiveInt } from './positive-int.js';
+import type { SecretPrompt } from './prompt.js';
 import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
 
 interface WorksheetOptions extends VaultCliOptions {
@@ -38,13 +39,13 @@ export function worksheetFormat(file: string): 'markdown' | 'html' {
 }
 
 /** Reads each host's IQN, OS, kernel and port GUIDs in one round trip, and writes the worksheet. */
-export async function runWorksheetCommand(o: WorksheetOptions): Promise<number> {
+export async function runWorksheetCommand(o: WorksheetOptions, secrets: SecretPrompt): Promise<number> {
   // Before any host is read: x.pdf would otherwise get Markdown under a name that promises a PDF.
   if (o.output !== undefined) worksheetFormat(o.output);
   const config = await loadAnsibleConfig();
-  await useVaultPasswords(o, config?.vaultPasswordFile);
+  const keyring = await useVaultPasswords(o, secrets, config?.vaultPasswordFile);
   const inventorySourceList = await inventorySources(o.inventory, config);
-  const inventory = await loadInventory(inventorySourceList);
+  const inventory = await loadInventory(inventorySourceList, { keyring });
   const timeoutS = positiveInt(o.timeout ?? config?.timeout ?? '10', o.timeout ? '--timeout' : 'timeout');
   const forks = positiveInt(o.forks ?? config?.forks ?? '10', o.forks ? '--forks' : 'forks');
   checkLimit(inventory, o.limit, inventorySourceList);

@@ -1,5 +1,7 @@
+import { userInfo } from 'node:os';
 import { connectionWithSshConfig, type SshClientConfig } from '../inventory/ssh-config.js';
 import type { Vars } from '../inventory/types.js';
+import { CONNECTION_DETAILS, type ConnectionLog, logFor } from './connection-log.js';
 import { JumpPool } from './jump-pool.js';
 import type { KnownHosts } from './known-hosts.js';
 import { openLocal } from './local-host.js';
@@ -24,6 +26,8 @@ export interface ConnectionFactoryOptions {
   becomePassword?: string;
   /** The become a host's session gets when its inventory variables do not set one. */
   becomeFor?: (host: string) => SessionBecome;
+  /** -vvv and -vvvv: what each connection does (see connection-log.ts). */
+  log?: ConnectionLog;
 }
 
 /**
@@ -47,9 +51,20 @@ export class ConnectionFactory {
     if (c.connection === 'eseries_api') {
       // An E-Series array: its REST API over verified HTTPS, no ssh and no become.
       const { SantricityApiConnection } = await import('./santricity-api.js');
-      return SantricityApiConnection.open(santricityTargetOf(host, vars), o.connectTimeoutMs);
+      const array = santricityTargetOf(host, vars);
+      logFor(
+        o.log,
+        host,
+        CONNECTION_DETAILS,
+      )?.(
+        `ESTABLISH E-SERIES API CONNECTION FOR USER: ${array.username} to ${array.urls.join(', ')} (storage system ${array.ssid})`,
+      );
+      return SantricityApiConnection.open(array, o.connectTimeoutMs);
     }
-    if (c.connection === 'local') return openLocal(host, factsOnly ? { ...c, become: false } : c, become);
+    if (c.connection === 'local') {
+      logFor(o.log, host, CONNECTION_DETAILS)?.(`ESTABLISH LOCAL CONNECTION FOR USER: ${userInfo().username}`);
+      return openLocal(host, factsOnly ? { ...c, become: false } : c, become);
+    }
     // ssh2 loads on the first connection: --list-hosts, --list-tasks and bad input never pay for it.
     const { SshConnection } = await import('./ssh.js');
     // Checked and made with no await in between: hosts connect concurrently and must share the one pool.
@@ -60,6 +75,7 @@ export class ConnectionFactory {
       acceptNewHostKeys: o.acceptNewHostKeys,
       connectTimeoutMs: o.connectTimeoutMs,
       jumps: this.jumps,
+      log: o.log,
     });
   }
 

@@ -2,11 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { Client, type ClientChannel, type ConnectConfig, type ServerHostKeyAlgorithm, type SFTPWrapper } from 'ssh2';
 import { ConnectionError, TaskError } from '../errors.js';
 import { type Cmd, quoteArg } from '../remote-command.js';
+import { CONNECTION_DETAILS, type ConnectionLog, logFor, PROTOCOL_DEBUG } from './connection-log.js';
 import type { JumpPool } from './jump-pool.js';
-import { type HostKeyVerdict, hostLookupName, type KnownHosts } from './known-hosts.js';
+import { fingerprintOf, type HostKeyVerdict, hostLookupName, type KnownHosts, keyTypeOf } from './known-hosts.js';
 import { type FileTransport, SftpFiles } from './sftp-files.js';
 import { ShellFiles } from './shell-files.js';
 import { ShellSession } from './shell-session.js';
+import { AuthAttempts, authMethodsOf } from './ssh-auth.js';
 import type {
   Connection,
   ConnectionStats,
@@ -46,6 +48,8 @@ export interface SshOptions {
   keepaliveCountMax?: number;
   /** Where connections to jump hosts are kept; needed when a target has a jump. */
   jumps?: JumpPool;
+  /** -vvv connection details and -vvvv protocol debug go here. */
+  log?: ConnectionLog;
 }
 
 /** ssh2's default host key algorithms, in its order (the ones known_hosts lists for a host go first). */
@@ -108,6 +112,8 @@ function describeVerdict(target: SshTarget, verdict: HostKeyVerdict, file: strin
 export async function connectClient(target: SshTarget, options: SshOptions): Promise<Client> {
   const client = new Client();
   const fail = (message: string, cause?: unknown) => new ConnectionError(target.name, message, { cause });
+  const details = logFor(options.log, target.name, CONNECTION_DETAILS);
+  const protocol = logFor(options.log, target.name, PROTOCOL_DEBUG);
   let keyProblem = '';
   let pendingKey: Buffer | null = null;
   const config: ConnectConfig = {
@@ -129,6 +135,7 @@ export async function connectClient(target: SshTarget, options: SshOptions): Pro
     })(),
     hostVerifier: (key: Buffer) => {
       const verdict = options.knownHosts.verify(target.address, target.port, key);
+      details?.(`host key ${keyTypeOf(key)} ${fingerprintOf(key)}: ${verdict.status} (${options.knownHosts.file})`);
       if (verdict.status === 'trusted') return true;
       if (verdict.status === 'unknown' && options.acceptNewHostKeys) {
         pendingKey = key;
@@ -137,6 +144,7 @@ export async function connectClient(target: SshTarget, options: SshOptions): Pro
       keyProblem = describeVerdict(target, verdict, options.knownHosts.file);
       return false;
     },
+    ...(protocol ? { debug: (line: string) => protocol(`ssh2: ${line}`) } : {}),
   };
   if (target.privateKeyFile) {
     try {
@@ -146,8 +154,18 @@ export async function connectClient(target: SshTarget, options: SshOptions): Pro
     }
     config.passphrase = target.passphrase || process.env.SSHPLAY_KEY_PASSPHRASE || undefined;
   }
-  if (process.env.SSH_AUTH_SOCK) config.agent = process.env.SSH_AUTH_SOCK;
+  const agent = process.env.SSH_AUTH_SOCK || undefined;
+  if (agent) config.agent = agent;
   if (target.password) config.password = target.password;
+  const methods = authMethodsOf({ ...target, password: config.password }, agent);
+  const auth = new AuthAttempts(methods, details);
+  config.authHandler = auth.handler;
+  details?.(
+    `ESTABLISH SSH CONNECTION FOR USER: ${target.user} to ${target.address} port ${target.port}` +
+      ` (key file ${target.privateKeyFile ?? 'none'}, jump host ${target.jump?.name.replace(/^jump host /, '') ?? 'none'},` +
+      ` connect timeout ${(config.readyTimeout ?? 0) / 1000}s)`,
+  );
+  details?.(`auth methods in order: ${methods.map((m) => m.label).join(', ') || 'none configured'}`);
   if (target.jump) {
     const jump = target.jump;
     if (!options.jumps) throw new Error('a jump host needs SshOptions.jumps');
@@ -163,6 +181,7 @@ export async function connectClient(target: SshTarget, options: SshOptions): Pro
     let settled = false;
     client.once('ready', () => {
       settled = true;
+      details?.(`authenticated as ${target.user} with ${auth.succeeded}`);
       resolve();
     });
     // Stays attached: ssh2 may report more errors after the first (a timed-out socket closing later), and an
@@ -173,7 +192,7 @@ export async function connectClient(target: SshTarget, options: SshOptions): Pro
       client.end();
       if (keyProblem) reject(fail(keyProblem));
       else if (err.level === 'client-authentication')
-        reject(fail(`authentication refused for user ${target.user} (tried: key, agent, password as configured)`));
+        reject(fail(auth.failure(target.user, target.address, target.port)));
       else if (err.level === 'client-timeout')
         reject(fail(`no answer within ${(config.readyTimeout ?? 0) / 1000}s (connect timeout)`, err));
       else reject(fail(err.message, err));
@@ -222,6 +241,8 @@ export class SshConnection implements Connection {
   /** Rejects when the connection goes away: SFTP requests in flight then never get an answer, so file work races it. */
   private readonly lost: Promise<never>;
   private loseConnection!: (why: Error) => void;
+  /** -vvv lines about this host's session (how its shell and file transfers run). */
+  private details?: (text: string) => void;
 
   private constructor(
     private readonly client: Client,
@@ -246,6 +267,7 @@ export class SshConnection implements Connection {
   static async open(target: SshTarget, options: SshOptions): Promise<SshConnection> {
     const client = await connectClient(target, options);
     const conn = new SshConnection(client, target);
+    conn.details = logFor(options.log, target.name, CONNECTION_DETAILS);
     client.removeAllListeners('error');
     client.on('error', (err: Error & { level?: string }) => {
       if (err.level === 'client-timeout') {
@@ -301,9 +323,13 @@ export class SshConnection implements Connection {
       channel.on('close', () => shell.fail('the remote shell exited'));
     };
     if (!this.needsSudo()) {
+      this.details?.(`shell: /bin/sh as ${this.target.user}; files over SFTP`);
       adopt(await this.exec('/bin/sh'));
       return;
     }
+    this.details?.(
+      `become: sudo -u ${this.target.becomeUser ?? 'root'} /bin/sh (become password ${this.target.becomePassword ? 'given' : 'not given'}); files through that shell`,
+    );
     // sudo reads the password from stdin (-S) only when it asks; the prompt is a marker so we know when.
     const user = quoteArg(this.target.becomeUser ?? 'root');
     const channel = await this.exec(

@@ -2,7 +2,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { openVaultFile } from '../vault/keyring.js';
+import { VaultKeyring } from '../vault/keyring.js';
 import { InventoryBuilder } from './builder.js';
 import { HostEntryError, parseHostEntry } from './host-entry.js';
 import { parseIniInventory } from './ini-inventory.js';
@@ -21,7 +21,13 @@ const FORMAT_BY_EXTENSION: Record<string, Format> = { '.ini': 'ini', '.yml': 'ya
  * Reads inventory files and directories (`-i`, repeatable) into one inventory, with the group_vars/ and host_vars/
  * beside each file or inside each directory given. Later sources add to and override earlier ones.
  */
-export async function loadInventory(paths: string | string[]): Promise<Inventory> {
+export interface InventoryLoadOptions {
+  /** Opens vaulted files and `!vault` values (the run's passwords); none given: a vault is an error naming the file. */
+  keyring?: VaultKeyring;
+}
+
+export async function loadInventory(paths: string | string[], options: InventoryLoadOptions = {}): Promise<Inventory> {
+  const keyring = options.keyring ?? new VaultKeyring();
   const sources = typeof paths === 'string' ? [paths] : paths;
   if (sources.length === 0) throw new ConfigError('no inventory given: pass a file or directory');
   const builder = new InventoryBuilder();
@@ -34,31 +40,37 @@ export async function loadInventory(paths: string | string[]): Promise<Inventory
       throw new ConfigError('inventory not found (no such file or directory)', { file: source });
     } else if (info.isDirectory()) {
       varsDirs.push(source);
-      await readDirectory(source, builder);
+      await readDirectory(source, builder, keyring);
     } else {
       varsDirs.push(dirname(source));
-      await readInventoryFile(source, FORMAT_BY_EXTENSION[extname(source)], builder);
+      await readInventoryFile(source, FORMAT_BY_EXTENSION[extname(source)], builder, keyring);
     }
   }
   // group_vars apply to groups whichever file defined them, so they are read once every file is in.
-  for (const dir of new Set(varsDirs)) await loadVarsFiles(dir, builder);
+  for (const dir of new Set(varsDirs)) await loadVarsFiles(dir, builder, keyring);
   return builder.build();
 }
 
-async function readDirectory(dir: string, builder: InventoryBuilder): Promise<void> {
+async function readDirectory(dir: string, builder: InventoryBuilder, keyring: VaultKeyring): Promise<void> {
   const entries: Dirent[] = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const path = join(dir, entry.name);
     const ext = extname(entry.name);
     if (IGNORED_NAMES.test(entry.name) || IGNORED_EXTENSIONS.includes(ext)) continue;
-    if (entry.isDirectory()) await readDirectory(path, builder);
+    if (entry.isDirectory()) await readDirectory(path, builder, keyring);
     // Other extensions (scripts, plugin configs) are not static inventories; files without one are sniffed.
-    else if (ext === '' || FORMAT_BY_EXTENSION[ext]) await readInventoryFile(path, FORMAT_BY_EXTENSION[ext], builder);
+    else if (ext === '' || FORMAT_BY_EXTENSION[ext])
+      await readInventoryFile(path, FORMAT_BY_EXTENSION[ext], builder, keyring);
   }
 }
 
-async function readInventoryFile(file: string, format: Format | undefined, builder: InventoryBuilder): Promise<void> {
+async function readInventoryFile(
+  file: string,
+  format: Format | undefined,
+  builder: InventoryBuilder,
+  keyring: VaultKeyring,
+): Promise<void> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -67,8 +79,8 @@ async function readInventoryFile(file: string, format: Format | undefined, build
   }
   builder.sources.push(file);
   // An inventory encrypted whole: its format is told from the plaintext (the YAML reader opens it itself).
-  const plain = openVaultFile(file, text).text;
-  if ((format ?? sniffFormat(plain)) === 'yaml') parseYamlInventory(file, text, builder);
+  const plain = keyring.openFile(file, text).text;
+  if ((format ?? sniffFormat(plain)) === 'yaml') parseYamlInventory(file, text, builder, keyring);
   else parseIniInventory(file, plain, builder);
 }
 

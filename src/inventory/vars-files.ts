@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { isMap, isScalar } from 'yaml';
 import { ConfigError } from '../errors.js';
+import { VaultKeyring } from '../vault/keyring.js';
 import type { InventoryBuilder } from './builder.js';
 import type { Vars } from './types.js';
 import { YamlFile } from './yaml-file.js';
@@ -14,18 +15,18 @@ import { YamlFile } from './yaml-file.js';
 
 const EXTENSIONS = ['', '.yml', '.yaml', '.json'];
 
-export async function loadVarsFiles(dir: string, builder: InventoryBuilder): Promise<void> {
+export async function loadVarsFiles(dir: string, builder: InventoryBuilder, keyring: VaultKeyring): Promise<void> {
   const groupVars = join(dir, 'group_vars');
-  for (const [name, vars] of await readEntityVars(groupVars, builder.groupNames())) {
+  for (const [name, vars] of await readEntityVars(groupVars, builder.groupNames(), keyring)) {
     builder.setGroupFileVars(name, vars);
   }
   const hostVars = join(dir, 'host_vars');
-  for (const [name, vars] of await readEntityVars(hostVars, builder.hostNames())) {
+  for (const [name, vars] of await readEntityVars(hostVars, builder.hostNames(), keyring)) {
     builder.setHostFileVars(name, vars);
   }
 }
 
-async function readEntityVars(dir: string, names: string[]): Promise<[string, Vars][]> {
+async function readEntityVars(dir: string, names: string[], keyring: VaultKeyring): Promise<[string, Vars][]> {
   let entries: Set<string>;
   try {
     entries = new Set(await readdir(dir));
@@ -39,7 +40,7 @@ async function readEntityVars(dir: string, names: string[]): Promise<[string, Va
     const path = join(dir, entry);
     const files = (await stat(path)).isDirectory() ? await varsFilesUnder(path) : [path];
     const vars: Vars = {};
-    for (const file of files) Object.assign(vars, await readVarsFile(file));
+    for (const file of files) Object.assign(vars, await readVarsFile(file, keyring));
     found.push([name, vars]);
   }
   return found;
@@ -59,14 +60,14 @@ async function varsFilesUnder(dir: string): Promise<string[]> {
 }
 
 /** One vars file: a YAML (or JSON) mapping, or an empty file. */
-export async function readVarsFile(file: string): Promise<Vars> {
+export async function readVarsFile(file: string, keyring: VaultKeyring = new VaultKeyring()): Promise<Vars> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
     throw new ConfigError(`cannot read vars file: ${(e as Error).message}`, { file });
   }
-  const yaml = YamlFile.parse(file, text);
+  const yaml = YamlFile.parse(file, text, keyring);
   const root = yaml.root;
   if (root === null || (isScalar(root) && root.value === null)) return {};
   if (!isMap(root)) {

@@ -1,7 +1,7 @@
 import { type Document, isAlias, LineCounter, type Node, parseDocument } from 'yaml';
 import { ConfigError, type Location } from '../errors.js';
 import { excerptWithCaret, plainYamlError } from '../playbook/yaml-error.js';
-import { openVaultFile, rememberVaultSecrets, vaultTag } from '../vault/keyring.js';
+import type { VaultKeyring } from '../vault/keyring.js';
 
 /** A parsed YAML inventory or vars file that can point at any of its nodes as file:line:column. */
 export class YamlFile {
@@ -12,12 +12,18 @@ export class YamlFile {
     private readonly counter: LineCounter,
   ) {}
 
-  static parse(file: string, fileText: string): YamlFile {
-    const { text, vaulted } = openVaultFile(file, fileText);
+  /** `keyring` opens a file encrypted whole and `!vault` values, and remembers what they held for redaction. */
+  static parse(file: string, fileText: string, keyring: VaultKeyring): YamlFile {
+    const { text, vaulted } = keyring.openFile(file, fileText);
     const counter = new LineCounter();
     // YAML 1.2 core schema, as the playbook loader reads playbooks, so a value reads the same in either place;
     // merge keys (<<) on because Ansible's YAML has them; `!vault |` values are decrypted as they are read.
-    const doc = parseDocument(text, { lineCounter: counter, merge: true, prettyErrors: false, customTags: [vaultTag] });
+    const doc = parseDocument(text, {
+      lineCounter: counter,
+      merge: true,
+      prettyErrors: false,
+      customTags: [keyring.tag],
+    });
     // A decrypted file's lines are never shown in messages: they are its secrets.
     const yaml = new YamlFile(file, vaulted ? [] : text.split(/\r?\n/), doc, counter);
     const error = doc.errors[0];
@@ -34,7 +40,7 @@ export class YamlFile {
         excerpt: where.excerpt === undefined ? undefined : excerptWithCaret(where.excerpt, plain.column),
       });
     }
-    if (vaulted) rememberVaultSecrets(doc.toJS());
+    if (vaulted) keyring.remember(doc.toJS());
     return yaml;
   }
 

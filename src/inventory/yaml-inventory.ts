@@ -1,5 +1,6 @@
 import { isMap, isPair, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import { ConfigError } from '../errors.js';
+import { VaultKeyring } from '../vault/keyring.js';
 import type { InventoryBuilder } from './builder.js';
 import { HostEntryError, parseHostEntry } from './host-entry.js';
 import type { Vars } from './types.js';
@@ -21,8 +22,13 @@ import { YamlFile } from './yaml-file.js';
 
 const GROUP_KEYS = ['hosts', 'vars', 'children'];
 
-export function parseYamlInventory(file: string, text: string, builder: InventoryBuilder): void {
-  new YamlInventoryReader(YamlFile.parse(file, text), builder).read();
+export function parseYamlInventory(
+  file: string,
+  text: string,
+  builder: InventoryBuilder,
+  keyring: VaultKeyring = new VaultKeyring(),
+): void {
+  new YamlInventoryReader(YamlFile.parse(file, text, keyring), builder).read();
 }
 
 class YamlInventoryReader {

@@ -6,6 +6,7 @@ import { formatRecap, formatTotals } from './recap.js';
 import { diffExceptions, groupResults, naturalOrder, type ResultGroup, type TaskResult } from './result-groups.js';
 import { templateOf } from './result-template.js';
 import { terminalSafe } from './terminal-text.js';
+import type { TaskPathOf } from './verbose-playbook.js';
 
 export interface ConsoleOptions {
   verbosity: number;
@@ -16,6 +17,8 @@ export interface ConsoleOptions {
   live?: LiveArea;
   color: boolean;
   profile: boolean;
+  /** -vv: where each task is written (`task path: file:line` above its results, as ansible-playbook -vv). */
+  taskPath?: TaskPathOf;
   /** Printed after the recap of an interrupted run: how to go on from where it stopped. */
   resumeHint?: string;
   out?: (text: string) => void;
@@ -230,6 +233,14 @@ export class ConsoleReporter implements Reporter {
     }
   }
 
+  /**
+   * A line about one host from outside the task flow (-vvv connection details, -vvvv protocol debug), printed at
+   * once as ansible-playbook prints its `<host>` lines. What a host sent is made terminal-safe.
+   */
+  note(host: string, text: string): void {
+    this.print(this.c.dim(`<${host}> ${terminalSafe(text)}`));
+  }
+
   /** Whether a result prints at all at this verbosity (on a terminal, ok and skipped wait for -v). */
   private quiet(e: TaskResult): boolean {
     return (
@@ -277,6 +288,10 @@ export class ConsoleReporter implements Reporter {
     const lines: string[] = [];
     for (const family of families.values())
       for (const cluster of this.clusters(family)) lines.push(...(this.asTemplate(cluster) ?? this.oneByOne(cluster)));
+    const first = results[0];
+    const path =
+      first && this.options.verbosity >= 2 ? this.options.taskPath?.(first.play, first.task, first.handler) : undefined;
+    if (lines.length && path) lines.unshift(this.c.dim(`task path: ${path}`));
     if (lines.length) this.print(lines.join('\n'));
   }
 

@@ -36,15 +36,13 @@ export class JsonStream {
   }
 }
 
-/** This process's stdout stream: the run's reporter and the CLI's error handler share it. */
-export const STDOUT_JSON = new JsonStream((l) => process.stdout.write(l));
-
 /** --json: one JSON object per event on stdout, for scripts (jq -c 'select(.type=="task_result")'). */
 export class JsonReporter implements Reporter {
   /** The recap waits for the exit code the CLI computes from the run's summary. */
   private recap?: Line;
 
-  constructor(private readonly stream: JsonStream = STDOUT_JSON) {}
+  /** `stream`: the invocation's one stream (cli/session.ts), shared with the CLI's error handler. */
+  constructor(private readonly stream: JsonStream) {}
 
   private out(event: Line): void {
     this.stream.event(event);
@@ -61,6 +59,11 @@ export class JsonReporter implements Reporter {
       return;
     }
     this.out({ ...event });
+  }
+
+  /** -vvv/-vvvv lines about a host (connection details, protocol debug): `log` events, in the stream's order. */
+  note(host: string, text: string): void {
+    this.out({ type: 'log', host, msg: text });
   }
 
   /** The recap, with the exit code the run ends with. */

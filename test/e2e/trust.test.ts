@@ -230,7 +230,7 @@ describeNeeding(missing)('trust: host keys, secrets, injection, atomic writes, f
       try {
         const r = await run(['run', pb, '-i', inventory, ...kh()]);
         expect(r.code, out(r)).toBe(3);
-        expect(out(r)).toMatch(/bravo: authentication refused for user root/);
+        expect(out(r)).toMatch(/bravo: authentication failed for root@\S+: tried publickey \(\S+\)/);
         expect(recap(r.stdout).bravo).toMatchObject({ unreachable: 1 });
         for (const h of ['alpha', 'charlie'])
           expect(await fleet.readFile(h, '/tmp/auth-run'), `${h}: ${out(r)}`).toBe('ran\n');

@@ -8,6 +8,14 @@ function stream(): { lines: Record<string, unknown>[]; reporter: JsonReporter } 
 }
 
 describe('--json events', () => {
+  test('-vvv/-vvvv connection lines are log events, in the stream order, after the start event', () => {
+    const { lines, reporter } = stream();
+    reporter.note('h1', 'ESTABLISH SSH CONNECTION FOR USER: root to 10.0.0.1 port 22');
+    expect(lines.map(({ time: _, ...rest }) => rest)).toEqual([
+      { type: 'start', schema_version: JSON_SCHEMA_VERSION },
+      { type: 'log', host: 'h1', msg: 'ESTABLISH SSH CONNECTION FOR USER: root to 10.0.0.1 port 22' },
+    ]);
+  });
   test('the first event names the schema version; an unreachable host is its own event; the recap has the exit code', () => {
     const { lines, reporter } = stream();
     reporter.emit({ type: 'play_start', play: 'p', hosts: ['h1', 'h2'], check: false });

@@ -1,12 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
+import { loadInventory } from '../../../src/inventory/load.js';
 import { readVarsFile } from '../../../src/inventory/vars-files.js';
 import { YamlSource } from '../../../src/playbook/yaml-source.js';
 import { decryptVault, encryptVault, parseVault, VaultFormatError } from '../../../src/vault/format.js';
-import { openVault, setVaultPasswords, vaultSecrets } from '../../../src/vault/keyring.js';
+import { openVault, setVaultPasswords, VaultKeyring, vaultSecrets } from '../../../src/vault/keyring.js';
 
 /** Made with ansible-vault 2.14 (ansible-core 2.14.18), password in password.txt. */
 const FIXTURES = join(import.meta.dirname, '../../fixtures/vault');
@@ -95,27 +96,56 @@ describe('vaulted values in YAML files', () => {
     }
   });
 
-  test('a vars file encrypted whole is read, and its values become secrets', async () => {
-    setVaultPasswords([
+  test('a vars file encrypted whole is read with the keyring given, and its values become its secrets', async () => {
+    const keyring = new VaultKeyring([
       { secret: 'wrong', source: 'a' },
       { label: 'prod', secret: PASSWORD, source: 'b' },
     ]);
     const file = join(tmp, 'vault.yml');
     writeFileSync(file, fixture('whole-file-1.2.yml'));
-    expect(await readVarsFile(file)).toEqual({
+    expect(await readVarsFile(file, keyring)).toEqual({
       storage_token: 'Tok-Whole-9x7!',
       note: 'ünïcode and a\nsecond line',
     });
-    expect(vaultSecrets()).toEqual(expect.arrayContaining(['Tok-Whole-9x7!', 'ünïcode and a', 'second line']));
+    expect(keyring.secrets()).toEqual(expect.arrayContaining(['Tok-Whole-9x7!', 'ünïcode and a', 'second line']));
   });
 
   test('an error inside a decrypted file gives line and column but never shows the line', async () => {
-    setVaultPasswords([{ secret: 'pw', source: 'test' }]);
+    const keyring = new VaultKeyring([{ secret: 'pw', source: 'test' }]);
     const file = join(tmp, 'broken.yml');
     writeFileSync(file, encryptVault(Buffer.from('ok: 1\nsecret_token: "Sup3r-Hidden\n'), 'pw'));
-    const e = await readVarsFile(file).catch((x: unknown) => x as Error);
+    const e = await readVarsFile(file, keyring).catch((x: unknown) => x as Error);
     expect(e).toBeInstanceOf(ConfigError);
     expect((e as Error).message).toMatch(/broken\.yml:\d+:\d+: YAML syntax error/);
     expect((e as Error).message).not.toContain('Sup3r-Hidden');
+  });
+});
+
+describe('a keyring is a value: no process-wide passwords or secrets', () => {
+  test('two keyrings share nothing: what one opens is neither opened by nor a secret of the other', async () => {
+    const file = join(tmp, 'whole.yml');
+    writeFileSync(file, fixture('whole-file.yml'));
+    const withPassword = new VaultKeyring([{ secret: PASSWORD, source: 'test' }]);
+    const without = new VaultKeyring();
+    expect(await readVarsFile(file, withPassword)).toMatchObject({ storage_token: 'Tok-Whole-9x7!' });
+    expect(withPassword.secrets()).toContain('Tok-Whole-9x7!');
+    expect(without.secrets()).toEqual([]);
+    await expect(readVarsFile(file, without)).rejects.toThrow(
+      /whole\.yml:1:1: encrypted with ansible-vault, but no vault password/,
+    );
+    // Nor the process keyring the playbook loader still reads (engine helper's part): nothing set there.
+    expect(vaultSecrets()).toEqual([]);
+  });
+
+  test('loadInventory opens a vaulted group_vars file with the keyring in its options, and only with it', async () => {
+    const dir = mkdtempSync(join(tmp, 'inv-'));
+    writeFileSync(join(dir, 'hosts.ini'), '[iser_hosts]\nh1\n');
+    mkdirSync(join(dir, 'group_vars'));
+    writeFileSync(join(dir, 'group_vars', 'iser_hosts.yml'), fixture('whole-file.yml'));
+    const keyring = new VaultKeyring([{ secret: PASSWORD, source: 'test' }]);
+    const inventory = await loadInventory(join(dir, 'hosts.ini'), { keyring });
+    expect(inventory.groups.get('iser_hosts')?.fileVars).toMatchObject({ storage_token: 'Tok-Whole-9x7!' });
+    expect(keyring.secrets()).toContain('Tok-Whole-9x7!');
+    await expect(loadInventory(join(dir, 'hosts.ini'))).rejects.toThrow(/no vault password was given/);
   });
 });
