@@ -5,6 +5,7 @@ import { copy } from './copy.js';
 import { debug } from './debug.js';
 import { eseriesFacts } from './eseries-facts.js';
 import { eseriesHost } from './eseries-host.js';
+import { eseriesHostgroup } from './eseries-hostgroup.js';
 import { eseriesIserInterface } from './eseries-iser-interface.js';
 import { eseriesLunMapping } from './eseries-lun-mapping.js';
 import { eseriesLuns } from './eseries-luns.js';
@@ -53,6 +54,7 @@ export const MODULES: ReadonlyMap<string, Module<never>> = new Map<string, Modul
     eseriesLuns,
     eseriesIserInterface,
     eseriesHost,
+    eseriesHostgroup,
     eseriesVolume,
     eseriesLunMapping,
     eseriesFacts,

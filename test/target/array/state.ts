@@ -305,7 +305,11 @@ export class ArrayState {
       while (used.has(lun)) lun++;
     } else if (typeof body.lun === 'number' && Number.isInteger(body.lun) && body.lun >= 0 && body.lun <= 255) {
       lun = body.lun;
-      if (used.has(lun)) throw new ArrayRuleError(422, `LUN ${lun} is already in use for [${target.name}].`);
+      if (used.has(lun))
+        throw new ArrayRuleError(
+          422,
+          `LUN ${lun} is already in use for ${target.type === 'host' ? 'host' : 'host group'} [${target.name}].`,
+        );
     } else throw new ArrayRuleError(422, `lun must be an integer from 0 to 255, got ${JSON.stringify(body.lun)}`);
     const ref = this.ref('88');
     const mapping: SimMapping = {

@@ -134,6 +134,7 @@ const withHost: { name: string; args: Record<string, unknown>; host: FakeHost; r
 const arrayModules = [
   'eseries_iser_interface',
   'eseries_host',
+  'eseries_hostgroup',
   'eseries_volume',
   'eseries_lun_mapping',
   'eseries_facts',
