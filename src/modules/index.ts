@@ -18,6 +18,7 @@ import { ipoibPorts } from './ipoib-ports.js';
 import { iscsiDiscovery } from './iscsi-discovery.js';
 import { iscsiNode } from './iscsi-node.js';
 import { iscsiSessions } from './iscsi-sessions.js';
+import { iserArrayView } from './iser-array-view.js';
 import { lineinfile } from './lineinfile.js';
 import { mount } from './mount.js';
 import { partition } from './partition.js';
@@ -59,6 +60,7 @@ export const MODULES: ReadonlyMap<string, Module<never>> = new Map<string, Modul
     eseriesLunMapping,
     eseriesFacts,
     eseriesSessions,
+    iserArrayView,
   ].map((m) => [m.name, m as Module<never>]),
 );
 

@@ -370,7 +370,13 @@ describe('eseries_sessions', () => {
   });
   it('fails naming the host the array sees no session from', async () => {
     const a = arrayWith((x) => x.state.sessions.push({ initiatorIqn: IQN, controller: 'A' }));
-    const p = await plan(eseriesSessions, { hosts, min_sessions: 1 }, a);
+    const p = await plan(eseriesSessions, { hosts, min_sessions: 1 }, a, false);
     expect(p.failed).toMatch(/fewer than 1 session\(s\) from sles-1 \(iqn.1996-04.de.suse:01:sles-1: 0\)/);
+  });
+  it('under --check says which hosts have no session yet, without failing (their logins did not happen)', async () => {
+    const a = arrayWith((x) => x.state.sessions.push({ initiatorIqn: IQN, controller: 'A' }));
+    const p = await plan(eseriesSessions, { hosts, min_sessions: 1 }, a, true);
+    expect(p.failed).toBeUndefined();
+    expect(p.noop).toMatch(/check mode: the array sees fewer than 1 session\(s\) from sles-1 yet/);
   });
 });
