@@ -206,6 +206,39 @@ describeNeeding(e2eUnavailable())('playbooks/iser.yml: the array and the hosts i
     }
   });
 
+  it('the worksheet shows both sides: the hosts as they report, the array as its API does; no host row for the array', async () => {
+    // the default --limit (iser_hosts) and --limit all (the array among the selected hosts: it was a "(none)" host row)
+    for (const limit of [[], ['--limit', 'all']]) {
+      const file = join(dir, `worksheet${limit.length}.md`);
+      const r = await sshplay([
+        'worksheet',
+        '-i',
+        hostsInv,
+        '-i',
+        await arrayInventory(PASSWORD),
+        '--known-hosts',
+        fleet.knownHostsFile,
+        ...limit,
+        '-o',
+        file,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      const text = await readFile(file, 'utf8');
+      expect(text).toContain(`| 6 | Array controller (target): array1 | ${array.state.iqn} |`);
+      expect(text).toContain('| 5 | Controller A, port 1 | 192.168.130.101 |');
+      expect(text).toContain('| 9 | Controller B, port 2 | 192.168.131.102 |');
+      expect(text).not.toMatch(/Host \(initiator\) \d+: array1/);
+      expect(text).not.toContain('(none)');
+      for (const h of fleet.hosts) {
+        expect(text).toContain(`| ${h.name} | Linux DM-MP (Kernel 3.10 or later) | ${h.initiatorIqn} |  |`);
+        const v = array.state.volumes.find((x) => x.name === `vol_${h.name}`) as { wwn: string };
+        expect(text).toContain(`| vol_${h.name} | ${h.name} | 1 | ${volumeWwid(v.wwn)} |`);
+        // the host's own report of the same LUN
+        expect(text).toMatch(new RegExp(`\\| ${h.name} \\| ${volumeWwid(v.wwn)} \\| /dev/mapper/\\S+ \\| 4/4 \\|`));
+      }
+    }
+  });
+
   it('a second run changes nothing on either side', async () => {
     const before = array.state.changeLog.length;
     const r = await run(PASSWORD);
