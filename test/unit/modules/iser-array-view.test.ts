@@ -24,7 +24,7 @@ const interfaces = [
   { name: 'ib1', address: '192.168.131.11/24' },
 ];
 const plan = (args: Record<string, unknown>, check = false) =>
-  planWith(iserArrayView as Module<Record<string, unknown>>, args, {}, { check });
+  planWith(iserArrayView as unknown as Module<Record<string, unknown>>, args, {}, { check });
 
 describe('iser_array_view', () => {
   it("pairs each configured port with the iface of the host's subnet, in the document's order; LUNs with their mount", async () => {
