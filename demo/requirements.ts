@@ -25,6 +25,12 @@ export const DEMO_TOOLS: Tool[] = [
     deb: 'openssh-client',
     rpm: 'openssh-clients',
   },
+  {
+    paths: ['/usr/bin/openssl'],
+    what: "openssl (the simulated array's TLS certificate)",
+    deb: 'openssl',
+    rpm: 'openssl',
+  },
 ];
 
 /** Built once (about 2 minutes, from the Debian mirror) when the hosts' root is not cached yet. */

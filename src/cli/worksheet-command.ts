@@ -6,12 +6,29 @@ import { ConnectionFactory } from '../connection/factory.js';
 import { KnownHosts } from '../connection/known-hosts.js';
 import { UsageError } from '../errors.js';
 import { IBSTAT_CMD, parseIbstat } from '../facts/hca-ports.js';
+import { HostFacts } from '../facts/host-facts.js';
 import { parseOsRelease } from '../facts/os-release.js';
+import {
+  arrayHostGroups,
+  arrayHosts,
+  targetIqn as arrayTargetIqn,
+  arrayVolumes,
+  hostTypes,
+  iserInterfaces,
+  volumeMappings,
+} from '../facts/santricity.js';
 import { hostVars, loadInventory, selectHosts } from '../inventory/index.js';
 import { loadSshConfig } from '../inventory/ssh-config.js';
+import type { Vars } from '../inventory/types.js';
 import { LUN_REPORT_CMD, parseLunReport } from '../modules/eseries-luns.js';
 import { PortError, portOfInterface } from '../modules/ipoib-ports.js';
-import { automaticLoadBalancingOf, type WorksheetHost, worksheetHtml, worksheetMarkdown } from '../report/worksheet.js';
+import {
+  automaticLoadBalancingOf,
+  type WorksheetArray,
+  type WorksheetHost,
+  worksheetHtml,
+  worksheetMarkdown,
+} from '../report/worksheet.js';
 import { configVars, inventorySources, loadAnsibleConfig } from './ansible-config.js';
 import { checkLimit } from './limit-check.js';
 import { positiveInt } from './positive-int.js';
@@ -57,9 +74,29 @@ export async function runWorksheetCommand(o: WorksheetOptions, secrets: SecretPr
     sshConfig: await loadSshConfig(o.sshConfig, o.sshConfig !== undefined),
   });
   let failures = 0;
-  const first = hostVars(inventory, hosts[0] as string);
+  // An E-Series array of the inventory (ansible_connection: eseries_api) is read through its REST API: it has no
+  // initiator, files or ports of its own to list as a host.
+  const isArray = (name: string) =>
+    ({ ...configVars(config), ...hostVars(inventory, name) }).ansible_connection === 'eseries_api';
+  // the arrays are the inventory's whatever --limit picks (by default the hosts of iser_hosts): the sheet records
+  // the hosts and the array they are cabled to
+  const arrayNames = [...new Set([...hosts, ...selectHosts(inventory, 'all')])].filter(isArray);
+  const hostNames = hosts.filter((h) => !isArray(h));
+  const first = hostVars(inventory, (hostNames[0] ?? hosts[0]) as string);
+  const arrays = await Promise.all(
+    arrayNames.map((name) =>
+      limit(async () => {
+        const read = await readArray(name, connections, { ...configVars(config), ...hostVars(inventory, name) });
+        if (read.error) {
+          failures++;
+          process.stderr.write(`${name}: ${read.error}\n`);
+        }
+        return read;
+      }),
+    ),
+  );
   const rows = await Promise.all(
-    hosts.map((name) =>
+    hostNames.map((name) =>
       limit(async (): Promise<WorksheetHost> => {
         const vars = { ...configVars(config), ...hostVars(inventory, name) };
         const ifaces = Array.isArray(vars.ipoib_interfaces)
@@ -107,14 +144,16 @@ export async function runWorksheetCommand(o: WorksheetOptions, secrets: SecretPr
       }),
     ),
   );
+  const read = arrays.find((a) => !a.error);
   const portals = Array.isArray(first.iser_target_portals)
     ? (first.iser_target_portals as { address: string }[]).map((p) => p.address)
-    : [];
+    : (read?.portals.map((p) => p.address) ?? []);
   connections.close();
   const data = {
-    targetIqn: String(first.iser_target_iqn ?? '(not set)'),
+    targetIqn: String(first.iser_target_iqn ?? read?.targetIqn ?? '(not set)'),
     portals,
     hosts: rows,
+    arrays,
     generatedAt: new Date().toISOString(),
   };
   const text =
@@ -122,4 +161,48 @@ export async function runWorksheetCommand(o: WorksheetOptions, secrets: SecretPr
   if (o.output) await writeFile(o.output, text);
   else process.stdout.write(text);
   return failures > 0 ? 3 : 0;
+}
+
+/** An array's side of the worksheet, read through its REST API (reads only; the same reads as eseries_facts). */
+async function readArray(name: string, connections: ConnectionFactory, vars: Vars): Promise<WorksheetArray> {
+  const empty: WorksheetArray = { name, targetIqn: '', portals: [], hosts: [], luns: [] };
+  try {
+    const conn = await connections.connect(name, vars, { factsOnly: true });
+    try {
+      const facts = new HostFacts(conn);
+      const [targetIqn, ports, hosts, groups, volumes, mappings, types] = await Promise.all([
+        arrayTargetIqn.of().read(facts),
+        iserInterfaces.of().read(facts),
+        arrayHosts.of().read(facts),
+        arrayHostGroups.of().read(facts),
+        arrayVolumes.of().read(facts),
+        volumeMappings.of().read(facts),
+        hostTypes.of().read(facts),
+      ]);
+      const nameOf = (ref: string) =>
+        hosts.find((h) => h.id === ref)?.name ?? groups.find((g) => g.id === ref)?.name ?? ref;
+      return {
+        name,
+        targetIqn,
+        portals: ports
+          .filter((p) => p.address && p.address !== '0.0.0.0')
+          .sort((a, b) => a.channel - b.channel || a.controller.localeCompare(b.controller))
+          .map((p) => ({ port: `${p.controller}${p.channel}`, address: p.address })),
+        hosts: hosts.map((h) => ({
+          name: h.name,
+          hostType: types.find((t) => t.index === h.hostTypeIndex)?.name ?? String(h.hostTypeIndex),
+          iqns: h.ports.filter((p) => p.type === 'iscsi').map((p) => p.address),
+          ...(h.groupRef ? { group: nameOf(h.groupRef) } : {}),
+        })),
+        luns: mappings.flatMap((m) => {
+          const v = volumes.find((x) => x.id === m.volumeRef);
+          return v ? [{ volume: v.name, lun: m.lun, wwid: `3${v.wwn}`, mappedTo: nameOf(m.mapRef) }] : [];
+        }),
+      };
+    } finally {
+      await conn.close();
+    }
+  } catch (e) {
+    return { ...empty, error: (e as Error).message };
+  }
 }

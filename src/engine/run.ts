@@ -152,6 +152,8 @@ function secretsUnder(value: object, depth: number): string[] {
   if (cached) return cached;
   const found: string[] = [];
   for (const [k, v] of Object.entries(value)) {
+    // Other hosts' variables: their secrets are gathered once per run (see Engine.hostvarsSecrets).
+    if (depth === 0 && k === 'hostvars') continue;
     if (typeof v === 'string' || typeof v === 'number') {
       if (/pass(word|phrase)?$|secret/i.test(k)) found.push(String(v));
     } else if (v && typeof v === 'object' && depth < 6) {
@@ -171,6 +173,11 @@ export class Engine {
   private interrupted = false;
   private started = Date.now();
   private reachedStartTask: boolean;
+  /** Ansible's `hostvars`: one object for the run, each host's entry read when asked for. */
+  private hostvarsView?: Vars;
+  private hostvarsSecretsFound?: string[];
+  /** The hosts of the batch running now (ansible_play_batch). */
+  private currentBatch: string[] = [];
 
   constructor(
     private readonly input: EngineInput,
@@ -199,8 +206,70 @@ export class Engine {
   /** Connection passwords, every value under a key that names a password or secret, and what vaults opened. */
   private secretsOf(vars: Vars): string[] {
     const found = SECRET_VARS.map((k) => vars[k]).filter((v): v is string => typeof v === 'string');
-    found.push(...secretsUnder(vars, 0), ...vaultSecrets());
+    found.push(...secretsUnder(vars, 0), ...vaultSecrets(), ...this.hostvarsSecrets());
     return found;
+  }
+
+  /** Every inventory host's connection passwords and secret-named values, once per run (a task may show hostvars). */
+  private hostvarsSecrets(): string[] {
+    if (!this.hostvarsSecretsFound) {
+      const found = new Set<string>();
+      for (const host of this.inventoryHosts()) {
+        const vars = this.input.inventoryVars(host);
+        for (const k of SECRET_VARS) if (typeof vars[k] === 'string') found.add(vars[k] as string);
+        for (const v of secretsUnder(vars, 0)) found.add(v);
+      }
+      this.hostvarsSecretsFound = [...found];
+    }
+    return this.hostvarsSecretsFound;
+  }
+
+  /** Every host of the inventory: its `groups.all`, else the hosts of the playbook's plays. */
+  private inventoryHosts(): string[] {
+    const first = this.input.playbook.plays.flatMap((p) => this.input.hostsFor(p.hosts));
+    const groups = first.length > 0 ? this.input.inventoryVars(first[0] as string).groups : undefined;
+    const all = (groups as Record<string, unknown> | undefined)?.all;
+    return Array.isArray(all) ? all.map(String) : [...new Set(first)];
+  }
+
+  /**
+   * `hostvars` as Ansible's: for every inventory host, its inventory variables, gathered facts and what
+   * set_fact and register gave it so far in this run (not play vars, as in Ansible). Read at the moment a
+   * template asks, so host B in a later play sees what host A registered.
+   */
+  private hostvars(): Vars {
+    if (this.hostvarsView) return this.hostvarsView;
+    const view: Vars = {};
+    for (const host of this.inventoryHosts()) {
+      Object.defineProperty(view, host, {
+        enumerable: true,
+        get: () => {
+          const session = this.sessions.get(host);
+          return {
+            ...this.input.inventoryVars(host),
+            ...session?.gathered,
+            ...session?.setVars,
+            ...this.options.extraVars,
+          };
+        },
+      });
+    }
+    this.hostvarsView = view;
+    return view;
+  }
+
+  /** Magic variables that change during a play: which of its hosts are still in it. */
+  private playMagic(play: Play): Vars {
+    const all = this.input.hostsFor(play.hosts);
+    const active = (hosts: string[]) => hosts.filter((h) => (this.sessions.get(h)?.state ?? 'ok') === 'ok');
+    const batch = active(this.currentBatch);
+    return {
+      hostvars: this.hostvars(),
+      ansible_play_hosts_all: all,
+      ansible_play_hosts: active(all),
+      ansible_play_batch: batch,
+      play_hosts: batch,
+    };
   }
 
   async run(): Promise<RunSummary> {
@@ -257,6 +326,7 @@ export class Engine {
         return true;
       }
       if (batches.length > 1) this.emit({ type: 'batch_start', play: play.name, batch: b + 1, hosts: batch });
+      this.currentBatch = batch;
       let fatal = false;
       if (play.anyErrorsFatal) {
         fatal = await this.runBatchInLockstep(play, batch, firstTask, limit);
@@ -352,7 +422,7 @@ export class Engine {
       cached = { gathered: s.gathered, vars };
       perHost.set(s.name, cached);
     }
-    return { ...(await cached.vars), ...s.setVars, ...this.options.extraVars };
+    return { ...(await cached.vars), ...this.playMagic(play), ...s.setVars, ...this.options.extraVars };
   }
 
   private async renderPlayVars(play: Play, s: HostSession): Promise<Vars> {
@@ -363,7 +433,7 @@ export class Engine {
       ansible_check_mode: this.options.check,
       ansible_diff_mode: this.options.diff,
       playbook_dir: resolve(play.baseDir),
-      ansible_play_hosts: this.input.hostsFor(play.hosts),
+      ...this.playMagic(play),
       ...this.options.extraVars,
     };
     vars = { ...vars, ...renderVarsInOrder(play.vars, vars) };

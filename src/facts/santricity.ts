@@ -126,13 +126,19 @@ export interface ArrayHost {
   hostTypeIndex: number;
   /** hostSidePorts: type, address (an IQN for iSCSI/iSER), label. */
   ports: { type: string; address: string; label: string; id?: string }[];
+  /** The host group's ref (clusterRef), or undefined when the host is in none (40 zeros). */
+  groupRef?: string;
 }
+
+/** 40 zeros: the clusterRef of a host in no group (the collection's unassign_hosts moves a host there). */
+export const NO_GROUP_REF = '0'.repeat(40);
 
 interface HostEx {
   id: string;
   name: string;
   label: string;
   hostTypeIndex: number;
+  clusterRef?: string;
   hostSidePorts: { type: string; address: string; label: string }[];
   initiators: { id: string; label: string }[];
   ports: { id: string; label: string }[];
@@ -151,6 +157,7 @@ function parseHost(h: HostEx): ArrayHost {
     id: h.id,
     name: h.name ?? h.label,
     hostTypeIndex: h.hostTypeIndex,
+    ...(h.clusterRef && h.clusterRef !== NO_GROUP_REF ? { groupRef: h.clusterRef } : {}),
     ports: h.hostSidePorts.map((p) => ({
       type: p.type.toLowerCase(),
       address: p.address.toLowerCase(),
@@ -159,6 +166,20 @@ function parseHost(h: HostEx): ArrayHost {
     })),
   };
 }
+
+export interface ArrayHostGroup {
+  /** The group's clusterRef: what a mapping's mapRef and a member's clusterRef hold. */
+  id: string;
+  name: string;
+}
+
+/** The array's host groups (GET host-groups: clusterRef, name), as na_santricity_hostgroup reads them. */
+export const arrayHostGroups = apiFact<void, ArrayHostGroup[]>({
+  name: 'eseries.hostGroups',
+  reads: () => [{ path: 'host-groups' }],
+  parse: ([groups]) =>
+    (groups as { clusterRef: string; name: string }[]).map((g) => ({ id: g.clusterRef, name: g.name })),
+});
 
 export interface ArrayVolume {
   id: string;

@@ -3,7 +3,8 @@
  * manually"), planned as netapp_eseries.santricity's na_santricity_host plans it: created when absent, its host type and
  * ports updated when they differ. An iSER initiator is an iSCSI host port (type iscsi), as the collection defines it.
  * A host port belongs to one host only: an IQN already on another host is refused, never moved (that host would lose
- * its paths); a port with a live session on the array is never removed.
+ * its paths); a port with a live session on the array is never removed. With state: absent and initiator_iqn, only a
+ * host whose ports are exactly that IQN is removed (one of the same name with other ports is someone else's).
  *
  *   - eseries_host:
  *       name: rhel9-1
@@ -72,14 +73,23 @@ export const eseriesHost: Module<EseriesHostArgs> = defineModule({
     mappings: volumeMappings.of(),
     sessions: arraySessions.of(),
   }),
-  async plan(_ctx, a, read) {
+  async plan(ctx, a, read) {
     const [hosts, types] = await Promise.all([read.hosts(), read.types()]);
     const host = hosts.find((h) => h.name.toLowerCase() === a.name.toLowerCase());
     const label = `host/${a.name}`;
     if (a.state === 'absent') {
       if (!host) return { changes: [], noop: `no host ${a.name} on the array` };
+      // a host of that name whose ports are not the inventory's is someone else's: never removed
+      const iqn = a.initiator_iqn?.trim().toLowerCase();
+      const foreign = iqn ? host.ports.filter((p) => p.address !== iqn) : [];
+      if (foreign.length > 0 || (iqn && host.ports.length === 0))
+        return {
+          changes: [],
+          failed: `host ${a.name} on the array has port${foreign.length === 1 ? '' : 's'} ${foreign.map((p) => p.address).join(', ') || '(none)'}, not ${iqn} as the inventory says: not the host sshplay defined, left alone`,
+        };
       const mapped = (await read.mappings()).filter((m) => m.mapRef === host.id);
-      if (mapped.length > 0)
+      // in check mode an earlier task of the teardown would unmap them: previewed, not failed
+      if (mapped.length > 0 && !ctx.check)
         return {
           changes: [],
           failed: `host ${a.name} still has ${mapped.length} volume mapping(s): unmap them first (eseries_lun_mapping state: absent)`,
@@ -87,7 +97,7 @@ export const eseriesHost: Module<EseriesHostArgs> = defineModule({
       return {
         changes: [{ kind: 'api', method: 'DELETE', path: `hosts/${host.id}` }],
         diff: apiDiff(label, shown(host), null),
-        preview: `remove host ${a.name}`,
+        preview: `remove host ${a.name}${mapped.length ? ` once its ${mapped.length} volume mapping(s) are unmapped by an earlier task` : ''}`,
       };
     }
     if (!a.initiator_iqn) return { changes: [], failed: 'initiator_iqn is required with state: present' };

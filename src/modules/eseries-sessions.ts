@@ -1,7 +1,7 @@
 /**
  * eseries_sessions: the document's check from the array side (Storage Array > iSER > View/End Sessions): every host
  * has at least `min_sessions` iSCSI/iSER sessions the array sees from its initiator IQN. Reads only; fails naming the
- * hosts without enough sessions.
+ * hosts without enough sessions (under --check it only says so: the run's logins have not happened).
  *
  *   - eseries_sessions:
  *       hosts: "{{ eseries_hosts }}"      # [{name, iqn}]
@@ -25,7 +25,7 @@ export const eseriesSessions: Module<EseriesSessionsArgs> = defineModule({
     min_sessions: { type: 'int', default: 1 },
   },
   facts: (_a: EseriesSessionsArgs) => ({ sessions: arraySessions.of() }),
-  async plan(_ctx, a, read) {
+  async plan(ctx, a, read) {
     const hosts = a.hosts.map((h, i) => {
       if (typeof h?.iqn !== 'string' || h.iqn === '')
         throw new Error(`hosts[${i}]: iqn must be the host's initiator IQN`);
@@ -38,6 +38,13 @@ export const eseriesSessions: Module<EseriesSessionsArgs> = defineModule({
     }));
     const short = counts.filter((c) => c.sessions < a.min_sessions);
     const result = { sessions: Object.fromEntries(counts.map((c) => [c.name, c.sessions])) };
+    // under --check the hosts' logins of this run did not happen: reported, not failed (as eseries_luns does)
+    if (short.length > 0 && ctx.check)
+      return {
+        changes: [],
+        result,
+        noop: `check mode: the array sees fewer than ${a.min_sessions} session(s) from ${short.map((c) => c.name).join(', ')} yet`,
+      };
     if (short.length > 0)
       return {
         changes: [],

@@ -5,6 +5,7 @@ import { copy } from './copy.js';
 import { debug } from './debug.js';
 import { eseriesFacts } from './eseries-facts.js';
 import { eseriesHost } from './eseries-host.js';
+import { eseriesHostgroup } from './eseries-hostgroup.js';
 import { eseriesIserInterface } from './eseries-iser-interface.js';
 import { eseriesLunMapping } from './eseries-lun-mapping.js';
 import { eseriesLuns } from './eseries-luns.js';
@@ -17,6 +18,7 @@ import { ipoibPorts } from './ipoib-ports.js';
 import { iscsiDiscovery } from './iscsi-discovery.js';
 import { iscsiNode } from './iscsi-node.js';
 import { iscsiSessions } from './iscsi-sessions.js';
+import { iserArrayView } from './iser-array-view.js';
 import { lineinfile } from './lineinfile.js';
 import { mount } from './mount.js';
 import { partition } from './partition.js';
@@ -53,10 +55,12 @@ export const MODULES: ReadonlyMap<string, Module<never>> = new Map<string, Modul
     eseriesLuns,
     eseriesIserInterface,
     eseriesHost,
+    eseriesHostgroup,
     eseriesVolume,
     eseriesLunMapping,
     eseriesFacts,
     eseriesSessions,
+    iserArrayView,
   ].map((m) => [m.name, m as Module<never>]),
 );
 

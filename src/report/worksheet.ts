@@ -14,11 +14,25 @@ export interface WorksheetHost {
   luns?: { tool: string; list: { wwid: string; device: string; pathsUp: number; paths: number }[] };
 }
 
+/** An E-Series array of the inventory, as its REST API reports it (the array side of the worksheet). */
+export interface WorksheetArray {
+  name: string;
+  /** The API's answer could not be read: why (the other fields are then empty). */
+  error?: string;
+  targetIqn: string;
+  /** Its iSER ports as the document orders them: A port 1, B port 1, A port 2, B port 2. */
+  portals: { port: string; address: string }[];
+  hosts: { name: string; hostType: string; iqns: string[]; group?: string }[];
+  luns: { volume: string; lun: number; wwid: string; mappedTo: string }[];
+}
+
 export interface WorksheetData {
   targetIqn: string;
   /** Controller A port 1, B port 1 (subnet A), A port 2, B port 2 (subnet B). */
   portals: string[];
   hosts: WorksheetHost[];
+  /** The inventory's arrays read through their API (the array side); none when the inventory has no array. */
+  arrays?: WorksheetArray[];
   generatedAt: string;
 }
 
@@ -68,10 +82,14 @@ export function worksheetSections(d: WorksheetData): Section[] {
     header: ['Callout No.', 'Host port connections', 'Software initiator IQN'],
     rows: d.hosts.map((h, i) => [i === 0 ? '1' : 'n/a', `Host (initiator) ${i + 1}: ${h.name}`, h.initiatorIqn]),
   });
+  const arrays = d.arrays ?? [];
   sections.push({
     title: 'Target IQN',
+    ...(arrays.length ? { note: "Read from the array's REST API (Storage Array > iSER > Manage Settings)." } : {}),
     header: ['Callout No.', 'Array name', 'Target IQN'],
-    rows: [['6', 'Array controller (target)', d.targetIqn]],
+    rows: arrays.length
+      ? arrays.map((a, i) => [i === 0 ? '6' : '', `Array controller (target): ${a.name}`, a.error ?? a.targetIqn])
+      : [['6', 'Array controller (target)', d.targetIqn]],
   });
   for (const [s, label] of [
     [0, 'A'],
@@ -104,6 +122,21 @@ export function worksheetSections(d: WorksheetData): Section[] {
     header: ['Mapping host name', 'Host OS type', 'Host OS (reported)', 'Kernel (uname -r)'],
     rows: d.hosts.map((h) => [h.name, hostOsType(h.automaticLoadBalancing ?? true), h.osName, h.kernel]),
   });
+  for (const a of arrays) {
+    if (a.error) continue;
+    sections.push({
+      title: `Array ${a.name}: hosts defined`,
+      note: "As the array's REST API reports them (Storage > Hosts): the initiator IQN of each host port and its host type.",
+      header: ['Host on the array', 'Host OS type', 'Initiator IQN', 'Host group'],
+      rows: a.hosts.map((h) => [h.name, h.hostType, h.iqns.join(', ') || '(no port)', h.group ?? '']),
+    });
+    sections.push({
+      title: `Array ${a.name}: volumes mapped`,
+      note: 'Each volume assigned to a host or host group, with its LUN number and the WWID the hosts see it by.',
+      header: ['Volume', 'Mapped to', 'LUN', 'WWID'],
+      rows: a.luns.map((l) => [l.volume, l.mappedTo, String(l.lun), l.wwid]),
+    });
+  }
   const seen = d.hosts.flatMap((h) =>
     (h.luns?.list ?? []).map((l) => [h.name, l.wwid, l.device, `${l.pathsUp}/${l.paths}`, h.luns?.tool ?? '']),
   );

@@ -490,6 +490,13 @@ export const FILTERS: Record<string, Filter> = {
     if (!filter) throw new FilterError(`map: unknown filter '${String(name)}'`);
     return items.map((x) => filter(x, rest, {}));
   },
+  // Ansible's extract: map('extract', hostvars, 'key') looks each item up in a container (then a key under it)
+  extract: (v, args) => {
+    const [container, ...keys] = args;
+    let value = (container as Record<string, unknown> | undefined)?.[pyStr(v)];
+    for (const k of keys) value = (value as Record<string, unknown> | undefined)?.[pyStr(k)];
+    return value;
+  },
   select: (v, args) => selectItems(v, args, true, false),
   reject: (v, args) => selectItems(v, args, false, false),
   selectattr: (v, args) => selectItems(v, args, true, true),

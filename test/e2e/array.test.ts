@@ -202,6 +202,105 @@ describeNeeding(cliMissing())('playbooks/iser-array.yml against the simulated E-
     expect(array.requests).toEqual([]);
   });
 
+  it('a host group: the hosts grouped, a volume mapped to the group; teardown undoes only what the inventory names', async () => {
+    const inv = await inventory({
+      extra: '',
+    });
+    // the group variant: both hosts in one group, one shared volume mapped to it
+    const grouped = (await import('node:fs/promises'))
+      .readFile(inv, 'utf8')
+      .then((t) =>
+        t.replace(
+          /eseries_volumes:\n(?:.*\n){2}/,
+          'eseries_host_group: iser_group\n          eseries_volumes:\n            - { name: iser_shared, pool: pool1, size_gb: 20, host: iser_group, lun: 2 }\n',
+        ),
+      );
+    const groupInv = await writeTemp(dir, 'grouped.yml', await grouped);
+    // somebody else's objects on the same array, which teardown must leave alone
+    const other = array.state.createHost({
+      name: 'someone-else',
+      hostType: { index: 28 },
+      ports: [{ type: 'iscsi', label: 'else_iqn', port: 'iqn.2005-03.org.example:else' }],
+    });
+    const otherVol = array.state.createVolume({ name: 'not-ours', poolId: array.state.pools[0]?.id, size: 1 });
+    array.state.createMapping({ mappableObjectId: otherVol.id, targetId: other.id, lun: 2 });
+
+    const first = await run(groupInv, '-e', 'eseries_check_sessions=false');
+    expect(first.code, out(first)).toBe(0);
+    const s = array.state.snapshot();
+    const group = s.groups.find((g) => g.name === 'iser_group');
+    expect(group).toBeDefined();
+    expect(s.hosts.filter((h) => h.clusterRef === group?.clusterRef).map((h) => h.name)).toEqual([
+      'rhel-host-1',
+      'sles-host-1',
+    ]);
+    const shared = s.volumes.find((v) => v.name === 'iser_shared');
+    expect(s.mappings.find((m) => m.volumeRef === shared?.volumeRef)).toMatchObject({
+      type: 'cluster',
+      mapRef: group?.clusterRef,
+      lun: 2,
+    });
+    const again = await run(groupInv, '-e', 'eseries_check_sessions=false');
+    expect(recap(again.stdout).array1?.changed, out(again)).toBe(0);
+
+    const TEARDOWN = join(ROOT, 'playbooks/iser-array-teardown.yml');
+    const teardown = (...extra: string[]) =>
+      sshplay(['run', TEARDOWN, '-i', groupInv, '--vault-password-file', vaultFile, ...extra], {
+        env: { ANSIBLE_VAULT_PASSWORD_FILE: '' },
+      });
+    // a host still logged in: the shared volume is not unmapped, nothing changes
+    array.state.sessions.push({ initiatorIqn: 'iqn.1996-04.de.suse:01:sles-host-1', controller: 'B' });
+    const busy = await teardown();
+    expect(busy.code, out(busy)).not.toBe(0);
+    expect(out(busy)).toMatch(
+      /host sles-host-1 has a live session on the array: log it out before unmapping iser_shared/,
+    );
+    expect(array.state.mappings).toHaveLength(2);
+    array.state.sessions.length = 0;
+
+    const check = await teardown('--check');
+    expect(check.code, out(check)).toBe(0);
+    const changesBefore = array.state.changeLog.length;
+    const down = await teardown();
+    expect(down.code, out(down)).toBe(0);
+    expect(array.state.changeLog.length).toBeGreaterThan(changesBefore);
+    const after = array.state.snapshot();
+    expect(after.groups).toEqual([]);
+    expect(after.hosts.map((h) => h.name)).toEqual(['someone-else']);
+    expect(after.mappings.map((m) => m.volumeRef)).toEqual([otherVol.volumeRef]);
+    // volumes stay unless asked: they hold the hosts' data
+    expect(after.volumes.map((v) => v.name).sort()).toEqual(['iser_shared', 'not-ours']);
+    const del = await teardown('-e', 'eseries_delete_volumes=true');
+    expect(del.code, out(del)).toBe(0);
+    expect(array.state.volumes.map((v) => v.name)).toEqual(['not-ours']);
+    const twice = await teardown('-e', 'eseries_delete_volumes=true');
+    expect(recap(twice.stdout).array1?.changed, out(twice)).toBe(0);
+  });
+
+  it("teardown leaves a host of the inventory's name whose port is not the inventory's IQN", async () => {
+    array.state.createHost({
+      name: 'rhel-host-1',
+      hostType: { index: 28 },
+      ports: [{ type: 'iscsi', label: 'x_iqn', port: 'iqn.2005-03.org.example:not-rhel-host-1' }],
+    });
+    const r = await sshplay(
+      [
+        'run',
+        join(ROOT, 'playbooks/iser-array-teardown.yml'),
+        '-i',
+        await inventory(),
+        '--vault-password-file',
+        vaultFile,
+      ],
+      { env: { ANSIBLE_VAULT_PASSWORD_FILE: '' } },
+    );
+    expect(r.code, out(r)).not.toBe(0);
+    expect(out(r)).toMatch(
+      /host rhel-host-1 on the array has port iqn.2005-03.org.example:not-rhel-host-1, not .*left alone/,
+    );
+    expect(array.state.hosts.map((h) => h.name)).toEqual(['rhel-host-1']);
+  });
+
   it('a host module on the array is refused at load with its file:line:column, before anything connects', async () => {
     const playbook = await writeTemp(
       dir,

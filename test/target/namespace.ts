@@ -115,6 +115,8 @@ interface FleetState {
 }
 
 const STATE_FILE = 'state.json';
+/** The fleet folder's subfolder every host sees read-only at /run/sim-array (test/target/array/host-link.ts). */
+const ARRAY_LINK_DIR = 'array-link';
 const REGISTRY = '/run/sshplay-ns';
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -664,6 +666,7 @@ export async function startNamespaceFleet(options: NamespaceFleetOptions = {}): 
       NS_MODE: mode,
       NS_SIM_SRC: paths.sim,
       NS_PIDFILE: pidFile,
+      NS_ARRAY_LINK: join(dir, ARRAY_LINK_DIR),
       SIM_HOSTNAME: h.name,
       SIM_FLAVOR: h.flavor,
       SIM_IQN: h.initiatorIqn,
@@ -742,6 +745,7 @@ export async function startNamespaceFleet(options: NamespaceFleetOptions = {}): 
       state.privateKeyFile,
     ]);
     await copyFile(`${state.privateKeyFile}.pub`, join(dir, 'authorized_keys'));
+    await mkdir(join(dir, ARRAY_LINK_DIR), { recursive: true });
     await mkdir(join(dir, 'hostkeys'), { recursive: true });
     await Promise.all(
       state.hosts.map((h) =>
@@ -779,6 +783,7 @@ export async function startNamespaceFleet(options: NamespaceFleetOptions = {}): 
     hosts: state.hosts.map((h) => publicHost(h)),
     array: state.array,
     dir,
+    arrayLinkDir: join(dir, ARRAY_LINK_DIR),
     knownHostsFile: state.knownHostsFile,
     privateKeyFile: state.privateKeyFile,
 

@@ -50,6 +50,12 @@ export interface Fleet {
   array: SimArray;
   /** Working folder of this fleet (keys, known_hosts, inventory, logs). */
   dir: string;
+  /**
+   * A folder every host sees read-only at /run/sim-array: the one channel through which a simulated E-Series array
+   * (test/target/array/host-link.ts) tells the hosts' tools its state. Empty (hosts cabled to `array`) until a test
+   * wires an array. Namespace fleets only.
+   */
+  arrayLinkDir?: string;
   /** OpenSSH known_hosts listing every host's key as [address]:port (or address when port is 22). */
   knownHostsFile: string;
   /** Private key accepted for root on every host (key-only login). */

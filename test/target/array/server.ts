@@ -15,6 +15,8 @@ import {
   interfaceId,
   portRef,
   type SimHost,
+  type SimHostGroup,
+  type SimSession,
 } from './state.js';
 
 /**
@@ -92,6 +94,10 @@ export class SimulatedArray {
   private readonly password: string;
   /** Every request seen, method and path (tests count what check mode sent). */
   readonly requests: string[] = [];
+  /** Called after every change the array accepted (host-link.ts tells the wired hosts). */
+  onChange?: () => void;
+  /** Where the sessions the array sees come from once hosts are wired to it (host-link.ts); else `state.sessions`. */
+  sessionSource?: () => Promise<SimSession[]>;
 
   constructor(
     private readonly tls: SelfSignedCert | undefined,
@@ -143,10 +149,14 @@ export class SimulatedArray {
       return send(res, 404, { errorMessage: `No storage system at ${url.pathname}`, retcode: 'noSuchSystem' });
     const path = url.pathname.slice(prefix.length);
     const body = method === 'POST' ? await readJson(req) : undefined;
+    if (path === 'symbol/getIscsiSessions') await this.refreshSessions();
     try {
       const answer = this.route(method, path, url.searchParams, body);
       if (answer === undefined) return send(res, 404, { errorMessage: `No such endpoint: ${method} ${url.pathname}` });
-      if (method !== 'GET' && !path.startsWith('symbol/get')) this.state.changeLog.push(`${method} ${path}`);
+      if (method !== 'GET' && !path.startsWith('symbol/get')) {
+        this.state.changeLog.push(`${method} ${path}`);
+        this.onChange?.();
+      }
       if (answer === null) {
         res.statusCode = 204;
         return void res.end();
@@ -170,7 +180,16 @@ export class SimulatedArray {
    */
   answer(method: string, path: string, body?: unknown): unknown {
     const url = new URL(path, 'https://array/');
-    return this.route(method, url.pathname.slice(1), url.searchParams, body);
+    const answer = this.route(method, url.pathname.slice(1), url.searchParams, body);
+    if (answer !== undefined && method !== 'GET' && !url.pathname.startsWith('/symbol/get')) this.onChange?.();
+    return answer;
+  }
+
+  /** The sessions the array sees now: from the wired hosts' logins (sessionSource), else as the test set them. */
+  async refreshSessions(): Promise<void> {
+    if (!this.sessionSource) return;
+    const live = await this.sessionSource();
+    this.state.sessions.splice(0, this.state.sessions.length, ...live);
   }
 
   private route(method: string, path: string, query: URLSearchParams, body: unknown): unknown {
@@ -187,6 +206,7 @@ export class SimulatedArray {
           default: t.index === 28,
         }));
       if (path === 'hosts') return s.hosts.map(hostEx);
+      if (path === 'host-groups') return s.groups.map((g) => hostGroup(g, s));
       if (path === 'storage-pools') return s.pools;
       if (path === 'volumes') return s.volumes.map((v) => volumeEx(v, s));
       if (path === 'thin-volumes') return [];
@@ -201,6 +221,10 @@ export class SimulatedArray {
       if (path === 'symbol/getIscsiSessions') return { returnCode: 'ok', sessions: this.sessions(b) };
       if (path === 'hosts') return hostEx(s.createHost(b));
       if (parts[0] === 'hosts' && parts.length === 2) return hostEx(s.updateHost(parts[1] as string, b));
+      if (parts[0] === 'hosts' && parts.length === 3 && parts[2] === 'move')
+        return hostEx(s.moveHost(parts[1] as string, b));
+      if (path === 'host-groups') return hostGroup(s.createGroup(b), s);
+      if (parts[0] === 'host-groups' && parts.length === 2) return hostGroup(s.updateGroup(parts[1] as string, b), s);
       if (path === 'volumes') return volumeEx(s.createVolume(b), s);
       if (path === 'volume-mappings') return { ...s.createMapping(b), ssid: 0, perms: 15 };
       return undefined;
@@ -212,6 +236,14 @@ export class SimulatedArray {
       }
       if (parts[0] === 'volume-mappings' && parts.length === 2) {
         s.deleteMapping(parts[1] as string);
+        return null;
+      }
+      if (parts[0] === 'host-groups' && parts.length === 2) {
+        s.deleteGroup(parts[1] as string);
+        return null;
+      }
+      if (parts[0] === 'volumes' && parts.length === 2) {
+        s.deleteVolume(parts[1] as string);
         return null;
       }
     }
@@ -327,6 +359,20 @@ function hostEx(h: SimHost): unknown {
     hostSidePorts: h.ports.map((p) => ({ type: p.type, address: p.port, label: p.label })),
     id: h.id,
     name: h.name,
+  };
+}
+
+/** HostGroup (J models/v2/HostGroup.java): no member list; members are the hosts with its clusterRef. */
+function hostGroup(g: SimHostGroup, _s: ArrayState): unknown {
+  return {
+    clusterRef: g.clusterRef,
+    label: g.label,
+    isSAControlled: false,
+    confirmLUNMappingCreation: false,
+    protectionInformationCapableAccessMethod: true,
+    isLun0Restricted: false,
+    id: g.id,
+    name: g.name,
   };
 }
 

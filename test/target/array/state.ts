@@ -21,6 +21,16 @@ export interface SimHost {
   ports: { label: string; type: string; port: string }[];
 }
 
+/** A host group (the API's "cluster"): its hosts carry its clusterRef. */
+export interface SimHostGroup {
+  id: string;
+  clusterRef: string;
+  name: string;
+  label: string;
+}
+
+export const NO_GROUP = '0'.repeat(40);
+
 export interface SimVolume {
   id: string;
   volumeRef: string;
@@ -44,6 +54,8 @@ export interface SimMapping {
 export interface SimSession {
   initiatorIqn: string;
   controller: 'A' | 'B';
+  /** Where the session came from, when a wired host logged in (test/target/array/host-link.ts). */
+  host?: string;
 }
 
 /** A rule of the array broken by a request: the array answers 422 with this message. */
@@ -73,6 +85,7 @@ export const CONTROLLER_REFS = { A: '070000000000000000000001', B: '070000000000
 export class ArrayState {
   readonly ports: IserPort[];
   readonly hosts: SimHost[] = [];
+  readonly groups: SimHostGroup[] = [];
   readonly volumes: SimVolume[] = [];
   readonly mappings: SimMapping[] = [];
   readonly sessions: SimSession[] = [];
@@ -106,7 +119,7 @@ export class ArrayState {
       name,
       label: name,
       hostTypeIndex: index,
-      clusterRef: '0'.repeat(40),
+      clusterRef: NO_GROUP,
       ports,
     };
     this.hosts.push(host);
@@ -132,6 +145,77 @@ export class ArrayState {
     const i = this.hosts.findIndex((h) => h.id === id);
     if (i < 0) throw new ArrayRuleError(404, `No host with id [${id}].`);
     this.hosts.splice(i, 1);
+  }
+
+  /** POST host-groups {name, hosts: [hostRef]}: a group name is used once; its hosts move into it. */
+  createGroup(body: { name?: unknown; hosts?: unknown }): SimHostGroup {
+    const name = requireString(body.name, 'name');
+    if (this.groups.some((g) => g.name.toLowerCase() === name.toLowerCase()))
+      throw new ArrayRuleError(422, `A host group with the name [${name}] already exists.`);
+    const members = this.hostsByRef(body.hosts);
+    const ref = this.ref('85');
+    const group: SimHostGroup = { id: ref, clusterRef: ref, name, label: name };
+    this.groups.push(group);
+    for (const h of members) this.joinGroup(h, group.clusterRef);
+    return group;
+  }
+
+  /** POST host-groups/<id> {name, hosts}: the listed hosts are (moved) in the group. */
+  updateGroup(id: string, body: { name?: unknown; hosts?: unknown }): SimHostGroup {
+    const group = this.groups.find((g) => g.id === id);
+    if (!group) throw new ArrayRuleError(404, `No host group with id [${id}].`);
+    if (body.name !== undefined) group.name = group.label = requireString(body.name, 'name');
+    for (const h of this.hostsByRef(body.hosts)) this.joinGroup(h, group.clusterRef);
+    return group;
+  }
+
+  /** DELETE host-groups/<id>: its hosts leave it; refused while volumes are mapped to the group. */
+  deleteGroup(id: string): void {
+    const i = this.groups.findIndex((g) => g.id === id);
+    if (i < 0) throw new ArrayRuleError(404, `No host group with id [${id}].`);
+    const group = this.groups[i] as SimHostGroup;
+    if (this.mappings.some((m) => m.mapRef === group.clusterRef))
+      throw new ArrayRuleError(422, `The host group [${group.name}] has volume mappings.`);
+    for (const h of this.hosts) if (h.clusterRef === group.clusterRef) h.clusterRef = NO_GROUP;
+    this.groups.splice(i, 1);
+  }
+
+  /** POST hosts/<id>/move {group}: the host joins a group, or leaves its group (all zeros). */
+  moveHost(id: string, body: { group?: unknown; groupId?: unknown }): SimHost {
+    const host = this.hosts.find((h) => h.id === id);
+    if (!host) throw new ArrayRuleError(404, `No host with id [${id}].`);
+    // the collection sends `group`, the SDK's HostMoveRequest names it `groupId`: both are read
+    const target = requireString(body.group ?? body.groupId, 'group');
+    if (target !== NO_GROUP && !this.groups.some((g) => g.clusterRef === target))
+      throw new ArrayRuleError(422, `No host group with id [${target}].`);
+    if (target === NO_GROUP) host.clusterRef = NO_GROUP;
+    else this.joinGroup(host, target);
+    return host;
+  }
+
+  /** A host entering a group sees the group's LUNs beside its own: a LUN number both use is refused. */
+  private joinGroup(host: SimHost, clusterRef: string): void {
+    const own = new Set(this.mappings.filter((m) => m.mapRef === host.hostRef).map((m) => m.lun));
+    const clash = this.mappings.find((m) => m.mapRef === clusterRef && own.has(m.lun));
+    if (clash) throw new ArrayRuleError(422, `LUN ${clash.lun} is already in use for host [${host.name}].`);
+    host.clusterRef = clusterRef;
+  }
+
+  private hostsByRef(value: unknown): SimHost[] {
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) throw new ArrayRuleError(422, 'hosts must be a list of host ids');
+    return value.map((ref) => {
+      const h = this.hosts.find((x) => x.hostRef === ref);
+      if (!h) throw new ArrayRuleError(422, `No host with id [${String(ref)}].`);
+      return h;
+    });
+  }
+
+  /** The hosts a mapping presents its volume to: its host, or every host of its group. */
+  hostsOfMapping(m: SimMapping): SimHost[] {
+    return m.type === 'host'
+      ? this.hosts.filter((h) => h.hostRef === m.mapRef)
+      : this.hosts.filter((h) => h.clusterRef === m.mapRef);
   }
 
   private hostType(index: unknown): number {
@@ -186,22 +270,46 @@ export class ArrayState {
     return volume;
   }
 
+  /** DELETE volumes/<id>: the volume and its mapping go (the array does not know what a host keeps on it). */
+  deleteVolume(id: string): void {
+    const i = this.volumes.findIndex((v) => v.id === id);
+    if (i < 0) throw new ArrayRuleError(404, `No volume with id [${id}].`);
+    const ref = (this.volumes[i] as SimVolume).volumeRef;
+    for (let m = this.mappings.length - 1; m >= 0; m--)
+      if (this.mappings[m]?.volumeRef === ref) this.mappings.splice(m, 1);
+    this.volumes.splice(i, 1);
+  }
+
   /** A LUN number is used once per host or host group; a volume is mapped once. */
   createMapping(body: { mappableObjectId?: unknown; targetId?: unknown; lun?: unknown }): SimMapping {
     const volume = this.volumes.find((v) => v.id === body.mappableObjectId);
     if (!volume) throw new ArrayRuleError(422, `No volume with id [${String(body.mappableObjectId)}].`);
     const host = this.hosts.find((h) => h.id === body.targetId);
-    if (!host) throw new ArrayRuleError(422, `No host or host group with id [${String(body.targetId)}].`);
+    const group = this.groups.find((g) => g.id === body.targetId);
+    const target = host
+      ? { ref: host.hostRef, name: host.name, type: 'host' as const }
+      : group
+        ? { ref: group.clusterRef, name: group.name, type: 'cluster' as const }
+        : undefined;
+    if (!target) throw new ArrayRuleError(422, `No host or host group with id [${String(body.targetId)}].`);
     if (this.mappings.some((m) => m.volumeRef === volume.volumeRef))
       throw new ArrayRuleError(422, `The volume [${volume.name}] is already mapped.`);
-    const used = new Set(this.mappings.filter((m) => m.mapRef === host.hostRef).map((m) => m.lun));
+    // the LUNs the target's hosts see: a host's own and its group's; a group's and each member's own
+    const seenBy = host
+      ? [host.hostRef, ...(host.clusterRef !== NO_GROUP ? [host.clusterRef] : [])]
+      : [target.ref, ...this.hosts.filter((h) => h.clusterRef === target.ref).map((h) => h.hostRef)];
+    const used = new Set(this.mappings.filter((m) => seenBy.includes(m.mapRef)).map((m) => m.lun));
     let lun: number;
     if (body.lun === undefined) {
       lun = 0;
       while (used.has(lun)) lun++;
     } else if (typeof body.lun === 'number' && Number.isInteger(body.lun) && body.lun >= 0 && body.lun <= 255) {
       lun = body.lun;
-      if (used.has(lun)) throw new ArrayRuleError(422, `LUN ${lun} is already in use for host [${host.name}].`);
+      if (used.has(lun))
+        throw new ArrayRuleError(
+          422,
+          `LUN ${lun} is already in use for ${target.type === 'host' ? 'host' : 'host group'} [${target.name}].`,
+        );
     } else throw new ArrayRuleError(422, `lun must be an integer from 0 to 255, got ${JSON.stringify(body.lun)}`);
     const ref = this.ref('88');
     const mapping: SimMapping = {
@@ -209,8 +317,8 @@ export class ArrayState {
       lunMappingRef: ref,
       lun,
       volumeRef: volume.volumeRef,
-      mapRef: host.hostRef,
-      type: 'host',
+      mapRef: target.ref,
+      type: target.type,
     };
     this.mappings.push(mapping);
     return mapping;
@@ -237,6 +345,7 @@ export class ArrayState {
     return structuredClone({
       ports: this.ports,
       hosts: this.hosts,
+      groups: this.groups,
       volumes: this.volumes,
       mappings: this.mappings,
       sessions: this.sessions,

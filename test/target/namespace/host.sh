@@ -8,7 +8,7 @@
 # namespace), first start (setup-host.sh) or restart (sim-boot --fresh), then exec sshd as PID 1.
 #
 # Environment: NS_ROOT, NS_MODE (setup | boot), NS_SIM_SRC (test/target/sim), NS_PIDFILE (gets this
-# process's PID as the machine sees it), SIM_* (the setup-host.sh contract, SIM_LUN_DEVICE included).
+# process's PID as the machine sees it), NS_ARRAY_LINK (optional: the folder bound read-only at /run/sim-array), SIM_* (the setup-host.sh contract, SIM_LUN_DEVICE included).
 set -euo pipefail
 root=${NS_ROOT:?}
 say() { printf 'host.sh %s: %s\n' "${SIM_HOSTNAME:-?}" "$*" >&2; }
@@ -56,6 +56,13 @@ if [[ $NS_MODE == boot ]]; then
   find "$root/run" "$root/tmp" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
 fi
 mkdir -p "$root/run/sshd" "$root/run/lock"
+if [[ -n ${NS_ARRAY_LINK:-} ]]; then
+  # the one channel from the controller: the simulated array's state (test/target/sim/README.md,
+  # "Wired to the simulated array"), read-only; empty until a test wires an array to the fleet
+  mkdir -p "$root/run/sim-array"
+  mount --bind "$NS_ARRAY_LINK" "$root/run/sim-array"
+  mount -o remount,bind,ro "$root/run/sim-array"
+fi
 chmod 0755 "$root/run/sshd"
 chmod 1777 "$root/run/lock"
 if [[ $NS_MODE == setup ]]; then

@@ -20,8 +20,8 @@ describe('npm start: what the demo needs', () => {
     expect(problems[0]).toMatch(/^run as root/);
     for (const t of [...DEMO_TOOLS, DEBOOTSTRAP]) expect(problems.join('\n')).toContain(t.what);
     expect(problems.at(-1)).toBe(
-      'install: apt-get install util-linux mount openssh-client debootstrap   ' +
-        '(RHEL/Fedora: dnf install util-linux openssh-clients debootstrap; debootstrap is in EPEL)',
+      'install: apt-get install util-linux mount openssh-client openssl debootstrap   ' +
+        '(RHEL/Fedora: dnf install util-linux openssh-clients openssl debootstrap; debootstrap is in EPEL)',
     );
     expect(problems).toHaveLength(1 + DEMO_TOOLS.length + 1 + 1);
   });

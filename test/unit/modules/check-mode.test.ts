@@ -37,6 +37,13 @@ const wantChange: Record<string, Record<string, unknown>> = {
 /** Modules that never change a host: their case must plan no change (and, like the others, write nothing). */
 const readsOnly: Record<string, Record<string, unknown>> = {
   slurp: { src: '/etc/a' },
+  iser_array_view: {
+    array: {
+      target_iqn: 'iqn.1992-08.com.netapp:2800.x',
+      iser_interfaces: [{ controller: 'A', channel: 1, address: '192.168.130.101' }],
+    },
+    interfaces: [{ name: 'ib0', address: '192.168.130.11/24' }],
+  },
 };
 
 const W = '360080e50004300ac000007575568851d';
@@ -134,6 +141,7 @@ const withHost: { name: string; args: Record<string, unknown>; host: FakeHost; r
 const arrayModules = [
   'eseries_iser_interface',
   'eseries_host',
+  'eseries_hostgroup',
   'eseries_volume',
   'eseries_lun_mapping',
   'eseries_facts',

@@ -106,6 +106,7 @@ describe('eseries_host', () => {
     setup?: (a: SimulatedArray) => void;
     changes?: unknown[];
     failed?: RegExp;
+    check?: boolean;
   }[] = [
     {
       name: 'a new host with its IQN and the default host type (index 28)',
@@ -177,12 +178,19 @@ describe('eseries_host', () => {
       name: 'absent while volumes are mapped to it: refused',
       args: { name: 'rhel9-1', state: 'absent' },
       setup: (a) => a.state.createMapping({ mappableObjectId: volume(a).id, targetId: host(a).id, lun: 1 }),
+      check: false,
       failed: /still has 1 volume mapping/,
+    },
+    {
+      name: 'absent while volumes are mapped to it, in check mode: previewed as after the unmapping of an earlier task',
+      args: { name: 'rhel9-1', state: 'absent' },
+      setup: (a) => a.state.createMapping({ mappableObjectId: volume(a).id, targetId: host(a).id, lun: 1 }),
+      changes: [{ api: expect.stringMatching(/^DELETE hosts\//) }],
     },
   ];
   for (const c of cases)
     it(c.name, async () => {
-      const p = await plan(eseriesHost, c.args, arrayWith(c.setup));
+      const p = await plan(eseriesHost, c.args, arrayWith(c.setup), c.check ?? true);
       if (c.failed) return expect(p.failed).toMatch(c.failed);
       expect(p.failed).toBeUndefined();
       expect(describeChanges(p)).toEqual(c.changes);
@@ -275,7 +283,7 @@ describe('eseries_lun_mapping', () => {
         both(a);
         a.state.createMapping({ mappableObjectId: volume(a, 'vol0').id, targetId: a.state.hosts[0]?.id, lun: 1 });
       },
-      failed: /LUN 1 is already in use for host rhel9-1 \(by volume vol0\)/,
+      failed: /LUN 1 is already in use for host rhel9-1 \(by volume vol0, mapped to rhel9-1\)/,
     },
     {
       name: 'mapped with another LUN: not renumbered',
@@ -362,7 +370,13 @@ describe('eseries_sessions', () => {
   });
   it('fails naming the host the array sees no session from', async () => {
     const a = arrayWith((x) => x.state.sessions.push({ initiatorIqn: IQN, controller: 'A' }));
-    const p = await plan(eseriesSessions, { hosts, min_sessions: 1 }, a);
+    const p = await plan(eseriesSessions, { hosts, min_sessions: 1 }, a, false);
     expect(p.failed).toMatch(/fewer than 1 session\(s\) from sles-1 \(iqn.1996-04.de.suse:01:sles-1: 0\)/);
+  });
+  it('under --check says which hosts have no session yet, without failing (their logins did not happen)', async () => {
+    const a = arrayWith((x) => x.state.sessions.push({ initiatorIqn: IQN, controller: 'A' }));
+    const p = await plan(eseriesSessions, { hosts, min_sessions: 1 }, a, true);
+    expect(p.failed).toBeUndefined();
+    expect(p.noop).toMatch(/check mode: the array sees fewer than 1 session\(s\) from sles-1 yet/);
   });
 });

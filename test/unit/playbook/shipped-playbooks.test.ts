@@ -19,6 +19,10 @@ describe('shipped playbooks', () => {
     const pb = await loadPlaybook(join(dir, 'iser.yml'));
     expect(pb.plays.map((p) => p.name)).toEqual([
       'Validate the iSER inventory variables',
+      // the array side, when the inventory has one (eseries_arrays), before any host is changed
+      "Initiator IQNs of the iSER hosts, for the array's host definitions",
+      'E-Series array through its REST API',
+      'Target IQN, portals and LUNs from the array',
       'Packages the setup needs',
       'Preflight (supported configuration)',
       'Kernel modules and limits for iSER',
@@ -31,6 +35,7 @@ describe('shipped playbooks', () => {
       'Partitions and filesystems on the LUNs',
       'Verify storage access',
       'Reboot-safe end state',
+      'Sessions checked from the E-Series array',
     ]);
   });
 });

@@ -23,6 +23,50 @@ fi
 SIM_FLAVOR=${SIM_FLAVOR:-rhel8}
 read -r -a SIM_GUID_LIST <<<"${SIM_GUIDS:-0x248a070300a80a80 0x248a070300a80a81}"
 read -r -a ARRAY_PORTAL_LIST <<<"${ARRAY_PORTALS:-}"
+declare -A ARRAY_PORTAL_TAG=() ARRAY_PORTAL_PORT=()
+SIM_LUN_NUMBER=1
+
+# The simulated E-Series array (test/target/array), when a test wires one to this host: its state as the
+# hosts may know it, in one read-only file the array rewrites after every change (the launcher binds the
+# array's folder at /run/sim-array; nothing else of the controller shows through). Lines:
+#   iqn <target IQN>
+#   portal <ip> <portal group tag> <controller port, e.g. A1>   (only ports with an address configured)
+#   lun <initiator IQN> <LUN number> <WWID> <volume name>       (volumes mapped to that initiator's host or group)
+# Without the file, the host is cabled to the fixed array of array.conf, as before.
+SIM_ARRAY_STATE=/run/sim-array/state
+SIM_ARRAY_WIRED=0
+# This host's initiator name as iscsid reads it (InitiatorName= of initiatorname.iscsi), for the array's
+# LUN masking; SIM_IQN when the file has none.
+sim_initiator_name() {
+  local line
+  SIM_INITIATOR=$SIM_IQN
+  [[ -r /etc/iscsi/initiatorname.iscsi ]] || return 0
+  while IFS= read -r line || [[ -n $line ]]; do
+    [[ $line =~ ^[[:space:]]*InitiatorName[[:space:]]*=[[:space:]]*([^[:space:]]+) ]] && SIM_INITIATOR=${BASH_REMATCH[1]}
+  done </etc/iscsi/initiatorname.iscsi
+  return 0
+}
+# (Re)reads the wired array's state: the target IQN, its portals with their tags, and this host's LUN
+# (the lowest LUN number mapped to its initiator; a host has one backing device, so one LUN). Pure bash.
+sim_array_load() {
+  [[ -r $SIM_ARRAY_STATE ]] || return 0
+  SIM_ARRAY_WIRED=1
+  local kind a b c d best=''
+  ARRAY_IQN='' ARRAY_PORTAL_LIST=() ARRAY_PORTAL_TAG=() ARRAY_PORTAL_PORT=()
+  SIM_LUN_WWID='' SIM_LUN_NUMBER='' ARRAY_VOLUME=''
+  sim_initiator_name
+  while read -r kind a b c d; do
+    case $kind in
+      iqn) ARRAY_IQN=$a ;;
+      portal) ARRAY_PORTAL_LIST+=("$a") ARRAY_PORTAL_TAG[$a]=$b ARRAY_PORTAL_PORT[$a]=$c ;;
+      lun)
+        [[ ${a,,} == "${SIM_INITIATOR,,}" ]] || continue
+        if [[ -z $best ]] || ((b < best)); then best=$b SIM_LUN_NUMBER=$b SIM_LUN_WWID=$c ARRAY_VOLUME=$d; fi ;;
+    esac
+  done <"$SIM_ARRAY_STATE"
+  ARRAY_PORTALS=${ARRAY_PORTAL_LIST[*]}
+}
+sim_array_load
 
 # Where open-iscsi keeps its database: RHEL /var/lib/iscsi, SLES and Ubuntu /etc/iscsi.
 case $SIM_FLAVOR in
@@ -689,7 +733,7 @@ sim_iface_load() { # sim_iface_load NAME -> 1 when there is no such iface
 
 # ---------------------------------------------------------------------------------------------------
 # Sessions: one file per session, /run/sim/sessions/<sid>, holding one line:
-#   <sid> <target> <portal-ip> <port> <tpgt> <iface> <transport> <net_ifacename>
+#   <sid> <target> <portal-ip> <port> <tpgt> <iface> <transport> <net_ifacename> <initiator IQN>
 SIM_SESS_DIR=$SIM_RUN/sessions
 
 sim_sessions() { # prints every session line, sid order
@@ -712,6 +756,7 @@ sim_session_count() { # sim_session_count TARGET IP PORT IFACE
 sim_portal_tpgt() { # sim_portal_tpgt IP
   local i
   SIM_TPGT=1
+  if ((SIM_ARRAY_WIRED)); then SIM_TPGT=${ARRAY_PORTAL_TAG[$1]:-1}; return 0; fi
   for i in "${!ARRAY_PORTAL_LIST[@]}"; do
     [[ ${ARRAY_PORTAL_LIST[i]} == "$1" ]] && SIM_TPGT=$((i % 2 + 1))
   done
@@ -720,13 +765,13 @@ sim_portal_tpgt() { # sim_portal_tpgt IP
 
 # A session carries the tag the target reported at login, whatever tag its record was filed under
 # (a `-o new` record stays <ip>,<port>,-1 on disk).
-sim_session_new() { # sim_session_new TARGET IP PORT IFACE TRANSPORT NETDEV -> prints sid
+sim_session_new() { # sim_session_new TARGET IP PORT IFACE TRANSPORT NETDEV INITIATOR -> prints sid
   mkdir -p "$SIM_SESS_DIR"
   local sid=1
   [[ -s $SIM_SESS_DIR/next ]] && sid=$(<"$SIM_SESS_DIR/next")
   printf '%s\n' $((sid + 1)) >"$SIM_SESS_DIR/next"
   sim_portal_tpgt "$2"
-  printf '%s %s %s %s %s %s %s %s\n' "$sid" "$1" "$2" "$3" "$SIM_TPGT" "$4" "$5" "${6:--}" >"$SIM_SESS_DIR/$sid"
+  printf '%s %s %s %s %s %s %s %s %s\n' "$sid" "$1" "$2" "$3" "$SIM_TPGT" "$4" "$5" "${6:--}" "${7:-$SIM_IQN}" >"$SIM_SESS_DIR/$sid"
   printf '%s' "$sid"
 }
 
@@ -902,12 +947,14 @@ sim_lun_paths_ready() {
   [[ -n ${SIM_LUN_WWID:-} ]] || return 1
   sim_unit_active multipathd.service || return 1
   [[ $SIM_FLAVOR != rhel* || -e /etc/multipath.conf ]] || return 1
-  local f line
+  local f line t ini
   for f in "$SIM_SESS_DIR"/[0-9]*; do
     [[ -f $f ]] || continue
     read -r line <"$f" || continue
-    read -r _ t _ <<<"$line"
-    [[ $t == "${ARRAY_IQN:-}" ]] && return 0
+    read -r _ t _ _ _ _ _ _ ini _ <<<"$line"
+    [[ $t == "${ARRAY_IQN:-}" ]] || continue
+    ((SIM_ARRAY_WIRED)) && [[ ${ini,,} != "${SIM_INITIATOR,,}" ]] && continue
+    return 0
   done
   return 1
 }
@@ -930,6 +977,7 @@ sim_lun_watch() {
   fifo=$SIM_RUN/lun-watch.fifo
   rm -f "$fifo" && mkfifo "$fifo" && exec {fd}<>"$fifo" # read -t on it: a sleep that forks nothing
   while read -r pid <"$SIM_LUN_WATCH_PID" 2>/dev/null && [[ $pid == "$BASHPID" ]]; do
+    [[ -r $SIM_ARRAY_STATE ]] && sim_array_load # wired after boot, or the volume mapped to this host later
     if sim_lun_paths_ready; then
       t=${EPOCHREALTIME/[.,]/} now=${t:0:${#t}-3}
       [[ -n $since ]] || since=$now
@@ -948,10 +996,19 @@ sim_lun_watch() {
 
 # At boot (sim-boot): the kernel has no maps yet (a previous boot's links go), and the watcher starts.
 sim_lun_boot() {
-  [[ -n ${SIM_LUN_WWID:-} ]] || return 0
   local f name
-  name=$(sim_lun_map_name) || name=$SIM_LUN_WWID
-  for f in /dev/mapper/"$name" /dev/mapper/"$name"?* /dev/mapper/"$SIM_LUN_WWID" /dev/mapper/"$SIM_LUN_WWID"?*; do [[ -L $f ]] && rm -f "$f"; done
+  if ((SIM_ARRAY_WIRED)); then
+    # whatever volume the array maps to this host: the kernel forgot every map of the backing device
+    for f in /dev/mapper/*; do
+      [[ -L $f ]] || continue
+      case $(readlink "$f") in "${SIM_LUN_DEVICE:-/nonexistent}" | "${SIM_LUN_DEVICE:-/nonexistent}"p[0-9]*) rm -f "$f" ;; esac
+    done
+  fi
+  [[ -n ${SIM_LUN_WWID:-} || $SIM_ARRAY_WIRED == 1 ]] || return 0
+  if [[ -n ${SIM_LUN_WWID:-} ]]; then
+    name=$(sim_lun_map_name) || name=$SIM_LUN_WWID
+    for f in /dev/mapper/"$name" /dev/mapper/"$name"?* /dev/mapper/"$SIM_LUN_WWID" /dev/mapper/"$SIM_LUN_WWID"?*; do [[ -L $f ]] && rm -f "$f"; done
+  fi
   [[ -n ${SIM_LUN_DEVICE:-} && -b ${SIM_LUN_DEVICE} ]] || return 0
   mkdir -p "$SIM_RUN" /var/log/sim
   (sim_lun_watch) </dev/null >/dev/null 2>&1 &
@@ -1014,10 +1071,17 @@ sim_part_links() { # sim_part_links WWID [DELIM]: partition maps after the table
 
 # Sessions to the array's target, the paths of the LUN: "sid ip ctrl-port hctl sdname majmin" lines.
 sim_lun_paths() {
-  local sid t ip port tpgt ifn transport dev k=0 i c
+  local sid t ip port tpgt ifn transport dev ini k=0 i c
   local letters=bcdefghijklmnopqrstuvwxyz
-  while read -r sid t ip port tpgt ifn transport dev; do
+  while read -r sid t ip port tpgt ifn transport dev ini; do
     [[ $t == "$ARRAY_IQN" ]] || continue
+    if ((SIM_ARRAY_WIRED)); then
+      # a wired array presents the LUN only on sessions of the initiator it is mapped to
+      [[ -n $SIM_LUN_WWID && ${ini,,} == "${SIM_INITIATOR,,}" ]] || continue
+      printf '%s %s %s %s:0:0:%s sd%s 8:%s\n' "$sid" "$ip" "${ARRAY_PORTAL_PORT[$ip]:-?}" $((13 + sid)) "$SIM_LUN_NUMBER" "${letters:k:1}" $((16 * (k + 1)))
+      k=$((k + 1))
+      continue
+    fi
     c='?'
     for i in "${!ARRAY_PORTAL_LIST[@]}"; do
       [[ ${ARRAY_PORTAL_LIST[i]} == "$ip" ]] || continue
