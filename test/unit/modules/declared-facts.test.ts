@@ -72,6 +72,7 @@ describe('modules plan from the facts they declare', () => {
       'api hosts',
       'api volume-mappings',
       'api symbol/getIscsiSessions {"type":"all"}',
+      'api host-groups',
     ]);
   });
 });
