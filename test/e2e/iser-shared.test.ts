@@ -48,7 +48,7 @@ describeNeeding(missing)('iSER: one volume shared by several hosts, and its tear
         { name: 'sles', flavor: 'sles15', groups: ['iser_hosts'], sharedLun: volume },
         { name: 'ubuntu', flavor: 'ubuntu22', groups: ['iser_hosts'], sharedLun: volume },
       ],
-      lunSizeMiB: 512, // mkfs.xfs (xfsprogs 5.19+) refuses filesystems under 300 MB
+      lunSizeMiB: 2048, // sparse; mkfs.xfs 6.1 refuses filesystems under 300 MB, and a striped log under 64 MB
     });
     hosts = fleet.hosts;
     first = hosts[0] as SimHost;
