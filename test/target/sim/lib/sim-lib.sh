@@ -788,14 +788,14 @@ sim_lun_map_create() { # the map appears, and with it the maps of the partitions
 # made the map or when a newer boot replaced it (the pid file names another process).
 sim_lun_watch() {
   printf '%s\n' "$BASHPID" >"$SIM_LUN_WATCH_PID"
-  local delay since='' now t pid fifo fd
-  delay=$(sim_lun_delay_ms)
+  local delay=0 since='' now t pid fifo fd
   fifo=$SIM_RUN/lun-watch.fifo
   rm -f "$fifo" && mkfifo "$fifo" && exec {fd}<>"$fifo" # read -t on it: a sleep that forks nothing
   while read -r pid <"$SIM_LUN_WATCH_PID" 2>/dev/null && [[ $pid == "$BASHPID" ]]; do
     if sim_lun_paths_ready; then
       t=${EPOCHREALTIME/[.,]/} now=${t:0:${#t}-3}
-      [[ -n $since ]] || since=$now
+      # the delay as /etc/sim/lun.conf says when the paths appear (a test may set it after boot)
+      [[ -n $since ]] || { since=$now; delay=$(sim_lun_delay_ms); }
       if ((now - since >= delay)); then
         sim_lun_map_create
         printf '%s lun map %s %s\n' "$now" "$SIM_LUN_WWID" "$(sim_lun_map_name)" >>/var/log/sim/boot.log
@@ -980,6 +980,13 @@ sim_scsi_sync() {
       rm -rf "$d"
     fi
   done
+  # the devices follow the sessions: nothing to add while the set of sessions is the one seen last
+  # (pure bash: every simulated tool call runs this)
+  local sess=("$SIM_SESS_DIR"/[0-9]*) key last=''
+  key="${sess[*]}"
+  [[ -f $SIM_RUN/scsi-sessions ]] && read -r last <"$SIM_RUN/scsi-sessions"
+  [[ $key == "$last" ]] && return 0
+  printf '%s\n' "$key" >"$SIM_RUN/scsi-sessions"
   while read -r sid _ _ hctl sd mm; do
     [[ -d /sys/block/$sd ]] && continue
     mkdir -p "/sys/block/$sd/device" 2>/dev/null || continue
