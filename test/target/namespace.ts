@@ -94,6 +94,8 @@ interface HostState extends SimHost {
   status: HostStatus;
   /** Per-host setup-host.sh options (SIM_HCAS, SIM_SWITCH_SM). */
   simEnv?: Record<string, string>;
+  /** The key of the volume this host shares with others (SimHostSpec.sharedLun), if any. */
+  sharedLun?: string;
 }
 
 interface FleetState {
@@ -551,7 +553,14 @@ export async function startNamespaceFleet(options: NamespaceFleetOptions = {}): 
       throw new Error(`bad host name '${s.name}'`);
     if (names.has(s.name)) throw new Error(`duplicate host name '${s.name}'`);
     names.add(s.name);
+    if (s.sharedLun !== undefined && !/^[A-Za-z0-9_-]{1,40}$/.test(s.sharedLun))
+      throw new Error(`host '${s.name}': sharedLun '${s.sharedLun}' is not letters, digits, _ or -`);
   }
+  // a shared volume has one WWID: that of the first host that names it
+  const sharedWwid = new Map<string, string>();
+  specs.forEach((s, index) => {
+    if (s.sharedLun !== undefined && !sharedWwid.has(s.sharedLun)) sharedWwid.set(s.sharedLun, lunWwid(index));
+  });
   const paths = repoPaths();
   const rootfs = options.rootfs ?? (await hostRootfs());
   reapOrphanFleets();
@@ -596,7 +605,7 @@ export async function startNamespaceFleet(options: NamespaceFleetOptions = {}): 
       port: 22,
       initiatorIqn: initiatorIqn(s.flavor),
       guids: guids(index),
-      lunWwid: lunWwid(index),
+      lunWwid: (s.sharedLun !== undefined && sharedWwid.get(s.sharedLun)) || lunWwid(index),
       index,
       dir: join(dir, 'hosts', s.name),
       initPid: null,
@@ -604,6 +613,7 @@ export async function startNamespaceFleet(options: NamespaceFleetOptions = {}): 
       loop: null,
       status: 'down',
       simEnv: { SIM_HCAS: String(s.hcas ?? 1), SIM_SWITCH_SM: s.switchSm === false ? 'off' : 'on' },
+      ...(s.sharedLun !== undefined ? { sharedLun: s.sharedLun } : {}),
     })),
   };
   if (!persistent) {
@@ -628,6 +638,34 @@ export async function startNamespaceFleet(options: NamespaceFleetOptions = {}): 
     return h;
   };
 
+  /**
+   * A shared volume's one backing file (under hosts/, so the fleet's stop detaches it), attached once
+   * per fleet generation: every host that shares it gets the same loop device.
+   */
+  const sharedLoops = new Map<string, Promise<string>>();
+  const sharedDir = join(dir, 'hosts', '.shared');
+  const sharedLoop = (key: string): Promise<string> => {
+    let loop = sharedLoops.get(key);
+    if (!loop) {
+      loop = (async () => {
+        await mkdir(sharedDir, { recursive: true });
+        const file = join(sharedDir, `${key}.img`);
+        await rm(file, { force: true });
+        await writeFile(file, '');
+        await must('truncate', ['-s', `${state.lunSizeMiB}M`, file]);
+        return attachLoop(file);
+      })();
+      sharedLoops.set(key, loop);
+    }
+    return loop;
+  };
+  /** reset: the shared volumes start blank again (their old loop devices detached). */
+  const dropSharedLoops = (): void => {
+    sharedLoops.clear();
+    const old = loopsUnder(sharedDir);
+    if (old.length > 0) spawnQuiet('losetup', ['-d', ...old]);
+  };
+
   /** Mounts a fresh root and attaches a fresh LUN (first start and reset). */
   const createDisk = async (h: HostState): Promise<void> => {
     await mkdir(h.dir, { recursive: true });
@@ -645,6 +683,11 @@ export async function startNamespaceFleet(options: NamespaceFleetOptions = {}): 
     await rm(join(root, 'root/.ssh/authorized_keys.refused'), { force: true });
     await copyFile(join(dir, 'authorized_keys'), join(root, 'root/.ssh/authorized_keys'));
     await chmod(join(root, 'root/.ssh/authorized_keys'), 0o600);
+    if (h.sharedLun !== undefined) {
+      h.loop = await sharedLoop(h.sharedLun);
+      saveState(state);
+      return;
+    }
     const lun = join(h.dir, 'lun.img');
     await rm(lun, { force: true });
     await writeFile(lun, '');
@@ -884,6 +927,7 @@ export async function startNamespaceFleet(options: NamespaceFleetOptions = {}): 
     async reset() {
       if (stopped) throw new Error('the fleet is stopped');
       teardownHostsSync(state.hosts, false);
+      dropSharedLoops();
       saveState(state);
       await Promise.all(
         state.hosts.map((h) =>

@@ -20,6 +20,12 @@ export interface SimHostSpec {
   hcas?: 1 | 2;
   /** The storage fabric's switches run a subnet manager (SIM_SWITCH_SM; default true). */
   switchSm?: boolean;
+  /**
+   * One array volume mapped to several hosts: hosts with the same key share ONE LUN (one backing block
+   * device and one WWID), so what one host writes (a partition table, a filesystem) the others read.
+   * Letters, digits, _ and - (namespace target only).
+   */
+  sharedLun?: string;
 }
 
 export interface SimHost {

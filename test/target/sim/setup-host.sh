@@ -271,7 +271,7 @@ fi
 
 # ---- tools ---------------------------------------------------------------------------------------------------
 common=(iscsiadm systemctl ibstat opensm multipath ping ip udevadm parted partprobe kpartx dmsetup lsmod modprobe sim-boot
-  sim-reboot sim-ctl)
+  sim-reboot sim-ctl blockdev mount)
 case $SIM_FLAVOR in
   rhel8) tools=("${common[@]}" rpm dnf dracut lsinitrd grubby ifup nmcli) links=(ifdown:ifup yum:dnf) ;;
   # RHEL 9: no ifup/ifdown until NetworkManager-initscripts-updown is installed (not by default), no

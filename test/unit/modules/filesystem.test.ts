@@ -57,6 +57,19 @@ const cases: {
     changes: [{ exec: `mkfs.ext4 -F ${PART}` }],
   },
   {
+    name: 'xfs aligned to the array: the options go before the device, one argument each',
+    args: { dev: PART, fstype: 'xfs', opts: '-d su=128k,sw=8  -l version=2,su=128k' },
+    host: host({ rc: 2 }),
+    // (the shell quoting escapes = and ,: each option stays one argument)
+    changes: [{ exec: `mkfs.xfs -d su\\=128k\\,sw\\=8 -l version\\=2\\,su\\=128k ${PART}` }],
+  },
+  {
+    name: 'force on xfs is -f (mkfs.xfs has no -F)',
+    args: { dev: PART, fstype: 'xfs', force: true },
+    host: host({ stdout: 'TYPE=ext4\n' }),
+    changes: [{ exec: `mkfs.xfs -f ${PART}` }],
+  },
+  {
     name: 'not a filesystem type',
     args: { dev: PART, fstype: 'ext4;rm' },
     host: host({ rc: 2 }),

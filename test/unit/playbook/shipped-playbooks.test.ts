@@ -33,6 +33,7 @@ describe('shipped playbooks', () => {
       'iSER iface records',
       'iSER sessions',
       'Partitions and filesystems on the LUNs',
+      'Volumes shared by several hosts (the others find what the formatting host made)',
       'Verify storage access',
       'Reboot-safe end state',
       'Sessions checked from the E-Series array',

@@ -972,15 +972,15 @@ sim_lun_map_create() { # the map appears, and with it the maps of the partitions
 # made the map or when a newer boot replaced it (the pid file names another process).
 sim_lun_watch() {
   printf '%s\n' "$BASHPID" >"$SIM_LUN_WATCH_PID"
-  local delay since='' now t pid fifo fd
-  delay=$(sim_lun_delay_ms)
+  local delay=0 since='' now t pid fifo fd
   fifo=$SIM_RUN/lun-watch.fifo
   rm -f "$fifo" && mkfifo "$fifo" && exec {fd}<>"$fifo" # read -t on it: a sleep that forks nothing
   while read -r pid <"$SIM_LUN_WATCH_PID" 2>/dev/null && [[ $pid == "$BASHPID" ]]; do
     [[ -r $SIM_ARRAY_STATE ]] && sim_array_load # wired after boot, or the volume mapped to this host later
     if sim_lun_paths_ready; then
       t=${EPOCHREALTIME/[.,]/} now=${t:0:${#t}-3}
-      [[ -n $since ]] || since=$now
+      # the delay as /etc/sim/lun.conf says when the paths appear (a test may set it after boot)
+      [[ -n $since ]] || { since=$now; delay=$(sim_lun_delay_ms); }
       if ((now - since >= delay)); then
         sim_lun_map_create
         printf '%s lun map %s %s\n' "$now" "$SIM_LUN_WWID" "$(sim_lun_map_name)" >>/var/log/sim/boot.log
@@ -1087,7 +1087,8 @@ sim_lun_paths() {
       [[ ${ARRAY_PORTAL_LIST[i]} == "$ip" ]] || continue
       case $i in 0) c=A1 ;; 1) c=B1 ;; 2) c=A2 ;; 3) c=B2 ;; *) c=A$((i + 1)) ;; esac
     done
-    printf '%s %s %s %s:0:0:1 sd%s 8:%s\n' "$sid" "$ip" "$c" $((13 + sid)) "${letters:k:1}" $((16 * (k + 1)))
+    # a deleted SCSI device (echo 1 > /sys/block/sdX/device/delete) is no path any more; the letters stay
+    sim_scsi_is_deleted "$sid" || printf '%s %s %s %s:0:0:1 sd%s 8:%s\n' "$sid" "$ip" "$c" $((13 + sid)) "${letters:k:1}" $((16 * (k + 1)))
     k=$((k + 1))
   done < <(sim_sessions)
 }
@@ -1097,6 +1098,168 @@ sim_lun_bytes() {
   local disk=${SIM_LUN_DEVICE:-} base s
   base=${disk##*/}
   if [[ -n $base && -r /sys/class/block/$base/size ]]; then s=$(<"/sys/class/block/$base/size"); printf '%s' $((s * 512)); else printf '%s' $((10 << 30)); fi
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Taking a LUN away (teardown) and a LUN shared by hosts. What is unsafe in reality is recorded in
+# /var/log/sim/storage.log ("<epoch-ms> UNSAFE: ..." lines), so a test sees what a real host would only
+# show later as hung I/O or a corrupted filesystem.
+#   - The SCSI path devices: one per session to the array (sdb, sdc, ... as sim_lun_paths names them), each
+#     /sys/block/sdX/device/delete in a tmpfs that sim-boot mounts over this host's /sys/block (its mount
+#     namespace is private: the machine's /sys/block is untouched; the kernel's own block devices are
+#     linked in). `echo 1 > .../delete` removes the device (sim_scsi_sync applies it at the next simulated
+#     tool call: the kernel removes it during the write). A logout removes its session's devices.
+#   - A map whose last path goes away while the map is still set up is left without paths: with the
+#     NETAPP device's queue_if_no_path, I/O to it queues until paths come back (logged); while it is
+#     mounted that is data at risk (UNSAFE). The safe order is Red Hat's "Removing a storage device":
+#     umount, multipath -f, blockdev --flushbufs, echo 1 > /sys/block/sdX/device/delete, then log out.
+#   - multipath -f refuses a map in use (mounted, or a partition map mounted): "<map>: map in use", exit 1.
+#   - mount of the LUN's filesystem read-write while another host (another mount namespace on the same
+#     device) has it mounted: a non-cluster filesystem mounted by two hosts is corrupted (UNSAFE).
+SIM_STORAGE_LOG=/var/log/sim/storage.log
+SIM_SYSBLOCK=$SIM_RUN/sysblock          # present: /sys/block is this host's tmpfs
+SIM_SCSI_DELETED=$SIM_RUN/scsi-deleted  # sids whose SCSI device was deleted (echo 1 > delete)
+
+sim_storage_log() { mkdir -p /var/log/sim; printf '%s %s\n' "$(sim_now_ms)" "$*" >>"$SIM_STORAGE_LOG"; }
+
+# The LUN's backing device and its partitions' devices (kernel partitions, or the extra loop devices of
+# sim_part_links), one a line.
+sim_lun_devices() {
+  [[ -n ${SIM_LUN_DEVICE:-} && -b ${SIM_LUN_DEVICE} ]] || return 0
+  local disk p
+  disk=$(readlink -f "$SIM_LUN_DEVICE")
+  printf '%s\n' "$disk"
+  for p in "$disk"p[0-9]*; do [[ -b $p ]] && printf '%s\n' "$p"; done
+  [[ -f $SIM_LOOPS ]] && awk '{ print $3 }' "$SIM_LOOPS"
+  return 0
+}
+
+# Where this host has the LUN (or a partition of it) mounted: "device mountpoint" lines.
+sim_lun_mounts() {
+  local -A dev=()
+  local d src tgt
+  while read -r d; do [[ -n $d ]] && dev[$d]=1; done < <(sim_lun_devices)
+  ((${#dev[@]})) || return 0
+  while read -r src tgt _; do [[ -n ${dev[$src]:-} ]] && printf '%s %s\n' "$src" "$tgt"; done </proc/self/mounts
+  return 0
+}
+
+# sim-boot: this host's own /sys/block (a tmpfs over the kernel's in this mount namespace), with the
+# kernel's whole-disk devices linked in and no SCSI path device yet (a boot forgets them).
+sim_sysblock_boot() {
+  local b
+  if [[ $(findmnt -n -o FSTYPE /sys/block 2>/dev/null) != tmpfs ]]; then
+    /usr/bin/mount -t tmpfs -o mode=0755,size=1m sim-sysblock /sys/block 2>/dev/null || {
+      printf '%s no own /sys/block (mount refused): no SCSI path devices\n' "$(sim_now_ms)" >>/var/log/sim/boot.log
+      return 0
+    }
+  fi
+  rm -rf /sys/block/sd* 2>/dev/null
+  for b in /sys/class/block/*; do
+    [[ -e $b/partition || -e /sys/block/${b##*/} ]] && continue
+    ln -s "$(readlink -f "$b")" "/sys/block/${b##*/}" 2>/dev/null || true
+  done
+  : >"$SIM_SYSBLOCK"
+}
+
+sim_scsi_is_deleted() { [[ -f $SIM_SCSI_DELETED ]] && grep -qx "$1" "$SIM_SCSI_DELETED"; }
+
+# Applies deletes written since the last call, drops the devices of sessions gone, adds those of new ones.
+sim_scsi_sync() {
+  [[ -f $SIM_SYSBLOCK ]] || return 0
+  local d sid v hctl sd mm
+  for d in /sys/block/sd*; do
+    [[ -d $d && ! -L $d ]] || continue
+    sid='' v=''
+    read -r sid <"$d/device/.sim-sid" 2>/dev/null || true
+    read -r v <"$d/device/delete" 2>/dev/null || true
+    if [[ $v == 1 ]]; then
+      rm -rf "$d"
+      printf '%s\n' "$sid" >>"$SIM_SCSI_DELETED"
+      sim_scsi_deleted_check "${d##*/}"
+    elif [[ -z $sid || ! -f $SIM_SESS_DIR/$sid ]]; then
+      rm -rf "$d"
+    fi
+  done
+  # the devices follow the sessions: nothing to add while the set of sessions is the one seen last
+  # (pure bash: every simulated tool call runs this)
+  local sess=("$SIM_SESS_DIR"/[0-9]*) key last=''
+  key="${sess[*]}"
+  [[ -f $SIM_RUN/scsi-sessions ]] && read -r last <"$SIM_RUN/scsi-sessions"
+  [[ $key == "$last" ]] && return 0
+  printf '%s\n' "$key" >"$SIM_RUN/scsi-sessions"
+  while read -r sid _ _ hctl sd mm; do
+    [[ -d /sys/block/$sd ]] && continue
+    mkdir -p "/sys/block/$sd/device" 2>/dev/null || continue
+    printf '%s\n' "$sid" >"/sys/block/$sd/device/.sim-sid"
+    printf '%s\n' "$mm" >"/sys/block/$sd/dev"
+    printf 'running\n' >"/sys/block/$sd/device/state"
+    : >"/sys/block/$sd/device/delete"
+    chmod 0200 "/sys/block/$sd/device/delete"
+  done < <(sim_lun_paths)
+  return 0
+}
+
+# After a path device went away: its map, if still set up and now without paths, is left queueing I/O.
+sim_scsi_deleted_check() { # sim_scsi_deleted_check SDNAME
+  local name
+  name=$(sim_lun_map_name) || { sim_storage_log "SCSI device $1 deleted (its map was already flushed)"; return 0; }
+  sim_storage_log "SCSI device $1 deleted while map $name still uses it"
+  [[ -z $(sim_lun_paths) ]] && sim_lun_pathless "the last path device ($1) was deleted"
+  return 0
+}
+
+sim_lun_pathless() { # sim_lun_pathless WHY: the map is left without paths
+  local name m
+  name=$(sim_lun_map_name) || return 0
+  m=$(sim_lun_mounts | awk '{ print $2 }' | paste -sd, -)
+  if [[ -n $m ]]; then
+    sim_storage_log "UNSAFE: $(hostname) map $name left without paths while mounted at $m ($1): queue_if_no_path queues its I/O, unflushed data is at risk"
+  else
+    sim_storage_log "map $name left without paths ($1): queue_if_no_path queues any I/O to it until it is flushed (multipath -f)"
+  fi
+}
+
+# multipath -f MAP: flushes the LUN's map (and first its partition maps) unless in use.
+sim_mpath_flush() { # sim_mpath_flush MAP -> 0 flushed or not present, 1 in use
+  local name want mounts l sfx n loopdev start size w kept=()
+  name=$(sim_lun_map_name) || return 0 # _dm_flush_map: a map that is not present is nothing to do
+  want=${1#/dev/mapper/}
+  [[ $want == "$name" || $want == "$SIM_LUN_WWID" ]] || return 0
+  mounts=$(sim_lun_mounts)
+  if [[ -n $mounts ]]; then
+    local dev=${mounts%% *} shown=$name
+    [[ $dev != "$(readlink -f "$SIM_LUN_DEVICE")" ]] && for l in /dev/mapper/"$name"?*; do
+      [[ -L $l && $l -ef $dev ]] && shown=${l#/dev/mapper/}
+    done
+    printf '%s: map in use\n' "$shown" >&2
+    return 1
+  fi
+  for l in /dev/mapper/"$name"?*; do
+    [[ -L $l ]] || continue
+    sfx=${l#/dev/mapper/"$name"}
+    [[ $sfx =~ ^(p|-part|_part)?([0-9]+)$ ]] && rm -f "$l"
+  done
+  if [[ -f $SIM_LOOPS ]]; then
+    while read -r w n loopdev start size; do
+      if [[ $w == "$name" ]]; then losetup -d "$loopdev" 2>/dev/null || true; else kept+=("$w $n $loopdev $start $size"); fi
+    done <"$SIM_LOOPS"
+    if ((${#kept[@]})); then printf '%s\n' "${kept[@]}" >"$SIM_LOOPS"; else rm -f "$SIM_LOOPS"; fi
+  fi
+  rm -f "/dev/mapper/$name"
+  sim_storage_log "map $name flushed"
+  return 0
+}
+
+# A login (a new path) while the LUN has no map: multipathd makes it again, LUN_DELAY_MS later.
+sim_lun_watch_ensure() {
+  [[ -n ${SIM_LUN_WWID:-} && -n ${SIM_LUN_DEVICE:-} ]] || return 0
+  sim_lun_map_exists && return 0
+  local pid=''
+  [[ -f $SIM_LUN_WATCH_PID ]] && read -r pid <"$SIM_LUN_WATCH_PID"
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && return 0
+  (sim_lun_watch) </dev/null >/dev/null 2>&1 &
+  disown 2>/dev/null || true
 }
 
 # Does multipath show the LUN? Its map exists (multipathd made it), paths exist and the daemon runs
