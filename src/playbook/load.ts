@@ -10,7 +10,17 @@ import { checkExpression, ExpressionError } from '../template/expression.js';
 import { checkTemplate, checkTemplateFile, hasTemplate, TemplateError } from '../template/render.js';
 import { checkShellScript } from '../template/shell-script.js';
 import { parseTimeoutSeconds } from './task-timeout.js';
-import type { Play, Playbook, Task } from './types.js';
+import {
+  type Block,
+  flattenTasks,
+  type Inherited,
+  isBlock,
+  isInclude,
+  type Play,
+  type Playbook,
+  type Task,
+  type TaskNode,
+} from './types.js';
 import { childNode, keyNode, readConfigText, YamlSource } from './yaml-source.js';
 
 const TASK_KEYWORDS = [
@@ -32,6 +42,8 @@ const TASK_KEYWORDS = [
   'become',
   'become_user',
   'timeout',
+  'delegate_to',
+  'run_once',
 ];
 const PLAY_KEYWORDS = [
   'name',
@@ -196,14 +208,12 @@ function scriptLocation(src: YamlSource, node: Node | undefined, line?: number, 
 function parseTask(src: YamlSource, node: Node | undefined, raw: unknown, playName: string, isHandler: boolean): Task {
   const where = src.where(node);
   if (!isMapping(raw)) throw new ConfigError(`a task must be a mapping, not ${typeName(raw)}`, where);
-  for (const k of ['rescue', 'always', 'include_tasks', 'include_role', 'import_role', 'delegate_to', 'async']) {
+  for (const k of ['rescue', 'always', 'include_role', 'async']) {
     if (k in raw)
       throw new ConfigError(
-        k === 'include_tasks'
-          ? "'include_tasks' (dynamic) is not supported; 'import_tasks' reads a fixed file of tasks"
-          : k === 'rescue' || k === 'always'
-            ? `'${k}' belongs to a block: put the tasks under 'block:' beside it`
-            : `'${k}' is not supported by sshplay (yet); write the tasks inline`,
+        k === 'rescue' || k === 'always'
+          ? `'${k}' belongs to a block: put the tasks under 'block:' beside it`
+          : `'${k}' is not supported by sshplay (yet); write the tasks inline`,
         src.where(keyNode(node, k)),
       );
   }
@@ -285,6 +295,8 @@ function parseTask(src: YamlSource, node: Node | undefined, raw: unknown, playNa
     becomeUser: text(src, node, raw, 'become_user'),
     vars: (raw.vars as Raw | undefined) ?? {},
     listen: isHandler ? asList(raw.listen).map(String) : [],
+    delegateTo: text(src, node, raw, 'delegate_to'),
+    runOnce: flag(src, node, raw, 'run_once') ?? false,
     where,
     playName,
   };
@@ -297,7 +309,7 @@ function parseTaskList(
   field: string,
   playName: string,
   ctx: LoadContext,
-): Task[] {
+): TaskNode[] {
   const list = raw[field];
   if (list === undefined || list === null) return [];
   const listNode = childNode(playNode, field);
@@ -307,7 +319,7 @@ function parseTaskList(
 }
 
 /** A file that holds a list of tasks (import_tasks, a role's tasks/ and handlers/), read within ctx. */
-function parseTaskFile(file: YamlSource, playName: string, isHandler: boolean, ctx: LoadContext): Task[] {
+function parseTaskFile(file: YamlSource, playName: string, isHandler: boolean, ctx: LoadContext): TaskNode[] {
   const list = file.toJS();
   if (list !== null && !Array.isArray(list))
     throw new ConfigError(`a task file must be a list of tasks, found ${typeName(list)}`, file.where(file.root));
@@ -324,25 +336,18 @@ function parseTasks(
   playName: string,
   isHandler: boolean,
   ctx: LoadContext,
-): Task[] {
-  return list.flatMap((t, i) =>
+): TaskNode[] {
+  return list.flatMap((t, i): TaskNode[] =>
     isMapping(t) && 'import_tasks' in t
       ? importTasks(src, childNode(listNode, i), t, playName, isHandler, ctx)
       : isMapping(t) && 'import_role' in t
         ? importRole(src, childNode(listNode, i), t, playName, isHandler, ctx)
         : isMapping(t) && 'block' in t
-          ? parseBlock(src, childNode(listNode, i), t, playName, isHandler, ctx)
-          : [parseTask(src, childNode(listNode, i), t, playName, isHandler)],
+          ? [parseBlock(src, childNode(listNode, i), t, playName, isHandler, ctx)]
+          : isMapping(t) && 'include_tasks' in t
+            ? [parseInclude(src, childNode(listNode, i), t, playName, isHandler, ctx)]
+            : [parseTask(src, childNode(listNode, i), t, playName, isHandler)],
   );
-}
-
-/** What an import, a block or a role entry passes down to each of its tasks. */
-interface Inherited {
-  when: string[];
-  tags: string[];
-  vars: Raw;
-  become?: boolean;
-  becomeUser?: string;
 }
 
 /** Refuses keys outside `allowed` at the key itself. */
@@ -370,6 +375,51 @@ function inheritedKeywords(src: YamlSource, node: Node | undefined, raw: Raw): I
   };
 }
 
+/** What an outer block or import gives, under what an inner one gives. */
+function inheritedUnder(outer: Inherited, inner: Inherited): Inherited {
+  return {
+    when: [...outer.when, ...inner.when],
+    tags: [...outer.tags, ...inner.tags],
+    vars: { ...outer.vars, ...inner.vars },
+    become: inner.become ?? outer.become,
+    becomeUser: inner.becomeUser ?? outer.becomeUser,
+  };
+}
+
+/** Every task of a tree under what it was imported with (blocks walked, includes given it for their tasks). */
+export function inheritNodes(nodes: readonly TaskNode[], from: Inherited): TaskNode[] {
+  return mapTasks(
+    nodes,
+    (task) => inherit(task, from),
+    (include) => ({
+      ...include,
+      when: [...from.when, ...include.when],
+      tags: [...from.tags, ...include.tags],
+      inherited: inheritedUnder(from, include.inherited),
+    }),
+  );
+}
+
+/** The same tree with each task (and include) replaced. */
+export function mapTasks(
+  nodes: readonly TaskNode[],
+  onTask: (task: Task) => Task,
+  onInclude: (include: Extract<TaskNode, { kind: 'include_tasks' }>) => TaskNode = (include) => include,
+): TaskNode[] {
+  return nodes.map((node) =>
+    isBlock(node)
+      ? {
+          ...node,
+          block: mapTasks(node.block, onTask, onInclude),
+          rescue: mapTasks(node.rescue, onTask, onInclude),
+          always: mapTasks(node.always, onTask, onInclude),
+        }
+      : isInclude(node)
+        ? onInclude(node)
+        : onTask(node),
+  );
+}
+
 /** The task under what it was imported with: conditions and tags added, its own vars and become first. */
 function inherit(task: Task, from: Inherited): Task {
   return {
@@ -383,13 +433,12 @@ function inherit(task: Task, from: Inherited): Task {
 }
 
 const BLOCK_KEYWORDS = ['block', 'rescue', 'always', 'name', 'when', 'tags', 'vars', 'become', 'become_user'];
-let blockIds = 0;
 
 /**
  * `block:` with optional `rescue:` and `always:`, as Ansible runs them: after a failure in the block its
  * remaining tasks are skipped and rescue runs (the host is then not failed unless rescue fails); always
- * runs in every case. The block's when/tags/vars/become apply to each of its tasks. One level: a block
- * inside a block is refused.
+ * runs in every case. The block's when/tags/vars/become apply to each of its tasks. Each section may
+ * hold blocks again, to any depth (engine/play-iterator.ts walks the tree).
  */
 function parseBlock(
   src: YamlSource,
@@ -398,7 +447,7 @@ function parseBlock(
   playName: string,
   isHandler: boolean,
   ctx: LoadContext,
-): Task[] {
+): Block {
   if (isHandler) throw new ConfigError('a handler cannot be a block', src.where(keyNode(node, 'block')));
   onlyKeywords(
     src,
@@ -407,21 +456,112 @@ function parseBlock(
     BLOCK_KEYWORDS,
     (key) => `'${key}' cannot go with block (it takes: ${BLOCK_KEYWORDS.join(', ')})`,
   );
-  const id = ++blockIds;
-  const hasRescue = Array.isArray(raw.rescue) && raw.rescue.length > 0;
   const inherited = inheritedKeywords(src, node, raw);
-  const section = (name: 'block' | 'rescue' | 'always'): Task[] => {
+  const section = (name: 'block' | 'rescue' | 'always'): TaskNode[] => {
     const list = raw[name];
     if (list === undefined || list === null) return [];
     const listNode = childNode(node, name);
     if (!Array.isArray(list))
       throw new ConfigError(`'${name}' must be a list of tasks, not ${typeName(list)}`, src.where(listNode));
-    const tasks = parseTasks(src, listNode, list, playName, false, ctx);
-    const nested = tasks.find((t) => t.block);
-    if (nested) throw new ConfigError('a block inside a block is not supported: flatten it', nested.where);
-    return tasks.map((t) => ({ ...inherit(t, inherited), block: { id, section: name, hasRescue } }));
+    return inheritNodes(parseTasks(src, listNode, list, playName, false, ctx), inherited);
   };
-  return [...section('block'), ...section('rescue'), ...section('always')];
+  return {
+    kind: 'block',
+    block: section('block'),
+    rescue: section('rescue'),
+    always: section('always'),
+    where: src.where(node),
+  };
+}
+
+const INCLUDE_KEYWORDS = ['include_tasks', 'name', 'when', 'loop', 'with_items', 'loop_control', 'vars', 'tags'];
+
+/**
+ * `- include_tasks: tasks/{{ flavor }}.yml` (dynamic, as Ansible's): read when a host reaches it, once per
+ * loop item, relative to the file that holds it; its vars and loop item are the included tasks' variables.
+ * Its `when` and `tags` decide the include itself. A file name without a template is read now as well,
+ * so its mistakes are reported before any host is touched.
+ */
+function parseInclude(
+  src: YamlSource,
+  node: Node | undefined,
+  raw: Raw,
+  playName: string,
+  isHandler: boolean,
+  ctx: LoadContext,
+): TaskNode {
+  const at = src.where(childNode(node, 'include_tasks'));
+  if (isHandler) throw new ConfigError('a handler cannot include tasks', at);
+  onlyKeywords(
+    src,
+    node,
+    raw,
+    INCLUDE_KEYWORDS,
+    (key) => `'${key}' cannot go with include_tasks (it takes: ${INCLUDE_KEYWORDS.slice(1).join(', ')})`,
+  );
+  const spec = isMapping(raw.include_tasks) ? raw.include_tasks.file : raw.include_tasks;
+  if (typeof spec !== 'string' || spec.trim() === '')
+    throw new ConfigError(`include_tasks takes a file name, not ${JSON.stringify(raw.include_tasks)}`, at);
+  const file = spec.trim();
+  checkTemplates(file, src, childNode(node, 'include_tasks'));
+  if (raw.vars !== undefined && !isMapping(raw.vars))
+    throw new ConfigError(`'vars' must be a mapping, not ${typeName(raw.vars)}`, src.where(childNode(node, 'vars')));
+  checkTemplates(raw.vars, src, childNode(node, 'vars'));
+  if (!hasTemplate(file)) {
+    const path = resolve(dirname(src.file), file);
+    if (ctx.files.includes(path))
+      throw new ConfigError(`include_tasks cycle: ${[...ctx.files, path].join(' -> ')}`, at);
+    let content: string;
+    try {
+      content = readConfigText(path);
+    } catch (e) {
+      const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      throw new ConfigError(`include_tasks: cannot read ${path}: ${why}`, at);
+    }
+    parseTaskFile(YamlSource.parse(path, content), playName, false, { ...ctx, roleHandlers: [] });
+  }
+  const loopControl = isMapping(raw.loop_control) ? raw.loop_control : {};
+  return {
+    kind: 'include_tasks',
+    name: typeof raw.name === 'string' ? raw.name : `include_tasks: ${file}`,
+    file,
+    baseDir: dirname(src.file),
+    when: conditions(raw.when, 'when', src.where(childNode(node, 'when'))) ?? [],
+    tags: asList(raw.tags).map(String),
+    loop: raw.loop ?? raw.with_items,
+    loopVar: typeof loopControl.loop_var === 'string' ? loopControl.loop_var : 'item',
+    indexVar: typeof loopControl.index_var === 'string' ? loopControl.index_var : undefined,
+    vars: (raw.vars as Raw | undefined) ?? {},
+    inherited: { when: [], tags: [], vars: {} },
+    depth: 0,
+    where: src.where(node),
+    playName,
+  };
+}
+
+/**
+ * The tasks of a file include_tasks reads while the play runs, checked as the playbook's were. Roles it
+ * imports run, but their handlers are not the play's (the play's handlers were fixed at load): refused.
+ */
+export function loadIncludedTasks(file: string, options: { playName: string; rolesBase: string }): TaskNode[] {
+  let content: string;
+  try {
+    content = readConfigText(file);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new ConfigError(`include_tasks: cannot read ${file}: ${why}`, { file });
+  }
+  const ctx: LoadContext = {
+    files: [file],
+    roles: { base: options.rolesBase, done: new Set(), chain: [] },
+    roleHandlers: [],
+  };
+  const nodes = parseTaskFile(YamlSource.parse(file, content), options.playName, false, ctx);
+  if (ctx.roleHandlers.length > 0)
+    throw new ConfigError('a role with handlers cannot be imported from an included file: use roles: or import_tasks', {
+      file,
+    });
+  return nodes;
 }
 
 const IMPORT_ROLE_KEYWORDS = ['import_role', 'name', 'when', 'tags', 'vars', 'become', 'become_user'];
@@ -438,7 +578,7 @@ function importRole(
   playName: string,
   isHandler: boolean,
   ctx: LoadContext,
-): Task[] {
+): TaskNode[] {
   const at = src.where(childNode(node, 'import_role'));
   if (isHandler) throw new ConfigError('a handler cannot import a role', at);
   onlyKeywords(
@@ -465,7 +605,7 @@ function importRole(
   const { import_role: _, name: _label, ...keywords } = raw;
   const entry = { ...keywords, role: spec.name };
   const loaded = loadRole(src, node, entry, playName, { ...ctx, roles: { ...ctx.roles, done: new Set() } }, tasksFrom);
-  ctx.roleHandlers.push(...loaded.handlers);
+  ctx.roleHandlers.push(...flattenTasks(loaded.handlers));
   return loaded.tasks;
 }
 
@@ -483,7 +623,7 @@ function importTasks(
   playName: string,
   isHandler: boolean,
   ctx: LoadContext,
-): Task[] {
+): TaskNode[] {
   onlyKeywords(
     src,
     node,
@@ -505,7 +645,7 @@ function importTasks(
   }
   const tasks = parseTaskFile(YamlSource.parse(file, content), playName, isHandler, ctx);
   const inherited = inheritedKeywords(src, node, raw);
-  return tasks.map((t) => inherit(t, inherited));
+  return inheritNodes(tasks, inherited);
 }
 
 const ROLE_KEYWORDS = ['role', 'name', 'vars', 'when', 'tags', 'become', 'become_user'];
@@ -566,7 +706,7 @@ function loadRole(
   playName: string,
   ctx: LoadContext,
   tasksFrom = 'main',
-): { tasks: Task[]; handlers: Task[] } {
+): { tasks: TaskNode[]; handlers: TaskNode[] } {
   const context = ctx.roles;
   const where = src.where(node);
   const raw: Raw = typeof entry === 'string' ? { role: entry } : isMapping(entry) ? entry : {};
@@ -604,7 +744,7 @@ function loadRole(
   if (context.done.has(key)) return { tasks: [], handlers: [] };
   context.done.add(key);
   // meta/main.yml dependencies run first, each once per play
-  const loaded = { tasks: [] as Task[], handlers: [] as Task[] };
+  const loaded = { tasks: [] as TaskNode[], handlers: [] as TaskNode[] };
   const meta = roleFile(dir, 'meta');
   const dependencies = meta ? roleMapping(meta).dependencies : undefined;
   if (meta && dependencies !== undefined && dependencies !== null) {
@@ -629,19 +769,23 @@ function loadRole(
     defaults: roleMapping(roleFile(dir, 'defaults')),
     vars: { ...roleMapping(roleFile(dir, 'vars')), ...parameters },
   };
-  const list = (sub: string, isHandler: boolean, fileName = 'main'): Task[] => {
+  const list = (sub: string, isHandler: boolean, fileName = 'main'): TaskNode[] => {
     const found = roleFile(dir, sub, fileName);
     if (!found) {
       if (fileName !== 'main')
         throw new ConfigError(`role '${name}' has no ${sub}/${fileName}.yml (tasks_from)`, where);
       return [];
     }
-    return parseTaskFile(found.src, playName, isHandler, ctx).map((t) => ({
-      ...inherit(t, { ...inherited, vars: {} }),
-      // as ansible-playbook shows them: "role : task"; handlers keep their names, which notify uses
-      name: isHandler ? t.name : `${name} : ${t.name}`,
-      role,
-    }));
+    return mapTasks(
+      inheritNodes(parseTaskFile(found.src, playName, isHandler, ctx), { ...inherited, vars: {} }),
+      (t) => ({
+        ...t,
+        // as ansible-playbook shows them: "role : task"; handlers keep their names, which notify uses
+        name: isHandler ? t.name : `${name} : ${t.name}`,
+        role,
+      }),
+      (include) => ({ ...include, role }),
+    );
   };
   loaded.tasks.push(...list('tasks', false, tasksFrom));
   loaded.handlers.push(...list('handlers', true));
@@ -701,7 +845,7 @@ function parsePlay(src: YamlSource, node: Node | undefined, raw: Raw, seen: read
   const roles = ((raw.roles as unknown[] | undefined) ?? []).map((entry, i) =>
     loadRole(src, childNode(rolesNode, i), entry, name, ctx),
   );
-  const tasks = [
+  const body = [
     ...parseTaskList(src, node, raw, 'pre_tasks', name, ctx),
     ...roles.flatMap((r) => r.tasks),
     ...parseTaskList(src, node, raw, 'tasks', name, ctx),
@@ -719,11 +863,12 @@ function parsePlay(src: YamlSource, node: Node | undefined, raw: Raw, seen: read
     maxFailPercentage: mfp as number | undefined,
     anyErrorsFatal: flag(src, node, raw, 'any_errors_fatal') ?? false,
     tags: asList(raw.tags).map(String),
-    tasks,
+    body,
+    tasks: flattenTasks(body),
     handlers: onceEach([
-      ...roles.flatMap((r) => r.handlers),
+      ...flattenTasks(roles.flatMap((r) => r.handlers)),
       ...ctx.roleHandlers,
-      ...parseTaskList(src, node, raw, 'handlers', name, ctx),
+      ...flattenTasks(parseTaskList(src, node, raw, 'handlers', name, ctx)),
     ]),
     where,
     baseDir: dirname(src.file),

@@ -41,7 +41,7 @@ export interface LocalRunOptions extends Partial<EngineOptions> {
 export async function runLocal(yaml: string, options: LocalRunOptions = {}, reuse?: string): Promise<LocalRun> {
   const base = reuse ?? join(root, `run${runs++}`);
   const hosts = options.hosts ?? ['h1', 'h2'];
-  const groups = { all: hosts, ...options.groups };
+  const groups: Record<string, string[]> = { all: hosts, ...options.groups };
   const dir = (host: string) => join(base, host);
   for (const host of hosts) mkdirSync(dir(host), { recursive: true });
   for (const [name, content] of Object.entries(options.files ?? {})) {
