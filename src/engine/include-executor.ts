@@ -71,15 +71,17 @@ export async function runInclude(run: RunContext, { play, session, include }: In
     if (include.indexVar) itemVars = { ...itemVars, [include.indexVar]: index };
     const shownItem = item === undefined ? undefined : redactValue(item, secrets);
     try {
-      const unmet = include.when.find((condition) => !evaluateCondition(condition, itemVars));
+      const bound: Vars = { ...include.boundVars, ...renderVarsInOrder(include.vars, itemVars) };
+      if (item !== undefined) bound[include.loopVar] = item;
+      if (include.indexVar) bound[include.indexVar] = index;
+      // the include's own vars are in scope for its `when` and file name, as for any task's
+      const scope = { ...itemVars, ...bound };
+      const unmet = include.when.find((condition) => !evaluateCondition(condition, scope));
       if (unmet !== undefined) {
         event('skipped', `when: ${unmet}`, shownItem);
         continue;
       }
-      const bound: Vars = { ...include.boundVars, ...renderVarsInOrder(include.vars, itemVars) };
-      if (item !== undefined) bound[include.loopVar] = item;
-      if (include.indexVar) bound[include.indexVar] = index;
-      const file = resolve(include.baseDir, renderText(include.file, itemVars));
+      const file = resolve(include.baseDir, renderText(include.file, scope));
       const nodes = loadIncludedTasks(file, { playName: play.name, rolesBase: play.baseDir });
       included.push(
         ...mapTasks(

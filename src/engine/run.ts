@@ -48,6 +48,8 @@ export class Engine {
       stats: (host) => sessions.statsOf(host),
       interrupted: () => this.interrupted,
     };
+    // a signal already aborted fires no event
+    this.interrupted = input.signal?.aborted ?? false;
     input.signal?.addEventListener('abort', () => {
       this.interrupted = true;
     });
