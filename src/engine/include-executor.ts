@@ -5,7 +5,8 @@
  */
 import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { inheritNodes, loadIncludedTasks, mapTasks } from '../playbook/load.js';
+import { loadIncludedTasks } from '../playbook/include-tasks.js';
+import { inheritNodes, mapTasks } from '../playbook/task-tree.js';
 import type { IncludeTasks, Play, TaskNode } from '../playbook/types.js';
 import { evaluateCondition } from '../template/expression.js';
 import { renderText, renderValue, TemplateError } from '../template/render.js';
