@@ -77,12 +77,14 @@ export class Engine {
     const playHosts = sessions.playHosts();
     const summary: RunSummary = {
       stats: sessions.stats,
-      failed: playHosts.filter((s) => s.state === 'failed').map((s) => s.name),
-      unreachable: playHosts.filter((s) => s.state === 'unreachable').map((s) => s.name),
+      failed: playHosts.filter((session) => session.state === 'failed').map((session) => session.name),
+      unreachable: playHosts.filter((session) => session.state === 'unreachable').map((session) => session.name),
       notStarted: this.notStarted,
       stoppedByFatal: [...this.stoppedByFatal],
       interrupted: this.interrupted,
-      connectionStats: Object.fromEntries(sessions.all().flatMap((s) => (s.conn ? [[s.name, s.conn.stats]] : []))),
+      connectionStats: Object.fromEntries(
+        sessions.all().flatMap((session) => (session.conn ? [[session.name, session.conn.stats]] : [])),
+      ),
     };
     this.context.emit({
       type: 'recap',

@@ -121,10 +121,10 @@ export function loadRole(
     }
     return mapTasks(
       inheritNodes(parseTaskFile(found.src, playName, isHandler, ctx), { ...inherited, vars: {} }),
-      (t) => ({
-        ...t,
+      (task) => ({
+        ...task,
         // as ansible-playbook shows them: "role : task"; handlers keep their names, which notify uses
-        name: isHandler ? t.name : `${name} : ${t.name}`,
+        name: isHandler ? task.name : `${name} : ${task.name}`,
         role,
       }),
       (include) => ({ ...include, role }),
