@@ -10,17 +10,15 @@ export class HostSession {
   /** `register` results and `set_fact` values: host variables for the rest of the run. */
   setVars: Record<string, unknown> = {};
   state: 'ok' | 'failed' | 'unreachable' = 'ok';
-  /** Set after a change: the next plan re-reads what the remaining tasks want, in one round trip. */
-  stale = true;
-  /** Something was changed on this host during the run. */
-  changed = false;
   /** Files a no_log task wrote: their diffs are hidden for the rest of the run. */
   readonly secretFiles = new Set<string>();
-  /** The rest of the run (later plays too) was read ahead once; later prefetches look at their own play. */
-  readAhead = false;
   private opening?: Promise<Connection>;
 
   constructor(readonly name: string) {}
+
+  get hasGathered(): boolean {
+    return Object.keys(this.gathered).length > 0;
+  }
 
   async connection(open: () => Promise<Connection>): Promise<Connection> {
     if (this.conn) return this.conn;

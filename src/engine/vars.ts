@@ -3,8 +3,8 @@ import { ConfigError } from '../errors.js';
 import { readConfigText, YamlSource } from '../playbook/yaml-source.js';
 import { renderValue } from '../template/render.js';
 
-/** Variables whose values never appear in output, events or messages. */
-export const SECRET_VARS = ['ansible_password', 'ansible_ssh_pass', 'ansible_become_password', 'ansible_become_pass'];
+// What cli/main.ts masks with (it imported these from here before redaction had its own module).
+export { maskSecretLines, redact, redactValue, SECRET_VARS } from './redaction.js';
 
 /** Renders a mapping of variables in order, each able to use the ones before it (play vars, vars files). */
 export function renderVarsInOrder(
@@ -20,12 +20,17 @@ export function renderVarsInOrder(
   return out;
 }
 
-const varsFileCache = new Map<string, Promise<Record<string, unknown>>>();
+/** Vars files read so far in a run: each is read once (the cache belongs to the run, not the process). */
+export type VarsFileCache = Map<string, Promise<Record<string, unknown>>>;
 
 /** A vars file (YAML mapping), read once per run. */
-export function loadVarsFile(baseDir: string, name: string): Promise<Record<string, unknown>> {
+export function loadVarsFile(
+  baseDir: string,
+  name: string,
+  cache: VarsFileCache = new Map(),
+): Promise<Record<string, unknown>> {
   const path = resolve(baseDir, name);
-  let p = varsFileCache.get(path);
+  let p = cache.get(path);
   if (!p) {
     p = (async () => {
       let text: string;
@@ -41,41 +46,7 @@ export function loadVarsFile(baseDir: string, name: string): Promise<Record<stri
         throw new ConfigError('a vars file must be a mapping', src.where(src.root));
       return data as Record<string, unknown>;
     })();
-    varsFileCache.set(path, p);
+    cache.set(path, p);
   }
   return p;
-}
-
-/** The same value with every secret inside its strings (at any depth) replaced with ********. */
-export function redactValue(value: unknown, secrets: readonly string[]): unknown {
-  if (typeof value === 'string') return redact(value, secrets);
-  if (Array.isArray(value)) return value.map((v) => redactValue(v, secrets));
-  if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, secrets)]));
-  return value;
-}
-
-/**
- * A line that sets a key naming a password, passphrase or secret (`node.session.auth.password = x`,
- * `password: x`, `secret=x`, commented out or not), as it appears in a diff line after its ' ', '-' or '+'.
- */
-const SECRET_LINE =
-  /^([ +-]?[ \t]*(?:[#;][ \t]*)?[\w.\-[\]]*(?:pass(?:word|phrase|wd)?|secret)[\w.\-[\]]*[ \t]*[=:][ \t]*)(\S.*)$/i;
-
-/**
- * Masks the value of every line of a diff that sets a password or secret, on both sides and in context:
- * an old secret (a CHAP password being rotated) is not among the current values `redact` knows.
- */
-export function maskSecretLines(diff: string): string {
-  return diff
-    .split('\n')
-    .map((line) => (line.startsWith('---') || line.startsWith('+++') ? line : line.replace(SECRET_LINE, '$1********')))
-    .join('\n');
-}
-
-/** Replaces every secret value found inside a text with ********. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s && s.length >= 3) out = out.split(s).join('********');
-  return out;
 }

@@ -34,6 +34,8 @@ export interface LocalRunOptions extends Partial<EngineOptions> {
   groups?: Record<string, string[]>;
   unreachable?: string[];
   hostVars?: Record<string, Record<string, unknown>>;
+  /** Ctrl-C, as the CLI signals it. */
+  signal?: AbortSignal;
   /** Extra files beside the playbook (name -> content). */
   files?: Record<string, string>;
 }
@@ -73,6 +75,7 @@ export async function runLocal(yaml: string, options: LocalRunOptions = {}, reus
         return LocalConnection.open(host);
       },
       reporter: { emit: (event) => events.push(event) },
+      signal: options.signal,
     },
     { check: false, diff: false, forks: 5, tags: [], skipTags: [], extraVars: {}, ...options },
   ).run();

@@ -229,10 +229,52 @@ describe('loadPlaybook: errors point at file:line:column and show the line', () 
   });
 
   test('unsupported keywords say so', async () => {
-    const e = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - include_tasks: other.yml\n' });
-    expect(e.message).toContain("'include_tasks' (dynamic) is not supported; 'import_tasks' reads a fixed file");
-    const b = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - delegate_to: x\n      debug: {}\n' });
-    expect(b.message).toContain("'delegate_to' is not supported by sshplay (yet)");
+    const e = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - include_role: { name: r }\n' });
+    expect(e.message).toContain("'include_role' is not supported by sshplay (yet)");
+    const b = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - async: 10\n      debug: {}\n' });
+    expect(b.message).toContain("'async' is not supported by sshplay (yet)");
+  });
+
+  test('delegate_to and run_once are task keywords', async () => {
+    const file = fixture({
+      'p.yml':
+        '- hosts: all\n  tasks:\n    - debug: {}\n      delegate_to: localhost\n      run_once: true\n    - debug: {}\n',
+    });
+    const tasks = (await loadPlaybook(file)).plays[0]?.tasks ?? [];
+    expect(tasks.map((t) => [t.delegateTo, t.runOnce])).toEqual([
+      ['localhost', true],
+      [undefined, false],
+    ]);
+    const bad = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - debug: {}\n      run_once: maybe\n' });
+    expect(bad.message).toMatch(/p\.yml:4:17: 'run_once' must be true or false/);
+  });
+
+  test('include_tasks: a node of the tree; a fixed file is read at load, a missing one refused there', async () => {
+    const file = fixture({
+      'p.yml':
+        '- hosts: all\n  tasks:\n    - include_tasks: inc.yml\n      loop: [1, 2]\n      loop_control: { loop_var: n }\n      vars: { x: 1 }\n    - include_tasks: "{{ which }}.yml"\n',
+      'inc.yml': '- debug: { msg: "{{ n }}" }\n',
+    });
+    const play = (await loadPlaybook(file)).plays[0];
+    expect(play?.body).toMatchObject([
+      { kind: 'include_tasks', file: 'inc.yml', loop: [1, 2], loopVar: 'n', vars: { x: 1 } },
+      { kind: 'include_tasks', file: '{{ which }}.yml' },
+    ]);
+    // included tasks are known only when a host reaches the include
+    expect(play?.tasks).toEqual([]);
+    const missing = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - include_tasks: nope.yml\n' });
+    expect(missing.message).toMatch(/p\.yml:3:22: include_tasks: cannot read .*nope\.yml: ENOENT/);
+    const broken = await configError({
+      'p.yml': '- hosts: all\n  tasks:\n    - include_tasks: inc.yml\n',
+      'inc.yml': '- debugg: {}\n',
+    });
+    expect(broken.message).toMatch(/inc\.yml:1:3: unknown module 'debugg'/);
+    const kw = await configError({
+      'p.yml': '- hosts: all\n  tasks:\n    - include_tasks: x.yml\n      register: r\n',
+    });
+    expect(kw.message).toMatch(/p\.yml:4:7: 'register' cannot go with include_tasks/);
+    const handler = await configError({ 'p.yml': '- hosts: all\n  handlers:\n    - include_tasks: x.yml\n' });
+    expect(handler.message).toContain('a handler cannot include tasks');
   });
 
   test('import_tasks: a file of tasks in place, each with its own file:line and the import when/tags/vars/become', async () => {
@@ -354,29 +396,33 @@ describe('loadPlaybook: errors point at file:line:column and show the line', () 
     expect((deps as Error).message).toMatch(/meta\/main\.yml:2:5: role 'ghost' not found/);
   });
 
-  test('block/rescue/always: flattened in order, each task marked with its section; keywords apply', async () => {
+  test('block/rescue/always: a tree (blocks in blocks), tasks listed in order; keywords apply to each task', async () => {
     const file = fixture({
       'p.yml':
-        '- hosts: all\n  tasks:\n    - name: guarded\n      when: ready\n      tags: [b]\n      block:\n        - command: "true"\n        - command: "false"\n      rescue:\n        - debug: { msg: rescue }\n      always:\n        - debug: { msg: always }\n    - block:\n        - debug: { msg: plain }\n',
+        '- hosts: all\n  tasks:\n    - name: guarded\n      when: ready\n      tags: [b]\n      block:\n        - command: "true"\n        - command: "false"\n      rescue:\n        - debug: { msg: rescue }\n      always:\n        - debug: { msg: always }\n    - block:\n        - block:\n            - debug: { msg: inner }\n          when: deep\n          rescue:\n            - debug: { msg: inner rescue }\n        - debug: { msg: plain }\n',
     });
-    const tasks = (await loadPlaybook(file)).plays[0]?.tasks ?? [];
-    expect(tasks.map((t) => [t.name, t.block?.section, t.block?.hasRescue])).toEqual([
-      ['command', 'block', true],
-      ['command', 'block', true],
-      ['debug', 'rescue', true],
-      ['debug', 'always', true],
-      ['debug', 'block', false],
+    const play = (await loadPlaybook(file)).plays[0];
+    const tasks = play?.tasks ?? [];
+    expect(tasks.map((t) => t.args.msg ?? t.args.cmd)).toEqual([
+      'true',
+      'false',
+      'rescue',
+      'always',
+      'inner',
+      'inner rescue',
+      'plain',
     ]);
     expect(tasks[0]).toMatchObject({ when: ['ready'], tags: ['b'] });
-    expect(tasks[0]?.block?.id).toBe(tasks[3]?.block?.id);
-    expect(tasks[4]?.block?.id).not.toBe(tasks[0]?.block?.id);
+    expect(tasks[3]).toMatchObject({ when: ['ready'], tags: ['b'] });
+    expect(tasks[4]).toMatchObject({ when: ['deep'] });
+    expect(tasks[6]?.when).toEqual([]);
+    expect(play?.body).toMatchObject([
+      { kind: 'block', block: [{}, {}], rescue: [{}], always: [{}] },
+      { kind: 'block', block: [{ kind: 'block', block: [{}], rescue: [{}], always: [] }, {}], rescue: [] },
+    ]);
   });
 
-  test('block errors: nested blocks, rescue without block, block in handlers, unknown keyword', async () => {
-    const nested = await configError({
-      'p.yml': '- hosts: all\n  tasks:\n    - block:\n        - block:\n            - debug: {}\n',
-    });
-    expect(nested.message).toMatch(/p\.yml:5:15: a block inside a block is not supported/);
+  test('block errors: rescue without block, block in handlers, unknown keyword', async () => {
     const lone = await configError({ 'p.yml': '- hosts: all\n  tasks:\n    - rescue: []\n      debug: {}\n' });
     expect(lone.message).toContain("'rescue' belongs to a block");
     const handler = await configError({ 'p.yml': '- hosts: all\n  handlers:\n    - block: []\n' });

@@ -1,0 +1,106 @@
+/**
+ * The hosts of a run: one session each (connection, facts cache, variables set by tasks), opened at the
+ * first task that needs the host and gathered right after it connects.
+ */
+import type { Connection } from '../connection/types.js';
+import { ConnectionError } from '../errors.js';
+import type { Play } from '../playbook/types.js';
+import { emptyStats, type HostStats } from './events.js';
+import { GATHER_REQUESTS, gatherFacts } from './gather.js';
+import { HostSession } from './host-session.js';
+import { redact } from './redaction.js';
+import { HostStopped, type RunContext } from './run-context.js';
+
+export class HostSessions {
+  private readonly byName = new Map<string, HostSession>();
+  /** Recap counters of the hosts plays ran on (a host only delegated to has none). */
+  readonly stats: Record<string, HostStats> = {};
+
+  constructor(private readonly run: () => RunContext) {}
+
+  /** A play host's session: it gets recap counters. */
+  session(host: string): HostSession {
+    const session = this.delegate(host);
+    this.stats[host] ??= emptyStats();
+    return session;
+  }
+
+  statsOf(host: string): HostStats {
+    this.session(host);
+    return this.stats[host] as HostStats;
+  }
+
+  /** A session for a host tasks are delegated to: connected like any other, not in the recap. */
+  delegate(host: string): HostSession {
+    let session = this.byName.get(host);
+    if (!session) {
+      session = new HostSession(host);
+      this.byName.set(host, session);
+    }
+    return session;
+  }
+
+  find(host: string): HostSession | undefined {
+    return this.byName.get(host);
+  }
+
+  all(): HostSession[] {
+    return [...this.byName.values()];
+  }
+
+  /** The play hosts (those with counters). */
+  playHosts(): HostSession[] {
+    return this.all().filter((session) => session.name in this.stats);
+  }
+
+  /**
+   * The host's connection, opened once; facts are gathered right after it opens. An unreachable host
+   * is reported (as `connect` failing on `reportedAs`) and stops.
+   */
+  async connect(play: Play, session: HostSession, reportedAs: HostSession = session): Promise<Connection> {
+    if (session.conn) return session.conn;
+    const run = this.run();
+    // Only connection variables matter here; play vars may depend on facts not gathered yet.
+    const vars = run.variables.connectionVars(session.name);
+    try {
+      const conn = await session.connection(() => run.input.connect(session.name, vars));
+      const facts = session.facts as NonNullable<HostSession['facts']>;
+      if (!session.hasGathered) {
+        // Paths and packages depend on the OS, so the play's reads are known only after gathering:
+        // one round trip for the facts, then the first task prefetches what the whole play wants.
+        await facts.prefetch(GATHER_REQUESTS);
+        session.gathered = await gatherFacts(facts);
+        run.readAhead.markStale(session.name);
+      }
+      return conn;
+    } catch (e) {
+      if (e instanceof ConnectionError) {
+        const why = reportedAs === session ? e.message : `delegate_to ${session.name}: ${e.message}`;
+        this.unreachable(play, reportedAs, why);
+        throw new HostStopped();
+      }
+      throw e;
+    }
+  }
+
+  unreachable(play: Play, session: HostSession, msg: string): void {
+    const run = this.run();
+    session.state = 'unreachable';
+    run.stats(session.name).unreachable++;
+    const secrets = run.secrets.secretsOf(run.variables.connectionVars(session.name));
+    run.emit({
+      type: 'task_result',
+      play: play.name,
+      task: 'connect',
+      host: session.name,
+      status: 'unreachable',
+      handler: false,
+      msg: redact(msg, secrets),
+      durationMs: 0,
+    });
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all(this.all().map((session) => session.close()));
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * One task, or one item of its loop, on one host: `when`, arguments rendered and checked, the module's
+ * plan, the engine's apply (unless --check), then changed_when and failed_when on the result.
+ */
+import type { Connection } from '../connection/types.js';
+import { ConfigError, ConnectionError } from '../errors.js';
+import type { HostFacts } from '../facts/host-facts.js';
+import { secretValues, validateArgs } from '../modules/args.js';
+import type { Module } from '../modules/types.js';
+import type { Play, Task } from '../playbook/types.js';
+import { evaluateCondition } from '../template/expression.js';
+import { renderText, renderValue } from '../template/render.js';
+import { type Applied, applyChanges } from './apply.js';
+import type { HostSession } from './host-session.js';
+import { planContext } from './plan-context.js';
+import { renderArgs } from './render-args.js';
+import { HostStopped, type RunContext, type Vars } from './run-context.js';
+import { describeTaskError } from './task-errors.js';
+import type { TaskOutcome } from './task-outcome.js';
+
+function resultFromRuns(applied: Applied | undefined): Vars {
+  const last = applied?.runs[applied.runs.length - 1];
+  if (!last) return {};
+  const lines = (s: string) => (s === '' ? [] : s.replace(/\n$/, '').split('\n'));
+  return {
+    rc: last.rc,
+    stdout: last.stdout.replace(/\n$/, ''),
+    stderr: last.stderr.replace(/\n$/, ''),
+    stdout_lines: lines(last.stdout),
+    stderr_lines: lines(last.stderr),
+    cmd: last.cmd,
+    commands: applied?.runs.map((r) => ({ cmd: r.cmd, rc: r.rc })),
+  };
+}
+
+/** Where a task runs: its host, or (delegate_to) another inventory host, or the controller as `localhost`. */
+function delegateOf(run: RunContext, task: Task, vars: Vars): string | undefined {
+  if (task.delegateTo === undefined) return undefined;
+  const name = renderText(task.delegateTo, vars).trim();
+  if (!run.variables.isInventoryHost(name) && !isImplicitLocalhost(name))
+    throw new ConfigError(`delegate_to: '${name}' is not a host of the inventory (nor localhost)`, task.where);
+  return name;
+}
+
+export function isImplicitLocalhost(name: string): boolean {
+  return name === 'localhost' || name === '127.0.0.1';
+}
+
+export interface ItemRun {
+  play: Play;
+  session: HostSession;
+  task: Task;
+  vars: Vars;
+  /** The tasks after this one, for the read-ahead. */
+  later: readonly Task[];
+}
+
+export async function runItem(run: RunContext, { play, session, task, vars, later }: ItemRun): Promise<TaskOutcome> {
+  const module = task.module as Module<Vars>;
+  try {
+    for (const condition of task.when) {
+      if (!evaluateCondition(condition, vars))
+        return { status: 'skipped', result: { skipped: true, changed: false }, msg: `when: ${condition}` };
+    }
+    const args = module.anyArgs
+      ? (renderValue(task.args, vars) as Vars)
+      : validateArgs(module.name, module.schema, renderArgs(task.module, task.args, vars));
+    const delegate = delegateOf(run, task, vars);
+    // A delegated task runs on the other host's connection and reads its facts, with this host's variables.
+    const target = delegate === undefined || delegate === session.name ? session : run.sessions.delegate(delegate);
+    let conn: Connection | undefined;
+    if (!module.local) {
+      conn = await run.sessions.connect(play, target, session);
+      if (target === session) await run.readAhead.beforePlan(play, session, task, later);
+    }
+    const ctx = planContext({
+      play,
+      host: target.name,
+      vars,
+      facts: target.facts as HostFacts,
+      check: run.options.check,
+      role: task.role,
+    });
+    const secrets = module.anyArgs ? [] : secretValues(module.schema, args);
+    const plan = await module.plan(ctx, args);
+    const base: Vars = { ...(plan.result ?? {}), __plan: plan };
+    if (delegate !== undefined) base.delegated_to = delegate;
+    if (plan.failed) {
+      // A module's refusal is data like a command's exit code: failed_when may still accept it.
+      const result: Vars = { ...base, failed: true, changed: false, msg: plan.failed };
+      const evalVars = task.register ? { ...vars, [task.register]: result, ...result } : { ...vars, ...result };
+      if (task.failedWhen && !task.failedWhen.some((c) => evaluateCondition(c, evalVars)))
+        return { status: 'ok', result: { ...result, failed: false }, msg: plan.failed, secrets };
+      return { status: 'failed', result, msg: plan.failed, secrets };
+    }
+    const wouldChange = plan.changes.length > 0;
+    const apply = wouldChange && (!run.options.check || task.checkMode === false) && task.checkMode !== true;
+    let applied: Applied | undefined;
+    if (apply && conn) {
+      applied = await applyChanges(conn, target.facts as HostFacts, plan.changes);
+    } else if (wouldChange) {
+      for (const c of plan.changes) if (c.kind === 'write') target.facts?.simulateWrite(c.path, c.content, c.mode);
+    }
+    let result: Vars = { ...base, ...resultFromRuns(applied), changed: wouldChange, failed: !!applied?.failed };
+    if (wouldChange && !apply)
+      result = { ...result, skipped: true, check_mode: true, msg: `check mode: would ${plan.preview ?? 'change'}` };
+    if (applied?.failed) result.msg = applied.failed;
+    if (applied?.backups.length) result.backup_file = applied.backups[0];
+    const evalVars = task.register ? { ...vars, [task.register]: result, ...result } : { ...vars, ...result };
+    if (task.changedWhen) result.changed = task.changedWhen.every((c) => evaluateCondition(c, evalVars));
+    if (task.failedWhen) {
+      result.failed = task.failedWhen.some((c) => evaluateCondition(c, evalVars));
+      if (result.failed && !result.msg) result.msg = `failed_when: ${task.failedWhen.join(' or ')}`;
+      if (!result.failed && applied?.failed) delete result.msg;
+    }
+    if (applied && (result.changed || applied.runs.length > 0))
+      run.readAhead.afterApply(target, { ranCommands: applied.runs.length > 0 });
+    const msg = (result.msg as string | undefined) ?? (wouldChange ? plan.preview : plan.noop);
+    if (result.failed) return { status: 'failed', result, msg, secrets };
+    return { status: result.changed ? 'changed' : 'ok', result, msg, secrets };
+  } catch (e) {
+    if (e instanceof HostStopped) return { status: 'unreachable', result: {} };
+    if (e instanceof ConnectionError) {
+      run.sessions.unreachable(play, session, e.message);
+      return { status: 'unreachable', result: {} };
+    }
+    const msg = describeTaskError(e, task, session.name);
+    return { status: 'failed', result: { failed: true, changed: false, msg }, msg };
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * What never appears in output: connection passwords, values under keys that name a password or secret,
+ * what vaults opened. Shown text is masked with ********; diffs also lose the value of every line that
+ * sets a password (an old secret being rotated is not among the current values).
+ */
+import { vaultSecrets } from '../vault/keyring.js';
+
+/** Variables whose values never appear in output, events or messages. */
+export const SECRET_VARS = ['ansible_password', 'ansible_ssh_pass', 'ansible_become_password', 'ansible_become_pass'];
+
+const SECRET_KEY = /pass(word|phrase)?$|secret/i;
+
+/** The same value with every secret inside its strings (at any depth) replaced with ********. */
+export function redactValue(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === 'string') return redact(value, secrets);
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, secrets));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, secrets)]));
+  return value;
+}
+
+/**
+ * A line that sets a key naming a password, passphrase or secret (`node.session.auth.password = x`,
+ * `password: x`, `secret=x`, commented out or not), as it appears in a diff line after its ' ', '-' or '+'.
+ */
+const SECRET_LINE =
+  /^([ +-]?[ \t]*(?:[#;][ \t]*)?[\w.\-[\]]*(?:pass(?:word|phrase|wd)?|secret)[\w.\-[\]]*[ \t]*[=:][ \t]*)(\S.*)$/i;
+
+/**
+ * Masks the value of every line of a diff that sets a password or secret, on both sides and in context:
+ * an old secret (a CHAP password being rotated) is not among the current values `redact` knows.
+ */
+export function maskSecretLines(diff: string): string {
+  return diff
+    .split('\n')
+    .map((line) => (line.startsWith('---') || line.startsWith('+++') ? line : line.replace(SECRET_LINE, '$1********')))
+    .join('\n');
+}
+
+/** Replaces every secret value found inside a text with ********. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s && s.length >= 3) out = out.split(s).join('********');
+  return out;
+}
+
+/**
+ * Finds the secrets among a host's variables. Variables are rebuilt per task, but the objects inside them
+ * (inventory values, registered results) are shared and never changed once made, so what a nested object
+ * holds is worked out once per run (the cache lives in this object, not in the process).
+ */
+export class SecretFinder {
+  private readonly nested = new WeakMap<object, string[]>();
+
+  /** Connection passwords, every value under a key that names a password or secret, and what vaults opened. */
+  secretsOf(vars: Record<string, unknown>, also: readonly string[] = []): string[] {
+    const found = SECRET_VARS.map((k) => vars[k]).filter((v): v is string => typeof v === 'string');
+    found.push(...this.under(vars, 0), ...vaultSecrets(), ...also);
+    return found;
+  }
+
+  private under(value: object, depth: number): string[] {
+    const cached = depth > 0 ? this.nested.get(value) : undefined;
+    if (cached) return cached;
+    const found: string[] = [];
+    for (const [k, v] of Object.entries(value)) {
+      // Other hosts' variables: their secrets are found once per run (Variables.otherHostsSecrets).
+      if (depth === 0 && k === 'hostvars') continue;
+      if (typeof v === 'string' || typeof v === 'number') {
+        if (SECRET_KEY.test(k)) found.push(String(v));
+      } else if (v && typeof v === 'object' && depth < 6) {
+        found.push(...this.under(v, depth + 1));
+      }
+    }
+    if (depth > 0) this.nested.set(value, found);
+    return found;
+  }
+}

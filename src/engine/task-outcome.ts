@@ -1,0 +1,13 @@
+import type { TaskStatus } from './events.js';
+import type { Vars } from './run-context.js';
+
+/** What running a task (or one item of its loop) on a host came to. */
+export interface TaskOutcome {
+  status: TaskStatus;
+  result: Vars;
+  msg?: string;
+  /** Values of secret arguments of this task: hidden in every event. */
+  secrets?: string[];
+  /** An include_tasks' tasks, to run in its place. */
+  included?: import('../playbook/types.js').TaskNode[];
+}

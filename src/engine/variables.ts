@@ -1,0 +1,171 @@
+/**
+ * A host's variables as Ansible ranks them, lowest first: inventory, gathered facts, magic variables, play
+ * vars and vars files (rendered once per play and host: they cannot see what tasks register), set_fact and
+ * register results, extra vars; for a task, its role's defaults under everything, its role's vars and its
+ * own on top (extra vars still win).
+ */
+import { resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
+import type { Play, Task } from '../playbook/types.js';
+import { renderText } from '../template/render.js';
+import type { HostSession } from './host-session.js';
+import { SECRET_VARS } from './redaction.js';
+import type { RunContext, Vars } from './run-context.js';
+import { loadVarsFile, renderVarsInOrder, type VarsFileCache } from './vars.js';
+
+export class Variables {
+  private readonly playVars = new WeakMap<Play, Map<string, { gathered: Vars; vars: Promise<Vars> }>>();
+  private readonly varsFiles: VarsFileCache = new Map();
+  private readonly batches = new WeakMap<Play, string[]>();
+  private hostvarsView?: Vars;
+  private inventoryHostList?: string[];
+  private otherSecrets?: string[];
+
+  constructor(private readonly run: () => RunContext) {}
+
+  /** The hosts of the batch of `play` running now (ansible_play_batch). */
+  setBatch(play: Play, hosts: string[]): void {
+    this.batches.set(play, hosts);
+  }
+
+  /** A host's variables for a play, without any task's own. */
+  async forHost(play: Play, session: HostSession): Promise<Vars> {
+    let perHost = this.playVars.get(play);
+    if (!perHost) {
+      perHost = new Map();
+      this.playVars.set(play, perHost);
+    }
+    let cached = perHost.get(session.name);
+    if (!cached || cached.gathered !== session.gathered) {
+      const vars = this.renderPlayVars(play, session);
+      vars.catch(() => undefined);
+      cached = { gathered: session.gathered, vars };
+      perHost.set(session.name, cached);
+    }
+    const extra = this.run().options.extraVars;
+    return { ...(await cached.vars), ...this.playMagic(play), ...session.setVars, ...extra };
+  }
+
+  /**
+   * A task's variables over the host's: a role's defaults under everything, its vars over inventory and
+   * play variables (but under -e), then the task's own, then what an include bound (its item, its vars).
+   */
+  forTask(task: Pick<Task, 'role' | 'vars' | 'boundVars'>, vars: Vars): Vars {
+    let scope = vars;
+    if (task.role) {
+      scope = { ...renderVarsInOrder(task.role.defaults, scope), ...scope };
+      scope = { ...scope, ...renderVarsInOrder(task.role.vars, scope), ...this.run().options.extraVars };
+    }
+    const bound = task.boundVars ?? {};
+    return { ...scope, ...renderVarsInOrder(task.vars, { ...scope, ...bound }), ...bound };
+  }
+
+  private async renderPlayVars(play: Play, session: HostSession): Promise<Vars> {
+    const run = this.run();
+    let vars: Vars = {
+      ...run.input.inventoryVars(session.name),
+      ...session.gathered,
+      ansible_check_mode: run.options.check,
+      ansible_diff_mode: run.options.diff,
+      playbook_dir: resolve(play.baseDir),
+      ...this.playMagic(play),
+      ...run.options.extraVars,
+    };
+    vars = { ...vars, ...renderVarsInOrder(play.vars, vars) };
+    for (const f of play.varsFiles) {
+      const name = renderText(f, vars);
+      // A value (a fact the host reported, an inventory variable) must not lead the name out of its folder.
+      const escapes = (n: string) => n.split('/').includes('..') || n.startsWith('/');
+      if (name !== f && escapes(name) && !escapes(f))
+        throw new ConfigError(`vars_files: '${f}' renders to '${name}', which leaves its folder; refused`, {
+          file: f,
+        });
+      const file = await loadVarsFile(play.baseDir, name, this.varsFiles);
+      vars = { ...vars, ...renderVarsInOrder(file, vars) };
+    }
+    return vars;
+  }
+
+  /** Magic variables that change during a play: which of its hosts are still in it. */
+  private playMagic(play: Play): Vars {
+    const run = this.run();
+    const all = run.input.hostsFor(play.hosts);
+    const active = (hosts: string[]) => hosts.filter((h) => (run.sessions.find(h)?.state ?? 'ok') === 'ok');
+    const batch = active(this.batches.get(play) ?? all);
+    return {
+      hostvars: this.hostvars(),
+      ansible_play_hosts_all: all,
+      ansible_play_hosts: active(all),
+      ansible_play_batch: batch,
+      play_hosts: batch,
+    };
+  }
+
+  isInventoryHost(host: string): boolean {
+    return this.inventoryHosts().includes(host);
+  }
+
+  /**
+   * The variables a host connects with: the inventory's; for `localhost` outside the inventory, Ansible's
+   * implicit localhost (the controller, over a local connection).
+   */
+  connectionVars(host: string): Vars {
+    const run = this.run();
+    if (host === 'localhost' && !this.isInventoryHost(host))
+      return { inventory_hostname: host, ansible_connection: 'local', ...run.options.extraVars };
+    return { ...run.input.inventoryVars(host), ...run.options.extraVars };
+  }
+
+  /** Every host of the inventory: its `groups.all`, else the hosts of the playbook's plays. */
+  private inventoryHosts(): string[] {
+    if (this.inventoryHostList) return this.inventoryHostList;
+    const input = this.run().input;
+    const planned = input.playbook.plays.flatMap((p) => input.hostsFor(p.hosts));
+    const groups = planned.length > 0 ? input.inventoryVars(planned[0] as string).groups : undefined;
+    const all = (groups as Record<string, unknown> | undefined)?.all;
+    this.inventoryHostList = Array.isArray(all) ? all.map(String) : [...new Set(planned)];
+    return this.inventoryHostList;
+  }
+
+  /**
+   * `hostvars` as Ansible's: for every inventory host, its inventory variables, gathered facts and what
+   * set_fact and register gave it so far in this run (not play vars, as in Ansible). One object for the
+   * run, each entry read when a template asks, so host B in a later play sees what host A registered.
+   */
+  private hostvars(): Vars {
+    if (this.hostvarsView) return this.hostvarsView;
+    const view: Vars = {};
+    for (const host of this.inventoryHosts()) {
+      Object.defineProperty(view, host, {
+        enumerable: true,
+        get: () => {
+          const run = this.run();
+          const session = run.sessions.find(host);
+          return {
+            ...run.input.inventoryVars(host),
+            ...session?.gathered,
+            ...session?.setVars,
+            ...run.options.extraVars,
+          };
+        },
+      });
+    }
+    this.hostvarsView = view;
+    return view;
+  }
+
+  /** Every inventory host's connection passwords and secret-named values, once per run (a task may show hostvars). */
+  otherHostsSecrets(): string[] {
+    if (!this.otherSecrets) {
+      const run = this.run();
+      const found = new Set<string>();
+      for (const host of this.inventoryHosts()) {
+        const vars = run.input.inventoryVars(host);
+        for (const key of SECRET_VARS) if (typeof vars[key] === 'string') found.add(vars[key] as string);
+        for (const value of run.secrets.secretsOf({ ...vars, hostvars: undefined })) found.add(value);
+      }
+      this.otherSecrets = [...found];
+    }
+    return this.otherSecrets;
+  }
+}
