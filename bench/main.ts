@@ -415,8 +415,20 @@ async function measureScale(real: number, sizes: number[], forks: number): Promi
   return scale;
 }
 
+/** Mitogen's strategy plugins: Debian's ansible-mitogen, installed with apt-get when missing (as for ansible-core). */
 function mitogenPlugins(): string | null {
   const dir = '/usr/lib/python3/dist-packages/ansible_mitogen/plugins/strategy';
+  if (!existsSync('/usr/bin/ansible-playbook') || !existsSync(dir)) {
+    log('installing Debian ansible-core and ansible-mitogen for the comparison...');
+    try {
+      execFileSync('apt-get', ['install', '-y', '-qq', 'ansible-core', 'ansible-mitogen'], {
+        stdio: 'inherit',
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
+    } catch {
+      log('apt-get could not install them: Ansible or Mitogen is left out of this run');
+    }
+  }
   return existsSync(dir) ? dir : null;
 }
 
