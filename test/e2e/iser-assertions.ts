@@ -10,7 +10,11 @@ export function iserAssertions(getFleet: () => Fleet) {
   const sh = async (host: string, cmd: string) => (await fleet().exec(host, cmd)).stdout;
 
   return {
-    async endState(h: SimHost): Promise<void> {
+    /**
+     * The host side of the document reached on h. `storage: false` leaves out the LUN's partition, filesystem
+     * and mount (the storage-tagged plays; the benchmark skips them, for sshplay and Ansible alike).
+     */
+    async endState(h: SimHost, options: { storage?: boolean } = {}): Promise<void> {
       const conf = (await fleet().readFile(h.name, '/etc/iscsi/iscsid.conf')) ?? '';
       const active = (key: string) =>
         conf.split('\n').filter((l) => new RegExp(`^\\s*${key.replace(/\./g, '\\.')}\\s*=`).test(l));
@@ -37,7 +41,9 @@ export function iserAssertions(getFleet: () => Fleet) {
       expect(
         (await sh(h.name, 'systemctl is-enabled multipathd; systemctl is-active multipathd')).split('\n').slice(0, 2),
       ).toEqual(['enabled', 'active']);
-      for (const unit of ['iscsi', 'iscsid']) {
+      const ubuntu = h.flavor.startsWith('ubuntu');
+      // the boot-time login service: iscsi.service on RHEL and SLES, open-iscsi.service on Ubuntu
+      for (const unit of [ubuntu ? 'open-iscsi' : 'iscsi', 'iscsid']) {
         expect((await sh(h.name, `systemctl is-enabled ${unit}`)).trim()).toBe('enabled');
       }
       const ifaceDir = rhel ? '/var/lib/iscsi/ifaces' : '/etc/iscsi/ifaces';
@@ -56,6 +62,11 @@ export function iserAssertions(getFleet: () => Fleet) {
           expect(keyfile).toContain(`address1=${addr}/24\n`);
           continue;
         }
+        if (ubuntu) {
+          const netplan = (await fleet().readFile(h.name, '/etc/netplan/60-sshplay-ipoib.yaml')) ?? '';
+          expect(netplan).toMatch(new RegExp(`\\n {4}${ib}:\\n {6}addresses: \\[${addr}/24\\]`));
+          continue;
+        }
         const ifcfg =
           (await fleet().readFile(
             h.name,
@@ -72,21 +83,26 @@ export function iserAssertions(getFleet: () => Fleet) {
       for (const [i, portal] of fleet().array.portals.entries())
         expect(sessions).toContain(`${portal}:3260,${(i % 2) + 1} ${fleet().array.targetIqn}`);
       expect(sessions.trim().split('\n')).toHaveLength(4);
-      expect(await sh(h.name, 'findmnt -rn -o FSTYPE /mnt/iser')).toBe('ext4\n');
-      // partition 1 as the distribution's udev rules named it (found by its dm UUID, not by a guessed suffix);
-      // right after a reboot the LUN's maps come back only some seconds after the sessions
-      const part = (
-        await sh(
-          h.name,
-          `for i in $(seq 100); do dmsetup info -c --noheadings -o name -u part1-mpath-${h.lunWwid} 2>/dev/null && break; sleep 0.1; done`,
-        )
-      ).trim();
-      expect(part, h.name).toMatch(new RegExp(`^${h.lunWwid}(p|-part)?1$`));
-      expect(await fleet().readFile(h.name, '/etc/fstab')).toContain(
-        `/dev/mapper/${part} /mnt/iser ext4 defaults,_netdev 0 0`,
-      );
-      expect((await fleet().calls(h.name)).some((l) => / dracut --force --add multipath/.test(l))).toBe(true);
+      if (options.storage !== false) await storageState(h);
+      const rebuild = ubuntu ? / update-initramfs -u/ : / dracut --force --add multipath/;
+      expect((await fleet().calls(h.name)).some((l) => rebuild.test(l))).toBe(true);
     },
     mutatingCalls: async (host: string) => (await fleet().calls(host)).filter((l) => MUTATING.test(l)),
   };
+
+  async function storageState(h: SimHost): Promise<void> {
+    expect(await sh(h.name, 'findmnt -rn -o FSTYPE /mnt/iser')).toBe('ext4\n');
+    // partition 1 as the distribution's udev rules named it (found by its dm UUID, not by a guessed suffix);
+    // right after a reboot the LUN's maps come back only some seconds after the sessions
+    const part = (
+      await sh(
+        h.name,
+        `for i in $(seq 100); do dmsetup info -c --noheadings -o name -u part1-mpath-${h.lunWwid} 2>/dev/null && break; sleep 0.1; done`,
+      )
+    ).trim();
+    expect(part, h.name).toMatch(new RegExp(`^${h.lunWwid}(p|-part)?1$`));
+    expect(await fleet().readFile(h.name, '/etc/fstab')).toContain(
+      `/dev/mapper/${part} /mnt/iser ext4 defaults,_netdev 0 0`,
+    );
+  }
 }

@@ -172,7 +172,7 @@ printf '%s\n' "$SIM_FLAVOR" >/etc/sim/flavor
     printf 'ARRAY_CHAP_USER=%q\nARRAY_CHAP_SECRET=%q\n' "$SIM_ARRAY_CHAP_USER" "${SIM_ARRAY_CHAP_SECRET:-}"
   fi
 } >/etc/sim/array.conf
-touch /var/log/sim/calls.log /var/log/sim/boot.log
+touch /var/log/sim/calls.log /var/log/sim/calls.argv /var/log/sim/boot.log
 
 # IPoIB hardware addresses are derived from the port GUIDs (sim-lib.sh sim_port_hwaddr); files of an
 # older setup are dropped.

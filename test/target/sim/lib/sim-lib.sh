@@ -87,15 +87,23 @@ case $SIM_FLAVOR in
   *) ISCSI_VERSION=2.1.5 ;;
 esac
 
-# Called first by every tool: one line `<epoch-ms> <tool> <args...>` in the call log. Calls made by
-# the simulation itself (a unit started at boot, rc.local run by sim-reboot) set SIM_NOLOG=1, so the
-# log holds only what was invoked from outside (sshplay, a test).
+# Called first by every tool: one line `<epoch-ms> <tool> <args...>` in the call log (args joined by
+# spaces: easy to read and grep). Calls made by the simulation itself (a unit started at boot, rc.local
+# run by sim-reboot) set SIM_NOLOG=1, so the log holds only what was invoked from outside (sshplay, a
+# test). When the tool exits, one line `<epoch-ms at start> <exit status> <argv>` goes to the argv log,
+# each word as bash's printf %q quotes it: unambiguous (a space inside an argument stays inside it), and
+# a line minus its first two fields is the call itself, runnable by bash (the benchmark replays it).
+SIM_ARGV_LOG=/var/log/sim/calls.argv
 sim_log() {
   [[ ${SIM_NOLOG:-} == 1 ]] && return 0
-  local t=${EPOCHREALTIME/[.,]/} line
+  local t=${EPOCHREALTIME/[.,]/} line argv
   line="${t:0:${#t}-3} $*"
   line=${line//$'\n'/ }
   printf '%s\n' "$line" >>"$SIM_LOG" 2>/dev/null || true
+  printf -v argv ' %q' "$@"
+  SIM_CALL_ARGV="${t:0:${#t}-3}${argv}"
+  # An EXIT trap runs in this shell only (subshells and the processes it starts reset it).
+  trap 'printf "%s %s%s\n" "${SIM_CALL_ARGV%% *}" "$?" " ${SIM_CALL_ARGV#* }" >>"$SIM_ARGV_LOG" 2>/dev/null' EXIT
 }
 
 # Nested calls from one simulated tool to another are not logged.

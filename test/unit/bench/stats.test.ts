@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { formatRatio, median, medianRange, ratio, verdict } from '../../../bench/stats.js';
+
+describe('bench statistics', () => {
+  it('medians of odd and even counts, with the range of the runs', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(medianRange([1.5, 1.2, 2])).toBe('1.50 s [1.20-2.00]');
+    expect(medianRange([])).toBe('n/a');
+  });
+
+  it('a ratio of medians with the range every pairing of runs allows', () => {
+    const r = ratio([10, 12, 14], [2, 4]);
+    expect(r).toEqual({ value: 12 / 3, low: 10 / 4, high: 14 / 2 });
+    expect(formatRatio(r)).toBe('4.00x [2.50-7.00]');
+    expect(ratio([], [1])).toBeNull();
+  });
+
+  it('a target is met on the median ratio, and says so when nothing was measured', () => {
+    expect(verdict({ value: 1.2, low: 1, high: 1.5 }, 1.2)).toBe('met');
+    expect(verdict({ value: 1.21, low: 1, high: 1.5 }, 1.2)).toBe('**not met**');
+    expect(verdict(null, 1.2)).toBe('not measured');
+  });
+});
