@@ -115,7 +115,8 @@ export async function runItem(run: RunContext, { play, session, task, vars, late
     }
     if (applied && (result.changed || applied.runs.length > 0))
       run.readAhead.afterApply(target, { ranCommands: applied.runs.length > 0 });
-    const msg = (result.msg as string | undefined) ?? (wouldChange ? plan.preview : plan.noop);
+    // a module's msg may be any value (debug's msg: "{{ 2 + 3 }}" is the number 5); the event's msg is text
+    const msg = messageText(result.msg) ?? (wouldChange ? plan.preview : plan.noop);
     if (result.failed) return { status: 'failed', result, msg, secrets };
     return { status: result.changed ? 'changed' : 'ok', result, msg, secrets };
   } catch (e) {
@@ -127,4 +128,10 @@ export async function runItem(run: RunContext, { play, session, task, vars, late
     const msg = describeTaskError(e, task, session.name);
     return { status: 'failed', result: { failed: true, changed: false, msg }, msg };
   }
+}
+
+/** A result's msg as the one line an event shows: text as it is, any other value as JSON (Ansible prints 5, not "5"). */
+function messageText(msg: unknown): string | undefined {
+  if (msg === undefined || msg === null) return undefined;
+  return typeof msg === 'string' ? msg : JSON.stringify(msg);
 }
