@@ -1,11 +1,15 @@
 import { ConfigError, UsageError } from '../errors.js';
 import { readConfigText, YamlSource } from '../playbook/yaml-source.js';
+import { VaultKeyring } from '../vault/keyring.js';
 
 /**
  * -e as ansible-playbook reads it: `key=value` (several per -e, values are strings), a JSON or YAML
- * mapping, or `@file.yml`. Later -e options win.
+ * mapping, or `@file.yml` (its vaults opened with `keyring`). Later -e options win.
  */
-export async function parseExtraVars(options: readonly string[]): Promise<Record<string, unknown>> {
+export async function parseExtraVars(
+  options: readonly string[],
+  keyring: VaultKeyring = new VaultKeyring(),
+): Promise<Record<string, unknown>> {
   const vars: Record<string, unknown> = {};
   for (const opt of options) {
     const text = opt.trim();
@@ -17,13 +21,13 @@ export async function parseExtraVars(options: readonly string[]): Promise<Record
       } catch (e) {
         throw new UsageError(`-e @${file}: ${(e as Error).message}`);
       }
-      const data = YamlSource.parse(file, content).toJS();
+      const data = YamlSource.parse(file, content, keyring).toJS();
       if (data === null) continue;
       if (typeof data !== 'object' || Array.isArray(data))
         throw new ConfigError('extra vars file must be a mapping', { file });
       Object.assign(vars, data);
     } else if (text.startsWith('{')) {
-      const data = YamlSource.parse('(-e)', text).toJS();
+      const data = YamlSource.parse('(-e)', text, keyring).toJS();
       Object.assign(vars, data as Record<string, unknown>);
     } else {
       for (const pair of text.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g) ?? []) {

@@ -10,6 +10,7 @@ import { sessionBecome } from '../playbook/become.js';
 import { loadPlaybook } from '../playbook/load.js';
 import { parseTimeoutSeconds } from '../playbook/task-timeout.js';
 import type { Playbook } from '../playbook/types.js';
+import type { VaultKeyring } from '../vault/keyring.js';
 import { configVars, inventorySources, loadAnsibleConfig } from './ansible-config.js';
 import { checkArrayTasks } from './array-task-check.js';
 import { parseExtraVars } from './extra-vars.js';
@@ -64,10 +65,13 @@ function cliConnectionVars(o: RunCliOptions): Record<string, unknown> {
 }
 
 /** Several playbooks run as ansible-playbook runs them: their plays one after the other, in the order given. */
-async function loadPlaybooks(files: string[]): Promise<{ playbook: Playbook; each: Playbook[] }> {
+async function loadPlaybooks(
+  files: string[],
+  keyring: VaultKeyring,
+): Promise<{ playbook: Playbook; each: Playbook[] }> {
   const each = [];
-  for (const file of files) each.push(await loadPlaybook(file));
-  return { playbook: { file: files[0] as string, plays: each.flatMap((p) => p.plays) }, each };
+  for (const file of files) each.push(await loadPlaybook(file, keyring));
+  return { playbook: { file: files[0] as string, plays: each.flatMap((p) => p.plays), keyring }, each };
 }
 
 export async function runPlaybookCommand(
@@ -84,11 +88,11 @@ export async function runPlaybookCommand(
   if ('error' in taskTimeout)
     throw new UsageError(`${o.taskTimeout !== undefined ? '--task-timeout' : 'task_timeout'} ${taskTimeout.error}`);
   const keyring = await useVaultPasswords(o, session.secrets, config?.vaultPasswordFile);
-  const extraVars = await parseExtraVars(o.extraVars);
+  const extraVars = await parseExtraVars(o.extraVars, keyring);
   const inventorySourceList = await inventorySources(o.inventory, config);
   const inventory = await loadInventory(inventorySourceList, { keyring });
   const defaultsFromConfig = { ...configVars(config), ...cliConnectionVars(o) };
-  const { playbook, each: playbooks } = await loadPlaybooks(playbookFiles);
+  const { playbook, each: playbooks } = await loadPlaybooks(playbookFiles, keyring);
   const split = (s?: string) =>
     s
       ? s

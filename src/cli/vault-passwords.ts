@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { access, constants, readFile, stat } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
-import { useProcessKeyring, VaultKeyring, type VaultPassword } from '../vault/keyring.js';
+import { VaultKeyring, type VaultPassword } from '../vault/keyring.js';
 import type { SecretPrompt } from './prompt.js';
 
 export interface VaultCliOptions {
@@ -70,5 +70,5 @@ export async function useVaultPasswords(
     list.push({ label, secret, source: `--vault-id ${id}` });
   }
   if (o.askVaultPass) list.push({ secret: await secrets.read('Vault password: '), source: '--ask-vault-pass' });
-  return useProcessKeyring(new VaultKeyring(list));
+  return new VaultKeyring(list);
 }

@@ -83,7 +83,11 @@ export async function runInclude(run: RunContext, { play, session, include }: In
         continue;
       }
       const file = resolve(include.baseDir, renderText(include.file, scope));
-      const nodes = loadIncludedTasks(file, { playName: play.name, rolesBase: play.baseDir });
+      const nodes = loadIncludedTasks(file, {
+        playName: play.name,
+        rolesBase: play.baseDir,
+        keyring: run.input.playbook.keyring,
+      });
       included.push(
         ...mapTasks(
           inheritNodes(nodes, include.inherited),

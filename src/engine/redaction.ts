@@ -3,7 +3,7 @@
  * what vaults opened. Shown text is masked with ********; diffs also lose the value of every line that
  * sets a password (an old secret being rotated is not among the current values).
  */
-import { vaultSecrets } from '../vault/keyring.js';
+import type { VaultKeyring } from '../vault/keyring.js';
 
 /** Variables whose values never appear in output, events or messages. */
 export const SECRET_VARS = ['ansible_password', 'ansible_ssh_pass', 'ansible_become_password', 'ansible_become_pass'];
@@ -52,10 +52,13 @@ export function redact(text: string, secrets: readonly string[]): string {
 export class SecretFinder {
   private readonly nested = new WeakMap<object, string[]>();
 
+  /** `keyring`: the run's vaults; whatever they opened is a secret. */
+  constructor(private readonly keyring: VaultKeyring) {}
+
   /** Connection passwords, every value under a key that names a password or secret, and what vaults opened. */
   secretsOf(vars: Record<string, unknown>, also: readonly string[] = []): string[] {
     const found = SECRET_VARS.map((k) => vars[k]).filter((v): v is string => typeof v === 'string');
-    found.push(...this.under(vars, 0), ...vaultSecrets(), ...also);
+    found.push(...this.under(vars, 0), ...this.keyring.secrets(), ...also);
     return found;
   }
 

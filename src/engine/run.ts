@@ -43,7 +43,7 @@ export class Engine {
       sessions,
       variables: new Variables(context),
       readAhead: new ReadAhead(context),
-      secrets: new SecretFinder(),
+      secrets: new SecretFinder(input.playbook.keyring),
       emit: (event: EngineEvent) => input.reporter.emit(event),
       stats: (host) => sessions.statsOf(host),
       interrupted: () => this.interrupted,

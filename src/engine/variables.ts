@@ -80,7 +80,7 @@ export class Variables {
         throw new ConfigError(`vars_files: '${f}' renders to '${name}', which leaves its folder; refused`, {
           file: f,
         });
-      const file = await loadVarsFile(play.baseDir, name, this.varsFiles);
+      const file = await loadVarsFile(play.baseDir, name, this.varsFiles, this.run().input.playbook.keyring);
       vars = { ...vars, ...renderVarsInOrder(file, vars) };
     }
     return vars;

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { readConfigText, YamlSource } from '../playbook/yaml-source.js';
 import { renderValue } from '../template/render.js';
+import type { VaultKeyring } from '../vault/keyring.js';
 
 // What cli/main.ts masks with (it imported these from here before redaction had its own module).
 export { maskSecretLines, redact, redactValue, SECRET_VARS } from './redaction.js';
@@ -27,7 +28,8 @@ export type VarsFileCache = Map<string, Promise<Record<string, unknown>>>;
 export function loadVarsFile(
   baseDir: string,
   name: string,
-  cache: VarsFileCache = new Map(),
+  cache: VarsFileCache,
+  keyring: VaultKeyring,
 ): Promise<Record<string, unknown>> {
   const path = resolve(baseDir, name);
   let p = cache.get(path);
@@ -39,7 +41,7 @@ export function loadVarsFile(
       } catch (e) {
         throw new ConfigError(`vars_files: cannot read ${path}: ${(e as Error).message}`, { file: path });
       }
-      const src = YamlSource.parse(path, text);
+      const src = YamlSource.parse(path, text, keyring);
       const data = src.toJS();
       if (data === null) return {};
       if (typeof data !== 'object' || Array.isArray(data))

@@ -88,7 +88,7 @@ export function importTasks(
     const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     throw new ConfigError(`import_tasks: cannot read ${file}: ${why}`, at);
   }
-  const tasks = parseTaskFile(YamlSource.parse(file, content), playName, isHandler, ctx);
+  const tasks = parseTaskFile(YamlSource.parse(file, content, ctx.keyring), playName, isHandler, ctx);
   const inherited = inheritedKeywords(src, node, raw);
   return inheritNodes(tasks, inherited);
 }

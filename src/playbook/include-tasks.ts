@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { Node } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { hasTemplate } from '../template/render.js';
+import type { VaultKeyring } from '../vault/keyring.js';
 import { asList, checkTemplates, conditions, isMapping, onlyKeywords, type Raw, typeName } from './keyword-values.js';
 import { type LoadContext, parseTaskFile } from './task-tree.js';
 import type { TaskNode } from './types.js';
@@ -52,7 +53,7 @@ export function parseInclude(
       const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
       throw new ConfigError(`include_tasks: cannot read ${path}: ${why}`, at);
     }
-    parseTaskFile(YamlSource.parse(path, content), playName, false, { ...ctx, roleHandlers: [] });
+    parseTaskFile(YamlSource.parse(path, content, ctx.keyring), playName, false, { ...ctx, roleHandlers: [] });
   }
   const loopControl = isMapping(raw.loop_control) ? raw.loop_control : {};
   return {
@@ -77,7 +78,10 @@ export function parseInclude(
  * The tasks of a file include_tasks reads while the play runs, checked as the playbook's were. Roles it
  * imports run, but their handlers are not the play's (the play's handlers were fixed at load): refused.
  */
-export function loadIncludedTasks(file: string, options: { playName: string; rolesBase: string }): TaskNode[] {
+export function loadIncludedTasks(
+  file: string,
+  options: { playName: string; rolesBase: string; keyring: VaultKeyring },
+): TaskNode[] {
   let content: string;
   try {
     content = readConfigText(file);
@@ -87,10 +91,11 @@ export function loadIncludedTasks(file: string, options: { playName: string; rol
   }
   const ctx: LoadContext = {
     files: [file],
+    keyring: options.keyring,
     roles: { base: options.rolesBase, done: new Set(), chain: [] },
     roleHandlers: [],
   };
-  const nodes = parseTaskFile(YamlSource.parse(file, content), options.playName, false, ctx);
+  const nodes = parseTaskFile(YamlSource.parse(file, content, options.keyring), options.playName, false, ctx);
   if (ctx.roleHandlers.length > 0)
     throw new ConfigError('a role with handlers cannot be imported from an included file: use roles: or import_tasks', {
       file,

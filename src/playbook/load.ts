@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { Node } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { closestName } from '../modules/args.js';
+import { VaultKeyring } from '../vault/keyring.js';
 import { asList, checkTemplates, flag, isMapping, type Raw, text, typeName } from './keyword-values.js';
 import { loadRole, onceEach } from './roles.js';
 import { type LoadContext, parseTaskList } from './task-tree.js';
@@ -28,7 +29,13 @@ const PLAY_KEYWORDS = [
   'roles',
 ];
 
-function parsePlay(src: YamlSource, node: Node | undefined, raw: Raw, seen: readonly string[]): Play {
+function parsePlay(
+  src: YamlSource,
+  node: Node | undefined,
+  raw: Raw,
+  seen: readonly string[],
+  keyring: VaultKeyring,
+): Play {
   const where = src.where(node);
   for (const key of Object.keys(raw)) {
     if (!PLAY_KEYWORDS.includes(key)) {
@@ -64,6 +71,7 @@ function parsePlay(src: YamlSource, node: Node | undefined, raw: Raw, seen: read
   const rolesNode = childNode(node, 'roles');
   const ctx: LoadContext = {
     files: seen,
+    keyring,
     roles: { base: dirname(src.file), done: new Set(), chain: [] },
     roleHandlers: [],
   };
@@ -100,10 +108,10 @@ function parsePlay(src: YamlSource, node: Node | undefined, raw: Raw, seen: read
   };
 }
 
-async function loadInto(file: string, plays: Play[], seen: string[]): Promise<void> {
+async function loadInto(file: string, plays: Play[], seen: string[], keyring: VaultKeyring): Promise<void> {
   const path = resolve(file);
   if (seen.includes(path)) throw new ConfigError(`import_playbook cycle: ${[...seen, path].join(' -> ')}`, { file });
-  const src = await YamlSource.load(file);
+  const src = await YamlSource.load(file, keyring);
   const raw = src.toJS();
   if (!Array.isArray(raw))
     throw new ConfigError(`a playbook must be a list of plays, found ${typeName(raw)}`, src.where(src.root));
@@ -112,7 +120,7 @@ async function loadInto(file: string, plays: Play[], seen: string[]): Promise<vo
     if (!isMapping(entry)) throw new ConfigError(`a play must be a mapping, not ${typeName(entry)}`, src.where(node));
     if ('import_playbook' in entry) {
       const target = resolve(dirname(file), String(entry.import_playbook));
-      await loadInto(target, plays, [...seen, path]).catch((e) => {
+      await loadInto(target, plays, [...seen, path], keyring).catch((e) => {
         if (e instanceof ConfigError && !e.where?.line && e.message.includes('cannot read'))
           throw new ConfigError(
             `import_playbook: cannot read ${target}`,
@@ -122,13 +130,17 @@ async function loadInto(file: string, plays: Play[], seen: string[]): Promise<vo
       });
       continue;
     }
-    plays.push(parsePlay(src, node, entry, [...seen, path]));
+    plays.push(parsePlay(src, node, entry, [...seen, path], keyring));
   }
 }
 
-/** Reads and validates a playbook (and what it imports) completely before any host is touched. */
-export async function loadPlaybook(file: string): Promise<Playbook> {
+/**
+ * Reads and validates a playbook (and what it imports) completely before any host is touched. Its vaults open
+ * with `keyring` (none by default: a vault then fails naming its file), which the playbook keeps for what the
+ * run reads later (include_tasks, vars_files) and for redaction.
+ */
+export async function loadPlaybook(file: string, keyring: VaultKeyring = new VaultKeyring()): Promise<Playbook> {
   const plays: Play[] = [];
-  await loadInto(file, plays, []);
-  return { file, plays };
+  await loadInto(file, plays, [], keyring);
+  return { file, plays, keyring };
 }

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Node } from 'yaml';
 import { ConfigError, formatLocation } from '../errors.js';
 import { hasTemplate } from '../template/render.js';
+import type { VaultKeyring } from '../vault/keyring.js';
 import { isMapping, onlyKeywords, type Raw, typeName } from './keyword-values.js';
 import { inheritedKeywords, inheritNodes, type LoadContext, mapTasks, parseTaskFile } from './task-tree.js';
 import type { Task, TaskNode } from './types.js';
@@ -12,7 +13,12 @@ import { childNode, readConfigText, YamlSource } from './yaml-source.js';
 export const ROLE_KEYWORDS = ['role', 'name', 'vars', 'when', 'tags', 'become', 'become_user'];
 
 /** A role's YAML file (tasks/main.yml, ...), or undefined when the role has none. */
-export function roleFile(dir: string, sub: string, base = 'main'): { file: string; src: YamlSource } | undefined {
+export function roleFile(
+  dir: string,
+  sub: string,
+  keyring: VaultKeyring,
+  base = 'main',
+): { file: string; src: YamlSource } | undefined {
   for (const name of [`${base}.yml`, `${base}.yaml`]) {
     const file = join(dir, sub, name);
     let content: string;
@@ -22,7 +28,7 @@ export function roleFile(dir: string, sub: string, base = 'main'): { file: strin
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw new ConfigError(`cannot read: ${(e as Error).message}`, { file });
     }
-    return { file, src: YamlSource.parse(file, content) };
+    return { file, src: YamlSource.parse(file, content, keyring) };
   }
   return undefined;
 }
@@ -88,7 +94,7 @@ export function loadRole(
   context.done.add(key);
   // meta/main.yml dependencies run first, each once per play
   const loaded = { tasks: [] as TaskNode[], handlers: [] as TaskNode[] };
-  const meta = roleFile(dir, 'meta');
+  const meta = roleFile(dir, 'meta', ctx.keyring);
   const dependencies = meta ? roleMapping(meta).dependencies : undefined;
   if (meta && dependencies !== undefined && dependencies !== null) {
     const depsNode = childNode(meta.src.root, 'dependencies');
@@ -109,11 +115,11 @@ export function loadRole(
   const role = {
     name,
     dir,
-    defaults: roleMapping(roleFile(dir, 'defaults')),
-    vars: { ...roleMapping(roleFile(dir, 'vars')), ...parameters },
+    defaults: roleMapping(roleFile(dir, 'defaults', ctx.keyring)),
+    vars: { ...roleMapping(roleFile(dir, 'vars', ctx.keyring)), ...parameters },
   };
   const list = (sub: string, isHandler: boolean, fileName = 'main'): TaskNode[] => {
-    const found = roleFile(dir, sub, fileName);
+    const found = roleFile(dir, sub, ctx.keyring, fileName);
     if (!found) {
       if (fileName !== 'main')
         throw new ConfigError(`role '${name}' has no ${sub}/${fileName}.yml (tasks_from)`, where);

@@ -1,6 +1,7 @@
 /** A list of tasks as a tree: tasks, blocks (to any depth), imports and includes, with what each passes down. */
 import type { Node } from 'yaml';
 import { ConfigError } from '../errors.js';
+import type { VaultKeyring } from '../vault/keyring.js';
 import { importRole, importTasks } from './import-tasks.js';
 import { parseInclude } from './include-tasks.js';
 import {
@@ -182,6 +183,8 @@ export function parseBlock(
  * handlers of roles imported among its tasks (they join the play's handlers). */
 export interface LoadContext {
   files: readonly string[];
+  /** The run's vault keyring: what every file this play reads opens its vaults with. */
+  keyring: VaultKeyring;
   roles: RoleContext;
   roleHandlers: Task[];
 }

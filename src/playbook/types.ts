@@ -1,5 +1,6 @@
 import type { Location } from '../errors.js';
 import type { Module } from '../modules/types.js';
+import type { VaultKeyring } from '../vault/keyring.js';
 
 /** The role a task came from: where its templates and files are, and its variables. */
 export interface Role {
@@ -151,4 +152,6 @@ export interface Play {
 export interface Playbook {
   file: string;
   plays: Play[];
+  /** The vault keyring its files opened with; what the run reads later opens with it too. */
+  keyring: VaultKeyring;
 }

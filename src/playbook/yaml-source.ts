@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { ConfigError, type Location } from '../errors.js';
-import { openVaultFile, rememberVaultSecrets, vaultTag } from '../vault/keyring.js';
+import type { VaultKeyring } from '../vault/keyring.js';
 import { excerptWithCaret, plainYamlError } from './yaml-error.js';
 
 /** The largest playbook, task, vars or -e file read (a config file, not data). */
@@ -47,8 +47,9 @@ export class YamlSource {
     private readonly vaulted = false,
   ) {}
 
-  static parse(file: string, fileText: string): YamlSource {
-    const { text, vaulted } = openVaultFile(file, fileText);
+  /** Parses a YAML file; vaults in it (a whole-file vault, `!vault` values) are opened with `keyring`. */
+  static parse(file: string, fileText: string, keyring: VaultKeyring): YamlSource {
+    const { text, vaulted } = keyring.openFile(file, fileText);
     const lines = new LineCounter();
     // YAML 1.2 core schema: `mode: 0644` stays the digits 644 (read as octal by the mode type), where
     // YAML 1.1 would silently turn it into the number 420. yes/no become strings; bool arguments accept them.
@@ -58,7 +59,7 @@ export class YamlSource {
       uniqueKeys: true,
       prettyErrors: false,
       merge: true,
-      customTags: [vaultTag],
+      customTags: [keyring.tag],
     });
     const source = new YamlSource(file, text, (doc.contents as Node | null) ?? null, lines, doc, vaulted);
     const error = doc.errors[0];
@@ -74,18 +75,18 @@ export class YamlSource {
         excerpt: where.excerpt === undefined ? undefined : excerptWithCaret(where.excerpt, plain.column),
       });
     }
-    if (vaulted) rememberVaultSecrets(source.toJS());
+    if (vaulted) keyring.remember(source.toJS());
     return source;
   }
 
-  static async load(file: string): Promise<YamlSource> {
+  static async load(file: string, keyring: VaultKeyring): Promise<YamlSource> {
     let text: string;
     try {
       text = readConfigText(file);
     } catch (e) {
       throw new ConfigError(`cannot read file: ${(e as Error).message}`, { file });
     }
-    return YamlSource.parse(file, text);
+    return YamlSource.parse(file, text, keyring);
   }
 
   at(line: number, column: number): Location {

@@ -7,7 +7,7 @@ import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/pro
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { YamlSource } from '../../src/playbook/yaml-source.js';
-import { setVaultPasswords } from '../../src/vault/keyring.js';
+import { VaultKeyring } from '../../src/vault/keyring.js';
 import { describeNeeding, itNeeding } from '../support/prerequisites.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet } from '../target/types.js';
@@ -159,12 +159,8 @@ describeNeeding(cliMissing())('sshplay vault: encrypt, view, decrypt, encrypt_st
     const r = await vault(['encrypt_string', '--name', 'array_token'], 'Piped-Value-77\n');
     expect(r.code, out(r)).toBe(0);
     expect(r.stdout).toMatch(/^array_token: !vault \|\n {10}\$ANSIBLE_VAULT;1\.1;AES256\n( {10}[0-9a-f]{1,80}\n)+$/);
-    setVaultPasswords([{ secret: 'vault-pw-for-tests', source: 'test' }]);
-    try {
-      expect(YamlSource.parse('s.yml', r.stdout).toJS()).toEqual({ array_token: 'Piped-Value-77' });
-    } finally {
-      setVaultPasswords([]);
-    }
+    const keyring = new VaultKeyring([{ secret: 'vault-pw-for-tests', source: 'test' }]);
+    expect(YamlSource.parse('s.yml', r.stdout, keyring).toJS()).toEqual({ array_token: 'Piped-Value-77' });
   });
 
   // ansible-vault is not installed by .ci/run; where it is (the bench installs it), this proves interop.

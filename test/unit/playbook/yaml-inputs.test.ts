@@ -11,6 +11,7 @@ import { writeRetryFile } from '../../../src/cli/retry-file.js';
 import { loadVarsFile } from '../../../src/engine/vars.js';
 import { ConfigError } from '../../../src/errors.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
+import { VaultKeyring } from '../../../src/vault/keyring.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sshplay-yaml-inputs-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -61,7 +62,7 @@ describe('anchors and aliases resolve (issue 17.6)', () => {
   });
 
   test('in vars_files', async () => {
-    expect(await loadVarsFile(root, file(ALIASES))).toEqual(RESOLVED);
+    expect(await loadVarsFile(root, file(ALIASES), new Map(), new VaultKeyring())).toEqual(RESOLVED);
   });
 
   test('in -e @file', async () => {
@@ -72,7 +73,7 @@ describe('anchors and aliases resolve (issue 17.6)', () => {
     const bomb = file(BOMB);
     await expect(parseExtraVars([`@${bomb}`])).rejects.toBeInstanceOf(ConfigError);
     await expect(parseExtraVars([`@${bomb}`])).rejects.toThrow(/alias/);
-    await expect(loadVarsFile(root, file(BOMB))).rejects.toBeInstanceOf(ConfigError);
+    await expect(loadVarsFile(root, file(BOMB), new Map(), new VaultKeyring())).rejects.toBeInstanceOf(ConfigError);
     const pb = file(`- hosts: all\n  vars:\n${BOMB.replace(/^/gm, '    ')}\n  tasks: []\n`);
     await expect(loadPlaybook(pb)).rejects.toBeInstanceOf(ConfigError);
   });
@@ -90,7 +91,9 @@ describe('inputs are bounded', () => {
     const big = join(root, 'big.yml');
     writeFileSync(big, '');
     truncateSync(big, 64 * 1024 * 1024);
-    await expect(loadVarsFile(root, big)).rejects.toThrow(/more than the 16777216 a config file may have/);
+    await expect(loadVarsFile(root, big, new Map(), new VaultKeyring())).rejects.toThrow(
+      /more than the 16777216 a config file may have/,
+    );
     await expect(parseExtraVars([`@${big}`])).rejects.toThrow(/more than/);
   });
 });

@@ -1,13 +1,13 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
 import { loadInventory } from '../../../src/inventory/load.js';
 import { readVarsFile } from '../../../src/inventory/vars-files.js';
 import { YamlSource } from '../../../src/playbook/yaml-source.js';
 import { decryptVault, encryptVault, parseVault, VaultFormatError } from '../../../src/vault/format.js';
-import { openVault, setVaultPasswords, VaultKeyring, vaultSecrets } from '../../../src/vault/keyring.js';
+import { VaultKeyring } from '../../../src/vault/keyring.js';
 
 /** Made with ansible-vault 2.14 (ansible-core 2.14.18), password in password.txt. */
 const FIXTURES = join(import.meta.dirname, '../../fixtures/vault');
@@ -18,7 +18,6 @@ const PLAIN =
 
 const tmp = mkdtempSync(join(tmpdir(), 'sshplay-vault-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-afterEach(() => setVaultPasswords([]));
 
 describe('Ansible Vault format', () => {
   test('opens a 1.1 file written by ansible-vault', () => {
@@ -61,16 +60,16 @@ describe('Ansible Vault format', () => {
 
 describe('vaulted values in YAML files', () => {
   test('an inline !vault value (ansible-vault encrypt_string) reads as its plaintext and becomes a secret', () => {
-    setVaultPasswords([{ secret: PASSWORD, source: 'test' }]);
-    const src = YamlSource.parse('inline.yml', fixture('inline.txt'));
+    const keyring = new VaultKeyring([{ secret: PASSWORD, source: 'test' }]);
+    const src = YamlSource.parse('inline.yml', fixture('inline.txt'), keyring);
     expect(src.toJS()).toEqual({ array_token: 'Tok-Inline-4242' });
-    expect(vaultSecrets()).toContain('Tok-Inline-4242');
+    expect(keyring.secrets()).toContain('Tok-Inline-4242');
   });
 
   test('without a password: an error at the value, naming the options', () => {
     const e = (() => {
       try {
-        YamlSource.parse('inline.yml', fixture('inline.txt'));
+        YamlSource.parse('inline.yml', fixture('inline.txt'), new VaultKeyring());
       } catch (x) {
         return x as Error;
       }
@@ -82,15 +81,15 @@ describe('vaulted values in YAML files', () => {
   });
 
   test('with the wrong passwords: says which were tried, never what they are', () => {
-    setVaultPasswords([
+    const keyring = new VaultKeyring([
       { secret: 'guess-1', source: '/etc/pw1' },
       { label: 'dev', secret: 'guess-2', source: '--vault-id dev@prompt' },
     ]);
-    expect(() => openVault(fixture('whole-file-1.2.yml'))).toThrow(
+    expect(() => keyring.open(fixture('whole-file-1.2.yml'))).toThrow(
       /\(vault id prod\), and no vault password given opens it \(tried \/etc\/pw1, --vault-id dev@prompt\)$/,
     );
     try {
-      openVault(fixture('whole-file.yml'));
+      keyring.open(fixture('whole-file.yml'));
     } catch (e) {
       expect((e as Error).message).not.toMatch(/guess-/);
     }
@@ -133,8 +132,6 @@ describe('a keyring is a value: no process-wide passwords or secrets', () => {
     await expect(readVarsFile(file, without)).rejects.toThrow(
       /whole\.yml:1:1: encrypted with ansible-vault, but no vault password/,
     );
-    // Nor the process keyring the playbook loader still reads (engine helper's part): nothing set there.
-    expect(vaultSecrets()).toEqual([]);
   });
 
   test('loadInventory opens a vaulted group_vars file with the keyring in its options, and only with it', async () => {
