@@ -13,7 +13,7 @@ const output = (r: CliResult) => `${r.stdout.slice(-6000)}\n${r.stderr}`;
 const MODULES_LOAD = '/etc/modules-load.d/sshplay-iser.conf';
 const LIMITS = '/etc/security/limits.d/90-sshplay-rdma.conf';
 
-describe.skipIf(skip)('Parity with netapp_eseries.host on rhel8, sles15 and ubuntu22 (issue 21)', () => {
+describe.skipIf(skip)('Parity with netapp_eseries.host on rhel8, rhel9, sles15 and ubuntu22 (issue 21)', () => {
   let fleet: Fleet;
   let inventory: string;
   const sh = async (host: string, cmd: string) => (await fleet.exec(host, cmd)).stdout;
@@ -30,6 +30,7 @@ describe.skipIf(skip)('Parity with netapp_eseries.host on rhel8, sles15 and ubun
     fleet = await startNamespaceFleet({
       hosts: [
         { name: 'rhel', flavor: 'rhel8', groups: ['iser_hosts'] },
+        { name: 'rhel9', flavor: 'rhel9', groups: ['iser_hosts'] },
         { name: 'sles', flavor: 'sles15', groups: ['iser_hosts'] },
         { name: 'ubuntu', flavor: 'ubuntu22', groups: ['iser_hosts'] },
       ],
@@ -325,6 +326,14 @@ describe.skipIf(skip)('Parity with netapp_eseries.host on rhel8, sles15 and ubun
         'infiniband-diags 37.2-1.el8.x86_64',
         'opensm 3.3.24-1.el8.x86_64',
       ],
+      // RHEL 9.4's versions as its BaseOS/AppStream list them (written from memory, as the sim README says of el9)
+      rhel9: [
+        'device-mapper-multipath 0.8.7-27.el9.x86_64',
+        'iscsi-initiator-utils 6.2.1.9-1.gita65a472.el9.x86_64',
+        'rdma-core 48.0-1.el9.x86_64',
+        'infiniband-diags 48.0-1.el9.x86_64',
+        'opensm 3.3.26-1.el9.x86_64',
+      ],
       sles: [
         'open-iscsi 2.1.7-150400.39.8.1.x86_64',
         'multipath-tools 0.9.0+62+suse.3e048d4-150400.4.7.1.x86_64',
@@ -343,6 +352,7 @@ describe.skipIf(skip)('Parity with netapp_eseries.host on rhel8, sles15 and ubun
     };
     const missing: Record<string, string> = {
       rhel: 'device-mapper-multipath',
+      rhel9: 'device-mapper-multipath',
       sles: 'open-iscsi',
       ubuntu: 'multipath-tools',
     };

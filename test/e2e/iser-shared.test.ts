@@ -45,6 +45,7 @@ describeNeeding(missing)('iSER: one volume shared by several hosts, and its tear
     fleet = await startNamespaceFleet({
       hosts: [
         { name: 'rhel', flavor: 'rhel8', groups: ['iser_hosts'], sharedLun: volume },
+        { name: 'rhel9', flavor: 'rhel9', groups: ['iser_hosts'], sharedLun: volume },
         { name: 'sles', flavor: 'sles15', groups: ['iser_hosts'], sharedLun: volume },
         { name: 'ubuntu', flavor: 'ubuntu22', groups: ['iser_hosts'], sharedLun: volume },
       ],
