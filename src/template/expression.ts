@@ -7,7 +7,9 @@
  *   iser_luns is defined and item.fstype in ['ext4', 'xfs']
  */
 import { closestName } from '../closest-name.js';
-import { canonicalFilterName, FILTER_NAMES, FILTERS, FilterError, type Kwargs, TESTS, truthy } from './filters.js';
+import { FilterError, type Kwargs, truthy } from './filter-values.js';
+import { canonicalFilterName, FILTER_NAMES, FILTERS } from './filters.js';
+import { TESTS } from './jinja-tests.js';
 import { pyStr } from './python-values.js';
 
 export { truthy };
