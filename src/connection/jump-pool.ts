@@ -1,5 +1,5 @@
 import type { Client, ClientChannel } from 'ssh2';
-import type { SshOptions, SshTarget } from './ssh.js';
+import type { SshOptions, SshTarget } from './ssh-client.js';
 
 /**
  * Connections to jump hosts (OpenSSH's ProxyJump), one per jump host and shared by every host behind it:
@@ -19,7 +19,7 @@ export class JumpPool {
     let client = this.clients.get(key);
     if (!client) {
       // ssh2 loads with the first connection (see cli/run-command.ts): this module stays cheap to import.
-      client = import('./ssh.js').then(({ connectClient }) => connectClient(jump, options));
+      client = import('./ssh-client.js').then(({ connectClient }) => connectClient(jump, options));
       client.catch(() => undefined);
       this.clients.set(key, client);
     }

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import type { HostConnection } from '../inventory/connection-vars.js';
-import type { SshTarget } from './ssh.js';
+import type { SshTarget } from './ssh-client.js';
 
 /**
  * The SSH target for an inventory host. Jump hosts are reached as OpenSSH's ProxyJump reaches them: their

@@ -1,35 +1,13 @@
 import type { EngineEvent, Reporter } from '../engine/events.js';
 import { colorDiff, type Palette, palette } from './colors.js';
+import type { ConsoleOptions } from './console-options.js';
 import { hostList } from './host-list.js';
+import { hostTextMadeSafe } from './host-text.js';
 import { defaultLoopLabel } from './loop-label.js';
 import { formatRecap, formatTotals } from './recap.js';
 import { diffExceptions, groupResults, naturalOrder, type ResultGroup, type TaskResult } from './result-groups.js';
 import { templateOf } from './result-template.js';
 import { terminalSafe } from './terminal-text.js';
-import type { TaskPathOf } from './verbose-playbook.js';
-
-export interface ConsoleOptions {
-  verbosity: number;
-  /**
-   * Redraws status lines in place on a terminal (log-update, loaded only then); without it, plain lines
-   * for CI and pipes.
-   */
-  live?: LiveArea;
-  color: boolean;
-  profile: boolean;
-  /** -vv: where each task is written (`task path: file:line` above its results, as ansible-playbook -vv). */
-  taskPath?: TaskPathOf;
-  /** Printed after the recap of an interrupted run: how to go on from where it stopped. */
-  resumeHint?: string;
-  out?: (text: string) => void;
-}
-
-/** The part of log-update the reporter uses. */
-export interface LiveArea {
-  (text: string): void;
-  clear(): void;
-  done(): void;
-}
 
 /** Hosts whose outcomes of one task must line up before they print as one template. */
 const MIN_TEMPLATE_HOSTS = 6;
@@ -53,30 +31,6 @@ interface Pending {
   index: number;
   results: TaskResult[];
 }
-
-/** What a host may have written (output, diffs, messages, items) without its terminal escapes. */
-function hostTextMadeSafe(e: EngineEvent): EngineEvent {
-  const safe = (t: string | undefined) => (t === undefined ? t : terminalSafe(t));
-  if (e.type === 'warning') return { ...e, msg: terminalSafe(e.msg) };
-  if (e.type === 'hosts_not_started') return { ...e, reason: terminalSafe(e.reason) };
-  if (e.type !== 'task_result') return e;
-  return {
-    ...e,
-    task: terminalSafe(e.task),
-    msg: safe(e.msg),
-    diff: safe(e.diff),
-    stdout: safe(e.stdout),
-    stderr: safe(e.stderr),
-    commands: e.commands?.map(terminalSafe),
-    item:
-      typeof e.item === 'string'
-        ? terminalSafe(e.item)
-        : e.item === undefined
-          ? undefined
-          : JSON.parse(terminalSafe(JSON.stringify(e.item))),
-  };
-}
-
 /**
  * Human output. A task's results are printed once every host has gone past the task, grouped: hosts with
  * the same outcome share one line (host[1:20]), a diff that is the same on several hosts prints once, and

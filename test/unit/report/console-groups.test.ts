@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { type EngineEvent, emptyStats } from '../../../src/engine/events.js';
-import { ConsoleReporter, type LiveArea } from '../../../src/report/console.js';
+import { ConsoleReporter } from '../../../src/report/console.js';
+import type { LiveArea } from '../../../src/report/console-options.js';
 import { hostList } from '../../../src/report/host-list.js';
 import { defaultLoopLabel } from '../../../src/report/loop-label.js';
 import { templateOf } from '../../../src/report/result-template.js';
