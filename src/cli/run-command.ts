@@ -7,7 +7,7 @@ import type { RunSummary } from '../engine/run.js';
 import { UsageError } from '../errors.js';
 import { hostVars, loadInventory, selectPlayHosts } from '../inventory/index.js';
 import { sessionBecome } from '../playbook/become.js';
-import { loadPlaybook } from '../playbook/load.js';
+import { type LoadOptions, loadPlaybook } from '../playbook/load.js';
 import { parseTimeoutSeconds } from '../playbook/task-timeout.js';
 import type { Playbook } from '../playbook/types.js';
 import type { VaultKeyring } from '../vault/keyring.js';
@@ -68,9 +68,10 @@ function cliConnectionVars(o: RunCliOptions): Record<string, unknown> {
 async function loadPlaybooks(
   files: string[],
   keyring: VaultKeyring,
+  options: LoadOptions,
 ): Promise<{ playbook: Playbook; each: Playbook[] }> {
   const each = [];
-  for (const file of files) each.push(await loadPlaybook(file, keyring));
+  for (const file of files) each.push(await loadPlaybook(file, keyring, options));
   return { playbook: { file: files[0] as string, plays: each.flatMap((p) => p.plays), keyring }, each };
 }
 
@@ -92,7 +93,9 @@ export async function runPlaybookCommand(
   const inventorySourceList = await inventorySources(o.inventory, config);
   const inventory = await loadInventory(inventorySourceList, { keyring });
   const defaultsFromConfig = { ...configVars(config), ...cliConnectionVars(o) };
-  const { playbook, each: playbooks } = await loadPlaybooks(playbookFiles, keyring);
+  // --list-* render nothing: their values' templates are checked by the run (and --syntax-check), not here.
+  const listOnly = !o.syntaxCheck && !!(o.listHosts || o.listTasks || o.listTags);
+  const { playbook, each: playbooks } = await loadPlaybooks(playbookFiles, keyring, { checkValues: !listOnly });
   const split = (s?: string) =>
     s
       ? s

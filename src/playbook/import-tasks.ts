@@ -89,6 +89,6 @@ export function importTasks(
     throw new ConfigError(`import_tasks: cannot read ${file}: ${why}`, at);
   }
   const tasks = parseTaskFile(YamlSource.parse(file, content, ctx.keyring), playName, isHandler, ctx);
-  const inherited = inheritedKeywords(src, node, raw);
+  const inherited = inheritedKeywords(src, node, raw, ctx.checkValues);
   return inheritNodes(tasks, inherited);
 }

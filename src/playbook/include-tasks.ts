@@ -38,10 +38,10 @@ export function parseInclude(
   if (typeof spec !== 'string' || spec.trim() === '')
     throw new ConfigError(`include_tasks takes a file name, not ${JSON.stringify(raw.include_tasks)}`, at);
   const file = spec.trim();
-  checkTemplates(file, src, childNode(node, 'include_tasks'));
+  if (ctx.checkValues) checkTemplates(file, src, childNode(node, 'include_tasks'));
   if (raw.vars !== undefined && !isMapping(raw.vars))
     throw new ConfigError(`'vars' must be a mapping, not ${typeName(raw.vars)}`, src.where(childNode(node, 'vars')));
-  checkTemplates(raw.vars, src, childNode(node, 'vars'));
+  if (ctx.checkValues) checkTemplates(raw.vars, src, childNode(node, 'vars'));
   if (!hasTemplate(file)) {
     const path = resolve(dirname(src.file), file);
     if (ctx.files.includes(path))
@@ -61,7 +61,7 @@ export function parseInclude(
     name: typeof raw.name === 'string' ? raw.name : `include_tasks: ${file}`,
     file,
     baseDir: dirname(src.file),
-    when: conditions(raw.when, 'when', src.where(childNode(node, 'when'))) ?? [],
+    when: conditions(raw.when, 'when', src.where(childNode(node, 'when')), ctx.checkValues) ?? [],
     tags: asList(raw.tags).map(String),
     loop: raw.loop ?? raw.with_items,
     loopVar: typeof loopControl.loop_var === 'string' ? loopControl.loop_var : 'item',
@@ -92,6 +92,8 @@ export function loadIncludedTasks(
   const ctx: LoadContext = {
     files: [file],
     keyring: options.keyring,
+    // About to run: checked as a run's playbook is.
+    checkValues: true,
     roles: { base: options.rolesBase, done: new Set(), chain: [] },
     roleHandlers: [],
   };

@@ -55,7 +55,8 @@ export function asList(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [v];
 }
 
-export function conditions(v: unknown, field: string, where: Location): string[] | undefined {
+/** A when/changed_when/failed_when value as expressions; their syntax is checked unless `check` is false. */
+export function conditions(v: unknown, field: string, where: Location, check = true): string[] | undefined {
   if (v === undefined || v === null) return undefined;
   return asList(v).map((c) => {
     const text =
@@ -63,7 +64,7 @@ export function conditions(v: unknown, field: string, where: Location): string[]
     if (text === null)
       throw new ConfigError(`'${field}' must be an expression or a list of them, not ${typeName(c)}`, where);
     try {
-      checkExpression(text);
+      if (check) checkExpression(text);
     } catch (e) {
       if (e instanceof ExpressionError) throw new ConfigError(`'${field}': ${e.message} in: ${text}`, where);
       throw e;

@@ -35,6 +35,7 @@ function parsePlay(
   raw: Raw,
   seen: readonly string[],
   keyring: VaultKeyring,
+  checkValues: boolean,
 ): Play {
   const where = src.where(node);
   for (const key of Object.keys(raw)) {
@@ -51,7 +52,7 @@ function parsePlay(
   const name = typeof raw.name === 'string' ? raw.name : String(raw.hosts);
   if (raw.vars !== undefined && !isMapping(raw.vars))
     throw new ConfigError(`'vars' must be a mapping, not ${typeName(raw.vars)}`, src.where(childNode(node, 'vars')));
-  checkTemplates(raw.vars, src, childNode(node, 'vars'));
+  if (checkValues) checkTemplates(raw.vars, src, childNode(node, 'vars'));
   const serial = asList(raw.serial).map((s) => {
     if (typeof s === 'number' && s > 0) return s;
     if (typeof s === 'string' && /^\d+(\.\d+)?%$/.test(s.trim())) return s.trim();
@@ -72,6 +73,7 @@ function parsePlay(
   const ctx: LoadContext = {
     files: seen,
     keyring,
+    checkValues,
     roles: { base: dirname(src.file), done: new Set(), chain: [] },
     roleHandlers: [],
   };
@@ -108,7 +110,23 @@ function parsePlay(
   };
 }
 
-async function loadInto(file: string, plays: Play[], seen: string[], keyring: VaultKeyring): Promise<void> {
+/** What loading checks beyond the playbook's structure. */
+export interface LoadOptions {
+  /**
+   * Every template, condition and shell script in the playbook's values, checked before any host is touched
+   * (the default: what a run and --syntax-check need). --list-hosts/--list-tasks/--list-tags render nothing
+   * and turn it off, as ansible-playbook lists without templating: a mistake there is reported by the run.
+   */
+  checkValues?: boolean;
+}
+
+async function loadInto(
+  file: string,
+  plays: Play[],
+  seen: string[],
+  keyring: VaultKeyring,
+  checkValues: boolean,
+): Promise<void> {
   const path = resolve(file);
   if (seen.includes(path)) throw new ConfigError(`import_playbook cycle: ${[...seen, path].join(' -> ')}`, { file });
   const src = await YamlSource.load(file, keyring);
@@ -120,7 +138,7 @@ async function loadInto(file: string, plays: Play[], seen: string[], keyring: Va
     if (!isMapping(entry)) throw new ConfigError(`a play must be a mapping, not ${typeName(entry)}`, src.where(node));
     if ('import_playbook' in entry) {
       const target = resolve(dirname(file), String(entry.import_playbook));
-      await loadInto(target, plays, [...seen, path], keyring).catch((e) => {
+      await loadInto(target, plays, [...seen, path], keyring, checkValues).catch((e) => {
         if (e instanceof ConfigError && !e.where?.line && e.message.includes('cannot read'))
           throw new ConfigError(
             `import_playbook: cannot read ${target}`,
@@ -130,7 +148,7 @@ async function loadInto(file: string, plays: Play[], seen: string[], keyring: Va
       });
       continue;
     }
-    plays.push(parsePlay(src, node, entry, [...seen, path], keyring));
+    plays.push(parsePlay(src, node, entry, [...seen, path], keyring, checkValues));
   }
 }
 
@@ -139,8 +157,12 @@ async function loadInto(file: string, plays: Play[], seen: string[], keyring: Va
  * with `keyring` (none by default: a vault then fails naming its file), which the playbook keeps for what the
  * run reads later (include_tasks, vars_files) and for redaction.
  */
-export async function loadPlaybook(file: string, keyring: VaultKeyring = new VaultKeyring()): Promise<Playbook> {
+export async function loadPlaybook(
+  file: string,
+  keyring: VaultKeyring = new VaultKeyring(),
+  options: LoadOptions = {},
+): Promise<Playbook> {
   const plays: Play[] = [];
-  await loadInto(file, plays, [], keyring);
+  await loadInto(file, plays, [], keyring, options.checkValues ?? true);
   return { file, plays, keyring };
 }

@@ -48,6 +48,8 @@ export function parseTask(
   raw: unknown,
   playName: string,
   isHandler: boolean,
+  /** Templates, conditions and shell scripts checked too (see LoadContext.checkValues). */
+  checkValues = true,
 ): Task {
   const where = src.where(node);
   if (!isMapping(raw)) throw new ConfigError(`a task must be a mapping, not ${typeName(raw)}`, where);
@@ -107,20 +109,22 @@ export function parseTask(
       throw new ConfigError(e.message, src.where(argNode));
     }
   }
-  checkTemplates(args, src, childNode(node, key));
-  if (module.name === 'template') checkTemplateSource(args, src, childNode(node, key));
-  if (!module.anyArgs) checkShellArgs(module.schema, args, src, childNode(node, key));
+  if (checkValues) {
+    checkTemplates(args, src, childNode(node, key));
+    if (module.name === 'template') checkTemplateSource(args, src, childNode(node, key));
+    if (!module.anyArgs) checkShellArgs(module.schema, args, src, childNode(node, key));
+  }
   const name = typeof raw.name === 'string' ? raw.name : `${module.name}`;
   const checkMode = flag(src, node, raw, 'check_mode');
   const loopControl = isMapping(raw.loop_control) ? raw.loop_control : {};
   if (raw.vars !== undefined && !isMapping(raw.vars))
     throw new ConfigError(`'vars' must be a mapping, not ${typeName(raw.vars)}`, src.where(childNode(node, 'vars')));
-  checkTemplates(raw.vars, src, childNode(node, 'vars'));
+  if (checkValues) checkTemplates(raw.vars, src, childNode(node, 'vars'));
   return {
     name,
     module,
     args,
-    when: conditions(raw.when, 'when', src.where(childNode(node, 'when'))) ?? [],
+    when: conditions(raw.when, 'when', src.where(childNode(node, 'when')), checkValues) ?? [],
     loop: raw.loop ?? raw.with_items,
     loopVar: typeof loopControl.loop_var === 'string' ? loopControl.loop_var : 'item',
     indexVar: typeof loopControl.index_var === 'string' ? loopControl.index_var : undefined,
@@ -129,8 +133,8 @@ export function parseTask(
     notify: asList(raw.notify).map(String),
     tags: asList(raw.tags).map(String),
     checkMode,
-    changedWhen: conditions(raw.changed_when, 'changed_when', src.where(childNode(node, 'changed_when'))),
-    failedWhen: conditions(raw.failed_when, 'failed_when', src.where(childNode(node, 'failed_when'))),
+    changedWhen: conditions(raw.changed_when, 'changed_when', src.where(childNode(node, 'changed_when')), checkValues),
+    failedWhen: conditions(raw.failed_when, 'failed_when', src.where(childNode(node, 'failed_when')), checkValues),
     ignoreErrors: flag(src, node, raw, 'ignore_errors') ?? false,
     noLog: flag(src, node, raw, 'no_log') ?? false,
     timeout: timeout(src, node, raw),

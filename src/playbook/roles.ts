@@ -88,7 +88,7 @@ export function loadRole(
   if (context.chain.includes(dir))
     throw new ConfigError(`role dependency cycle: ${[...context.chain, dir].join(' -> ')}`, where);
   // The entry's vars are role parameters: they rank with the role's vars, not with each task's.
-  const { vars: parameters, ...inherited } = inheritedKeywords(src, node, raw);
+  const { vars: parameters, ...inherited } = inheritedKeywords(src, node, raw, ctx.checkValues);
   const key = JSON.stringify([dir, parameters, inherited]);
   if (context.done.has(key)) return { tasks: [], handlers: [] };
   context.done.add(key);

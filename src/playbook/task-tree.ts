@@ -63,16 +63,16 @@ export function parseTasks(
           ? [parseBlock(src, childNode(listNode, i), t, playName, isHandler, ctx)]
           : isMapping(t) && 'include_tasks' in t
             ? [parseInclude(src, childNode(listNode, i), t, playName, isHandler, ctx)]
-            : [parseTask(src, childNode(listNode, i), t, playName, isHandler)],
+            : [parseTask(src, childNode(listNode, i), t, playName, isHandler, ctx.checkValues)],
   );
 }
 
-export function inheritedKeywords(src: YamlSource, node: Node | undefined, raw: Raw): Inherited {
+export function inheritedKeywords(src: YamlSource, node: Node | undefined, raw: Raw, checkValues: boolean): Inherited {
   if (raw.vars !== undefined && !isMapping(raw.vars))
     throw new ConfigError(`'vars' must be a mapping, not ${typeName(raw.vars)}`, src.where(childNode(node, 'vars')));
-  checkTemplates(raw.vars, src, childNode(node, 'vars'));
+  if (checkValues) checkTemplates(raw.vars, src, childNode(node, 'vars'));
   return {
-    when: conditions(raw.when, 'when', src.where(childNode(node, 'when'))) ?? [],
+    when: conditions(raw.when, 'when', src.where(childNode(node, 'when')), checkValues) ?? [],
     tags: asList(raw.tags).map(String),
     vars: (raw.vars as Raw | undefined) ?? {},
     become: flag(src, node, raw, 'become'),
@@ -161,7 +161,7 @@ export function parseBlock(
     BLOCK_KEYWORDS,
     (key) => `'${key}' cannot go with block (it takes: ${BLOCK_KEYWORDS.join(', ')})`,
   );
-  const inherited = inheritedKeywords(src, node, raw);
+  const inherited = inheritedKeywords(src, node, raw, ctx.checkValues);
   const section = (name: 'block' | 'rescue' | 'always'): TaskNode[] => {
     const list = raw[name];
     if (list === undefined || list === null) return [];
@@ -185,6 +185,11 @@ export interface LoadContext {
   files: readonly string[];
   /** The run's vault keyring: what every file this play reads opens its vaults with. */
   keyring: VaultKeyring;
+  /**
+   * Whether the templates, conditions and shell scripts in values are checked now (LoadOptions). Off, only
+   * what --list-* shows is checked: plays, tasks, keywords, modules and literal arguments.
+   */
+  checkValues: boolean;
   roles: RoleContext;
   roleHandlers: Task[];
 }

@@ -1,4 +1,5 @@
-import Handlebars from 'handlebars';
+import { createRequire } from 'node:module';
+import type Handlebars from 'handlebars';
 import { ExpressionError, evaluateExpression } from './expression.js';
 import {
   JINJA_HELPER,
@@ -26,22 +27,36 @@ export class TemplateError extends Error {
   }
 }
 
-const hbs = Handlebars.create();
+type Helper = Handlebars.HelperDelegate;
+/** Every helper registered so far: given to the Handlebars instance when it is made. */
+const registered = new Map<string, Helper>();
+let instance: typeof Handlebars | undefined;
 
 /**
- * Handlebars 4.7 appends noEscape values raw, so adjacent numbers are added: `{{a}}{{b}}` with 1 and 2
- * renders "3", and a lone `{{n}}` returns a number (handlebars.js#1838). Every appended value is made
- * a string first. Child programs (block bodies) are compiled with `prototype.compiler`, so it is set too.
+ * The Handlebars instance, made at first use: a command that renders and checks nothing (--version,
+ * --list-tasks) never loads Handlebars (issue 22, start-up). `require`, because its callers are synchronous.
  */
-type JsCompiler = { appendToBuffer(source: unknown, location?: unknown, explicit?: boolean): unknown };
-const compilerHost = hbs as unknown as { JavaScriptCompiler: new () => JsCompiler };
-class StringAppendingCompiler extends compilerHost.JavaScriptCompiler {
-  override appendToBuffer(source: unknown, location?: unknown, explicit?: boolean): unknown {
-    return super.appendToBuffer(['"" + (', source, ')'], location, explicit);
+function hbs(): typeof Handlebars {
+  if (instance) return instance;
+  const made = (createRequire(import.meta.url)('handlebars') as typeof Handlebars).create();
+  /**
+   * Handlebars 4.7 appends noEscape values raw, so adjacent numbers are added: `{{a}}{{b}}` with 1 and 2
+   * renders "3", and a lone `{{n}}` returns a number (handlebars.js#1838). Every appended value is made
+   * a string first. Child programs (block bodies) are compiled with `prototype.compiler`, so it is set too.
+   */
+  type JsCompiler = { appendToBuffer(source: unknown, location?: unknown, explicit?: boolean): unknown };
+  const compilerHost = made as unknown as { JavaScriptCompiler: new () => JsCompiler };
+  class StringAppendingCompiler extends compilerHost.JavaScriptCompiler {
+    override appendToBuffer(source: unknown, location?: unknown, explicit?: boolean): unknown {
+      return super.appendToBuffer(['"" + (', source, ')'], location, explicit);
+    }
   }
+  (StringAppendingCompiler.prototype as unknown as { compiler: unknown }).compiler = StringAppendingCompiler;
+  compilerHost.JavaScriptCompiler = StringAppendingCompiler;
+  for (const [name, fn] of registered) made.registerHelper(name, fn);
+  instance = made;
+  return made;
 }
-(StringAppendingCompiler.prototype as unknown as { compiler: unknown }).compiler = StringAppendingCompiler;
-compilerHost.JavaScriptCompiler = StringAppendingCompiler;
 
 function cidrParts(cidr: unknown): { address: string; prefix: number } {
   const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(String(cidr));
@@ -106,11 +121,11 @@ const helpers: Record<string, (...args: unknown[]) => unknown> = {
     return m ? (m[1] ?? m[0]) : '';
   },
 };
-for (const [name, fn] of Object.entries(helpers)) hbs.registerHelper(name, fn);
+for (const [name, fn] of Object.entries(helpers)) registerTemplateHelper(name, fn);
 
 /** A Handlebars helper, by name (what tells `{{quote x}}` from a Jinja `{{ x | quote }}`). */
 export function isHandlebarsHelper(name: string): boolean {
-  return Object.hasOwn(hbs.helpers, name);
+  return Object.hasOwn(hbs().helpers, name);
 }
 
 interface JinjaHelperOptions {
@@ -136,14 +151,14 @@ function evaluateRegistered(id: unknown, context: unknown, options: JinjaHelperO
 }
 
 // `{{ expr }}` in text prints as Jinja prints (Python's str: ['a', 'b'], True, None)...
-hbs.registerHelper(JINJA_HELPER, function (this: unknown, id: unknown, options: JinjaHelperOptions) {
+registerTemplateHelper(JINJA_HELPER, function (this: unknown, id: unknown, options: JinjaHelperOptions) {
   // Ansible's templar prints a None result as '' (its finalize), Python's str() every other value.
   const value = evaluateRegistered(id, this, options);
   return value === null ? '' : pyStr(value);
 });
 /** ...and as a value (a shell script's word list, quoted by shell-script.ts), itself. */
 export const JINJA_VALUE_HELPER = '__jv';
-hbs.registerHelper(JINJA_VALUE_HELPER, function (this: unknown, id: unknown, options: JinjaHelperOptions) {
+registerTemplateHelper(JINJA_VALUE_HELPER, function (this: unknown, id: unknown, options: JinjaHelperOptions) {
   return evaluateRegistered(id, this, options);
 });
 
@@ -161,7 +176,7 @@ const compiled = new Map<string, Handlebars.TemplateDelegate>();
 function compile(source: string, rewrite: (source: string) => string = valueTemplate): Handlebars.TemplateDelegate {
   let fn = compiled.get(source);
   if (!fn) {
-    fn = hbs.compile(rewrite(source), { noEscape: true, strict: true });
+    fn = hbs().compile(rewrite(source), { noEscape: true, strict: true });
     compiled.set(source, fn);
   }
   return fn;
@@ -170,21 +185,22 @@ function compile(source: string, rewrite: (source: string) => string = valueTemp
 /** Parses template text into Handlebars' syntax tree (whitespace control applied). */
 export function parseTemplate(source: string): hbs.AST.Program {
   try {
-    return hbs.parse(source);
+    return hbs().parse(source);
   } catch (e) {
     throw toTemplateError(e);
   }
 }
 
-export function registerTemplateHelper(name: string, fn: (...args: unknown[]) => unknown): void {
-  hbs.registerHelper(name, fn);
+export function registerTemplateHelper(name: string, fn: Helper): void {
+  registered.set(name, fn);
+  instance?.registerHelper(name, fn);
 }
 
 /** Renders a syntax tree built once per cache key (a rewritten template). Throws TemplateError. */
 export function compileProgram(key: string, build: () => hbs.AST.Program, vars: Record<string, unknown>): string {
   let fn = compiled.get(key);
   if (!fn) {
-    fn = hbs.compile(build(), { noEscape: true, strict: true });
+    fn = hbs().compile(build(), { noEscape: true, strict: true });
     compiled.set(key, fn);
   }
   try {
@@ -242,7 +258,7 @@ export function checkTemplate(source: string): void {
     // precompile reports (syntax, bad paths, mismatched blocks); generating JavaScript source, which
     // nothing here would run, was most of the cost of loading a playbook.
     const options = { noEscape: true, strict: true, data: true };
-    new (hbs as unknown as HandlebarsCompiler).Compiler().compile(hbs.parse(valueTemplate(source)), options);
+    new (hbs() as unknown as HandlebarsCompiler).Compiler().compile(hbs().parse(valueTemplate(source)), options);
   } catch (e) {
     throw toTemplateError(e);
   }
