@@ -89,8 +89,13 @@ export class YamlSource {
     return YamlSource.parse(file, text, keyring);
   }
 
+  /** The text's lines, split once: every task and keyword asks where it is (and for its line) at load. */
+  private lineTexts?: string[];
+
   at(line: number, column: number): Location {
-    return { file: this.file, line, column, excerpt: this.vaulted ? undefined : this.text.split('\n')[line - 1] };
+    if (this.vaulted) return { file: this.file, line, column, excerpt: undefined };
+    this.lineTexts ??= this.text.split('\n');
+    return { file: this.file, line, column, excerpt: this.lineTexts[line - 1] };
   }
 
   where(node: unknown): Location {

@@ -1,11 +1,13 @@
 /**
  * The user's own command (issue 22, point 6): `npm install -g` from the repository puts `sshplay` on the
  * PATH as a link to the folder, so everyday runs start Node directly instead of paying npm's own start
- * through `npx`. Installed here into a temporary prefix, then run from another folder.
+ * through `npx`. Installed here into a temporary prefix, then run from another folder. The installed command
+ * is the bundle `npm run build` makes (package.json "bin": dist/bin/sshplay.js, esbuild), which must do what
+ * the repository's own build (dist/src/cli/main.js, what the other suites run) does: the same output.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, expect, it } from 'vitest';
@@ -19,6 +21,13 @@ describeNeeding(missing)('sshplay installed on the PATH', () => {
   let prefix: string;
   let bin: string;
   beforeAll(async () => {
+    const { bin: bins } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+      bin: { sshplay: string };
+    };
+    // A bundle older than the build it is made from would test yesterday's program: `npm run build` makes both.
+    const bundle = join(ROOT, bins.sshplay);
+    if (!existsSync(bundle) || statSync(bundle).mtimeMs < statSync(CLI).mtimeMs)
+      throw new Error(`${bundle} is missing or older than ${CLI}: run npm run build (tsc, then the bundle)`);
     prefix = await tempDir('prefix');
     // What the README gives, with the prefix for the test. --offline: the dependencies are those of the
     // folder, nothing is fetched; --ignore-scripts: dist/ is already built (npm test builds first), prepare
@@ -52,5 +61,43 @@ describeNeeding(missing)('sshplay installed on the PATH', () => {
     // the same program as the repository's own build: the same listing, play for play
     const direct = await run(process.execPath, [CLI, ...args], { cwd: elsewhere });
     expect(r.stdout).toBe(direct.stdout);
+  });
+
+  it('the installed command checks templates at --syntax-check (Handlebars, loaded at first use), naming file:line', async () => {
+    const elsewhere = await tempDir('elsewhere');
+    const args = ['run', '--syntax-check', join(ROOT, 'playbooks/iser.yml'), '-i', join(ROOT, 'inventory/example.yml')];
+    const r = await run(bin, args, { cwd: elsewhere });
+    expect(r.stdout).toMatch(/syntax OK \(\d+ plays/);
+    const bad = join(elsewhere, 'bad.yml');
+    await writeFile(bad, '- hosts: all\n  tasks:\n    - name: t\n      debug: { msg: "{{#if x}}open" }\n');
+    const failed = await run(bin, ['run', '--syntax-check', bad, '-i', join(ROOT, 'inventory/example.yml')], {
+      cwd: elsewhere,
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect(failed).toMatchObject({ code: 4 });
+    expect((failed as { stderr: string }).stderr).toMatch(/bad\.yml:4:\d+: template syntax error/);
+  });
+
+  it('the installed command runs a play: rendered on a local host, and ssh2 (left out of the bundle) connecting', async () => {
+    const elsewhere = await tempDir('elsewhere');
+    const playbook = join(elsewhere, 'hello.yml');
+    await writeFile(
+      playbook,
+      '- hosts: all\n  gather_facts: false\n  tasks:\n    - name: hello\n      command: { argv: [echo, "hi {{ inventory_hostname }}"] }\n',
+    );
+    const local = join(elsewhere, 'local.yml');
+    await writeFile(local, 'all:\n  hosts:\n    me:\n      ansible_connection: local\n');
+    const env = { ...process.env, NO_COLOR: '1' };
+    const r = await run(bin, ['run', playbook, '-i', local, '-v'], { cwd: elsewhere, env });
+    expect(r.stdout).toMatch(/^changed: \[me\] hello\b/m);
+    expect(r.stdout).toMatch(/\| hi me$/m);
+    // Nothing listens on port 1: the connection is refused, through ssh2, and the host is unreachable (exit 3).
+    const closed = join(elsewhere, 'closed.yml');
+    await writeFile(closed, 'all:\n  hosts:\n    nowhere:\n      ansible_host: 127.0.0.1\n      ansible_port: 1\n');
+    const args = ['run', playbook, '-i', closed, '--known-hosts', join(elsewhere, 'known_hosts'), '--no-retry-file'];
+    const u = await run(bin, args, { cwd: elsewhere, env }).catch((e: { code: number; stdout: string }) => e);
+    expect(u).toMatchObject({ code: 3 });
+    expect((u as { stdout: string }).stdout).toMatch(
+      /unreachable: \[nowhere\] connect => nowhere: connect ECONNREFUSED/,
+    );
   });
 });
