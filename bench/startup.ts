@@ -4,10 +4,12 @@
  * built) and times, RUNS times each (default 10, after one warm-up run), `node -e 0`, the installed
  * `sshplay --version`, `sshplay run --list-tasks playbooks/iser.yml` (inventory and every playbook loaded,
  * no connection) and, for comparison, `npx --no-install sshplay --version`. Prints medians and min-max,
- * and the issue's start-up targets (within 100 ms / 250 ms of `node -e 0`) as met or not.
+ * and the issue's start-up targets (within 100 ms / 250 ms of `node -e 0`) as met or not. The installed command
+ * is package.json's "bin", the bundle `npm run build` makes (dist/bin/sshplay.js): refused here if older than
+ * the tsc build it is made from, which would time another program than the one built.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -32,6 +34,12 @@ const median = (xs: number[]) => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
+
+const { bin } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: { sshplay: string } };
+const installed = join(ROOT, bin.sshplay);
+const built = join(ROOT, 'dist/src/cli/main.js');
+if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(built).mtimeMs)
+  throw new Error(`${installed} is missing or older than ${built}: run npm run build (tsc, then the bundle)`);
 
 const prefix = mkdtempSync(join(tmpdir(), 'sshplay-startup-'));
 try {
