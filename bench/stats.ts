@@ -37,9 +37,3 @@ export function formatRatio(r: Ratio | null | undefined): string {
   if (!r) return 'n/a';
   return `${r.value.toFixed(2)}x [${r.low.toFixed(2)}-${r.high.toFixed(2)}]`;
 }
-
-/** A target of the form "at most `limit`": met when the median ratio is. */
-export function verdict(r: Ratio | null | undefined, limit: number): string {
-  if (!r) return 'not measured';
-  return r.value <= limit ? 'met' : '**not met**';
-}
