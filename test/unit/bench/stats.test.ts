@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRatio, median, medianRange, ratio, verdict } from '../../../bench/stats.js';
+import { formatRatio, median, medianRange, ratio } from '../../../bench/stats.js';
 
 describe('bench statistics', () => {
   it('medians of odd and even counts, with the range of the runs', () => {
@@ -14,11 +14,5 @@ describe('bench statistics', () => {
     expect(r).toEqual({ value: 12 / 3, low: 10 / 4, high: 14 / 2 });
     expect(formatRatio(r)).toBe('4.00x [2.50-7.00]');
     expect(ratio([], [1])).toBeNull();
-  });
-
-  it('a target is met on the median ratio, and says so when nothing was measured', () => {
-    expect(verdict({ value: 1.2, low: 1, high: 1.5 }, 1.2)).toBe('met');
-    expect(verdict({ value: 1.21, low: 1, high: 1.5 }, 1.2)).toBe('**not met**');
-    expect(verdict(null, 1.2)).toBe('not measured');
   });
 });
