@@ -19,7 +19,15 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { FLAVORS, fleetReport, fleetTargets, measureFleet } from './fleet-section.js';
 import { FROZEN_TITLE, frozenReport, frozenTargets, measureFrozen } from './frozen-host.js';
-import { DEFAULTS, notRunReason, type Options, parseOptions, SECTIONS, type SectionId } from './options.js';
+import {
+  DEFAULTS,
+  effectiveOptions,
+  notRunReason,
+  type Options,
+  parseOptions,
+  SECTIONS,
+  type SectionId,
+} from './options.js';
 import { load, log } from './progress.js';
 import { type RunInfo, readmeBlock, replaceReadmeBlock, resultsMarkdown, type SectionReport } from './report.js';
 import { measureScale, scalePlan, scaleReport, scaleTargets } from './scale-section.js';
@@ -150,6 +158,7 @@ async function main(): Promise<void> {
   const versions = `Node ${process.version}, sshplay ${version(process.execPath, [CLI, '--version'])}, ${runsAnsible ? version('ansible-playbook', ['--version']) : 'Ansible not run'}, Mitogen ${mitogen ? version('dpkg-query', ['-W', '-f', '\x24{Version}', 'ansible-mitogen']) : 'not run'}`;
   const run: RunInfo = {
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+    options: effectiveOptions(o),
     started,
     ended: new Date(),
     machine,

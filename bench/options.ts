@@ -87,3 +87,15 @@ export function notRunReason(o: Options, id: SectionId): string | null {
     return o.frozenReps === 0 ? '--frozen-reps 0' : `--frozen-hosts ${o.frozenHosts}`;
   return null;
 }
+
+/** The options in effect, defaults included, as a command line would give them. */
+export function effectiveOptions(o: Options): string {
+  return [
+    `--only ${o.only.join(',')}`,
+    `--hosts ${o.hosts} --reps ${o.reps} --ansible-reps ${o.ansibleReps}${o.skipAnsible ? ' --skip-ansible' : ''}`,
+    `--big ${o.big} --big-reps ${o.bigReps}`,
+    `--scale ${o.scale}`,
+    `--startup-runs ${o.startupRuns}`,
+    `--frozen-hosts ${o.frozenHosts} --frozen-reps ${o.frozenReps}`,
+  ].join(' ');
+}
