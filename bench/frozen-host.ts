@@ -143,18 +143,17 @@ export async function measureFrozen(hosts: number, runs: number, progress?: (lin
   }
 }
 
-/** Issue 22's targets for one frozen host: detected within 20 s; the others finish within 1.2x of a run without it. */
-export function frozenTargets(f: Frozen | null): Target[] {
-  const others = f ? `${f.hosts - 1}` : 'other';
+/** Issue 22's targets for one frozen host among `hosts`: detected within 20 s; the others finish within 1.2x of a run without it. */
+export function frozenTargets(hosts: number, f: Frozen | null): Target[] {
   return [
     boundTarget(
-      `frozen host among ${f?.hosts ?? 'the'} hosts: declared unreachable after it froze`,
+      `frozen host among ${hosts} hosts: declared unreachable after it froze`,
       f ? median(f.withFrozen.map((m) => m.detected)) : null,
       20,
       (s) => `${s.toFixed(1)} s`,
     ),
     ratioTarget(
-      `frozen host: the ${others} others' finish / a run without it`,
+      `frozen host: the ${hosts - 1} others' finish / a run without it`,
       f
         ? ratio(
             f.withFrozen.map((m) => m.othersDone),
@@ -182,7 +181,15 @@ the last task result of a host other than ${f.frozen}.
 
 How sshplay reported it: ${f.withFrozen[0]?.message?.replace(/\s+/g, ' ') ?? 'n/a'}
 `;
-  return { id: 'frozen', title: FROZEN_TITLE, body, targets: frozenTargets(f), comparisons: [], problems: [], seconds };
+  return {
+    id: 'frozen',
+    title: FROZEN_TITLE,
+    body,
+    targets: frozenTargets(f.hosts, f),
+    comparisons: [],
+    problems: [],
+    seconds,
+  };
 }
 
 if (isMain(import.meta.url)) {
@@ -200,7 +207,7 @@ if (isMain(import.meta.url)) {
       `  without it: the ${hosts} hosts finished after ${s(base)}, command ${s(m(f.plain, 'wall'))}`,
       `  with ${f.frozen} frozen 1 s into its first task on the host: the other ${hosts - 1} finished after ${s(slowed)} (${(slowed / base).toFixed(2)}x), command ${s(m(f.withFrozen, 'wall'))}`,
       `  ${f.frozen} declared unreachable ${s(m(f.withFrozen, 'detected'))} after it froze: ${f.withFrozen[0]?.message}`,
-      ...frozenTargets(f).map((t) => `  target ${t.what} ${t.bound}: ${verdictWord(t)} (${t.measured})`),
+      ...frozenTargets(f.hosts, f).map((t) => `  target ${t.what} ${t.bound}: ${verdictWord(t)} (${t.measured})`),
       '',
     ].join('\n'),
   );

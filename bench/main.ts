@@ -47,7 +47,10 @@ function unmeasured(id: SectionId, o: Options): { title: string; targets: Target
   if (id === 'big') return { title: `${big} hosts`, targets: fleetTargets(big, {}) };
   if (id === 'scale') return { title: 'Scale: --check over many inventory hosts', targets: scaleTargets(scale, null) };
   if (id === 'startup') return { title: STARTUP_TITLE, targets: startupTargets(null) };
-  return { title: FROZEN_TITLE, targets: frozenTargets(null) };
+  return {
+    title: FROZEN_TITLE,
+    targets: frozenTargets(o.frozenHosts >= 2 ? o.frozenHosts : DEFAULTS.frozenHosts, null),
+  };
 }
 
 async function runSection(id: SectionId, o: Options, mitogen: string | null, started: number): Promise<SectionReport> {

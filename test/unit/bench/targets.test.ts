@@ -43,16 +43,19 @@ describe('bench targets', () => {
   it('frozen host: detection within 20 s, the others within 1.2x of a run without it', () => {
     const m = (othersDone: number, detected: number) => ({ othersDone, wall: othersDone + 1, detected });
     const f = { hosts: 20, runs: 2, frozen: 'host20', plain: [m(10, Number.NaN), m(12, Number.NaN)] };
-    const [detected, others] = frozenTargets({ ...f, withFrozen: [m(13, 18), m(13.2, 21)] });
+    const [detected, others] = frozenTargets(20, { ...f, withFrozen: [m(13, 18), m(13.2, 21)] });
     expect([detected?.measured, detected?.met]).toEqual(['19.5 s', true]);
     expect([others?.what, others?.measured, others?.met]).toEqual([
       "frozen host: the 19 others' finish / a run without it",
       '1.19x [1.08-1.32]',
       true,
     ]);
-    const slow = frozenTargets({ ...f, withFrozen: [m(75, 74), m(76, 74)] });
+    const slow = frozenTargets(20, { ...f, withFrozen: [m(75, 74), m(76, 74)] });
     expect(slow.map((t) => t.met)).toEqual([false, false]);
-    expect(frozenTargets(null).map((t) => t.met)).toEqual([null, null]);
+    expect(frozenTargets(4, null).map((t) => [t.what, t.met])).toEqual([
+      ['frozen host among 4 hosts: declared unreachable after it froze', null],
+      ["frozen host: the 3 others' finish / a run without it", null],
+    ]);
   });
 
   it('scale: peak memory of the large run against the small one, and CPU per host', () => {
