@@ -120,6 +120,16 @@ export async function measureFleet(plan: FleetPlan): Promise<FleetSection> {
     section.times[k] = [...(section.times[k] ?? []), t.seconds];
     log(`  ${k.padEnd(34)} ${t.seconds.toFixed(2)}s`);
   };
+  /** Another tool's run that failed is a problem of its row, not the end of the section. */
+  const addOther = (k: string, t: Timing): boolean => {
+    if (t.code === 0) {
+      add(k, t);
+      return true;
+    }
+    const why = t.output.split('\n').filter((l) => /fatal:|UNREACHABLE|ERROR|unreachable=[1-9]|failed=[1-9]/.test(l));
+    problem(`${k} failed (exit ${t.code}), left out of the figures: ${why.slice(0, 3).join(' / ').slice(0, 400)}`);
+    return false;
+  };
   const problem = (what: string) => {
     if (!section.problems.includes(what)) section.problems.push(what);
     log(`  PROBLEM: ${what}`);
@@ -255,15 +265,19 @@ export async function measureFleet(plan: FleetPlan): Promise<FleetSection> {
       for (const [name, strategy] of kinds) {
         log(`${n} hosts: ${name} repetition ${rep + 1}/${plan.ansibleReps} (load ${load()})`);
         await fleet.reset();
-        add(other(name, '--check (fresh hosts)'), await ansible(strategy, await controlDir(fleet), '--check'));
+        const check = other(name, '--check (fresh hosts)');
+        const checkRan = addOther(check, await ansible(strategy, await controlDir(fleet), '--check'));
         // a --check that changed nothing leaves the hosts fresh for the first run; one that did is reported and undone
-        if (!(await unchanged(other(name, '--check (fresh hosts)')))) await fleet.reset();
+        if (!((await unchanged(check)) && checkRan)) await fleet.reset();
         const session = await controlDir(fleet);
-        add(other(name, 'first run'), await ansible(strategy, session));
+        if (!addOther(other(name, 'first run'), await ansible(strategy, session))) continue;
         if (rep === 0) await endStates(other(name, 'first run'));
-        add(other(name, 'second run'), await ansible(strategy, session));
-        if (rep === 0) await endStates(other(name, 'second run'));
+        if (addOther(other(name, 'second run'), await ansible(strategy, session)) && rep === 0)
+          await endStates(other(name, 'second run'));
       }
+  } catch (e) {
+    // what was measured before the failure stays in the section, with the failure among its problems
+    problem(`stopped early: ${(e as Error).message.replace(/\s+/g, ' ').slice(0, 600)}`);
   } finally {
     section.loadAfter = load();
     await fleet.stop();

@@ -1,7 +1,7 @@
 /** The start-up section of bench/main.ts's results: bench/startup.ts's measurement as markdown. */
 import type { SectionReport } from './report.js';
 import { STARTUP_ROWS, type Startup, startupTargets } from './startup.js';
-import { median, medianRange } from './stats.js';
+import { formatExcess, median, medianRange } from './stats.js';
 
 export const STARTUP_TITLE = 'Start-up of the installed command';
 
@@ -9,7 +9,7 @@ export function startupReport(s: Startup, seconds: number): SectionReport {
   const base = median(s.ms['node -e 0']);
   const rows = STARTUP_ROWS.map((name) => {
     const xs = s.ms[name];
-    const over = name === 'node -e 0' ? '' : `+${(median(xs) - base).toFixed(0)} ms`;
+    const over = name === 'node -e 0' ? '' : formatExcess(median(xs) - base);
     return `| ${name} | ${medianRange(xs, 'ms', 0)} | ${over} |`;
   });
   const body = `sshplay installed as the README says for everyday use (\`npm install -g\`, here into a temporary prefix,

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMain } from './is-main.js';
-import { median } from './stats.js';
+import { formatExcess, median } from './stats.js';
 import { boundTarget, type Target, verdictWord } from './targets.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -72,19 +72,18 @@ export async function measureStartup(runs: number): Promise<Startup> {
 /** Issue 22's start-up targets: the installed command within 100 ms (--version) and 250 ms (--list-tasks) of `node -e 0`. */
 export function startupTargets(s: Startup | null): Target[] {
   const over = (row: (typeof STARTUP_ROWS)[number]) => (s ? median(s.ms[row]) - median(s.ms['node -e 0']) : null);
-  const ms = (x: number) => `+${x.toFixed(0)} ms`;
   return [
     boundTarget(
       'start-up: installed `sshplay --version`, over `node -e 0`',
       over('sshplay --version (installed)'),
       100,
-      ms,
+      formatExcess,
     ),
     boundTarget(
       'start-up: installed `sshplay run --list-tasks playbooks/iser.yml`, over `node -e 0`',
       over('sshplay run --list-tasks playbooks/iser.yml'),
       250,
-      ms,
+      formatExcess,
     ),
   ];
 }

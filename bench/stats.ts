@@ -37,3 +37,6 @@ export function formatRatio(r: Ratio | null | undefined): string {
   if (!r) return 'n/a';
   return `${r.value.toFixed(2)}x [${r.low.toFixed(2)}-${r.high.toFixed(2)}]`;
 }
+
+/** How much a time exceeds another, signed: `+84 ms`, `-3 ms`. */
+export const formatExcess = (ms: number): string => `${ms < 0 ? '' : '+'}${ms.toFixed(0)} ms`;

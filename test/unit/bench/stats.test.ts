@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRatio, median, medianRange, ratio } from '../../../bench/stats.js';
+import { formatExcess, formatRatio, median, medianRange, ratio } from '../../../bench/stats.js';
 
 describe('bench statistics', () => {
   it('medians of odd and even counts, with the range of the runs', () => {
@@ -14,5 +14,9 @@ describe('bench statistics', () => {
     expect(r).toEqual({ value: 12 / 3, low: 10 / 4, high: 14 / 2 });
     expect(formatRatio(r)).toBe('4.00x [2.50-7.00]');
     expect(ratio([], [1])).toBeNull();
+  });
+
+  it('an excess over a baseline is signed', () => {
+    expect([formatExcess(84.4), formatExcess(0), formatExcess(-159.2)]).toEqual(['+84 ms', '+0 ms', '-159 ms']);
   });
 });
