@@ -138,7 +138,13 @@ export async function measureFrozen(hosts: number, runs: number, progress?: (lin
     }
     return result;
   } finally {
-    for (const h of fleet.hosts) thawHost(fleet, h.name);
+    // a host that is not running needs no thaw; an error here must not hide the one that ended the runs
+    for (const h of fleet.hosts)
+      try {
+        thawHost(fleet, h.name);
+      } catch (e) {
+        progress?.(`could not thaw ${h.name}: ${(e as Error).message}`);
+      }
     await fleet.stop();
   }
 }
