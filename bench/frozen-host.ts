@@ -4,6 +4,7 @@
  * as it is and once with the last host frozen (SIGSTOP to every process of it, sshd included) 1 s into its
  * first task on the host (the second play's first: the first play runs on the controller). Prints, for each: when the other hosts finished their last task, the command's wall
  * time, and how long the frozen host took to be declared unreachable. Medians of RUNS (default 1). Needs root.
+ * bench/main.ts runs the same measurement as its frozen-host section (measureFrozen).
  */
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -11,6 +12,11 @@ import { join } from 'node:path';
 import { freezeHost, thawHost } from '../test/target/freeze.js';
 import { startNamespaceFleet } from '../test/target/namespace.js';
 import type { Fleet } from '../test/target/types.js';
+import { isMain } from './is-main.js';
+import type { SectionReport } from './report.js';
+import { sshplayArgs } from './sshplay-args.js';
+import { median, medianRange, ratio } from './stats.js';
+import { boundTarget, ratioTarget, type Target, verdictWord } from './targets.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'dist/src/cli/main.js');
@@ -23,7 +29,7 @@ interface JsonEvent {
   msg?: string;
 }
 
-interface Measured {
+export interface Measured {
   /** Seconds from start until the last task result of a host other than the frozen one. */
   othersDone: number;
   /** Seconds the whole command took (it ends after the frozen host is given up). */
@@ -33,17 +39,16 @@ interface Measured {
   message?: string;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-
 function run(fleet: Fleet, inventory: string, frozen: string | null): Promise<Measured> {
-  const args = ['run', 'playbooks/iser.yml', '-i', inventory, '--known-hosts', fleet.knownHostsFile];
-  args.push('--forks', String(fleet.hosts.length), '--skip-tags', 'storage', '--json', '--no-retry-file');
+  const args = sshplayArgs({
+    cli: CLI,
+    inventory,
+    knownHosts: fleet.knownHostsFile,
+    forks: fleet.hosts.length,
+    extra: ['--json'],
+  });
   const started = Date.now();
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
   let stdout = '';
   let stderr = '';
   let frozenAt = Number.NaN;
@@ -96,44 +101,120 @@ function run(fleet: Fleet, inventory: string, frozen: string | null): Promise<Me
   );
 }
 
-const [hostsArg, runsArg] = process.argv.slice(2).map(Number);
-const hosts = hostsArg ?? 20;
-const runs = runsArg ?? 1;
-if (!Number.isInteger(hosts) || hosts < 2 || hosts > 254) throw new Error(`HOSTS is 2..254, not ${hostsArg}`);
-if (!Number.isInteger(runs) || runs < 1) throw new Error(`RUNS is a whole number above 0, not ${runsArg}`);
+export interface Frozen {
+  hosts: number;
+  runs: number;
+  /** The host frozen in each run with a freeze. */
+  frozen: string;
+  plain: Measured[];
+  withFrozen: Measured[];
+}
 
-const fleet = await startNamespaceFleet({
-  hosts: Array.from({ length: hosts }, (_, i) => ({
-    name: `host${i + 1}`,
-    flavor: i % 2 === 0 ? ('rhel8' as const) : ('sles15' as const),
-    groups: ['iser_hosts'],
-  })),
-});
-try {
-  const inventory = await fleet.writeInventory({ file: join(fleet.dir, 'frozen-inventory.yml') });
-  const frozen = fleet.hosts.at(-1)?.name as string;
-  const plain: Measured[] = [];
-  const withFrozen: Measured[] = [];
-  for (let i = 0; i < runs; i++) {
-    await fleet.reset();
-    plain.push(await run(fleet, inventory, null));
-    await fleet.reset();
-    withFrozen.push(await run(fleet, inventory, frozen));
+/** `runs` times: a first run over `hosts` fresh hosts as they are, then one with the last host frozen. */
+export async function measureFrozen(hosts: number, runs: number, progress?: (line: string) => void): Promise<Frozen> {
+  if (!Number.isInteger(hosts) || hosts < 2 || hosts > 254) throw new Error(`HOSTS is 2..254, not ${hosts}`);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`RUNS is a whole number above 0, not ${runs}`);
+  const fleet = await startNamespaceFleet({
+    hosts: Array.from({ length: hosts }, (_, i) => ({
+      name: `host${i + 1}`,
+      flavor: i % 2 === 0 ? ('rhel8' as const) : ('sles15' as const),
+      groups: ['iser_hosts'],
+    })),
+  });
+  try {
+    const inventory = await fleet.writeInventory({ file: join(fleet.dir, 'frozen-inventory.yml') });
+    const frozen = fleet.hosts.at(-1)?.name as string;
+    const result: Frozen = { hosts, runs, frozen, plain: [], withFrozen: [] };
+    for (let i = 0; i < runs; i++) {
+      await fleet.reset();
+      result.plain.push(await run(fleet, inventory, null));
+      progress?.(`without a frozen host: all done after ${result.plain.at(-1)?.othersDone.toFixed(2)}s`);
+      await fleet.reset();
+      result.withFrozen.push(await run(fleet, inventory, frozen));
+      const m = result.withFrozen.at(-1);
+      progress?.(
+        `${frozen} frozen: the others done after ${m?.othersDone.toFixed(2)}s, detected ${m?.detected.toFixed(2)}s`,
+      );
+    }
+    return result;
+  } finally {
+    // a host that is not running needs no thaw; an error here must not hide the one that ended the runs
+    for (const h of fleet.hosts)
+      try {
+        thawHost(fleet, h.name);
+      } catch (e) {
+        progress?.(`could not thaw ${h.name}: ${(e as Error).message}`);
+      }
+    await fleet.stop();
   }
+}
+
+/** Issue 22's targets for one frozen host among `hosts`: detected within 20 s; the others finish within 1.2x of a run without it. */
+export function frozenTargets(hosts: number, f: Frozen | null): Target[] {
+  return [
+    boundTarget(
+      `frozen host among ${hosts} hosts: declared unreachable after it froze`,
+      f ? median(f.withFrozen.map((m) => m.detected)) : null,
+      20,
+      (s) => `${s.toFixed(1)} s`,
+    ),
+    ratioTarget(
+      `frozen host: the ${hosts - 1} others' finish / a run without it`,
+      f
+        ? ratio(
+            f.withFrozen.map((m) => m.othersDone),
+            f.plain.map((m) => m.othersDone),
+          )
+        : null,
+      1.2,
+    ),
+  ];
+}
+
+export const FROZEN_TITLE = 'One frozen host';
+
+export function frozenReport(f: Frozen, seconds: number): SectionReport {
+  const col = (xs: Measured[], k: 'othersDone' | 'wall' | 'detected') => medianRange(xs.map((x) => x[k]));
+  const body = `playbooks/iser.yml first run (storage plays skipped) over ${f.hosts} fresh namespace hosts (rhel8, sles15 in
+turn), forks ${f.hosts}, ${f.runs} time${f.runs === 1 ? '' : 's'} each: once as they are, once with ${f.frozen} frozen (SIGSTOP to every
+process of it, sshd included) 1 s into its first task on the host. "Others done": from the command's start to
+the last task result of a host other than ${f.frozen}.
+
+| run | others done, median [min-max] | command | frozen host declared unreachable after the freeze |
+|---|---|---|---|
+| without a frozen host | ${col(f.plain, 'othersDone')} | ${col(f.plain, 'wall')} | |
+| with ${f.frozen} frozen | ${col(f.withFrozen, 'othersDone')} | ${col(f.withFrozen, 'wall')} | ${col(f.withFrozen, 'detected')} |
+
+How sshplay reported it: ${f.withFrozen[0]?.message?.replace(/\s+/g, ' ') ?? 'n/a'}
+`;
+  return {
+    id: 'frozen',
+    title: FROZEN_TITLE,
+    body,
+    targets: frozenTargets(f.hosts, f),
+    comparisons: [],
+    problems: [],
+    seconds,
+  };
+}
+
+if (isMain(import.meta.url)) {
+  const [hostsArg, runsArg] = process.argv.slice(2).map(Number);
+  const hosts = hostsArg ?? 20;
+  const runs = runsArg ?? 1;
+  const f = await measureFrozen(hosts, runs);
   const m = (xs: Measured[], k: 'othersDone' | 'wall' | 'detected') => median(xs.map((x) => x[k]));
-  const f = (s: number) => `${s.toFixed(2)} s`;
-  const base = m(plain, 'othersDone');
-  const slowed = m(withFrozen, 'othersDone');
+  const s = (x: number) => `${x.toFixed(2)} s`;
+  const base = m(f.plain, 'othersDone');
+  const slowed = m(f.withFrozen, 'othersDone');
   process.stdout.write(
     [
       `one frozen host among ${hosts} (playbooks/iser.yml first run, storage skipped; medians of ${runs}; ${cpus().length} CPUs)`,
-      `  without it: the ${hosts} hosts finished after ${f(base)}, command ${f(m(plain, 'wall'))}`,
-      `  with ${frozen} frozen 1 s into its first task on the host: the other ${hosts - 1} finished after ${f(slowed)} (${(slowed / base).toFixed(2)}x), command ${f(m(withFrozen, 'wall'))}`,
-      `  ${frozen} declared unreachable ${f(m(withFrozen, 'detected'))} after it froze: ${withFrozen[0]?.message}`,
+      `  without it: the ${hosts} hosts finished after ${s(base)}, command ${s(m(f.plain, 'wall'))}`,
+      `  with ${f.frozen} frozen 1 s into its first task on the host: the other ${hosts - 1} finished after ${s(slowed)} (${(slowed / base).toFixed(2)}x), command ${s(m(f.withFrozen, 'wall'))}`,
+      `  ${f.frozen} declared unreachable ${s(m(f.withFrozen, 'detected'))} after it froze: ${f.withFrozen[0]?.message}`,
+      ...frozenTargets(f.hosts, f).map((t) => `  target ${t.what} ${t.bound}: ${verdictWord(t)} (${t.measured})`),
       '',
     ].join('\n'),
   );
-} finally {
-  for (const h of fleet.hosts) thawHost(fleet, h.name);
-  await fleet.stop();
 }

@@ -38,8 +38,5 @@ export function formatRatio(r: Ratio | null | undefined): string {
   return `${r.value.toFixed(2)}x [${r.low.toFixed(2)}-${r.high.toFixed(2)}]`;
 }
 
-/** A target of the form "at most `limit`": met when the median ratio is. */
-export function verdict(r: Ratio | null | undefined, limit: number): string {
-  if (!r) return 'not measured';
-  return r.value <= limit ? 'met' : '**not met**';
-}
+/** How much a time exceeds another, signed: `+84 ms`, `-3 ms`. */
+export const formatExcess = (ms: number): string => `${ms < 0 ? '' : '+'}${ms.toFixed(0)} ms`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRatio, median, medianRange, ratio, verdict } from '../../../bench/stats.js';
+import { formatExcess, formatRatio, median, medianRange, ratio } from '../../../bench/stats.js';
 
 describe('bench statistics', () => {
   it('medians of odd and even counts, with the range of the runs', () => {
@@ -16,9 +16,7 @@ describe('bench statistics', () => {
     expect(ratio([], [1])).toBeNull();
   });
 
-  it('a target is met on the median ratio, and says so when nothing was measured', () => {
-    expect(verdict({ value: 1.2, low: 1, high: 1.5 }, 1.2)).toBe('met');
-    expect(verdict({ value: 1.21, low: 1, high: 1.5 }, 1.2)).toBe('**not met**');
-    expect(verdict(null, 1.2)).toBe('not measured');
+  it('an excess over a baseline is signed', () => {
+    expect([formatExcess(84.4), formatExcess(0), formatExcess(-159.2)]).toEqual(['+84 ms', '+0 ms', '-159 ms']);
   });
 });
