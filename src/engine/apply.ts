@@ -1,6 +1,6 @@
 import { ArrayApiError } from '../connection/array-api-error.js';
 import type { Connection, RunResult } from '../connection/types.js';
-import type { HostFacts } from '../facts/host-facts.js';
+import type { FactRequest, HostFacts } from '../facts/host-facts.js';
 import type { Change } from '../modules/types.js';
 import { type Cmd, shellText } from '../remote-command.js';
 
@@ -9,6 +9,8 @@ export interface Applied {
   runs: (RunResult & { cmd: string })[];
   backups: string[];
   failed?: string;
+  /** The next tasks' reads were taken after the last command, in its round trip, and are cached as fresh. */
+  readAfter?: boolean;
 }
 
 /**
@@ -22,7 +24,16 @@ function commandFailure(r: RunResult, cmd: Cmd): string {
   return `command failed (rc=${r.rc}): ${shellText(cmd)}${stderr ? `: ${stderr.split('\n').slice(-3).join(' / ')}` : ''}`;
 }
 
-export async function applyChanges(conn: Connection, facts: HostFacts, changes: readonly Change[]): Promise<Applied> {
+/**
+ * `readsAfter`: what the next tasks will read; when the task ends with commands and the host is driven
+ * through a shell, those reads go in the last chain's round trip, after it (so taken after every change).
+ */
+export async function applyChanges(
+  conn: Connection,
+  facts: HostFacts,
+  changes: readonly Change[],
+  readsAfter: readonly FactRequest[] = [],
+): Promise<Applied> {
   const applied: Applied = { runs: [], backups: [] };
   let i = 0;
   while (i < changes.length) {
@@ -57,10 +68,14 @@ export async function applyChanges(conn: Connection, facts: HostFacts, changes: 
     const chain: Extract<Change, { kind: 'exec' }>[] = [];
     while (i < changes.length && (changes[i] as Change).kind === 'exec')
       chain.push(changes[i++] as Extract<Change, { kind: 'exec' }>);
-    const results = await conn.run(
-      chain.map((c) => c.cmd),
-      { chain: chain.map((c) => c.okCodes ?? [0]) },
-    );
+    const cmds = chain.map((c) => c.cmd);
+    const options = { chain: chain.map((c) => c.okCodes ?? [0]) };
+    const runThenRead = conn.runThenRead?.bind(conn);
+    let results: RunResult[];
+    if (runThenRead && i === changes.length && readsAfter.length > 0) {
+      results = await facts.afterCommands(readsAfter, (reads) => runThenRead(cmds, reads, options));
+      applied.readAfter = true;
+    } else results = await conn.run(cmds, options);
     results.forEach((r, j) => {
       applied.runs.push({ ...r, cmd: shellText((chain[j] as { cmd: Parameters<typeof shellText>[0] }).cmd) });
     });

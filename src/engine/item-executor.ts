@@ -97,7 +97,9 @@ export async function runItem(run: RunContext, { play, session, task, vars, late
     const apply = wouldChange && (!run.options.check || task.checkMode === false) && task.checkMode !== true;
     let applied: Applied | undefined;
     if (apply && conn) {
-      applied = await applyChanges(conn, target.facts as HostFacts, plan.changes);
+      const runsCommands = target === session && plan.changes.some((c) => c.kind === 'exec');
+      const readsAfter = runsCommands ? await run.readAhead.readsAfterCommands(play, session, later) : [];
+      applied = await applyChanges(conn, target.facts as HostFacts, plan.changes, readsAfter);
     } else if (wouldChange) {
       for (const c of plan.changes) if (c.kind === 'write') target.facts?.simulateWrite(c.path, c.content, c.mode);
     }
@@ -114,7 +116,7 @@ export async function runItem(run: RunContext, { play, session, task, vars, late
       if (!result.failed && applied?.failed) delete result.msg;
     }
     if (applied && (result.changed || applied.runs.length > 0))
-      run.readAhead.afterApply(target, { ranCommands: applied.runs.length > 0 });
+      run.readAhead.afterApply(target, { ranCommands: applied.runs.length > 0, readAfter: !!applied.readAfter });
     // a module's msg may be any value (debug's msg: "{{ 2 + 3 }}" is the number 5); the event's msg is text
     const msg = messageText(result.msg) ?? (wouldChange ? plan.preview : plan.noop);
     if (result.failed) return { status: 'failed', result, msg, secrets };

@@ -82,11 +82,23 @@ export class ReadAhead {
   }
 
   /**
-   * After a change was applied: the host may have changed (a command may change it whatever its
-   * changed_when says), so what was read may be stale, and what the next tasks want is re-read at once.
+   * What the tasks after one that runs commands will read, up to the next task that may change the host
+   * (as the prefetch after a change would read it): the engine sends it after the commands, in their round
+   * trip, so it is taken after them. Arguments that depend on what this task registers are not known yet:
+   * those reads wait for their task.
    */
-  afterApply(session: HostSession, applied: { ranCommands: boolean }): void {
-    if (applied.ranCommands) session.facts?.invalidateAll();
+  async readsAfterCommands(play: Play, session: HostSession, later: readonly Task[]): Promise<FactRequest[]> {
+    if (!session.facts) return [];
+    return this.wantsOf(play, session, later, { window: true });
+  }
+
+  /**
+   * After a change was applied: the host may have changed (a command may change it whatever its
+   * changed_when says), so what was read may be stale, and what the next tasks want is re-read at once;
+   * unless it was read after the commands in their round trip (`readAfter`): then it is already fresh.
+   */
+  afterApply(session: HostSession, applied: { ranCommands: boolean; readAfter?: boolean }): void {
+    if (applied.ranCommands && !applied.readAfter) session.facts?.invalidateAll();
     const state = this.state(session.name);
     state.stale = true;
     state.changed = true;
