@@ -9,6 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { SshConnection } from '../src/connection/ssh.js';
 import type {
+  Chain,
   RanThenRead,
   ReadsAfter,
   RemoteFile,
@@ -42,10 +43,13 @@ if (file) {
     return results;
   };
   // One round trip, recorded as what it does in order: the commands, then the reads taken after them.
-  proto.runThenRead = async function (this: SshConnection, cmds: readonly Cmd[], reads: ReadsAfter, options) {
+  proto.runThenRead = async function (this: SshConnection, chains: readonly Chain[], reads: ReadsAfter, options) {
     const t = now();
-    const ran: RanThenRead = await runThenRead.call(this, cmds, reads, options);
-    entries.push({ t, host: this.host, kind: 'run', scripts: cmds.map(shellText), rcs: ran.runs.map((r) => r.rc) });
+    const ran: RanThenRead = await runThenRead.call(this, chains, reads, options);
+    chains.forEach((chain, i) => {
+      const rcs = (ran.runs[i] ?? []).map((r) => r.rc);
+      entries.push({ t, host: this.host, kind: 'run', scripts: chain.cmds.map(shellText), rcs });
+    });
     if (reads.cmds.length > 0) {
       const scripts = reads.cmds.map(shellText);
       entries.push({ t, host: this.host, kind: 'read', scripts, rcs: ran.reads.map((r) => r.rc) });

@@ -5,6 +5,7 @@ import { runThenReadOn } from './run-then-read.js';
 import { ShellFiles } from './shell-files.js';
 import { ShellSession } from './shell-session.js';
 import type {
+  Chain,
   Connection,
   ConnectionStats,
   RanThenRead,
@@ -89,9 +90,13 @@ export class LocalConnection implements Connection {
     return this.live().run(cmds, options?.timeoutMs, options?.chain);
   }
 
-  async runThenRead(cmds: readonly Cmd[], reads: ReadsAfter, options?: RunOptions): Promise<RanThenRead> {
+  async runThenRead(
+    chains: readonly Chain[],
+    reads: ReadsAfter,
+    options?: { timeoutMs?: number },
+  ): Promise<RanThenRead> {
     this.roundTrips++;
-    return runThenReadOn(this.live(), cmds, reads, options);
+    return runThenReadOn(this.live(), chains, reads, options);
   }
 
   async readFiles(paths: readonly string[]): Promise<(RemoteFile | null)[]> {

@@ -84,19 +84,19 @@ export class ShellSession {
   }
 
   /**
-   * Commands (a chain when `chain` is given) and then read-only commands, in one write: one round trip.
-   * The shell runs the script in order, so every read is taken after every command; the reads run whatever
-   * the commands' exit codes (they are independent of the chain).
+   * Chains of commands, each independent of the others, and then read-only commands, in one write: one
+   * round trip. The shell runs the script in order, so every read is taken after every command; a chain and
+   * the reads run whatever the earlier chains' exit codes.
    */
   runThenRead(
-    cmds: readonly Cmd[],
+    chains: readonly { cmds: readonly Cmd[]; okCodes: number[][] }[],
     reads: readonly Cmd[],
     timeoutMs?: number,
-    chain?: number[][],
-  ): Promise<{ runs: RunResult[]; reads: RunResult[] }> {
-    return this.send([{ cmds, chain }, { cmds: reads }], timeoutMs).then(([runs = [], read = []]) => ({
-      runs,
-      reads: read,
+  ): Promise<{ runs: RunResult[][]; reads: RunResult[] }> {
+    const parts = [...chains.map((c) => ({ cmds: c.cmds, chain: c.okCodes })), { cmds: reads }];
+    return this.send(parts, timeoutMs).then((results) => ({
+      runs: results.slice(0, chains.length),
+      reads: results[chains.length] ?? [],
     }));
   }
 

@@ -14,6 +14,7 @@ import {
   type SshTarget,
 } from './ssh-client.js';
 import type {
+  Chain,
   Connection,
   ConnectionStats,
   RanThenRead,
@@ -227,9 +228,13 @@ export class SshConnection implements Connection {
   }
 
   /** One round trip: the commands, then the reads (files too, through the shell) taken after them. */
-  async runThenRead(cmds: readonly Cmd[], reads: ReadsAfter, options?: RunOptions): Promise<RanThenRead> {
+  async runThenRead(
+    chains: readonly Chain[],
+    reads: ReadsAfter,
+    options?: { timeoutMs?: number },
+  ): Promise<RanThenRead> {
     const shell = await this.liveShell();
-    return this.count(runThenReadOn(shell, cmds, reads, options));
+    return this.count(runThenReadOn(shell, chains, reads, options));
   }
 
   async readFiles(paths: readonly string[]): Promise<(RemoteFile | null)[]> {

@@ -50,11 +50,12 @@ export interface Connection extends ReadOnlyConnection {
   /** Runs commands that may change the host. */
   run(cmds: readonly Cmd[], options?: RunOptions): Promise<RunResult[]>;
   /**
-   * Commands that may change the host, as run(), and then, in the same round trip, reads taken after them
+   * Chains of commands that may change the host, each as run() runs a chain, independent of each other (a
+   * failed chain does not stop the next one), and then, in the same round trip, reads taken after them
    * (read-only commands and files, through the shell): what the next tasks will read, already fresh. Hosts
    * driven through a shell have it.
    */
-  runThenRead?(cmds: readonly Cmd[], reads: ReadsAfter, options?: RunOptions): Promise<RanThenRead>;
+  runThenRead?(chains: readonly Chain[], reads: ReadsAfter, options?: { timeoutMs?: number }): Promise<RanThenRead>;
   /** Atomic write: temporary file in the same directory, fsync, chmod/chown, rename; content verified. */
   writeFile(path: string, content: Buffer, options?: WriteOptions): Promise<WriteResult>;
   close(): Promise<void>;
@@ -69,6 +70,12 @@ export interface Connection extends ReadOnlyConnection {
   apiChange?(request: ApiChangeRequest): Promise<unknown>;
 }
 
+/** Commands run as run() runs a chain: each only if the ones before it exited with one of their ok codes. */
+export interface Chain {
+  cmds: readonly Cmd[];
+  okCodes: number[][];
+}
+
 /** What runThenRead reads after the commands. */
 export interface ReadsAfter {
   cmds: readonly Cmd[];
@@ -76,7 +83,8 @@ export interface ReadsAfter {
 }
 
 export interface RanThenRead {
-  runs: RunResult[];
+  /** Each chain's results, in order (a command after a failed one in its chain: rc -1). */
+  runs: RunResult[][];
   /** The read-only commands' results, in order. */
   reads: RunResult[];
   /** Each path's file, null where absent, or why it could not be read. */

@@ -28,6 +28,40 @@ function commandFailure(r: RunResult, cmd: Cmd): string {
  * `readsAfter`: what the next tasks will read; when the task ends with commands and the host is driven
  * through a shell, those reads go in the last chain's round trip, after it (so taken after every change).
  */
+type Exec = Extract<Change, { kind: 'exec' }>;
+
+/** A chain's results into `applied`; false when one of its commands failed (the task's failure). */
+function chainRan(applied: Applied, chain: readonly Exec[], results: readonly RunResult[]): boolean {
+  results.forEach((r, j) => {
+    applied.runs.push({ ...r, cmd: shellText((chain[j] as Exec).cmd) });
+  });
+  const bad = results.findIndex((r, j) => !(chain[j]?.okCodes ?? [0]).includes(r.rc));
+  if (bad < 0) return true;
+  applied.failed = commandFailure(results[bad] as RunResult, (chain[bad] as Exec).cmd);
+  return false;
+}
+
+/**
+ * The items of a loop whose changes are only commands, on a host driven through a shell: each item's
+ * commands a chain of its own, every chain in one round trip and independent of the others (an item whose
+ * command fails does not stop the next: Ansible's loop runs every item whatever the earlier ones did), then
+ * the next tasks' reads, taken after them. One Applied per item, in order.
+ */
+export async function applyItemsInOneTrip(
+  conn: Required<Pick<Connection, 'runThenRead'>>,
+  facts: HostFacts,
+  items: readonly (readonly Exec[])[],
+  readsAfter: readonly FactRequest[],
+): Promise<Applied[]> {
+  const chains = items.map((chain) => ({ cmds: chain.map((c) => c.cmd), okCodes: chain.map((c) => c.okCodes ?? [0]) }));
+  const ran = await facts.afterCommands(readsAfter, (reads) => conn.runThenRead(chains, reads));
+  return items.map((chain, i) => {
+    const applied: Applied = { runs: [], backups: [], readAfter: true };
+    chainRan(applied, chain, ran[i] ?? []);
+    return applied;
+  });
+}
+
 export async function applyChanges(
   conn: Connection,
   facts: HostFacts,
@@ -65,25 +99,18 @@ export async function applyChanges(
       i++;
       continue;
     }
-    const chain: Extract<Change, { kind: 'exec' }>[] = [];
-    while (i < changes.length && (changes[i] as Change).kind === 'exec')
-      chain.push(changes[i++] as Extract<Change, { kind: 'exec' }>);
+    const chain: Exec[] = [];
+    while (i < changes.length && (changes[i] as Change).kind === 'exec') chain.push(changes[i++] as Exec);
     const cmds = chain.map((c) => c.cmd);
-    const options = { chain: chain.map((c) => c.okCodes ?? [0]) };
+    const okCodes = chain.map((c) => c.okCodes ?? [0]);
     const runThenRead = conn.runThenRead?.bind(conn);
     let results: RunResult[];
     if (runThenRead && i === changes.length && readsAfter.length > 0) {
-      results = await facts.afterCommands(readsAfter, (reads) => runThenRead(cmds, reads, options));
+      const [ran = []] = await facts.afterCommands(readsAfter, (reads) => runThenRead([{ cmds, okCodes }], reads));
+      results = ran;
       applied.readAfter = true;
-    } else results = await conn.run(cmds, options);
-    results.forEach((r, j) => {
-      applied.runs.push({ ...r, cmd: shellText((chain[j] as { cmd: Parameters<typeof shellText>[0] }).cmd) });
-    });
-    const bad = results.findIndex((r, j) => !(chain[j]?.okCodes ?? [0]).includes(r.rc));
-    if (bad >= 0) {
-      applied.failed = commandFailure(results[bad] as RunResult, (chain[bad] as Extract<Change, { kind: 'exec' }>).cmd);
-      return applied;
-    }
+    } else results = await conn.run(cmds, { chain: okCodes });
+    if (!chainRan(applied, chain, results)) return applied;
   }
   return applied;
 }

@@ -153,7 +153,7 @@ export class HostFacts {
   async afterCommands(
     requests: readonly FactRequest[],
     send: (reads: ReadsAfter) => Promise<RanThenRead>,
-  ): Promise<RunResult[]> {
+  ): Promise<RunResult[][]> {
     const batch = this.batchOf(requests, (r) => r.kind !== 'file' || !this.simulated.has(r.path));
     let ran: RanThenRead;
     try {

@@ -82,8 +82,9 @@ export class ReadOnlyFakeConnection implements Connection {
     throw new Error(`write during planning: run(${cmds.map(shellText).join('; ')})`);
   }
 
-  runThenRead(cmds: readonly Cmd[]): Promise<never> {
+  runThenRead(chains: readonly { cmds: readonly Cmd[] }[]): Promise<never> {
     this.writeAttempts++;
+    const cmds = chains.flatMap((c) => c.cmds);
     throw new Error(`write during planning: runThenRead(${cmds.map(shellText).join('; ')})`);
   }
 
