@@ -24,6 +24,12 @@ interface HostReadState {
   readAheadDone: boolean;
 }
 
+/** How far a window of reads has come: tasks looked at, and whether it stopped at one that may change the host. */
+interface Window {
+  seen: number;
+  reachedChange: boolean;
+}
+
 export class ReadAhead {
   private readonly hosts = new Map<string, HostReadState>();
 
@@ -72,7 +78,8 @@ export class ReadAhead {
     state.stale = false;
     const remaining = [task, ...later];
     let wanted: FactRequest[];
-    if (state.changed) wanted = await this.wantsOf(play, session, remaining, { window: true });
+    if (state.changed)
+      wanted = await this.wantsOf(play, session, remaining, { window: { seen: 0, reachedChange: false } });
     else if (state.readAheadDone) wanted = await this.wantsOf(play, session, remaining);
     else {
       state.readAheadDone = true;
@@ -89,7 +96,18 @@ export class ReadAhead {
    */
   async readsAfterCommands(play: Play, session: HostSession, later: readonly Task[]): Promise<FactRequest[]> {
     if (!session.facts) return [];
-    return this.wantsOf(play, session, later, { window: true });
+    const window: Window = { seen: 0, reachedChange: false };
+    const requests = await this.wantsOf(play, session, later, { window });
+    // The play ends before any task that may change the host: the window goes on into the next plays (what
+    // a change between, a handler's, invalidates what it touched, as it does for any read ahead).
+    const run = this.run();
+    const plays = run.input.playbook.plays;
+    for (const next of plays.slice(plays.indexOf(play) + 1)) {
+      if (window.reachedChange) break;
+      if (!run.input.hostsFor(next.hosts).includes(session.name)) continue;
+      requests.push(...(await this.wantsOf(next, session, next.tasks, { window })));
+    }
+    return requests;
   }
 
   /**
@@ -126,14 +144,16 @@ export class ReadAhead {
    * What the given tasks' modules declare they will read, as far as it can be known now (tasks whose
    * arguments render). A delegated task reads another host: not read ahead here. `window` (once a host
    * has changed): facts only up to the next task that may change the host, since its change would make
-   * anything read for the tasks after it stale.
+   * anything read for the tasks after it stale (the first task of the window is read for even when it may
+   * change the host: its reads are for its own plan, before its change). A window may span plays.
    */
   private async wantsOf(
     play: Play,
     session: HostSession,
     tasks: readonly Task[],
-    { window = false } = {},
+    options: { window?: Window } = {},
   ): Promise<FactRequest[]> {
+    const { window } = options;
     const run = this.run();
     const requests: FactRequest[] = [];
     let vars: Vars;
@@ -170,7 +190,10 @@ export class ReadAhead {
       }
       // Under --check only tasks that run anyway (check_mode: false) can change the host.
       const applies = !run.options.check || task.checkMode === false;
-      if (window && index > 0 && runs && !module.local && applies) break;
+      if (window && window.seen++ > 0 && runs && !module.local && applies) {
+        window.reachedChange = true;
+        break;
+      }
     }
     return requests;
   }
