@@ -38,10 +38,11 @@ export async function runLoopInOneTrip(
   const applying = planned.filter((p): p is PlannedItem => 'plan' in p && p.apply);
   const conn = applying[0]?.conn;
   const runThenRead = conn?.runThenRead?.bind(conn);
-  if (!runThenRead || applying.some((p) => p.conn !== conn || p.plan.changes.some((c) => c.kind !== 'exec')))
-    return undefined;
+  if (applying.length > 0 && !runThenRead) return undefined;
+  if (applying.some((p) => p.conn !== conn || p.plan.changes.some((c) => c.kind !== 'exec'))) return undefined;
   const first = { ...loop, vars: itemVars[0] as Vars };
   const applied = await itemStep(run, first, async () => {
+    if (!runThenRead) return []; // nothing to apply (--check, or nothing to change): each item's result as planned
     const readsAfter = await run.readAhead.readsAfterCommands(loop.play, loop.session, loop.later);
     const chains = applying.map((p) => p.plan.changes as Exec[]);
     return applyItemsInOneTrip({ runThenRead }, loop.session.facts as HostFacts, chains, readsAfter);
