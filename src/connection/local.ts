@@ -1,11 +1,15 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { ConnectionError, TaskError } from '../errors.js';
 import type { Cmd } from '../remote-command.js';
+import { runThenReadOn } from './run-then-read.js';
 import { ShellFiles } from './shell-files.js';
 import { ShellSession } from './shell-session.js';
 import type {
+  Chain,
   Connection,
   ConnectionStats,
+  RanThenRead,
+  ReadsAfter,
   RemoteFile,
   RunOptions,
   RunResult,
@@ -84,6 +88,15 @@ export class LocalConnection implements Connection {
   async run(cmds: readonly Cmd[], options?: RunOptions): Promise<RunResult[]> {
     this.roundTrips++;
     return this.live().run(cmds, options?.timeoutMs, options?.chain);
+  }
+
+  async runThenRead(
+    chains: readonly Chain[],
+    reads: ReadsAfter,
+    options?: { timeoutMs?: number },
+  ): Promise<RanThenRead> {
+    this.roundTrips++;
+    return runThenReadOn(this.live(), chains, reads, options);
   }
 
   async readFiles(paths: readonly string[]): Promise<(RemoteFile | null)[]> {

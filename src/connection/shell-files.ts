@@ -1,8 +1,23 @@
 import { posix } from 'node:path';
-import { sh } from '../remote-command.js';
+import { type Cmd, sh } from '../remote-command.js';
 import { backupName, type FileTransport, toRemoteStat } from './sftp-files.js';
 import type { ShellSession } from './shell-session.js';
-import type { RemoteFile, WriteOptions, WriteResult } from './types.js';
+import type { RemoteFile, RunResult, WriteOptions, WriteResult } from './types.js';
+
+/** A file's stat (following links, as SFTP's stat does) and content as base64, or ABSENT: one shell command. */
+export function fileReadCmd(path: string): Cmd {
+  return sh`if [ -e ${path} ]; then stat -L -c '%f %u %g %s' ${path} && if [ -f ${path} ]; then base64 -w0 ${path}; fi; else echo ABSENT; fi`;
+}
+
+/** What fileReadCmd printed: the file, null when absent, or why it could not be read. */
+export function fileFromRead(r: RunResult, path: string): RemoteFile | null | Error {
+  if (r.rc !== 0) return new Error(`cannot read ${path}: ${r.stderr.trim()}`);
+  const [head = '', body = ''] = r.stdout.split('\n');
+  if (head === 'ABSENT') return null;
+  const [modeHex = '0', uid = '0', gid = '0', size = '0'] = head.split(' ');
+  const stat = toRemoteStat({ mode: Number.parseInt(modeHex, 16), uid: +uid, gid: +gid, size: +size });
+  return { stat, content: stat.isFile ? Buffer.from(body, 'base64') : null };
+}
 
 /**
  * File reads and writes through the (sudo) shell, for `become` with a non-root login user, where SFTP
@@ -13,19 +28,11 @@ export class ShellFiles implements FileTransport {
   constructor(private readonly shell: ShellSession) {}
 
   async readFiles(paths: readonly string[]): Promise<(RemoteFile | null)[]> {
-    const results = await this.shell.run(
-      paths.map(
-        (p) =>
-          sh`if [ -e ${p} ]; then stat -L -c '%f %u %g %s' ${p} && if [ -f ${p} ]; then base64 -w0 ${p}; fi; else echo ABSENT; fi`,
-      ),
-    );
+    const results = await this.shell.run(paths.map(fileReadCmd));
     return results.map((r, i) => {
-      if (r.rc !== 0) throw new Error(`cannot read ${paths[i]}: ${r.stderr.trim()}`);
-      const [head = '', body = ''] = r.stdout.split('\n');
-      if (head === 'ABSENT') return null;
-      const [modeHex = '0', uid = '0', gid = '0', size = '0'] = head.split(' ');
-      const stat = toRemoteStat({ mode: Number.parseInt(modeHex, 16), uid: +uid, gid: +gid, size: +size });
-      return { stat, content: stat.isFile ? Buffer.from(body, 'base64') : null };
+      const file = fileFromRead(r, paths[i] as string);
+      if (file instanceof Error) throw file;
+      return file;
     });
   }
 

@@ -80,28 +80,58 @@ export class ShellSession {
 
   /** Sends all commands in one write and resolves when every result is back: one round trip. */
   run(cmds: readonly Cmd[], timeoutMs?: number, chain?: number[][]): Promise<RunResult[]> {
+    return this.send([{ cmds, chain }], timeoutMs).then(([results]) => results ?? []);
+  }
+
+  /**
+   * Chains of commands, each independent of the others, and then read-only commands, in one write: one
+   * round trip. The shell runs the script in order, so every read is taken after every command; a chain and
+   * the reads run whatever the earlier chains' exit codes.
+   */
+  runThenRead(
+    chains: readonly { cmds: readonly Cmd[]; okCodes: number[][] }[],
+    reads: readonly Cmd[],
+    timeoutMs?: number,
+  ): Promise<{ runs: RunResult[][]; reads: RunResult[] }> {
+    const parts = [...chains.map((c) => ({ cmds: c.cmds, chain: c.okCodes })), { cmds: reads }];
+    return this.send(parts, timeoutMs).then((results) => ({
+      runs: results.slice(0, chains.length),
+      reads: results[chains.length] ?? [],
+    }));
+  }
+
+  /** Each part's commands, in order, in one write; one result list per part. */
+  private send(
+    parts: readonly { cmds: readonly Cmd[]; chain?: number[][] }[],
+    timeoutMs?: number,
+  ): Promise<RunResult[][]> {
     if (this.closedError) return Promise.reject(this.closedError);
-    if (cmds.length === 0) return Promise.resolve([]);
-    let script = chain ? '__sshplay_ok=0\n' : '';
-    const results: Promise<RunResult>[] = [];
-    for (const [i, cmd] of cmds.entries()) {
-      const seq = ++this.seq;
-      const text = shellText(cmd);
-      const body = `(\n${text}\n) </dev/null`;
-      if (chain) {
-        const ok = (chain[i] ?? [0]).join('|');
-        script += `if [ $__sshplay_ok = 0 ]; then ${body}\n__sshplay_rc=$?; case $__sshplay_rc in ${ok}) ;; *) __sshplay_ok=1;; esac; else __sshplay_rc=-1; fi\n`;
-      } else {
-        script += `${body}\n__sshplay_rc=$?\n`;
+    if (parts.every((part) => part.cmds.length === 0)) return Promise.resolve(parts.map(() => []));
+    let script = '';
+    const results: Promise<RunResult[]>[] = [];
+    for (const { cmds, chain } of parts) {
+      if (chain) script += '__sshplay_ok=0\n';
+      const part: Promise<RunResult>[] = [];
+      for (const [i, cmd] of cmds.entries()) {
+        const seq = ++this.seq;
+        const text = shellText(cmd);
+        const body = `(\n${text}\n) </dev/null`;
+        if (chain) {
+          const ok = (chain[i] ?? [0]).join('|');
+          script += `if [ $__sshplay_ok = 0 ]; then ${body}\n__sshplay_rc=$?; case $__sshplay_rc in ${ok}) ;; *) __sshplay_ok=1;; esac; else __sshplay_rc=-1; fi\n`;
+        } else {
+          script += `${body}\n__sshplay_rc=$?\n`;
+        }
+        script += `printf '${this.marker}.${seq}:%d\\n' $__sshplay_rc; printf '${this.marker}.${seq}\\n' >&2\n`;
+        part.push(
+          new Promise<RunResult>((resolve, reject) => {
+            this.queue.push({ seq, cmd: text, resolve, reject });
+          }),
+        );
       }
-      script += `printf '${this.marker}.${seq}:%d\\n' $__sshplay_rc; printf '${this.marker}.${seq}\\n' >&2\n`;
-      results.push(
-        new Promise<RunResult>((resolve, reject) => {
-          this.queue.push({ seq, cmd: text, resolve, reject });
-        }),
-      );
+      this.commands += cmds.length;
+      results.push(Promise.all(part));
     }
-    this.commands += cmds.length;
     this.stdin.write(script);
     const all = Promise.all(results);
     if (!timeoutMs) return all;

@@ -2,6 +2,7 @@ import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { ConnectionError, TaskError } from '../errors.js';
 import { type Cmd, quoteArg } from '../remote-command.js';
 import { CONNECTION_DETAILS, logFor } from './connection-log.js';
+import { runThenReadOn } from './run-then-read.js';
 import { type FileTransport, SftpFiles } from './sftp-files.js';
 import { ShellFiles } from './shell-files.js';
 import { ShellSession } from './shell-session.js';
@@ -13,8 +14,11 @@ import {
   type SshTarget,
 } from './ssh-client.js';
 import type {
+  Chain,
   Connection,
   ConnectionStats,
+  RanThenRead,
+  ReadsAfter,
   RemoteFile,
   RunOptions,
   RunResult,
@@ -221,6 +225,16 @@ export class SshConnection implements Connection {
   async run(cmds: readonly Cmd[], options?: RunOptions): Promise<RunResult[]> {
     const shell = await this.liveShell();
     return this.count(shell.run(cmds, options?.timeoutMs, options?.chain));
+  }
+
+  /** One round trip: the commands, then the reads (files too, through the shell) taken after them. */
+  async runThenRead(
+    chains: readonly Chain[],
+    reads: ReadsAfter,
+    options?: { timeoutMs?: number },
+  ): Promise<RanThenRead> {
+    const shell = await this.liveShell();
+    return this.count(runThenReadOn(shell, chains, reads, options));
   }
 
   async readFiles(paths: readonly string[]): Promise<(RemoteFile | null)[]> {

@@ -49,6 +49,13 @@ export interface ConnectionStats {
 export interface Connection extends ReadOnlyConnection {
   /** Runs commands that may change the host. */
   run(cmds: readonly Cmd[], options?: RunOptions): Promise<RunResult[]>;
+  /**
+   * Chains of commands that may change the host, each as run() runs a chain, independent of each other (a
+   * failed chain does not stop the next one), and then, in the same round trip, reads taken after them
+   * (read-only commands and files, through the shell): what the next tasks will read, already fresh. Hosts
+   * driven through a shell have it.
+   */
+  runThenRead?(chains: readonly Chain[], reads: ReadsAfter, options?: { timeoutMs?: number }): Promise<RanThenRead>;
   /** Atomic write: temporary file in the same directory, fsync, chmod/chown, rename; content verified. */
   writeFile(path: string, content: Buffer, options?: WriteOptions): Promise<WriteResult>;
   close(): Promise<void>;
@@ -61,6 +68,27 @@ export interface Connection extends ReadOnlyConnection {
   resume?(): void;
   /** Only on a REST API target (an E-Series array): a request that changes it. The engine's apply is the caller. */
   apiChange?(request: ApiChangeRequest): Promise<unknown>;
+}
+
+/** Commands run as run() runs a chain: each only if the ones before it exited with one of their ok codes. */
+export interface Chain {
+  cmds: readonly Cmd[];
+  okCodes: number[][];
+}
+
+/** What runThenRead reads after the commands. */
+export interface ReadsAfter {
+  cmds: readonly Cmd[];
+  paths: readonly string[];
+}
+
+export interface RanThenRead {
+  /** Each chain's results, in order (a command after a failed one in its chain: rc -1). */
+  runs: RunResult[][];
+  /** The read-only commands' results, in order. */
+  reads: RunResult[];
+  /** Each path's file, null where absent, or why it could not be read. */
+  files: (RemoteFile | null | Error)[];
 }
 
 /** A change request to a REST API target, its path relative to the API's system (`hosts`, `volume-mappings/<id>`). */

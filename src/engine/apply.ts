@@ -1,6 +1,6 @@
 import { ArrayApiError } from '../connection/array-api-error.js';
 import type { Connection, RunResult } from '../connection/types.js';
-import type { HostFacts } from '../facts/host-facts.js';
+import type { FactRequest, HostFacts } from '../facts/host-facts.js';
 import type { Change } from '../modules/types.js';
 import { type Cmd, shellText } from '../remote-command.js';
 
@@ -9,6 +9,8 @@ export interface Applied {
   runs: (RunResult & { cmd: string })[];
   backups: string[];
   failed?: string;
+  /** The next tasks' reads were taken after the last command, in its round trip, and are cached as fresh. */
+  readAfter?: boolean;
 }
 
 /**
@@ -22,7 +24,50 @@ function commandFailure(r: RunResult, cmd: Cmd): string {
   return `command failed (rc=${r.rc}): ${shellText(cmd)}${stderr ? `: ${stderr.split('\n').slice(-3).join(' / ')}` : ''}`;
 }
 
-export async function applyChanges(conn: Connection, facts: HostFacts, changes: readonly Change[]): Promise<Applied> {
+/**
+ * `readsAfter`: what the next tasks will read; when the task ends with commands and the host is driven
+ * through a shell, those reads go in the last chain's round trip, after it (so taken after every change).
+ */
+type Exec = Extract<Change, { kind: 'exec' }>;
+
+/** A chain's results into `applied`; false when one of its commands failed (the task's failure). */
+function chainRan(applied: Applied, chain: readonly Exec[], results: readonly RunResult[]): boolean {
+  results.forEach((r, j) => {
+    applied.runs.push({ ...r, cmd: shellText((chain[j] as Exec).cmd) });
+  });
+  const bad = results.findIndex((r, j) => !(chain[j]?.okCodes ?? [0]).includes(r.rc));
+  if (bad < 0) return true;
+  applied.failed = commandFailure(results[bad] as RunResult, (chain[bad] as Exec).cmd);
+  return false;
+}
+
+/**
+ * The items of a loop whose changes are only commands, on a host driven through a shell: each item's
+ * commands a chain of its own, every chain in one round trip and independent of the others (an item whose
+ * command fails does not stop the next: Ansible's loop runs every item whatever the earlier ones did), then
+ * the next tasks' reads, taken after them. One Applied per item, in order.
+ */
+export async function applyItemsInOneTrip(
+  conn: Required<Pick<Connection, 'runThenRead'>>,
+  facts: HostFacts,
+  items: readonly (readonly Exec[])[],
+  readsAfter: readonly FactRequest[],
+): Promise<Applied[]> {
+  const chains = items.map((chain) => ({ cmds: chain.map((c) => c.cmd), okCodes: chain.map((c) => c.okCodes ?? [0]) }));
+  const ran = await facts.afterCommands(readsAfter, (reads) => conn.runThenRead(chains, reads));
+  return items.map((chain, i) => {
+    const applied: Applied = { runs: [], backups: [], readAfter: true };
+    chainRan(applied, chain, ran[i] ?? []);
+    return applied;
+  });
+}
+
+export async function applyChanges(
+  conn: Connection,
+  facts: HostFacts,
+  changes: readonly Change[],
+  readsAfter: readonly FactRequest[] = [],
+): Promise<Applied> {
   const applied: Applied = { runs: [], backups: [] };
   let i = 0;
   while (i < changes.length) {
@@ -54,21 +99,18 @@ export async function applyChanges(conn: Connection, facts: HostFacts, changes: 
       i++;
       continue;
     }
-    const chain: Extract<Change, { kind: 'exec' }>[] = [];
-    while (i < changes.length && (changes[i] as Change).kind === 'exec')
-      chain.push(changes[i++] as Extract<Change, { kind: 'exec' }>);
-    const results = await conn.run(
-      chain.map((c) => c.cmd),
-      { chain: chain.map((c) => c.okCodes ?? [0]) },
-    );
-    results.forEach((r, j) => {
-      applied.runs.push({ ...r, cmd: shellText((chain[j] as { cmd: Parameters<typeof shellText>[0] }).cmd) });
-    });
-    const bad = results.findIndex((r, j) => !(chain[j]?.okCodes ?? [0]).includes(r.rc));
-    if (bad >= 0) {
-      applied.failed = commandFailure(results[bad] as RunResult, (chain[bad] as Extract<Change, { kind: 'exec' }>).cmd);
-      return applied;
-    }
+    const chain: Exec[] = [];
+    while (i < changes.length && (changes[i] as Change).kind === 'exec') chain.push(changes[i++] as Exec);
+    const cmds = chain.map((c) => c.cmd);
+    const okCodes = chain.map((c) => c.okCodes ?? [0]);
+    const runThenRead = conn.runThenRead?.bind(conn);
+    let results: RunResult[];
+    if (runThenRead && i === changes.length && readsAfter.length > 0) {
+      const [ran = []] = await facts.afterCommands(readsAfter, (reads) => runThenRead([{ cmds, okCodes }], reads));
+      results = ran;
+      applied.readAfter = true;
+    } else results = await conn.run(cmds, { chain: okCodes });
+    if (!chainRan(applied, chain, results)) return applied;
   }
   return applied;
 }

@@ -6,7 +6,7 @@ import type { Connection } from '../connection/types.js';
 import { ConfigError, ConnectionError } from '../errors.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { secretValues, validateArgs } from '../modules/args.js';
-import type { Module } from '../modules/types.js';
+import type { Module, Plan } from '../modules/types.js';
 import type { Play, Task } from '../playbook/types.js';
 import { evaluateCondition } from '../template/expression.js';
 import { renderText, renderValue } from '../template/render.js';
@@ -55,9 +55,41 @@ export interface ItemRun {
   later: readonly Task[];
 }
 
-export async function runItem(run: RunContext, { play, session, task, vars, later }: ItemRun): Promise<TaskOutcome> {
+/** An item planned, not yet applied: what its apply and its result need. */
+export interface PlannedItem {
+  args: Vars;
+  plan: Plan;
+  /** Where it runs: its host, or the host it is delegated to. */
+  target: HostSession;
+  delegate?: string;
+  conn?: Connection;
+  secrets: string[];
+  /** Its changes are to be applied (not --check, or check_mode: false). */
+  apply: boolean;
+}
+
+export async function runItem(run: RunContext, item: ItemRun): Promise<TaskOutcome> {
+  const planned = await planItem(run, item);
+  if (!('plan' in planned)) return planned;
+  return itemStep(run, item, async () => {
+    let applied: Applied | undefined;
+    const { conn, target, plan } = planned;
+    if (planned.apply && conn) {
+      const runsCommands = target === item.session && plan.changes.some((c) => c.kind === 'exec');
+      const readsAfter = runsCommands
+        ? await run.readAhead.readsAfterCommands(item.play, item.session, item.later)
+        : [];
+      applied = await applyChanges(conn, target.facts as HostFacts, plan.changes, readsAfter);
+    }
+    return finishItem(run, item, planned, applied);
+  });
+}
+
+/** `when`, the arguments, where it runs and the module's plan; an outcome already when it ends there. */
+export async function planItem(run: RunContext, item: ItemRun): Promise<PlannedItem | TaskOutcome> {
+  const { play, session, task, vars, later } = item;
   const module = task.module as Module<Vars>;
-  try {
+  return itemStep(run, item, async () => {
     for (const condition of task.when) {
       if (!evaluateCondition(condition, vars))
         return { status: 'skipped', result: { skipped: true, changed: false }, msg: `when: ${condition}` };
@@ -83,11 +115,9 @@ export async function runItem(run: RunContext, { play, session, task, vars, late
     });
     const secrets = module.anyArgs ? [] : secretValues(module.schema, args);
     const plan = await module.plan(ctx, args);
-    const base: Vars = { ...(plan.result ?? {}), __plan: plan };
-    if (delegate !== undefined) base.delegated_to = delegate;
     if (plan.failed) {
       // A module's refusal is data like a command's exit code: failed_when may still accept it.
-      const result: Vars = { ...base, failed: true, changed: false, msg: plan.failed };
+      const result: Vars = { ...baseResult(plan, delegate), failed: true, changed: false, msg: plan.failed };
       const evalVars = task.register ? { ...vars, [task.register]: result, ...result } : { ...vars, ...result };
       if (task.failedWhen && !task.failedWhen.some((c) => evaluateCondition(c, evalVars)))
         return { status: 'ok', result: { ...result, failed: false }, msg: plan.failed, secrets };
@@ -95,13 +125,35 @@ export async function runItem(run: RunContext, { play, session, task, vars, late
     }
     const wouldChange = plan.changes.length > 0;
     const apply = wouldChange && (!run.options.check || task.checkMode === false) && task.checkMode !== true;
-    let applied: Applied | undefined;
-    if (apply && conn) {
-      applied = await applyChanges(conn, target.facts as HostFacts, plan.changes);
-    } else if (wouldChange) {
+    if (wouldChange && !apply)
       for (const c of plan.changes) if (c.kind === 'write') target.facts?.simulateWrite(c.path, c.content, c.mode);
-    }
-    let result: Vars = { ...base, ...resultFromRuns(applied), changed: wouldChange, failed: !!applied?.failed };
+    return { args, plan, target, delegate, conn, secrets, apply };
+  });
+}
+
+function baseResult(plan: Plan, delegate: string | undefined): Vars {
+  const base: Vars = { ...(plan.result ?? {}), __plan: plan };
+  if (delegate !== undefined) base.delegated_to = delegate;
+  return base;
+}
+
+/** The item's result from what its apply did: changed_when, failed_when, and the read-ahead told of a change. */
+export function finishItem(
+  run: RunContext,
+  item: ItemRun,
+  planned: PlannedItem,
+  applied: Applied | undefined,
+): Promise<TaskOutcome> {
+  const { task, vars } = item;
+  const { plan, target, secrets, apply } = planned;
+  return itemStep(run, item, async () => {
+    const wouldChange = plan.changes.length > 0;
+    let result: Vars = {
+      ...baseResult(plan, planned.delegate),
+      ...resultFromRuns(applied),
+      changed: wouldChange,
+      failed: !!applied?.failed,
+    };
     if (wouldChange && !apply)
       result = { ...result, skipped: true, check_mode: true, msg: `check mode: would ${plan.preview ?? 'change'}` };
     if (applied?.failed) result.msg = applied.failed;
@@ -114,11 +166,22 @@ export async function runItem(run: RunContext, { play, session, task, vars, late
       if (!result.failed && applied?.failed) delete result.msg;
     }
     if (applied && (result.changed || applied.runs.length > 0))
-      run.readAhead.afterApply(target, { ranCommands: applied.runs.length > 0 });
+      run.readAhead.afterApply(target, { ranCommands: applied.runs.length > 0, readAfter: !!applied.readAfter });
     // a module's msg may be any value (debug's msg: "{{ 2 + 3 }}" is the number 5); the event's msg is text
     const msg = messageText(result.msg) ?? (wouldChange ? plan.preview : plan.noop);
     if (result.failed) return { status: 'failed', result, msg, secrets };
     return { status: result.changed ? 'changed' : 'ok', result, msg, secrets };
+  });
+}
+
+/** A step of an item: a lost host or a task error becomes the item's outcome. */
+export async function itemStep<T>(
+  run: RunContext,
+  { play, session, task }: ItemRun,
+  step: () => Promise<T | TaskOutcome>,
+): Promise<T | TaskOutcome> {
+  try {
+    return await step();
   } catch (e) {
     if (e instanceof HostStopped) return { status: 'unreachable', result: {} };
     if (e instanceof ConnectionError) {

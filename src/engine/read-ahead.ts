@@ -24,6 +24,12 @@ interface HostReadState {
   readAheadDone: boolean;
 }
 
+/** How far a window of reads has come: tasks looked at, and whether it stopped at one that may change the host. */
+interface Window {
+  seen: number;
+  reachedChange: boolean;
+}
+
 export class ReadAhead {
   private readonly hosts = new Map<string, HostReadState>();
 
@@ -72,7 +78,8 @@ export class ReadAhead {
     state.stale = false;
     const remaining = [task, ...later];
     let wanted: FactRequest[];
-    if (state.changed) wanted = await this.wantsOf(play, session, remaining, { window: true });
+    if (state.changed)
+      wanted = await this.wantsOf(play, session, remaining, { window: { seen: 0, reachedChange: false } });
     else if (state.readAheadDone) wanted = await this.wantsOf(play, session, remaining);
     else {
       state.readAheadDone = true;
@@ -82,11 +89,34 @@ export class ReadAhead {
   }
 
   /**
-   * After a change was applied: the host may have changed (a command may change it whatever its
-   * changed_when says), so what was read may be stale, and what the next tasks want is re-read at once.
+   * What the tasks after one that runs commands will read, up to the next task that may change the host
+   * (as the prefetch after a change would read it): the engine sends it after the commands, in their round
+   * trip, so it is taken after them. Arguments that depend on what this task registers are not known yet:
+   * those reads wait for their task.
    */
-  afterApply(session: HostSession, applied: { ranCommands: boolean }): void {
-    if (applied.ranCommands) session.facts?.invalidateAll();
+  async readsAfterCommands(play: Play, session: HostSession, later: readonly Task[]): Promise<FactRequest[]> {
+    if (!session.facts) return [];
+    const window: Window = { seen: 0, reachedChange: false };
+    const requests = await this.wantsOf(play, session, later, { window });
+    // The play ends before any task that may change the host: the window goes on into the next plays (what
+    // a change between, a handler's, invalidates what it touched, as it does for any read ahead).
+    const run = this.run();
+    const plays = run.input.playbook.plays;
+    for (const next of plays.slice(plays.indexOf(play) + 1)) {
+      if (window.reachedChange) break;
+      if (!run.input.hostsFor(next.hosts).includes(session.name)) continue;
+      requests.push(...(await this.wantsOf(next, session, next.tasks, { window })));
+    }
+    return requests;
+  }
+
+  /**
+   * After a change was applied: the host may have changed (a command may change it whatever its
+   * changed_when says), so what was read may be stale, and what the next tasks want is re-read at once;
+   * unless it was read after the commands in their round trip (`readAfter`): then it is already fresh.
+   */
+  afterApply(session: HostSession, applied: { ranCommands: boolean; readAfter?: boolean }): void {
+    if (applied.ranCommands && !applied.readAfter) session.facts?.invalidateAll();
     const state = this.state(session.name);
     state.stale = true;
     state.changed = true;
@@ -114,14 +144,16 @@ export class ReadAhead {
    * What the given tasks' modules declare they will read, as far as it can be known now (tasks whose
    * arguments render). A delegated task reads another host: not read ahead here. `window` (once a host
    * has changed): facts only up to the next task that may change the host, since its change would make
-   * anything read for the tasks after it stale.
+   * anything read for the tasks after it stale (the first task of the window is read for even when it may
+   * change the host: its reads are for its own plan, before its change). A window may span plays.
    */
   private async wantsOf(
     play: Play,
     session: HostSession,
     tasks: readonly Task[],
-    { window = false } = {},
+    options: { window?: Window } = {},
   ): Promise<FactRequest[]> {
+    const { window } = options;
     const run = this.run();
     const requests: FactRequest[] = [];
     let vars: Vars;
@@ -158,7 +190,10 @@ export class ReadAhead {
       }
       // Under --check only tasks that run anyway (check_mode: false) can change the host.
       const applies = !run.options.check || task.checkMode === false;
-      if (window && index > 0 && runs && !module.local && applies) break;
+      if (window && window.seen++ > 0 && runs && !module.local && applies) {
+        window.reachedChange = true;
+        break;
+      }
     }
     return requests;
   }

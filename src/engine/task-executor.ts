@@ -11,6 +11,7 @@ import { withDeadline } from './deadline.js';
 import type { TaskStatus } from './events.js';
 import type { HostSession } from './host-session.js';
 import { runItem } from './item-executor.js';
+import { runLoopInOneTrip } from './loop-in-one-trip.js';
 import { HostStopped, type RunContext, type Vars } from './run-context.js';
 import { describeTaskError } from './task-errors.js';
 import { itemResultEvent, taskEndEvent } from './task-events.js';
@@ -86,20 +87,27 @@ export async function runTask(run: RunContext, { play, session, task, handler, l
     }
   }
   if (items.length > 1 && !(task.module as Module<Vars>).local) await run.readAhead.beforeLoop(play, session, task);
+  const itemVarsOf = items.map((item, index) => {
+    let itemVars = item === undefined ? vars : { ...vars, [task.loopVar]: item };
+    if (task.indexVar) itemVars = { ...itemVars, [task.indexVar]: index };
+    return itemVars;
+  });
+  const loopStarted = Date.now();
+  const inOneTrip = items.length > 1 ? await runLoopInOneTrip(run, { play, session, task, later }, itemVarsOf) : [];
   const itemResults: Vars[] = [];
   let anyChanged = false;
   let anyFailed = false;
   let allSkipped = true;
   let failMsg: string | undefined;
   for (const [index, item] of items.entries()) {
-    let itemVars = item === undefined ? vars : { ...vars, [task.loopVar]: item };
-    if (task.indexVar) itemVars = { ...itemVars, [task.indexVar]: index };
-    const itemStarted = Date.now();
+    const itemVars = itemVarsOf[index] as Vars;
+    const itemStarted = inOneTrip?.[index] ? loopStarted : Date.now();
     const ahead = run.readAhead.laterForItem(session.name, { index, count: items.length }, later);
-    const outcome = await withDeadline(
-      { session, task, defaultSeconds: run.options.taskTimeoutS, readAhead: run.readAhead },
-      () => runItem(run, { play, session, task, vars: itemVars, later: ahead }),
-    );
+    const outcome =
+      inOneTrip?.[index] ??
+      (await withDeadline({ session, task, defaultSeconds: run.options.taskTimeoutS, readAhead: run.readAhead }, () =>
+        runItem(run, { play, session, task, vars: itemVars, later: ahead }),
+      ));
     if (outcome.status === 'unreachable') throw new HostStopped();
     const ignored = outcome.status === 'failed' && task.ignoreErrors;
     if (outcome.status !== 'skipped') allSkipped = false;
@@ -124,10 +132,8 @@ export async function runTask(run: RunContext, { play, session, task, handler, l
         durationMs: Date.now() - itemStarted,
       }),
     );
-    if (outcome.status === 'failed') {
-      if (ignored) stats.ignored++;
-      else break;
-    }
+    // A failed item does not stop the loop: Ansible runs every item (TaskExecutor._run_loop, see loop-in-one-trip.ts).
+    if (ignored) stats.ignored++;
   }
   const status: TaskStatus = anyFailed ? 'failed' : allSkipped ? 'skipped' : anyChanged ? 'changed' : 'ok';
   stats[status as Exclude<TaskStatus, 'unreachable'>]++;

@@ -1,4 +1,5 @@
-import type { ReadOnlyConnection, RemoteFile, RunResult } from '../connection/types.js';
+import type { RanThenRead, ReadOnlyConnection, ReadsAfter, RemoteFile, RunResult } from '../connection/types.js';
+import { TaskError } from '../errors.js';
 import { type Cmd, shellText } from '../remote-command.js';
 import {
   parseServiceState,
@@ -16,6 +17,14 @@ export type FactRequest =
   | { kind: 'service'; unit: string }
   /** A REST API target's resource (GET), or a read-only procedure's answer when `query` is given. */
   | { kind: 'api'; path: string; query?: unknown };
+
+/** One round trip's reads: files, and shell commands keyed by their text (the units' one among them). */
+interface ReadBatch {
+  paths: string[];
+  units: string[];
+  cmds: Map<string, Cmd>;
+  unitsCmd: Cmd | null;
+}
 
 /**
  * A host's state as read during one run, cached: every module reads through here, and the engine
@@ -122,35 +131,80 @@ export class HostFacts {
 
   /** Reads everything not yet cached in one round trip of each kind, both at once. */
   async prefetch(requests: readonly FactRequest[]): Promise<void> {
-    const paths = [...new Set(requests.flatMap((r) => (r.kind === 'file' && !this.files.has(r.path) ? [r.path] : [])))];
-    const units = [
-      ...new Set(requests.flatMap((r) => (r.kind === 'service' && !this.services.has(r.unit) ? [r.unit] : []))),
-    ];
+    const batch = this.batchOf(requests, (r) => {
+      if (r.kind === 'file') return !this.files.has(r.path);
+      if (r.kind === 'service') return !this.services.has(r.unit);
+      return r.kind === 'command' && !this.commands.has(shellText(r.cmd));
+    });
+    const fileBatch = batch.paths.length ? this.conn.readFiles(batch.paths) : Promise.resolve([]);
+    const cmds = [...batch.cmds.values()];
+    const cmdBatch = cmds.length ? this.conn.read(cmds) : Promise.resolve([]);
+    this.keep(batch, fileBatch, cmdBatch);
+    const apiReads = requests.flatMap((r) => (r.kind === 'api' ? [this.api(r.path, r.query)] : []));
+    await Promise.all([fileBatch, cmdBatch, ...batch.units.map((u) => this.services.get(u)), ...apiReads]);
+  }
+
+  /**
+   * A task's commands sent by `send` (the engine's apply, the only writer) with the reads the next tasks want
+   * in the same round trip, taken after the commands. Nothing read before the commands holds any more (a
+   * command may change anything); what was read after them is kept as fresh. API reads are not shell reads:
+   * they are left to the next prefetch.
+   */
+  async afterCommands(
+    requests: readonly FactRequest[],
+    send: (reads: ReadsAfter) => Promise<RanThenRead>,
+  ): Promise<RunResult[][]> {
+    const batch = this.batchOf(requests, (r) => r.kind !== 'file' || !this.simulated.has(r.path));
+    let ran: RanThenRead;
+    try {
+      ran = await send({ cmds: [...batch.cmds.values()], paths: batch.paths });
+    } finally {
+      this.invalidateAll();
+    }
+    this.keep(batch, Promise.resolve(ran.files), Promise.resolve(ran.reads));
+    return ran.runs;
+  }
+
+  /** The shell commands (every unit in one `systemctl show`) and files that read the requests `take` keeps. */
+  private batchOf(requests: readonly FactRequest[], take: (r: FactRequest) => boolean): ReadBatch {
+    const wanted = requests.filter(take);
+    const paths = [...new Set(wanted.flatMap((r) => (r.kind === 'file' ? [r.path] : [])))];
+    const units = [...new Set(wanted.flatMap((r) => (r.kind === 'service' ? [r.unit] : [])))];
     const cmds = new Map<string, Cmd>();
-    for (const r of requests) {
+    for (const r of wanted) {
       if (r.kind !== 'command') continue;
-      const key = shellText(r.cmd);
-      if (!this.commands.has(key)) cmds.set(key, r.cmd);
+      cmds.set(shellText(r.cmd), r.cmd);
     }
     const unitsCmd = units.length ? serviceStatesCmd(units) : null;
     if (unitsCmd) cmds.set(shellText(unitsCmd), unitsCmd);
-    const fileBatch = paths.length ? this.conn.readFiles(paths) : Promise.resolve([]);
-    const cmdBatch = cmds.size ? this.conn.read([...cmds.values()]) : Promise.resolve([]);
-    paths.forEach((path, i) => {
-      this.files.set(path, HostFacts.cached(fileBatch.then((r) => r[i] ?? null)));
+    return { paths, units, cmds, unitsCmd };
+  }
+
+  /** A batch's answers (as they come) into the cache: each file, command and unit state on its own. */
+  private keep(
+    batch: ReadBatch,
+    fileBatch: Promise<readonly (RemoteFile | null | Error)[]>,
+    cmdBatch: Promise<readonly RunResult[]>,
+  ): void {
+    batch.paths.forEach((path, i) => {
+      const file = fileBatch.then((r) => {
+        const f = r[i] ?? null;
+        if (f instanceof Error) throw new TaskError(`reading ${path}: ${f.message}`);
+        return f;
+      });
+      this.files.set(path, HostFacts.cached(file));
     });
-    [...cmds.keys()].forEach((key, i) => {
+    [...batch.cmds.keys()].forEach((key, i) => {
       this.commands.set(key, HostFacts.cached(cmdBatch.then((r) => r[i] as RunResult)));
     });
-    if (unitsCmd) {
-      const shown = this.commands.get(shellText(unitsCmd)) as Promise<RunResult>;
-      this.commands.delete(shellText(unitsCmd));
-      this.readServices(units, shown).forEach((p, i) => {
-        this.services.set(units[i] as string, p);
+    if (batch.unitsCmd) {
+      const key = shellText(batch.unitsCmd);
+      const shown = this.commands.get(key) as Promise<RunResult>;
+      this.commands.delete(key);
+      this.readServices(batch.units, shown).forEach((p, i) => {
+        this.services.set(batch.units[i] as string, p);
       });
     }
-    const apiReads = requests.flatMap((r) => (r.kind === 'api' ? [this.api(r.path, r.query)] : []));
-    await Promise.all([fileBatch, cmdBatch, ...units.map((u) => this.services.get(u)), ...apiReads]);
   }
 
   /**

@@ -82,6 +82,12 @@ export class ReadOnlyFakeConnection implements Connection {
     throw new Error(`write during planning: run(${cmds.map(shellText).join('; ')})`);
   }
 
+  runThenRead(chains: readonly { cmds: readonly Cmd[] }[]): Promise<never> {
+    this.writeAttempts++;
+    const cmds = chains.flatMap((c) => c.cmds);
+    throw new Error(`write during planning: runThenRead(${cmds.map(shellText).join('; ')})`);
+  }
+
   writeFile(path: string): Promise<never> {
     this.writeAttempts++;
     throw new Error(`write during planning: writeFile(${path})`);
