@@ -163,7 +163,7 @@ export class ReadAhead {
       return requests;
     }
     vars = { ...vars, ...session.gathered };
-    for (const [index, task] of tasks.entries()) {
+    for (const task of tasks) {
       const module = task.module as Module<Vars>;
       if (!taskSelected(task, play, run.options)) continue;
       let runs = false;
