@@ -23,7 +23,12 @@ function isControl(code: number): boolean {
   return (code < 0x20 && code !== 0x09 && code !== 0x0a) || (code >= 0x7f && code <= 0x9f);
 }
 
+/** Anything terminalSafe removes: an escape starts with a control character too. */
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
 export function terminalSafe(text: string): string {
+  // Most output holds no control character at all: returned as it is, without a pass per character.
+  if (!UNSAFE.test(text)) return text;
   const stripped = text.replace(ESCAPE_SEQUENCE, '');
   let out = '';
   for (const ch of stripped) if (!isControl(ch.codePointAt(0) ?? 0)) out += ch;
