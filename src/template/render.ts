@@ -22,7 +22,12 @@ export class TemplateError extends Error {
     readonly line?: number,
     readonly column?: number,
   ) {
+    // As ExpressionError: caught all the time (a read-ahead rendering arguments that depend on a result
+    // not registered yet), shown by its message only, so made without a stack trace.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
   }
 }
 
