@@ -40,7 +40,7 @@ export function maskSecretLines(diff: string): string {
 /** Replaces every secret value found inside a text with ********. */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const s of secrets) if (s && s.length >= 3) out = out.split(s).join('********');
+  for (const s of secrets) if (s && s.length >= 3 && out.includes(s)) out = out.split(s).join('********');
   return out;
 }
 
