@@ -1,6 +1,18 @@
 import type { Connection } from '../connection/types.js';
 import { HostFacts } from '../facts/host-facts.js';
 
+export type HostState = 'ok' | 'failed' | 'unreachable';
+
+let stateChanges = 0;
+
+/**
+ * How many times a host's state changed in this process: the hosts still in a play (ansible_play_hosts)
+ * are worked out again only when it moves, not for every host and task.
+ */
+export function hostStateChanges(): number {
+  return stateChanges;
+}
+
 /** Everything sshplay holds for one host during a run: its connection, facts cache and variables set by tasks. */
 export class HostSession {
   conn?: Connection;
@@ -9,12 +21,21 @@ export class HostSession {
   gathered: Record<string, unknown> = {};
   /** `register` results and `set_fact` values: host variables for the rest of the run. */
   setVars: Record<string, unknown> = {};
-  state: 'ok' | 'failed' | 'unreachable' = 'ok';
+  private current: HostState = 'ok';
   /** Files a no_log task wrote: their diffs are hidden for the rest of the run. */
   readonly secretFiles = new Set<string>();
   private opening?: Promise<Connection>;
 
   constructor(readonly name: string) {}
+
+  get state(): HostState {
+    return this.current;
+  }
+
+  set state(value: HostState) {
+    if (value !== this.current) stateChanges++;
+    this.current = value;
+  }
 
   get hasGathered(): boolean {
     return Object.keys(this.gathered).length > 0;

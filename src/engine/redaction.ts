@@ -40,17 +40,19 @@ export function maskSecretLines(diff: string): string {
 /** Replaces every secret value found inside a text with ********. */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const s of secrets) if (s && s.length >= 3) out = out.split(s).join('********');
+  for (const s of secrets) if (s && s.length >= 3 && out.includes(s)) out = out.split(s).join('********');
   return out;
 }
 
 /**
- * Finds the secrets among a host's variables. Variables are rebuilt per task, but the objects inside them
- * (inventory values, registered results) are shared and never changed once made, so what a nested object
- * holds is worked out once per run (the cache lives in this object, not in the process).
+ * Finds the secrets among a host's variables. The objects inside them (inventory values, registered
+ * results) are shared and never changed once made, and so is a host's merged variables object (the same
+ * one for each of its tasks until something it is merged from changes: see Variables.forHost), so what an
+ * object holds is worked out once per run (the cache lives in this object, not in the process).
  */
 export class SecretFinder {
   private readonly nested = new WeakMap<object, string[]>();
+  private readonly topLevel = new WeakMap<object, string[]>();
 
   /** `keyring`: the run's vaults; whatever they opened is a secret. */
   constructor(private readonly keyring: VaultKeyring) {}
@@ -58,7 +60,13 @@ export class SecretFinder {
   /** Connection passwords, every value under a key that names a password or secret, and what vaults opened. */
   secretsOf(vars: Record<string, unknown>, also: readonly string[] = []): string[] {
     const found = SECRET_VARS.map((k) => vars[k]).filter((v): v is string => typeof v === 'string');
-    found.push(...this.under(vars, 0), ...this.keyring.secrets(), ...also);
+    let inside = this.topLevel.get(vars);
+    if (!inside) {
+      inside = this.under(vars, 0);
+      this.topLevel.set(vars, inside);
+    }
+    // The vaults' secrets are asked each time: a vars file read later may open another vault.
+    found.push(...inside, ...this.keyring.secrets(), ...also);
     return found;
   }
 

@@ -8,13 +8,51 @@ import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { Play, Task } from '../playbook/types.js';
 import { renderText } from '../template/render.js';
-import type { HostSession } from './host-session.js';
+import { type HostSession, hostStateChanges } from './host-session.js';
 import { SECRET_VARS } from './redaction.js';
 import type { RunContext, Vars } from './run-context.js';
 import { loadVarsFile, renderVarsInOrder, type VarsFileCache } from './vars.js';
 
+/** A host's variables for a play as last merged, and what they were merged from. */
+interface MergedHostVars {
+  gathered: Vars;
+  vars: Promise<Vars>;
+  /** The last merge: its play vars (resolved), play magic and set_fact/register values (see sameEntries). */
+  merged?: { playVars: Vars; magic: Vars; setVars: unknown[]; result: Vars };
+}
+
+/** The play magic as last worked out, and the host states and batch it was worked out from. */
+interface PlayMagic {
+  stateChanges: number;
+  batch: string[] | undefined;
+  value: Vars;
+}
+
+/** Keys and values of `vars` in order, flattened: what sameEntries compares a later state with. */
+function entriesOf(vars: Vars): unknown[] {
+  const out: unknown[] = [];
+  for (const key in vars) out.push(key, vars[key]);
+  return out;
+}
+
+/** Whether `vars` holds the same keys, in the same order, with the same values (by identity) as `entries`. */
+function sameEntries(vars: Vars, entries: readonly unknown[]): boolean {
+  let i = 0;
+  for (const key in vars) {
+    if (entries[i] !== key || entries[i + 1] !== vars[key]) return false;
+    i += 2;
+  }
+  return i === entries.length;
+}
+
+function isEmpty(vars: Vars): boolean {
+  for (const _ in vars) return false;
+  return true;
+}
+
 export class Variables {
-  private readonly playVars = new WeakMap<Play, Map<string, { gathered: Vars; vars: Promise<Vars> }>>();
+  private readonly playVars = new WeakMap<Play, Map<string, MergedHostVars>>();
+  private readonly magic = new WeakMap<Play, PlayMagic>();
   private readonly varsFiles: VarsFileCache = new Map();
   private readonly batches = new WeakMap<Play, string[]>();
   private hostvarsView?: Vars;
@@ -28,7 +66,11 @@ export class Variables {
     this.batches.set(play, hosts);
   }
 
-  /** A host's variables for a play, without any task's own. */
+  /**
+   * A host's variables for a play, without any task's own. Merged again only when what they are merged
+   * from changed (facts gathered, a host left the play, set_fact or register): between those, every task
+   * of the host gets the same object, which nothing may change (task and item variables are copies on top).
+   */
   async forHost(play: Play, session: HostSession): Promise<Vars> {
     let perHost = this.playVars.get(play);
     if (!perHost) {
@@ -42,8 +84,20 @@ export class Variables {
       cached = { gathered: session.gathered, vars };
       perHost.set(session.name, cached);
     }
+    const playVars = await cached.vars;
+    const magic = this.playMagic(play);
+    const merged = cached.merged;
+    if (
+      merged &&
+      merged.playVars === playVars &&
+      merged.magic === magic &&
+      sameEntries(session.setVars, merged.setVars)
+    )
+      return merged.result;
     const extra = this.run().options.extraVars;
-    return { ...(await cached.vars), ...this.playMagic(play), ...session.setVars, ...extra };
+    const result = { ...playVars, ...magic, ...session.setVars, ...extra };
+    cached.merged = { playVars, magic, setVars: entriesOf(session.setVars), result };
+    return result;
   }
 
   /**
@@ -56,6 +110,8 @@ export class Variables {
       scope = { ...renderVarsInOrder(task.role.defaults, scope), ...scope };
       scope = { ...scope, ...renderVarsInOrder(task.role.vars, scope), ...this.run().options.extraVars };
     }
+    // Nothing of the task's own: its variables are the host's (or role's) as they are, not a copy per task.
+    if (task.boundVars === undefined && isEmpty(task.vars)) return scope;
     const bound = task.boundVars ?? {};
     return { ...scope, ...renderVarsInOrder(task.vars, { ...scope, ...bound }), ...bound };
   }
@@ -86,19 +142,29 @@ export class Variables {
     return vars;
   }
 
-  /** Magic variables that change during a play: which of its hosts are still in it. */
+  /**
+   * Magic variables that change during a play: which of its hosts are still in it. One object for every
+   * host of the play until a host's state changes or a batch starts (not a list of the play's hosts per
+   * host and task).
+   */
   private playMagic(play: Play): Vars {
+    const changes = hostStateChanges();
+    const batchHosts = this.batches.get(play);
+    const known = this.magic.get(play);
+    if (known && known.stateChanges === changes && known.batch === batchHosts) return known.value;
     const run = this.run();
     const all = run.input.hostsFor(play.hosts);
     const active = (hosts: string[]) => hosts.filter((h) => (run.sessions.find(h)?.state ?? 'ok') === 'ok');
-    const batch = active(this.batches.get(play) ?? all);
-    return {
+    const batch = active(batchHosts ?? all);
+    const value = {
       hostvars: this.hostvars(),
       ansible_play_hosts_all: all,
       ansible_play_hosts: active(all),
       ansible_play_batch: batch,
       play_hosts: batch,
     };
+    this.magic.set(play, { stateChanges: changes, batch: batchHosts, value });
+    return value;
   }
 
   isInventoryHost(host: string): boolean {

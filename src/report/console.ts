@@ -6,7 +6,7 @@ import { hostTextMadeSafe } from './host-text.js';
 import { defaultLoopLabel } from './loop-label.js';
 import { formatRecap, formatTotals } from './recap.js';
 import { diffExceptions, groupResults, naturalOrder, type ResultGroup, type TaskResult } from './result-groups.js';
-import { templateOf } from './result-template.js';
+import { TemplateCluster, templateOf } from './result-template.js';
 import { terminalSafe } from './terminal-text.js';
 
 /** Hosts whose outcomes of one task must line up before they print as one template. */
@@ -258,14 +258,16 @@ export class ConsoleReporter implements Reporter {
       const p = this.parts(g.result);
       return [p.head, ...p.diff, ...p.below].join('\n');
     };
-    const clusters: { groups: ResultGroup[]; texts: string[] }[] = [];
+    const clusters: { groups: ResultGroup[]; texts: TemplateCluster }[] = [];
     for (const g of family) {
       const t = text(g);
-      const home = clusters.find((c) => templateOf([...c.texts, t]) !== undefined);
-      if (home) {
-        home.groups.push(g);
-        home.texts.push(t);
-      } else clusters.push({ groups: [g], texts: [t] });
+      const home = clusters.find((c) => c.texts.add(t));
+      if (home) home.groups.push(g);
+      else {
+        const texts = new TemplateCluster();
+        texts.add(t);
+        clusters.push({ groups: [g], texts });
+      }
     }
     return clusters.map((c) => c.groups);
   }

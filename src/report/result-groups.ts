@@ -27,9 +27,13 @@ export function groupResults(results: readonly TaskResult[], printedAs: (r: Task
   return list.sort((a, b) => naturalOrder(a.hosts[0] as string, b.hosts[0] as string));
 }
 
+// One collator for every comparison: localeCompare with options builds a new one per call, and hosts are
+// compared on every task printed.
+const NATURAL = new Intl.Collator('en', { numeric: true });
+
 /** host2 before host10. */
 export function naturalOrder(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+  return NATURAL.compare(a, b);
 }
 
 /**

@@ -42,3 +42,53 @@ export function templateOf(texts: readonly string[]): ResultTemplate | undefined
   if (slotOf.size === 0) return undefined;
   return { template: out.join(''), values: split.map((words) => slots.map((i) => words[i] as string)) };
 }
+
+/**
+ * Texts gathered one at a time into one template, as the console clusters a task's results: `add` takes a
+ * text exactly when templateOf of the texts taken so far and it would be defined, in time linear in the
+ * text, not in the texts so far (two hundred hosts' texts are compared as they come, not all again each time).
+ */
+export class TemplateCluster {
+  private first?: string[];
+  /** Per position whose words vary so far, its slot: positions share one exactly when their words do in every text. */
+  private slots = new Map<number, number>();
+
+  /** Takes `text` if it lines up with the texts taken so far (the first always does); whether it was taken. */
+  add(text: string): boolean {
+    const words = text.split(SEPARATOR);
+    const first = this.first;
+    if (!first) {
+      this.first = words;
+      return true;
+    }
+    if (words.length !== first.length) return false;
+    const next = new Map<number, string>();
+    const keys = new Set<string>();
+    for (let i = 0; i < first.length; i++) {
+      const word = words[i] as string;
+      const slot = this.slots.get(i);
+      let key: string;
+      // A varying position's words so far are its slot; a position that starts varying had the first's word.
+      if (slot !== undefined) key = JSON.stringify([slot, word]);
+      else if (word !== first[i]) {
+        if (i % 2 === 1) return false;
+        key = JSON.stringify(['=', first[i], word]);
+      } else continue;
+      next.set(i, key);
+      keys.add(key);
+      if (keys.size > MAX_SLOTS) return false;
+    }
+    if (keys.size === 0) return false;
+    const ids = new Map<string, number>();
+    this.slots = new Map();
+    for (const [i, key] of next) {
+      let id = ids.get(key);
+      if (id === undefined) {
+        id = ids.size;
+        ids.set(key, id);
+      }
+      this.slots.set(i, id);
+    }
+    return true;
+  }
+}

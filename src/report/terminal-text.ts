@@ -23,7 +23,15 @@ function isControl(code: number): boolean {
   return (code < 0x20 && code !== 0x09 && code !== 0x0a) || (code >= 0x7f && code <= 0x9f);
 }
 
+/** Whether terminalSafe has anything to remove: every escape sequence starts with a control character too. */
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (isControl(text.charCodeAt(i))) return true;
+  return false;
+}
+
 export function terminalSafe(text: string): string {
+  // Most output holds no control character at all: returned as it is, not rebuilt a character at a time.
+  if (!hasControl(text)) return text;
   const stripped = text.replace(ESCAPE_SEQUENCE, '');
   let out = '';
   for (const ch of stripped) if (!isControl(ch.codePointAt(0) ?? 0)) out += ch;

@@ -1,6 +1,18 @@
 /** The expression language's tokens: numbers, strings (read as the StringMode says), names, operators. */
 
-export class ExpressionError extends Error {}
+/**
+ * Why an expression does not parse or evaluate. Thrown and caught all the time (a read-ahead looking at a
+ * condition on a result not registered yet, `is defined`'s neighbours), and only its message is ever
+ * shown, so it is made without a stack trace: capturing one was most of what a failed evaluation cost.
+ */
+export class ExpressionError extends Error {
+  constructor(message: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(message);
+    Error.stackTraceLimit = limit;
+  }
+}
 
 export type Token = { kind: 'num' | 'str' | 'name' | 'op'; text: string; value?: unknown; at: number };
 

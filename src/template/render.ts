@@ -23,7 +23,12 @@ export class TemplateError extends Error {
     readonly line?: number,
     readonly column?: number,
   ) {
+    // As ExpressionError: caught all the time (a read-ahead rendering arguments that depend on a result
+    // not registered yet), shown by its message only, so made without a stack trace.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
   }
 }
 
@@ -284,9 +289,9 @@ function lookupPath(path: string, vars: Record<string, unknown>): unknown {
  */
 export function renderValue(value: unknown, vars: Record<string, unknown>): unknown {
   if (typeof value === 'string') {
-    const single = SINGLE_REFERENCE.exec(value);
-    if (single) return lookupPath(single[1] as string, vars);
-    const expression = singleJinjaValue(value);
+    const shape = valueShape(value);
+    if (shape.reference !== undefined) return lookupPath(shape.reference, vars);
+    const expression = shape.expression;
     if (expression !== undefined) {
       try {
         return evaluateExpression(expression, vars, 'value');
@@ -304,6 +309,32 @@ export function renderValue(value: unknown, vars: Record<string, unknown>): unkn
     return out;
   }
   return value;
+}
+
+/** What renderValue does with a string: look one path up, evaluate one Jinja expression, or render text. */
+interface ValueShape {
+  reference?: string;
+  expression?: string;
+}
+
+/**
+ * Each string's shape, worked out once: the same argument renders on every host and every item. Only
+ * strings that classify are kept (one that does not throws again, with its message, at each render).
+ */
+const shapes = new Map<string, ValueShape>();
+
+const TEXT: ValueShape = {};
+
+function valueShape(value: string): ValueShape {
+  // Both shapes start with a mustache: any other string is text (and not kept).
+  if (!value.startsWith('{{')) return TEXT;
+  let shape = shapes.get(value);
+  if (!shape) {
+    const single = SINGLE_REFERENCE.exec(value);
+    shape = single ? { reference: single[1] as string } : { expression: singleJinjaValue(value) };
+    shapes.set(value, shape);
+  }
+  return shape;
 }
 
 function singleJinjaValue(value: string): string | undefined {
@@ -341,8 +372,14 @@ export function checkTemplateFile(source: string): void {
 }
 
 /** Renders a template file: Handlebars as written, nothing rewritten. Throws TemplateError. */
+/** Template files that passed checkTemplateFile: each host renders the same file, checked once. */
+const checkedFiles = new Set<string>();
+
 export function renderTemplateFile(source: string, vars: Record<string, unknown>): string {
-  checkTemplateFile(source);
+  if (!checkedFiles.has(source)) {
+    checkTemplateFile(source);
+    checkedFiles.add(source);
+  }
   if (!source.includes('{{')) return source;
   try {
     return compile(`file\0${source}`, (s) => s.slice(5))(vars, { allowProtoPropertiesByDefault: false });
