@@ -13,6 +13,8 @@ import { HostStopped, type RunContext } from './run-context.js';
 
 export class HostSessions {
   private readonly byName = new Map<string, HostSession>();
+  /** Hosts whose connection stays open between plays (see playDone). */
+  private readonly keptOpen = new Set<string>();
   /** Recap counters of the hosts plays ran on (a host only delegated to has none). */
   readonly stats: Record<string, HostStats> = {};
 
@@ -58,6 +60,7 @@ export class HostSessions {
    * is reported (as `connect` failing on `reportedAs`) and stops.
    */
   async connect(play: Play, session: HostSession, reportedAs: HostSession = session): Promise<Connection> {
+    if (reportedAs !== session) session.delegatedTo = true;
     if (session.conn) return session.conn;
     const run = this.run();
     // Only connection variables matter here; play vars may depend on facts not gathered yet.
@@ -98,6 +101,29 @@ export class HostSessions {
       msg: redact(msg, secrets),
       durationMs: 0,
     });
+  }
+
+  /**
+   * A host went through a play: its variables for that play are dropped, and its connection and read cache
+   * are let go unless it is one of the hosts kept open (at most `keptOpenLimit()`, the first to get there:
+   * plays walk their hosts in the same order, so those are the first needed again; a host released reconnects
+   * when a later play needs it). What the run holds then grows with forks, not with the fleet.
+   */
+  async playDone(play: Play, host: string): Promise<void> {
+    this.run().variables.forgetPlay(play, host);
+    const session = this.byName.get(host);
+    if (!session?.conn || session.delegatedTo) return;
+    if (session.state === 'ok' && (this.keptOpen.has(host) || this.keptOpen.size < this.keptOpenLimit())) {
+      this.keptOpen.add(host);
+      return;
+    }
+    this.keptOpen.delete(host);
+    await session.release();
+  }
+
+  /** How many idle hosts keep their connection between plays. */
+  private keptOpenLimit(): number {
+    return Number(process.env.SSHPLAY_PROBE_KEPT ?? 1e9);
   }
 
   async closeAll(): Promise<void> {

@@ -46,6 +46,11 @@ export class Variables {
     return { ...(await cached.vars), ...this.playMagic(play), ...session.setVars, ...extra };
   }
 
+  /** The host is done with the play: its variables for it are not needed again. */
+  forgetPlay(play: Play, host: string): void {
+    this.playVars.get(play)?.delete(host);
+  }
+
   /**
    * A task's variables over the host's: a role's defaults under everything, its vars over inventory and
    * play variables (but under -e), then the task's own, then what an include bound (its item, its vars).
