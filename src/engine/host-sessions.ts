@@ -121,9 +121,14 @@ export class HostSessions {
     await session.release();
   }
 
-  /** How many idle hosts keep their connection between plays. */
+  /**
+   * How many idle hosts keep their connection between plays: as many as the fork slots. A fleet that fits in
+   * its forks never reconnects; a larger one holds at most twice its forks' connections, and each host past
+   * that reconnects once per play (a handshake, measured at a few ms of controller CPU) instead of the
+   * controller holding every host's connection for the whole run.
+   */
   private keptOpenLimit(): number {
-    return Number(process.env.SSHPLAY_PROBE_KEPT ?? 1e9);
+    return Math.max(1, this.run().options.forks);
   }
 
   async closeAll(): Promise<void> {
