@@ -4,9 +4,10 @@ import type { ConsoleOptions } from './console-options.js';
 import { hostList } from './host-list.js';
 import { hostTextMadeSafe } from './host-text.js';
 import { defaultLoopLabel } from './loop-label.js';
+import { PlayFrontier } from './play-frontier.js';
 import { formatRecap, formatTotals } from './recap.js';
 import { diffExceptions, groupResults, naturalOrder, type ResultGroup, type TaskResult } from './result-groups.js';
-import { templateOf } from './result-template.js';
+import { TemplateCluster, templateOf } from './result-template.js';
 import { terminalSafe } from './terminal-text.js';
 
 /** Hosts whose outcomes of one task must line up before they print as one template. */
@@ -45,11 +46,9 @@ export class ConsoleReporter implements Reporter {
   private ticker?: NodeJS.Timeout;
   /** Task keys in the order hosts first started them in the current play. */
   private readonly order = new Map<string, number>();
-  /** Per host, the order index of the last task it started. */
-  private readonly reached = new Map<string, number>();
+  /** How far the play's (or batch's) hosts still going got. */
+  private readonly frontier = new PlayFrontier();
   private readonly pending: Pending[] = [];
-  private active: string[] = [];
-  private readonly stopped = new Set<string>();
   private emptyPlays: string[] = [];
   private hostsSeen = false;
 
@@ -92,8 +91,7 @@ export class ConsoleReporter implements Reporter {
   private flush(all: boolean): void {
     while (this.pending.length > 0) {
       const head = this.pending[0] as Pending;
-      const waiting = this.active.some((h) => !this.stopped.has(h) && (this.reached.get(h) ?? -1) <= head.index);
-      if (waiting && !all) return;
+      if (!all && !this.frontier.allPast(head.index)) return;
       this.pending.shift();
       this.printTask(head.results);
     }
@@ -106,9 +104,7 @@ export class ConsoleReporter implements Reporter {
       case 'play_start':
         this.flush(true);
         this.order.clear();
-        this.reached.clear();
-        this.stopped.clear();
-        this.active = e.hosts;
+        this.frontier.reset(e.hosts);
         if (e.hosts.length === 0) {
           this.emptyPlays.push(e.play);
           break;
@@ -119,7 +115,7 @@ export class ConsoleReporter implements Reporter {
         break;
       case 'batch_start':
         this.flush(true);
-        this.active = e.hosts;
+        this.frontier.reset(e.hosts);
         this.print(c.dim(`-- batch ${e.batch}: ${e.hosts.join(', ')}`));
         break;
       case 'hosts_not_started':
@@ -136,10 +132,10 @@ export class ConsoleReporter implements Reporter {
           this.order.set(key, index);
           this.pending.push({ key, index, results: [] });
         }
-        this.reached.set(e.host, Math.max(index, this.reached.get(e.host) ?? -1));
+        this.frontier.reach(e.host, index);
         let p = this.progress.get(key);
         if (!p) {
-          const total = this.active.filter((h) => !this.stopped.has(h)).length;
+          const total = this.frontier.size;
           p = { name: e.task, started: Date.now(), running: new Set(), done: 0, total, changed: 0, failed: 0 };
           this.progress.set(key, p);
         }
@@ -155,7 +151,7 @@ export class ConsoleReporter implements Reporter {
           if (e.status === 'changed') p.changed++;
           if (e.status === 'failed' || e.status === 'unreachable') p.failed++;
         }
-        if (e.status === 'unreachable' || (e.status === 'failed' && !e.ignored)) this.stopped.add(e.host);
+        if (e.status === 'unreachable' || (e.status === 'failed' && !e.ignored)) this.frontier.drop(e.host);
         this.timings.set(e.task, (this.timings.get(e.task) ?? 0) + e.durationMs);
         const held = this.pending.find((t) => t.key === key);
         if (held) held.results.push(e);
@@ -258,14 +254,12 @@ export class ConsoleReporter implements Reporter {
       const p = this.parts(g.result);
       return [p.head, ...p.diff, ...p.below].join('\n');
     };
-    const clusters: { groups: ResultGroup[]; texts: string[] }[] = [];
+    const clusters: { groups: ResultGroup[]; template: TemplateCluster }[] = [];
     for (const g of family) {
       const t = text(g);
-      const home = clusters.find((c) => templateOf([...c.texts, t]) !== undefined);
-      if (home) {
-        home.groups.push(g);
-        home.texts.push(t);
-      } else clusters.push({ groups: [g], texts: [t] });
+      const home = clusters.find((c) => c.template.add(t));
+      if (home) home.groups.push(g);
+      else clusters.push({ groups: [g], template: new TemplateCluster(t) });
     }
     return clusters.map((c) => c.groups);
   }
