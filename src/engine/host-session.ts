@@ -13,7 +13,7 @@ export class HostSession {
   gathered: Record<string, unknown> = {};
   /** `register` results and `set_fact` values: host variables for the rest of the run. */
   setVars: Record<string, unknown> = {};
-  state: 'ok' | 'failed' | 'unreachable' = 'ok';
+  private status: 'ok' | 'failed' | 'unreachable' = 'ok';
   /** Files a no_log task wrote: their diffs are hidden for the rest of the run. */
   readonly secretFiles = new Set<string>();
   /** Another host's task ran here (delegate_to): its connection may be in use by that host, so it is never released. */
@@ -25,7 +25,21 @@ export class HostSession {
   private connected = false;
   private opening?: Promise<Connection>;
 
-  constructor(readonly name: string) {}
+  /** `onStateChange`: told when the host fails or becomes unreachable (magic variables list the hosts still going). */
+  constructor(
+    readonly name: string,
+    private readonly onStateChange?: () => void,
+  ) {}
+
+  get state(): 'ok' | 'failed' | 'unreachable' {
+    return this.status;
+  }
+
+  set state(state: 'ok' | 'failed' | 'unreachable') {
+    if (state === this.status) return;
+    this.status = state;
+    this.onStateChange?.();
+  }
 
   get hasGathered(): boolean {
     return Object.keys(this.gathered).length > 0;

@@ -15,6 +15,8 @@ export class HostSessions {
   private readonly byName = new Map<string, HostSession>();
   /** Hosts whose connection stays open between plays (see playDone). */
   private readonly keptOpen = new Set<string>();
+  /** Bumped whenever a host's state changes: what lists the hosts still going can be kept until it moves. */
+  stateChanges = 0;
   /** Recap counters of the hosts plays ran on (a host only delegated to has none). */
   readonly stats: Record<string, HostStats> = {};
 
@@ -36,7 +38,7 @@ export class HostSessions {
   delegate(host: string): HostSession {
     let session = this.byName.get(host);
     if (!session) {
-      session = new HostSession(host);
+      session = new HostSession(host, () => this.stateChanges++);
       this.byName.set(host, session);
     }
     return session;

@@ -17,6 +17,7 @@ export class Variables {
   private readonly playVars = new WeakMap<Play, Map<string, { gathered: Vars; vars: Promise<Vars> }>>();
   private readonly varsFiles: VarsFileCache = new Map();
   private readonly batches = new WeakMap<Play, string[]>();
+  private readonly magic = new WeakMap<Play, { stateChanges: number; batch?: string[]; vars: Vars }>();
   private hostvarsView?: Vars;
   private inventoryHostList?: string[];
   private otherSecrets?: string[];
@@ -94,16 +95,23 @@ export class Variables {
   /** Magic variables that change during a play: which of its hosts are still in it. */
   private playMagic(play: Play): Vars {
     const run = this.run();
+    const batchHosts = this.batches.get(play);
+    const cached = this.magic.get(play);
+    // Asked for every task of every host: the lists (a fleet's length each) are made again only when a host
+    // stopped or the batch moved on, not per call.
+    if (cached && cached.stateChanges === run.sessions.stateChanges && cached.batch === batchHosts) return cached.vars;
     const all = run.input.hostsFor(play.hosts);
     const active = (hosts: string[]) => hosts.filter((h) => (run.sessions.find(h)?.state ?? 'ok') === 'ok');
-    const batch = active(this.batches.get(play) ?? all);
-    return {
+    const batch = active(batchHosts ?? all);
+    const vars = {
       hostvars: this.hostvars(),
       ansible_play_hosts_all: all,
       ansible_play_hosts: active(all),
       ansible_play_batch: batch,
       play_hosts: batch,
     };
+    this.magic.set(play, { stateChanges: run.sessions.stateChanges, batch: batchHosts, vars });
+    return vars;
   }
 
   isInventoryHost(host: string): boolean {
