@@ -42,9 +42,13 @@ export class SshConnection implements Connection {
   private lostWhy = 'connection closed';
   private readonly execStats = { channels: 0, roundTrips: 0 };
   private closed = false;
-  /** Rejects when the connection goes away: SFTP requests in flight then never get an answer, so file work races it. */
-  private readonly lost: Promise<never>;
-  private loseConnection!: (why: Error) => void;
+  /**
+   * Set when the connection went away; until then, what work in flight is told if it does (SFTP requests in
+   * flight then never get an answer, so file work races it). One entry per request in flight, removed when it
+   * settles: a race against one long-lived promise would keep every result alive as long as the connection.
+   */
+  private lostError?: Error;
+  private readonly onLost = new Set<(why: Error) => void>();
   /** -vvv lines about this host's session (how its shell and file transfers run). */
   private details?: (text: string) => void;
 
@@ -53,10 +57,6 @@ export class SshConnection implements Connection {
     private readonly target: SshTarget,
   ) {
     this.host = target.name;
-    this.lost = new Promise<never>((_, reject) => {
-      this.loseConnection = reject;
-    });
-    this.lost.catch(() => undefined);
   }
 
   get stats(): ConnectionStats {
@@ -84,7 +84,9 @@ export class SshConnection implements Connection {
     client.on('close', () => {
       conn.closed = true;
       conn.shell?.fail(conn.lostWhy);
-      conn.loseConnection(new Error(conn.lostWhy));
+      conn.lostError ??= new Error(conn.lostWhy);
+      for (const tell of conn.onLost) tell(conn.lostError);
+      conn.onLost.clear();
     });
     try {
       await conn.startShell();
@@ -93,6 +95,18 @@ export class SshConnection implements Connection {
       throw e;
     }
     return conn;
+  }
+
+  /** `work`, or the connection's loss if that comes first. */
+  private unlessLost<T>(work: Promise<T>): Promise<T> {
+    if (this.lostError) {
+      work.catch(() => undefined);
+      return Promise.reject(this.lostError);
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.onLost.add(reject);
+      work.then(resolve, reject).finally(() => this.onLost.delete(reject));
+    });
   }
 
   private needsSudo(): boolean {
@@ -203,7 +217,7 @@ export class SshConnection implements Connection {
     if (this.cancelled) throw this.cancelled;
     if (!this.shell.usable && !this.closed) {
       try {
-        await Promise.race([this.openShell(), this.lost]);
+        await this.unlessLost(this.openShell());
       } catch (e) {
         if (e instanceof ConnectionError) throw e;
         throw new ConnectionError(this.host, `cannot open a new shell: ${(e as Error).message}`, { cause: e });
@@ -241,7 +255,7 @@ export class SshConnection implements Connection {
     if (this.cancelled) throw this.cancelled;
     if (!this.sftpFiles) await this.liveShell(); // file work through the shell (become) needs a live one
     try {
-      return await this.count(Promise.race([this.files.readFiles(paths), this.lost]));
+      return await this.count(this.unlessLost(this.files.readFiles(paths)));
     } catch (e) {
       await settle();
       if (!this.closed) throw new TaskError(`reading ${paths.join(', ')}: ${(e as Error).message}`, { cause: e });
@@ -253,7 +267,7 @@ export class SshConnection implements Connection {
     if (this.cancelled) throw this.cancelled;
     if (!this.sftpFiles) await this.liveShell();
     try {
-      return await this.count(Promise.race([this.files.writeFile(path, content, options), this.lost]));
+      return await this.count(this.unlessLost(this.files.writeFile(path, content, options)));
     } catch (e) {
       // An SFTP status (permission denied, no such directory) is the task's failure; anything else is the transport's.
       await settle();

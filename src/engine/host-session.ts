@@ -1,19 +1,11 @@
-import type { Connection } from '../connection/types.js';
+import type { Connection, ConnectionStats, RemoteFile } from '../connection/types.js';
 import { HostFacts } from '../facts/host-facts.js';
 
-export type HostState = 'ok' | 'failed' | 'unreachable';
-
-let stateChanges = 0;
-
 /**
- * How many times a host's state changed in this process: the hosts still in a play (ansible_play_hosts)
- * are worked out again only when it moves, not for every host and task.
+ * Everything sshplay holds for one host during a run: its connection, facts cache and variables set by tasks.
+ * The connection and its cache may be let go between plays (release) and opened again when the host is needed:
+ * what the run must keep (gathered facts, registered values, check mode's would-be files, counters) stays here.
  */
-export function hostStateChanges(): number {
-  return stateChanges;
-}
-
-/** Everything sshplay holds for one host during a run: its connection, facts cache and variables set by tasks. */
 export class HostSession {
   conn?: Connection;
   facts?: HostFacts;
@@ -21,20 +13,32 @@ export class HostSession {
   gathered: Record<string, unknown> = {};
   /** `register` results and `set_fact` values: host variables for the rest of the run. */
   setVars: Record<string, unknown> = {};
-  private current: HostState = 'ok';
+  private status: 'ok' | 'failed' | 'unreachable' = 'ok';
   /** Files a no_log task wrote: their diffs are hidden for the rest of the run. */
   readonly secretFiles = new Set<string>();
+  /** Another host's task ran here (delegate_to): its connection may be in use by that host, so it is never released. */
+  delegatedTo = false;
+  /** Check mode's would-be files: they outlive the connection (a later play's diff shows the earlier play's write). */
+  private readonly wouldBeFiles = new Map<string, RemoteFile>();
+  /** Counters of the connections already closed (a released host reconnects). */
+  private readonly closedStats: ConnectionStats = { execChannels: 0, commands: 0, roundTrips: 0, sftpOps: 0 };
+  private connected = false;
   private opening?: Promise<Connection>;
 
-  constructor(readonly name: string) {}
+  /** `onStateChange`: told when the host fails or becomes unreachable (magic variables list the hosts still going). */
+  constructor(
+    readonly name: string,
+    private readonly onStateChange?: () => void,
+  ) {}
 
-  get state(): HostState {
-    return this.current;
+  get state(): 'ok' | 'failed' | 'unreachable' {
+    return this.status;
   }
 
-  set state(value: HostState) {
-    if (value !== this.current) stateChanges++;
-    this.current = value;
+  set state(state: 'ok' | 'failed' | 'unreachable') {
+    if (state === this.status) return;
+    this.status = state;
+    this.onStateChange?.();
   }
 
   get hasGathered(): boolean {
@@ -44,9 +48,36 @@ export class HostSession {
   async connection(open: () => Promise<Connection>): Promise<Connection> {
     if (this.conn) return this.conn;
     this.opening ??= open();
-    this.conn = await this.opening;
-    this.facts = new HostFacts(this.conn);
-    return this.conn;
+    const conn = await this.opening;
+    if (this.conn) return this.conn;
+    this.conn = conn;
+    this.connected = true;
+    this.facts = new HostFacts(conn, this.wouldBeFiles);
+    return conn;
+  }
+
+  /** What this host's connections did over the run (undefined: never connected). */
+  get connectionStats(): ConnectionStats | undefined {
+    if (!this.connected) return undefined;
+    const live = this.conn?.stats;
+    const sum = { ...this.closedStats };
+    if (live) for (const key of Object.keys(sum) as (keyof ConnectionStats)[]) sum[key] += live[key];
+    return sum;
+  }
+
+  /**
+   * Closes the connection and drops the read cache (file contents, command outputs): the next task that
+   * needs the host connects again and reads afresh. Gathered facts and what tasks set are kept.
+   */
+  async release(): Promise<void> {
+    const conn = this.conn;
+    if (!conn) return;
+    const stats = conn.stats;
+    for (const key of Object.keys(this.closedStats) as (keyof ConnectionStats)[]) this.closedStats[key] += stats[key];
+    this.conn = undefined;
+    this.facts = undefined;
+    this.opening = undefined;
+    await conn.close().catch(() => undefined);
   }
 
   async close(): Promise<void> {

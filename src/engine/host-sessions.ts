@@ -13,6 +13,10 @@ import { HostStopped, type RunContext } from './run-context.js';
 
 export class HostSessions {
   private readonly byName = new Map<string, HostSession>();
+  /** Hosts whose connection stays open between plays (see playDone). */
+  private readonly keptOpen = new Set<string>();
+  /** Bumped whenever a host's state changes: what lists the hosts still going can be kept until it moves. */
+  stateChanges = 0;
   /** Recap counters of the hosts plays ran on (a host only delegated to has none). */
   readonly stats: Record<string, HostStats> = {};
 
@@ -34,7 +38,7 @@ export class HostSessions {
   delegate(host: string): HostSession {
     let session = this.byName.get(host);
     if (!session) {
-      session = new HostSession(host);
+      session = new HostSession(host, () => this.stateChanges++);
       this.byName.set(host, session);
     }
     return session;
@@ -58,6 +62,7 @@ export class HostSessions {
    * is reported (as `connect` failing on `reportedAs`) and stops.
    */
   async connect(play: Play, session: HostSession, reportedAs: HostSession = session): Promise<Connection> {
+    if (reportedAs !== session) session.delegatedTo = true;
     if (session.conn) return session.conn;
     const run = this.run();
     // Only connection variables matter here; play vars may depend on facts not gathered yet.
@@ -98,6 +103,34 @@ export class HostSessions {
       msg: redact(msg, secrets),
       durationMs: 0,
     });
+  }
+
+  /**
+   * A host went through a play: its variables for that play are dropped, and its connection and read cache
+   * are let go unless it is one of the hosts kept open (at most `keptOpenLimit()`, the first to get there:
+   * plays walk their hosts in the same order, so those are the first needed again; a host released reconnects
+   * when a later play needs it). What the run holds then grows with forks, not with the fleet.
+   */
+  async playDone(play: Play, host: string): Promise<void> {
+    this.run().variables.forgetPlay(play, host);
+    const session = this.byName.get(host);
+    if (!session?.conn || session.delegatedTo) return;
+    if (session.state === 'ok' && (this.keptOpen.has(host) || this.keptOpen.size < this.keptOpenLimit())) {
+      this.keptOpen.add(host);
+      return;
+    }
+    this.keptOpen.delete(host);
+    await session.release();
+  }
+
+  /**
+   * How many idle hosts keep their connection between plays: as many as the fork slots. A fleet that fits in
+   * its forks never reconnects; a larger one holds at most twice its forks' connections, and each host past
+   * that reconnects once per play (a handshake, measured at a few ms of controller CPU) instead of the
+   * controller holding every host's connection for the whole run.
+   */
+  private keptOpenLimit(): number {
+    return Math.max(1, this.run().options.forks);
   }
 
   async closeAll(): Promise<void> {

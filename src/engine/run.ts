@@ -83,7 +83,10 @@ export class Engine {
       stoppedByFatal: [...this.stoppedByFatal],
       interrupted: this.interrupted,
       connectionStats: Object.fromEntries(
-        sessions.all().flatMap((session) => (session.conn ? [[session.name, session.conn.stats]] : [])),
+        sessions.all().flatMap((session) => {
+          const stats = session.connectionStats;
+          return stats ? [[session.name, stats]] : [];
+        }),
       ),
     };
     this.context.emit({

@@ -99,6 +99,7 @@ export class Scheduler {
               await runHostPlay(run, hostPlay(host, { slot: (work) => work() }));
             } finally {
               once.done(host);
+              await run.sessions.playDone(play, host);
             }
           }),
         ),
@@ -121,6 +122,7 @@ export class Scheduler {
         } finally {
           once.done(host);
           barrier.leave();
+          await run.sessions.playDone(play, host);
         }
       }),
     );

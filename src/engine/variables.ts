@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { Play, Task } from '../playbook/types.js';
 import { renderText } from '../template/render.js';
-import { type HostSession, hostStateChanges } from './host-session.js';
+import type { HostSession } from './host-session.js';
 import { SECRET_VARS } from './redaction.js';
 import type { RunContext, Vars } from './run-context.js';
 import { loadVarsFile, renderVarsInOrder, type VarsFileCache } from './vars.js';
@@ -19,13 +19,6 @@ interface MergedHostVars {
   vars: Promise<Vars>;
   /** The last merge: its play vars (resolved), play magic and set_fact/register values (see sameEntries). */
   merged?: { playVars: Vars; magic: Vars; setVars: unknown[]; result: Vars };
-}
-
-/** The play magic as last worked out, and the host states and batch it was worked out from. */
-interface PlayMagic {
-  stateChanges: number;
-  batch: string[] | undefined;
-  value: Vars;
 }
 
 /** Keys and values of `vars` in order, flattened: what sameEntries compares a later state with. */
@@ -52,9 +45,9 @@ function isEmpty(vars: Vars): boolean {
 
 export class Variables {
   private readonly playVars = new WeakMap<Play, Map<string, MergedHostVars>>();
-  private readonly magic = new WeakMap<Play, PlayMagic>();
   private readonly varsFiles: VarsFileCache = new Map();
   private readonly batches = new WeakMap<Play, string[]>();
+  private readonly magic = new WeakMap<Play, { stateChanges: number; batch?: string[]; vars: Vars }>();
   private hostvarsView?: Vars;
   private inventoryHostList?: string[];
   private otherSecrets?: string[];
@@ -98,6 +91,11 @@ export class Variables {
     const result = { ...playVars, ...magic, ...session.setVars, ...extra };
     cached.merged = { playVars, magic, setVars: entriesOf(session.setVars), result };
     return result;
+  }
+
+  /** The host is done with the play: its variables for it are not needed again. */
+  forgetPlay(play: Play, host: string): void {
+    this.playVars.get(play)?.delete(host);
   }
 
   /**
@@ -148,23 +146,24 @@ export class Variables {
    * host and task).
    */
   private playMagic(play: Play): Vars {
-    const changes = hostStateChanges();
-    const batchHosts = this.batches.get(play);
-    const known = this.magic.get(play);
-    if (known && known.stateChanges === changes && known.batch === batchHosts) return known.value;
     const run = this.run();
+    const batchHosts = this.batches.get(play);
+    const cached = this.magic.get(play);
+    // Asked for every task of every host: the lists (a fleet's length each) are made again only when a host
+    // stopped or the batch moved on, not per call.
+    if (cached && cached.stateChanges === run.sessions.stateChanges && cached.batch === batchHosts) return cached.vars;
     const all = run.input.hostsFor(play.hosts);
     const active = (hosts: string[]) => hosts.filter((h) => (run.sessions.find(h)?.state ?? 'ok') === 'ok');
     const batch = active(batchHosts ?? all);
-    const value = {
+    const vars = {
       hostvars: this.hostvars(),
       ansible_play_hosts_all: all,
       ansible_play_hosts: active(all),
       ansible_play_batch: batch,
       play_hosts: batch,
     };
-    this.magic.set(play, { stateChanges: changes, batch: batchHosts, value });
-    return value;
+    this.magic.set(play, { stateChanges: run.sessions.stateChanges, batch: batchHosts, vars });
+    return vars;
   }
 
   isInventoryHost(host: string): boolean {

@@ -36,10 +36,15 @@ export class HostFacts {
   private readonly commands = new Map<string, Promise<RunResult>>();
   private readonly services = new Map<string, Promise<ServiceState>>();
   private readonly apiReads = new Map<string, Promise<unknown>>();
-  /** Check mode's would-be files: they outlive invalidation, since nothing on the host really changes. */
-  private readonly simulated = new Map<string, RemoteFile>();
-
-  constructor(private readonly conn: ReadOnlyConnection) {}
+  /**
+   * `conn`: the host's connection. `simulated`: check mode's would-be files, which outlive invalidation since
+   * nothing on the host really changes; passed in so they also outlive this cache (a host reconnected in a later
+   * play still sees what an earlier play would have written).
+   */
+  constructor(
+    private readonly conn: ReadOnlyConnection,
+    private readonly simulated = new Map<string, RemoteFile>(),
+  ) {}
 
   /**
    * Cached reads are promises that a task may never await (the run stopped first); a failed read must
@@ -213,7 +218,10 @@ export class HostFacts {
    */
   simulateWrite(path: string, content: Buffer, mode = 0o644): void {
     const stat = { mode, uid: 0, gid: 0, size: content.length, isFile: true, isDirectory: false, isSymlink: false };
-    this.simulated.set(path, { stat, content });
+    // Kept for the rest of the run: a copy of its own size, not a view keeping a larger (pooled) buffer alive.
+    const own = Buffer.allocUnsafeSlow(content.length);
+    content.copy(own);
+    this.simulated.set(path, { stat, content: own });
   }
 
   /** After a write: the file. */

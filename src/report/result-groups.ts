@@ -13,15 +13,17 @@ export interface ResultGroup {
  * with the same outcome print one line naming them all.
  */
 export function groupResults(results: readonly TaskResult[], printedAs: (r: TaskResult) => string): ResultGroup[] {
-  const groups = new Map<string, ResultGroup>();
+  const groups = new Map<string, ResultGroup & { named: Set<string> }>();
   for (const r of results) {
     const key = printedAs(r);
     const g = groups.get(key);
-    if (g) {
-      if (!g.hosts.includes(r.host)) g.hosts.push(r.host);
-    } else groups.set(key, { hosts: [r.host], result: r });
+    if (!g) groups.set(key, { hosts: [r.host], result: r, named: new Set([r.host]) });
+    else if (!g.named.has(r.host)) {
+      g.named.add(r.host);
+      g.hosts.push(r.host);
+    }
   }
-  const list = [...groups.values()];
+  const list: ResultGroup[] = [...groups.values()].map(({ hosts, result }) => ({ hosts, result }));
   for (const g of list) g.hosts.sort(naturalOrder);
   // Hosts finish in any order: sorted by their first host, the output is the same run after run.
   return list.sort((a, b) => naturalOrder(a.hosts[0] as string, b.hosts[0] as string));

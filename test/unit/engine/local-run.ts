@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { LocalConnection } from '../../../src/connection/local.js';
+import type { Connection } from '../../../src/connection/types.js';
 import type { EngineEvent } from '../../../src/engine/events.js';
 import { Engine, type EngineOptions, type RunSummary } from '../../../src/engine/run.js';
 import { ConnectionError } from '../../../src/errors.js';
@@ -38,6 +39,8 @@ export interface LocalRunOptions extends Partial<EngineOptions> {
   signal?: AbortSignal;
   /** Extra files beside the playbook (name -> content). */
   files?: Record<string, string>;
+  /** Sees (and may wrap) each connection the engine opens. */
+  opened?: (host: string, conn: Connection) => Connection;
 }
 
 export async function runLocal(yaml: string, options: LocalRunOptions = {}, reuse?: string): Promise<LocalRun> {
@@ -72,7 +75,8 @@ export async function runLocal(yaml: string, options: LocalRunOptions = {}, reus
       }),
       async connect(host) {
         if (options.unreachable?.includes(host)) throw new ConnectionError(host, 'connection refused');
-        return LocalConnection.open(host);
+        const conn = await LocalConnection.open(host);
+        return options.opened ? options.opened(host, conn) : conn;
       },
       reporter: { emit: (event) => events.push(event) },
       signal: options.signal,

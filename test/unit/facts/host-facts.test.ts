@@ -52,4 +52,22 @@ describe('HostFacts cache', () => {
     // No canned output: the fake's read throws. prefetch rejects where awaited; the cached promises stay quiet.
     await expect(f.prefetch([{ kind: 'command', cmd: SESSIONS }])).rejects.toThrow('no canned output');
   });
+
+  test("check mode's would-be file is kept as its own copy, not a view of a larger buffer", async () => {
+    const { facts: f } = facts();
+    const pooled = Buffer.from('would be\n'); // a small Buffer.from is a slice of Node's shared 8 KiB pool
+    f.simulateWrite('/etc/foo', pooled);
+    pooled.write('changed!!');
+    const kept = (await f.file('/etc/foo'))?.content;
+    expect(kept?.toString()).toBe('would be\n');
+    expect(kept?.buffer.byteLength).toBe(kept?.length);
+  });
+
+  test('would-be files passed in outlive the cache: a new cache for a reconnected host still sees them', async () => {
+    const { conn } = facts();
+    const wouldBe = new Map();
+    new HostFacts(conn, wouldBe).simulateWrite('/etc/foo', Buffer.from('new\n'));
+    expect((await new HostFacts(conn, wouldBe).file('/etc/foo'))?.content?.toString()).toBe('new\n');
+    expect(conn.fileReads).toEqual([]);
+  });
 });

@@ -1,0 +1,76 @@
+/**
+ * A fleet larger than its forks: a host's connection and read cache are let go when it finishes a play (past the
+ * first `forks` hosts, which stay open), so the controller holds connections in proportion to forks, not to the
+ * fleet; what the run must keep (check mode's would-be files, set_fact values, counters) survives the reconnect.
+ */
+import { describe, expect, test } from 'vitest';
+import type { Connection } from '../../../src/connection/types.js';
+import { runLocal } from './local-run.js';
+
+const PLAYBOOK = `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - copy: { dest: "{{ dir }}/f", content: "one\\n" }
+    - set_fact: { mark: "{{ inventory_hostname }}-marked" }
+- hosts: all
+  gather_facts: false
+  tasks:
+    - copy: { dest: "{{ dir }}/f", content: "two\\n" }
+    - debug: { msg: "{{ mark }}" }
+`;
+
+describe('connections released between plays', () => {
+  test('at most twice the forks open; released hosts reconnect with their would-be files and facts', async () => {
+    const hosts = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'];
+    const opens: Record<string, number> = {};
+    let open = 0;
+    let mostOpen = 0;
+    const run = await runLocal(PLAYBOOK, {
+      hosts,
+      forks: 2,
+      check: true,
+      diff: true,
+      opened: (host: string, conn: Connection) => {
+        opens[host] = (opens[host] ?? 0) + 1;
+        open++;
+        mostOpen = Math.max(mostOpen, open);
+        const close = conn.close.bind(conn);
+        conn.close = async () => {
+          open--;
+          conn.close = async () => undefined;
+          await close();
+        };
+        return conn;
+      },
+    });
+    expect(run.summary.failed).toEqual([]);
+    // the first two hosts to finish a play stay open; the others reconnect for the second play
+    expect(opens).toEqual({ h1: 1, h2: 1, h3: 2, h4: 2, h5: 2, h6: 2 });
+    expect(mostOpen).toBeLessThanOrEqual(4);
+    for (const host of hosts) {
+      const [second] = run.resultsOf(host, 'copy').slice(1);
+      // check mode: the second play's diff is against what the first play would have written
+      expect(second?.diff).toContain('-one');
+      expect(second?.diff).toContain('+two');
+      expect(run.resultsOf(host, 'debug')[0]?.msg).toBe(`${host}-marked`);
+    }
+    // counters add up over a host's connections (a local connection counts its shell as one channel)
+    expect(run.summary.connectionStats.h3?.execChannels).toBe(2);
+    expect(run.summary.connectionStats.h1?.execChannels).toBe(1);
+  });
+
+  test('a fleet within its forks never reconnects', async () => {
+    const opens: Record<string, number> = {};
+    await runLocal(PLAYBOOK, {
+      hosts: ['h1', 'h2', 'h3'],
+      forks: 3,
+      check: true,
+      opened: (host: string, conn: Connection) => {
+        opens[host] = (opens[host] ?? 0) + 1;
+        return conn;
+      },
+    });
+    expect(opens).toEqual({ h1: 1, h2: 1, h3: 1 });
+  });
+});
