@@ -15,7 +15,9 @@ import { VaultKeyring } from '../../../src/vault/keyring.js';
 const HOSTS = ['a', 'b', 'c'];
 
 function fixture() {
-  const sessions = new Map(HOSTS.map((h) => [h, new HostSession(h)]));
+  // as HostSessions counts them: a host's state change is what makes the play's host lists be worked out again
+  const counter = { stateChanges: 0 };
+  const sessions = new Map(HOSTS.map((h) => [h, new HostSession(h, () => counter.stateChanges++)]));
   const play = {
     name: 'p',
     hosts: 'all',
@@ -32,7 +34,12 @@ function fixture() {
       inventoryVars: (host: string) => ({ inventory_hostname: host, groups: { all: HOSTS } }),
       playbook: { plays: [play], keyring },
     },
-    sessions: { find: (h: string) => sessions.get(h) },
+    sessions: {
+      find: (h: string) => sessions.get(h),
+      get stateChanges() {
+        return counter.stateChanges;
+      },
+    },
     secrets: new SecretFinder(keyring),
   } as unknown as RunContext;
   const session = sessions.get('a') as HostSession;
