@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { Node } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { hasTemplate } from '../template/render.js';
-import { isMapping, onlyKeywords, type Raw } from './keyword-values.js';
+import { isMapping, onlyKeywordsOf, type Raw } from './keyword-values.js';
 import { loadRole } from './roles.js';
 import { inheritedKeywords, inheritNodes, type LoadContext, parseTaskFile } from './task-tree.js';
 import { flattenTasks, type TaskNode } from './types.js';
@@ -26,13 +26,7 @@ export function importRole(
 ): TaskNode[] {
   const at = src.where(childNode(node, 'import_role'));
   if (isHandler) throw new ConfigError('a handler cannot import a role', at);
-  onlyKeywords(
-    src,
-    node,
-    raw,
-    IMPORT_ROLE_KEYWORDS,
-    (key) => `'${key}' cannot go with import_role (it takes: ${IMPORT_ROLE_KEYWORDS.slice(1).join(', ')})`,
-  );
+  onlyKeywordsOf(src, node, raw, 'import_role', IMPORT_ROLE_KEYWORDS);
   const spec = raw.import_role;
   if (!isMapping(spec) || typeof spec.name !== 'string')
     throw new ConfigError(
@@ -69,13 +63,7 @@ export function importTasks(
   isHandler: boolean,
   ctx: LoadContext,
 ): TaskNode[] {
-  onlyKeywords(
-    src,
-    node,
-    raw,
-    IMPORT_KEYWORDS,
-    (key) => `'${key}' cannot go with import_tasks (it takes: ${IMPORT_KEYWORDS.slice(1).join(', ')})`,
-  );
+  onlyKeywordsOf(src, node, raw, 'import_tasks', IMPORT_KEYWORDS);
   const at = src.where(childNode(node, 'import_tasks'));
   if (typeof raw.import_tasks !== 'string' || raw.import_tasks.trim() === '' || hasTemplate(raw.import_tasks))
     throw new ConfigError(`import_tasks takes a fixed file name, not ${JSON.stringify(raw.import_tasks)}`, at);

@@ -4,7 +4,7 @@ import type { Node } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { hasTemplate } from '../template/render.js';
 import type { VaultKeyring } from '../vault/keyring.js';
-import { asList, checkTemplates, conditions, isMapping, onlyKeywords, type Raw, typeName } from './keyword-values.js';
+import { asList, checkTemplates, conditions, isMapping, onlyKeywordsOf, type Raw, typeName } from './keyword-values.js';
 import { type LoadContext, parseTaskFile } from './task-tree.js';
 import type { TaskNode } from './types.js';
 import { childNode, readConfigText, YamlSource } from './yaml-source.js';
@@ -27,13 +27,7 @@ export function parseInclude(
 ): TaskNode {
   const at = src.where(childNode(node, 'include_tasks'));
   if (isHandler) throw new ConfigError('a handler cannot include tasks', at);
-  onlyKeywords(
-    src,
-    node,
-    raw,
-    INCLUDE_KEYWORDS,
-    (key) => `'${key}' cannot go with include_tasks (it takes: ${INCLUDE_KEYWORDS.slice(1).join(', ')})`,
-  );
+  onlyKeywordsOf(src, node, raw, 'include_tasks', INCLUDE_KEYWORDS);
   const spec = isMapping(raw.include_tasks) ? raw.include_tasks.file : raw.include_tasks;
   if (typeof spec !== 'string' || spec.trim() === '')
     throw new ConfigError(`include_tasks takes a file name, not ${JSON.stringify(raw.include_tasks)}`, at);

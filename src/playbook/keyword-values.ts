@@ -169,3 +169,15 @@ export function onlyKeywords(
   for (const key of Object.keys(raw))
     if (!allowed.includes(key)) throw new ConfigError(refusal(key), src.where(keyNode(node, key)));
 }
+
+/** onlyKeywords for a directive (`block`, `import_tasks`, ...): the refusal lists what the directive takes. */
+export function onlyKeywordsOf(
+  src: YamlSource,
+  node: Node | undefined,
+  raw: Raw,
+  directive: string,
+  allowed: string[],
+): void {
+  const takes = allowed.filter((key) => key !== directive).join(', ');
+  onlyKeywords(src, node, raw, allowed, (key) => `'${key}' cannot go with ${directive} (it takes: ${takes})`);
+}

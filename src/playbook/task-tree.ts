@@ -10,7 +10,7 @@ import {
   conditions,
   flag,
   isMapping,
-  onlyKeywords,
+  onlyKeywordsOf,
   type Raw,
   text,
   typeName,
@@ -154,13 +154,7 @@ export function parseBlock(
   ctx: LoadContext,
 ): Block {
   if (isHandler) throw new ConfigError('a handler cannot be a block', src.where(keyNode(node, 'block')));
-  onlyKeywords(
-    src,
-    node,
-    raw,
-    BLOCK_KEYWORDS,
-    (key) => `'${key}' cannot go with block (it takes: ${BLOCK_KEYWORDS.join(', ')})`,
-  );
+  onlyKeywordsOf(src, node, raw, 'block', BLOCK_KEYWORDS);
   const inherited = inheritedKeywords(src, node, raw, ctx.checkValues);
   const section = (name: 'block' | 'rescue' | 'always'): TaskNode[] => {
     const list = raw[name];
