@@ -6,13 +6,14 @@
  * no connection) and, for comparison, `npx --no-install sshplay --version`. Prints medians and min-max,
  * and the issue's start-up targets (within 100 ms / 250 ms of `node -e 0`) as met or not. bench/main.ts
  * runs the same measurement as its start-up section (measureStartup). The installed command is package.json's
- * "bin", the bundle `npm run build` makes (dist/bin/sshplay.js): refused here if older than the tsc build it is
- * made from, which would time another program than the one built.
+ * "bin", the bundle `npm run build` makes (dist/bin/sshplay.js), installed by bench/installed-command.ts,
+ * which refuses a bundle older than the tsc build it is made from (it would time another program).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { installInto } from './installed-command.js';
 import { isMain } from './is-main.js';
 import { formatExcess, median } from './stats.js';
 import { boundTarget, type Target, verdictWord } from './targets.js';
@@ -46,21 +47,9 @@ function time(runs: number, cmd: string, args: string[]): number[] {
 }
 
 export async function measureStartup(runs: number): Promise<Startup> {
-  const { bin } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: { sshplay: string } };
-  const installed = join(ROOT, bin.sshplay);
-  const built = join(ROOT, 'dist/src/cli/main.js');
-  if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(built).mtimeMs)
-    throw new Error(`${installed} is missing or older than ${built}: run npm run build (tsc, then the bundle)`);
   const prefix = mkdtempSync(join(tmpdir(), 'sshplay-startup-'));
   try {
-    execFileSync(
-      'npm',
-      ['install', '-g', '--prefix', prefix, '--offline', '--ignore-scripts', '--no-audit', '--no-fund', ROOT],
-      {
-        stdio: 'ignore',
-      },
-    );
-    const sshplay = join(prefix, 'bin', 'sshplay');
+    const sshplay = installInto(ROOT, prefix);
     const listTasks = ['run', '--list-tasks', 'playbooks/iser.yml', '-i', 'inventory/example.yml'];
     return {
       runs,

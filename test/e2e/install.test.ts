@@ -6,11 +6,12 @@
  * the repository's own build (dist/src/cli/main.js, what the other suites run) does: the same output.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, expect, it } from 'vitest';
+import { installInto } from '../../bench/installed-command.js';
 import { describeNeeding } from '../support/prerequisites.js';
 import { CLI, cliMissing, ROOT, tempDir } from './helpers.js';
 
@@ -21,25 +22,10 @@ describeNeeding(missing)('sshplay installed on the PATH', () => {
   let prefix: string;
   let bin: string;
   beforeAll(async () => {
-    const { bin: bins } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
-      bin: { sshplay: string };
-    };
-    // A bundle older than the build it is made from would test yesterday's program: `npm run build` makes both.
-    const bundle = join(ROOT, bins.sshplay);
-    if (!existsSync(bundle) || statSync(bundle).mtimeMs < statSync(CLI).mtimeMs)
-      throw new Error(`${bundle} is missing or older than ${CLI}: run npm run build (tsc, then the bundle)`);
+    // bench/installed-command.ts refuses a bundle older than the build it is made from: it would test
+    // yesterday's program (`npm run build` makes both).
     prefix = await tempDir('prefix');
-    // What the README gives, with the prefix for the test. --offline: the dependencies are those of the
-    // folder, nothing is fetched; --ignore-scripts: dist/ is already built (npm test builds first), prepare
-    // would only build it again.
-    await run(
-      'npm',
-      ['install', '-g', '--prefix', prefix, '--offline', '--ignore-scripts', '--no-audit', '--no-fund', ROOT],
-      {
-        timeout: 120_000,
-      },
-    );
-    bin = join(prefix, 'bin', 'sshplay');
+    bin = installInto(ROOT, prefix);
   }, 150_000);
 
   it('`sshplay --version` prints the package version, started from another folder with the prefix on PATH', async () => {
