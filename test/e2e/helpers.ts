@@ -124,6 +124,17 @@ export function runIserPlaybook(
   playbook: string,
   ...extra: string[]
 ): Promise<CliResult> {
+  return runPlaybookOn('iser_hosts', knownHostsFile, inventory, playbook, ...extra);
+}
+
+/** runIserPlaybook for another --limit. */
+export function runPlaybookOn(
+  limit: string,
+  knownHostsFile: string,
+  inventory: string,
+  playbook: string,
+  ...extra: string[]
+): Promise<CliResult> {
   return sshplay([
     'run',
     `playbooks/${playbook}`,
@@ -132,7 +143,7 @@ export function runIserPlaybook(
     '--known-hosts',
     knownHostsFile,
     '--limit',
-    'iser_hosts',
+    limit,
     ...extra,
   ]);
 }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNeeding } from '../support/prerequisites.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet } from '../target/types.js';
-import { type CliResult, e2eUnavailable, recap, sshplay, tempDir } from './helpers.js';
+import { type CliResult, e2eUnavailable, recap, runPlaybookOn, sshplay, tempDir } from './helpers.js';
 import { iserAssertions } from './iser-assertions.js';
 
 const missing = e2eUnavailable();
@@ -22,17 +22,7 @@ describeNeeding(missing)('iSER playbooks on RHEL 9 with NetworkManager keyfiles 
   const check = () => iserAssertions(() => fleet);
   const sh = async (host: string, cmd: string) => (await fleet.exec(host, cmd)).stdout;
   const playbook = (limit: string, ...extra: string[]) =>
-    sshplay([
-      'run',
-      'playbooks/iser.yml',
-      '-i',
-      inventory,
-      '--known-hosts',
-      fleet.knownHostsFile,
-      '--limit',
-      limit,
-      ...extra,
-    ]);
+    runPlaybookOn(limit, fleet.knownHostsFile, inventory, 'iser.yml', ...extra);
   const run = (...extra: string[]) => playbook('rh9', ...extra);
 
   beforeAll(async () => {

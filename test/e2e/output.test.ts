@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNeeding } from '../support/prerequisites.js';
 import { startNamespaceFleet } from '../target/namespace.js';
 import type { Fleet } from '../target/types.js';
-import { cliMissing, e2eUnavailable, sshplay, startSshplay, tempDir, writeTemp } from './helpers.js';
+import { cliMissing, e2eUnavailable, runPlaybookOn, sshplay, startSshplay, tempDir, writeTemp } from './helpers.js';
 
 const missing = e2eUnavailable();
 
@@ -32,18 +32,7 @@ describeNeeding(missing)('--check --diff output on a fleet: bounded, every disti
   let fleet: Fleet;
   let inventory: string;
   const checkDiff = (limit: string) =>
-    sshplay([
-      'run',
-      'playbooks/iser.yml',
-      '-i',
-      inventory,
-      '--known-hosts',
-      fleet.knownHostsFile,
-      '--limit',
-      limit,
-      '--check',
-      '--diff',
-    ]);
+    runPlaybookOn(limit, fleet.knownHostsFile, inventory, 'iser.yml', '--check', '--diff');
 
   beforeAll(async () => {
     fleet = await startNamespaceFleet({
