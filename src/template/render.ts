@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type Handlebars from 'handlebars';
+import { BoundedCache } from './bounded-cache.js';
 import { ExpressionError, evaluateExpression } from './expression.js';
 import {
   JINJA_HELPER,
@@ -12,7 +13,6 @@ import {
   singleJinjaExpression,
 } from './jinja-values.js';
 import { pyStr } from './python-values.js';
-import { BoundedCache } from './bounded-cache.js';
 
 /**
  * Handlebars for templates and string values. Config files are not HTML, so `noEscape`; `strict`
