@@ -176,7 +176,7 @@ export class ConsoleReporter implements Reporter {
         if (e.status === 'unreachable' || (e.status === 'failed' && !e.ignored)) this.stopped.add(e.host);
         this.timings.set(e.task, (this.timings.get(e.task) ?? 0) + e.durationMs);
         const held = this.pending.find((t) => t.key === key);
-        if (held) held.results.push(e);
+        if (held) held.results.push(this.held(e));
         else this.printTask([e]);
         this.flush(false);
         this.redraw();
@@ -211,6 +211,24 @@ export class ConsoleReporter implements Reporter {
    */
   note(host: string, text: string): void {
     this.print(this.c.dim(`<${host}> ${terminalSafe(text)}`));
+  }
+
+  /**
+   * What a result waiting for the rest of the fleet keeps: only what its line will show. A task's results wait
+   * until every host of the play has gone past it, so a fleet's worth of them is held at once; the item
+   * (a whole registered result, in a loop over one) becomes its label, output unprinted at this verbosity goes.
+   */
+  private held(e: TaskResult): TaskResult {
+    const slim: TaskResult = { ...e };
+    if (e.item !== undefined) {
+      slim.label = e.label ?? defaultLoopLabel(e.item);
+      slim.item = undefined;
+    }
+    if (this.options.verbosity === 0) {
+      slim.stdout = undefined;
+      slim.stderr = undefined;
+    }
+    return slim;
   }
 
   /** Whether a result prints at all at this verbosity (on a terminal, ok and skipped wait for -v). */

@@ -190,3 +190,20 @@ describe('a task held until every host has gone past it', () => {
     expect(lines.filter((l) => l.endsWith('] t'))).toEqual(['changed: [w[1:6]] t']);
   });
 });
+
+describe('results held for the rest of the fleet', () => {
+  test('a held loop result prints its label though the item (a whole registered result) is not kept', () => {
+    const big = { item: 'disk1', stdout: 'x'.repeat(10_000) };
+    const lines = run([
+      play(['a', 'b']),
+      start('a'),
+      result('a', { status: 'changed', item: big, stdout: 'y'.repeat(10_000) }),
+      start('b'),
+      result('b', { status: 'changed', item: big }),
+      recap(['a', 'b']),
+    ]);
+    const line = lines.find((l) => l.startsWith('changed:'));
+    expect(line).toContain('disk1');
+    expect(lines.join('\n')).not.toContain('yyyy');
+  });
+});
