@@ -49,6 +49,8 @@ export class ConsoleReporter implements Reporter {
   private readonly reached = new Map<string, number>();
   private readonly pending: Pending[] = [];
   private active: string[] = [];
+  /** How many of `active`, from the start, are known to have gone past the first pending task. */
+  private passedHead = 0;
   private readonly stopped = new Set<string>();
   private emptyPlays: string[] = [];
   private hostsSeen = false;
@@ -92,11 +94,25 @@ export class ConsoleReporter implements Reporter {
   private flush(all: boolean): void {
     while (this.pending.length > 0) {
       const head = this.pending[0] as Pending;
-      const waiting = this.active.some((h) => !this.stopped.has(h) && (this.reached.get(h) ?? -1) <= head.index);
-      if (waiting && !all) return;
+      if (!all && this.waitingFor(head)) return;
       this.pending.shift();
+      this.passedHead = 0;
       this.printTask(head.results);
     }
+  }
+
+  /**
+   * Whether a host of the play has yet to go past `head`. Hosts only move on (or stop), so those already
+   * seen past the head stay past it: each call resumes where the last stopped, instead of scanning the whole
+   * fleet at every event (which made a task's events cost O(fleet^2)).
+   */
+  private waitingFor(head: Pending): boolean {
+    while (this.passedHead < this.active.length) {
+      const h = this.active[this.passedHead] as string;
+      if (!this.stopped.has(h) && (this.reached.get(h) ?? -1) <= head.index) return true;
+      this.passedHead++;
+    }
+    return false;
   }
 
   emit(event: EngineEvent): void {
@@ -109,6 +125,7 @@ export class ConsoleReporter implements Reporter {
         this.reached.clear();
         this.stopped.clear();
         this.active = e.hosts;
+        this.passedHead = 0;
         if (e.hosts.length === 0) {
           this.emptyPlays.push(e.play);
           break;
@@ -120,6 +137,7 @@ export class ConsoleReporter implements Reporter {
       case 'batch_start':
         this.flush(true);
         this.active = e.hosts;
+        this.passedHead = 0;
         this.print(c.dim(`-- batch ${e.batch}: ${e.hosts.join(', ')}`));
         break;
       case 'hosts_not_started':
@@ -158,7 +176,7 @@ export class ConsoleReporter implements Reporter {
         if (e.status === 'unreachable' || (e.status === 'failed' && !e.ignored)) this.stopped.add(e.host);
         this.timings.set(e.task, (this.timings.get(e.task) ?? 0) + e.durationMs);
         const held = this.pending.find((t) => t.key === key);
-        if (held) held.results.push(e);
+        if (held) held.results.push(this.held(e));
         else this.printTask([e]);
         this.flush(false);
         this.redraw();
@@ -193,6 +211,24 @@ export class ConsoleReporter implements Reporter {
    */
   note(host: string, text: string): void {
     this.print(this.c.dim(`<${host}> ${terminalSafe(text)}`));
+  }
+
+  /**
+   * What a result waiting for the rest of the fleet keeps: only what its line will show. A task's results wait
+   * until every host of the play has gone past it, so a fleet's worth of them is held at once; the item
+   * (a whole registered result, in a loop over one) becomes its label, output unprinted at this verbosity goes.
+   */
+  private held(e: TaskResult): TaskResult {
+    const slim: TaskResult = { ...e };
+    if (e.item !== undefined) {
+      slim.label = e.label ?? defaultLoopLabel(e.item);
+      slim.item = undefined;
+    }
+    if (this.options.verbosity === 0) {
+      slim.stdout = undefined;
+      slim.stderr = undefined;
+    }
+    return slim;
   }
 
   /** Whether a result prints at all at this verbosity (on a terminal, ok and skipped wait for -v). */

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type Handlebars from 'handlebars';
+import { BoundedCache } from './bounded-cache.js';
 import { ExpressionError, evaluateExpression } from './expression.js';
 import {
   JINJA_HELPER,
@@ -176,7 +177,8 @@ export function valueTemplate(source: string): string {
   }
 }
 
-const compiled = new Map<string, Handlebars.TemplateDelegate>();
+/** Compiled templates by source; bounded so host-specific sources cannot grow it with the fleet. */
+const compiled = new BoundedCache<string, Handlebars.TemplateDelegate>(4096);
 
 function compile(source: string, rewrite: (source: string) => string = valueTemplate): Handlebars.TemplateDelegate {
   let fn = compiled.get(source);
@@ -321,7 +323,7 @@ interface ValueShape {
  * Each string's shape, worked out once: the same argument renders on every host and every item. Only
  * strings that classify are kept (one that does not throws again, with its message, at each render).
  */
-const shapes = new Map<string, ValueShape>();
+const shapes = new BoundedCache<string, ValueShape>(4096);
 
 const TEXT: ValueShape = {};
 

@@ -169,3 +169,41 @@ describe('plays, recap and live line', () => {
     expect(drawn.at(-1)).toContain('done 1/3');
   });
 });
+
+describe('a task held until every host has gone past it', () => {
+  test('hosts run in waves (forks): the first task prints once, before the second, only when the last wave passed it', () => {
+    const hosts = Array.from({ length: 6 }, (_, i) => `w${i + 1}`);
+    const events: EngineEvent[] = [play(hosts)];
+    // Waves of two hosts, each running both tasks before the next wave starts.
+    for (let i = 0; i < hosts.length; i += 2) {
+      for (const task of ['t', 'u'])
+        for (const h of hosts.slice(i, i + 2)) events.push(start(h, task), result(h, { task, status: 'changed' }));
+    }
+    const cut = events.length - 8;
+    const early = run(events.slice(0, cut));
+    expect(early.some((l) => l.endsWith('] t'))).toBe(false);
+    const lines = run([...events, recap(hosts)]);
+    const first = lines.findIndex((l) => l.endsWith('] t'));
+    const second = lines.findIndex((l) => l.endsWith('] u'));
+    expect(first).toBeGreaterThanOrEqual(0);
+    expect(second).toBeGreaterThan(first);
+    expect(lines.filter((l) => l.endsWith('] t'))).toEqual(['changed: [w[1:6]] t']);
+  });
+});
+
+describe('results held for the rest of the fleet', () => {
+  test('a held loop result prints its label though the item (a whole registered result) is not kept', () => {
+    const big = { item: 'disk1', stdout: 'x'.repeat(10_000) };
+    const lines = run([
+      play(['a', 'b']),
+      start('a'),
+      result('a', { status: 'changed', item: big, stdout: 'y'.repeat(10_000) }),
+      start('b'),
+      result('b', { status: 'changed', item: big }),
+      recap(['a', 'b']),
+    ]);
+    const line = lines.find((l) => l.startsWith('changed:'));
+    expect(line).toContain('disk1');
+    expect(lines.join('\n')).not.toContain('yyyy');
+  });
+});
