@@ -23,7 +23,7 @@ import type { Comparison, SectionReport } from './report.js';
 import { sshplayArgs } from './sshplay-args.js';
 import { formatRatio, median, medianRange, type Ratio, ratio } from './stats.js';
 import { ratioTarget } from './targets.js';
-import { ROOT, type Timing, timed } from './timed.js';
+import { failureLines, ROOT, type Timing, timed } from './timed.js';
 import {
   firstDifference,
   parseArgvLog,
@@ -126,7 +126,7 @@ export async function measureFleet(plan: FleetPlan): Promise<FleetSection> {
       add(k, t);
       return true;
     }
-    const why = t.output.split('\n').filter((l) => /fatal:|UNREACHABLE|ERROR|unreachable=[1-9]|failed=[1-9]/.test(l));
+    const why = failureLines(t.output);
     problem(`${k} failed (exit ${t.code}), left out of the figures: ${why.slice(0, 3).join(' / ').slice(0, 400)}`);
     return false;
   };

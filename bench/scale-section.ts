@@ -13,7 +13,7 @@ import { load, log } from './progress.js';
 import type { SectionReport } from './report.js';
 import { sshplayArgs } from './sshplay-args.js';
 import { boundTarget, type Target } from './targets.js';
-import { ROOT, timed } from './timed.js';
+import { failureLines, ROOT, timed } from './timed.js';
 
 const CLI = join(ROOT, 'dist/src/cli/main.js');
 
@@ -71,8 +71,13 @@ export async function measureScale(real: number, sizes: number[], forks: number)
         sshplayArgs({ cli: CLI, inventory, knownHosts: fleet.knownHostsFile, forks, extra: ['--check'] }),
         { SSHPLAY_STATS_FILE: statsFile },
       );
-      if (t.code !== 0)
-        throw new Error(`--check over ${size} hosts failed (exit ${t.code}):\n${t.output.slice(-3000)}`);
+      if (t.code !== 0) {
+        // A 2,000-host recap is all "ok" lines: keep what says which host failed and why, then the tail.
+        const why = failureLines(t.output);
+        throw new Error(
+          `--check over ${size} hosts failed (exit ${t.code}); ${why.length} lines tell why:\n${why.slice(0, 40).join('\n')}\n...\n${t.output.slice(-1500)}`,
+        );
+      }
       const s = JSON.parse(await readFile(statsFile, 'utf8'));
       scale.runs.push({
         hosts: size,
