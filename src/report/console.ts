@@ -5,7 +5,7 @@ import { hostList } from './host-list.js';
 import { hostTextMadeSafe } from './host-text.js';
 import { defaultLoopLabel } from './loop-label.js';
 import { formatRecap, formatTotals } from './recap.js';
-import { diffExceptions, groupResults, naturalOrder, type ResultGroup, type TaskResult } from './result-groups.js';
+import { diffExceptions, naturalOrder, type ResultGroup, ResultGrouper, type TaskResult } from './result-groups.js';
 import { TemplateCluster, templateOf } from './result-template.js';
 import { terminalSafe } from './terminal-text.js';
 
@@ -25,11 +25,14 @@ interface TaskProgress {
   failed: number;
 }
 
-/** One task's results held until every host of the play has gone past it, then printed grouped. */
+/**
+ * One task's results held until every host of the play has gone past it, then printed: held grouped as they
+ * come (hosts that print the same share one result), since a fleet's worth of them waits at once.
+ */
 interface Pending {
   key: string;
   index: number;
-  results: TaskResult[];
+  results: ResultGrouper;
 }
 /**
  * Human output. A task's results are printed once every host has gone past the task, grouped: hosts with
@@ -97,7 +100,7 @@ export class ConsoleReporter implements Reporter {
       if (!all && this.waitingFor(head)) return;
       this.pending.shift();
       this.passedHead = 0;
-      this.printTask(head.results);
+      this.printTask(head.results.list());
     }
   }
 
@@ -152,7 +155,7 @@ export class ConsoleReporter implements Reporter {
         if (index === undefined) {
           index = this.order.size;
           this.order.set(key, index);
-          this.pending.push({ key, index, results: [] });
+          this.pending.push({ key, index, results: this.grouper() });
         }
         this.reached.set(e.host, Math.max(index, this.reached.get(e.host) ?? -1));
         let p = this.progress.get(key);
@@ -176,8 +179,8 @@ export class ConsoleReporter implements Reporter {
         if (e.status === 'unreachable' || (e.status === 'failed' && !e.ignored)) this.stopped.add(e.host);
         this.timings.set(e.task, (this.timings.get(e.task) ?? 0) + e.durationMs);
         const held = this.pending.find((t) => t.key === key);
-        if (held) held.results.push(this.held(e));
-        else this.printTask([e]);
+        if (held) held.results.add(this.held(e));
+        else this.printTask(this.grouped([e]));
         this.flush(false);
         this.redraw();
         break;
@@ -266,9 +269,18 @@ export class ConsoleReporter implements Reporter {
     return { ok: c.green, changed: c.yellow, skipped: c.cyan, failed: c.red, unreachable: c.red }[e.status];
   }
 
-  private printTask(results: readonly TaskResult[]): void {
-    const shown = results.filter((r) => !this.quiet(r));
-    const groups = groupResults(shown, (r) => JSON.stringify([this.statusOf(r), this.parts(r)]));
+  /** A task's results grouped by what they print; quiet ones print nothing and are not held. */
+  private grouper(): ResultGrouper {
+    return new ResultGrouper((r) => (this.quiet(r) ? undefined : JSON.stringify([this.statusOf(r), this.parts(r)])));
+  }
+
+  private grouped(results: readonly TaskResult[]): ResultGroup[] {
+    const grouper = this.grouper();
+    for (const r of results) grouper.add(r);
+    return grouper.list();
+  }
+
+  private printTask(groups: readonly ResultGroup[]): void {
     // The groups of one task with one status: printed together, as one template when they line up.
     const families = new Map<string, ResultGroup[]>();
     for (const g of groups) {
@@ -278,7 +290,7 @@ export class ConsoleReporter implements Reporter {
     const lines: string[] = [];
     for (const family of families.values())
       for (const cluster of this.clusters(family)) lines.push(...(this.asTemplate(cluster) ?? this.oneByOne(cluster)));
-    const first = results[0];
+    const first = groups[0]?.result;
     const path =
       first && this.options.verbosity >= 2 ? this.options.taskPath?.(first.play, first.task, first.handler) : undefined;
     if (lines.length && path) lines.unshift(this.c.dim(`task path: ${path}`));

@@ -9,24 +9,34 @@ export interface ResultGroup {
 }
 
 /**
- * Groups one task's results by what they print without the host name, in first-seen order: fifty hosts
- * with the same outcome print one line naming them all.
+ * One task's results grouped by what they print without the host name, as they come: a result joins the
+ * group of an earlier one that printed the same, so what is held grows with the distinct outcomes, not with
+ * the fleet (a 2,000-host task that went ok everywhere is one result and a list of names).
  */
-export function groupResults(results: readonly TaskResult[], printedAs: (r: TaskResult) => string): ResultGroup[] {
-  const groups = new Map<string, ResultGroup & { named: Set<string> }>();
-  for (const r of results) {
-    const key = printedAs(r);
-    const g = groups.get(key);
-    if (!g) groups.set(key, { hosts: [r.host], result: r, named: new Set([r.host]) });
+export class ResultGrouper {
+  private readonly groups = new Map<string, ResultGroup & { named: Set<string> }>();
+
+  /** `printedAs`: what a result prints without its host, or undefined when it prints nothing (not held). */
+  constructor(private readonly printedAs: (r: TaskResult) => string | undefined) {}
+
+  add(r: TaskResult): void {
+    const key = this.printedAs(r);
+    if (key === undefined) return;
+    const g = this.groups.get(key);
+    if (!g) this.groups.set(key, { hosts: [r.host], result: r, named: new Set([r.host]) });
     else if (!g.named.has(r.host)) {
       g.named.add(r.host);
       g.hosts.push(r.host);
     }
   }
-  const list: ResultGroup[] = [...groups.values()].map(({ hosts, result }) => ({ hosts, result }));
-  for (const g of list) g.hosts.sort(naturalOrder);
-  // Hosts finish in any order: sorted by their first host, the output is the same run after run.
-  return list.sort((a, b) => naturalOrder(a.hosts[0] as string, b.hosts[0] as string));
+
+  /** The groups in first-host order, each group's hosts in natural order. */
+  list(): ResultGroup[] {
+    const list: ResultGroup[] = [...this.groups.values()].map(({ hosts, result }) => ({ hosts, result }));
+    for (const g of list) g.hosts.sort(naturalOrder);
+    // Hosts finish in any order: sorted by their first host, the output is the same run after run.
+    return list.sort((a, b) => naturalOrder(a.hosts[0] as string, b.hosts[0] as string));
+  }
 }
 
 // One collator for every comparison: localeCompare with options builds a new one per call, and hosts are
