@@ -8,6 +8,7 @@ import {
   serviceStateCmd,
   serviceStatesCmd,
 } from './service-state.js';
+import { sharedContent } from './shared-content.js';
 
 /** What a module's plan will read, known from its arguments before the play runs. */
 export type FactRequest =
@@ -218,10 +219,8 @@ export class HostFacts {
    */
   simulateWrite(path: string, content: Buffer, mode = 0o644): void {
     const stat = { mode, uid: 0, gid: 0, size: content.length, isFile: true, isDirectory: false, isSymlink: false };
-    // Kept for the rest of the run: a copy of its own size, not a view keeping a larger (pooled) buffer alive.
-    const own = Buffer.allocUnsafeSlow(content.length);
-    content.copy(own);
-    this.simulated.set(path, { stat, content: own });
+    // Kept for the rest of the run: shared with the hosts that would write the same.
+    this.simulated.set(path, { stat, content: sharedContent(content) });
   }
 
   /** After a write: the file. */
