@@ -149,7 +149,8 @@ async function main(): Promise<void> {
       sections.push({
         id,
         ...unmeasured(id, o),
-        body: `**Failed** after ${((Date.now() - t0) / 1000).toFixed(0)} s, nothing measured: ${failure}\n`,
+        // The message whole, lines kept: a failure at scale names its hosts and their errors line by line.
+        body: `**Failed** after ${((Date.now() - t0) / 1000).toFixed(0)} s, nothing measured:\n\n\`\`\`\n${msg.slice(0, 6000).replaceAll('```', "'''")}\n\`\`\`\n`,
         comparisons: [],
         problems: [`section ${id} failed: ${failure}`],
         seconds: (Date.now() - t0) / 1000,

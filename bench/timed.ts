@@ -29,5 +29,7 @@ export function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}):
 
 /** The lines of a run's output that say what went wrong: failed tasks, unreachable hosts, errors, and the recap lines that count them. */
 export function failureLines(output: string): string[] {
-  return output.split('\n').filter((l) => /fatal:|UNREACHABLE|ERROR|unreachable=[1-9]|failed=[1-9]/.test(l));
+  return output
+    .split('\n')
+    .filter((l) => /^(fatal|unreachable|failed):|fatal:|UNREACHABLE|ERROR|unreachable=[1-9]|failed=[1-9]/.test(l));
 }
