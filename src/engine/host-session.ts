@@ -1,5 +1,5 @@
 import type { Connection, ConnectionStats, RemoteFile } from '../connection/types.js';
-import { HostFacts } from '../facts/host-facts.js';
+import { HostFacts, type KeptReads } from '../facts/host-facts.js';
 
 /**
  * Everything sshplay holds for one host during a run: its connection, facts cache and variables set by tasks.
@@ -24,6 +24,8 @@ export class HostSession {
   private readonly closedStats: ConnectionStats = { execChannels: 0, commands: 0, roundTrips: 0, sftpOps: 0 };
   private connected = false;
   private opening?: Promise<Connection>;
+  /** What the last connection's cache had read, kept for the next one (see release). */
+  private keptReads?: KeptReads;
 
   /** `onStateChange`: told when the host fails or becomes unreachable (magic variables list the hosts still going). */
   constructor(
@@ -52,7 +54,8 @@ export class HostSession {
     if (this.conn) return this.conn;
     this.conn = conn;
     this.connected = true;
-    this.facts = new HostFacts(conn, this.wouldBeFiles);
+    this.facts = new HostFacts(conn, this.wouldBeFiles, this.keptReads);
+    this.keptReads = undefined;
     return conn;
   }
 
@@ -66,12 +69,15 @@ export class HostSession {
   }
 
   /**
-   * Closes the connection and drops the read cache (file contents, command outputs): the next task that
-   * needs the host connects again and reads afresh. Gathered facts and what tasks set are kept.
+   * Closes the connection; what its cache had read is kept for the next connection: nothing the run does changes
+   * a host while it waits for its next play (a host kept open keeps its cache just so), and a host of a large
+   * fleet, let go after each play, would otherwise read everything again at every play. Gathered facts and what
+   * tasks set are kept too.
    */
   async release(): Promise<void> {
     const conn = this.conn;
     if (!conn) return;
+    this.keptReads = await this.facts?.kept();
     const stats = conn.stats;
     for (const key of Object.keys(this.closedStats) as (keyof ConnectionStats)[]) this.closedStats[key] += stats[key];
     this.conn = undefined;

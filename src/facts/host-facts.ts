@@ -19,6 +19,19 @@ export type FactRequest =
   /** A REST API target's resource (GET), or a read-only procedure's answer when `query` is given. */
   | { kind: 'api'; path: string; query?: unknown };
 
+/**
+ * What a host's cache had read, settled, kept while its connection is let go between plays: a host that waits
+ * for its next play is not changed by the run meanwhile (as a host kept open keeps its cache), so its next play
+ * need not read it again. API answers are not kept: an array is changed by other hosts' plays.
+ */
+export interface KeptReads {
+  files: Map<string, RemoteFile | null>;
+  commands: Map<string, RunResult>;
+  services: Map<string, ServiceState>;
+}
+
+const PENDING: unique symbol = Symbol('pending');
+
 /** One round trip's reads: files, and shell commands keyed by their text (the units' one among them). */
 interface ReadBatch {
   paths: string[];
@@ -45,7 +58,38 @@ export class HostFacts {
   constructor(
     private readonly conn: ReadOnlyConnection,
     private readonly simulated = new Map<string, RemoteFile>(),
-  ) {}
+    kept?: KeptReads,
+  ) {
+    if (!kept) return;
+    for (const [path, file] of kept.files) this.files.set(path, Promise.resolve(file));
+    for (const [key, result] of kept.commands) this.commands.set(key, Promise.resolve(result));
+    for (const [unit, state] of kept.services) this.services.set(unit, Promise.resolve(state));
+  }
+
+  /**
+   * What was read and has settled, for a host let go between plays (reads still in flight or failed are left
+   * to be read again). File contents are shared with hosts that read the same (most hosts' iscsid.conf is alike).
+   */
+  async kept(): Promise<KeptReads> {
+    const kept: KeptReads = { files: new Map(), commands: new Map(), services: new Map() };
+    // Listed first, an already settled read wins the race against the sentinel; one still in flight loses.
+    const settled = <T>(p: Promise<T>): Promise<T | typeof PENDING> =>
+      Promise.race<T | typeof PENDING>([p, Promise.resolve(PENDING)]).catch((): typeof PENDING => PENDING);
+    for (const [path, p] of this.files) {
+      const file = await settled(p);
+      if (file === PENDING) continue;
+      kept.files.set(path, file?.content ? { ...file, content: sharedContent(file.content) } : file);
+    }
+    for (const [key, p] of this.commands) {
+      const result = await settled(p);
+      if (result !== PENDING) kept.commands.set(key, result);
+    }
+    for (const [unit, p] of this.services) {
+      const state = await settled(p);
+      if (state !== PENDING) kept.services.set(unit, state);
+    }
+    return kept;
+  }
 
   /**
    * Cached reads are promises that a task may never await (the run stopped first); a failed read must

@@ -1,7 +1,8 @@
 /**
  * A fleet larger than its forks: a host's connection and read cache are let go when it finishes a play (past the
  * first `forks` hosts, which stay open), so the controller holds connections in proportion to forks, not to the
- * fleet; what the run must keep (check mode's would-be files, set_fact values, counters) survives the reconnect.
+ * fleet; what the run must keep (check mode's would-be files, set_fact values, counters) survives the reconnect,
+ * and so does what was read (nothing changes a host while it waits for its next play): it is not read again.
  */
 import { describe, expect, test } from 'vitest';
 import type { Connection } from '../../../src/connection/types.js';
@@ -72,5 +73,49 @@ describe('connections released between plays', () => {
       },
     });
     expect(opens).toEqual({ h1: 1, h2: 1, h3: 1 });
+  });
+
+  test('a released host is not read again for what it read before; what a play changed is read afresh', async () => {
+    const BOTH_READ = `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - copy: { dest: "{{ dir }}/same", content: "kept\\n" }
+    - copy: { dest: "{{ dir }}/f", content: "one\\n" }
+- hosts: all
+  gather_facts: false
+  tasks:
+    - copy: { dest: "{{ dir }}/same", content: "kept\\n" }
+    - copy: { dest: "{{ dir }}/f", content: "two\\n" }
+`;
+    const reads: Record<string, string[]> = {};
+    const opens: Record<string, number> = {};
+    const run = await runLocal(BOTH_READ, {
+      hosts: ['h1', 'h2', 'h3', 'h4'],
+      forks: 1,
+      diff: true,
+      // `same` is already as the playbook wants it: read, never written
+      files: Object.fromEntries(['h1', 'h2', 'h3', 'h4'].map((h) => [`${h}/same`, 'kept\n'])),
+      opened: (host: string, conn: Connection) => {
+        opens[host] = (opens[host] ?? 0) + 1;
+        const readFiles = conn.readFiles.bind(conn);
+        conn.readFiles = (paths) => {
+          (reads[host] ??= []).push(...paths.map((p) => p.replace(/.*\//, '')));
+          return readFiles(paths);
+        };
+        return conn;
+      },
+    });
+    expect(run.summary.failed).toEqual([]);
+    for (const host of ['h2', 'h3', 'h4']) {
+      expect(opens[host], host).toBe(2);
+      // `same` was read once for both plays; `f`, written by the first play, is read again by the second
+      expect(reads[host]?.filter((p) => p === 'same'), host).toEqual(['same']);
+      expect(reads[host]?.filter((p) => p === 'f').length, host).toBeGreaterThanOrEqual(2);
+      const [first, second] = run.resultsOf(host, 'copy').filter((r) => r.diff?.includes('f'));
+      expect(first?.status).toBe('changed');
+      expect(second?.diff).toContain('-one');
+      expect(second?.diff).toContain('+two');
+    }
   });
 });
