@@ -9,6 +9,7 @@ import { quoteArg } from '../remote-command.js';
 import { CONNECTION_DETAILS, type ConnectionLog, logFor, PROTOCOL_DEBUG } from './connection-log.js';
 import type { JumpPool } from './jump-pool.js';
 import { fingerprintOf, type HostKeyVerdict, hostLookupName, type KnownHosts, keyTypeOf } from './known-hosts.js';
+import { ResponsiveDeadline } from './responsive-deadline.js';
 import { AuthAttempts, authMethodsOf } from './ssh-auth.js';
 
 export interface SshTarget {
@@ -105,11 +106,13 @@ export async function connectClient(target: SshTarget, options: SshOptions): Pro
   const protocol = logFor(options.log, target.name, PROTOCOL_DEBUG);
   let keyProblem = '';
   let pendingKey: Buffer | null = null;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const config: ConnectConfig = {
     host: target.address,
     port: target.port,
     username: target.user,
-    readyTimeout: options.connectTimeoutMs ?? 10_000,
+    // The connect timeout is ours (below): ssh2's plain timer would blame the host for the controller's own stalls.
+    readyTimeout: 0,
     keepaliveInterval: options.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS,
     keepaliveCountMax: options.keepaliveCountMax ?? KEEPALIVE_COUNT_MAX,
     // Ask for the key types known_hosts lists for this host first, as OpenSSH orders HostKeyAlgorithms.
@@ -152,7 +155,7 @@ export async function connectClient(target: SshTarget, options: SshOptions): Pro
   details?.(
     `ESTABLISH SSH CONNECTION FOR USER: ${target.user} to ${target.address} port ${target.port}` +
       ` (key file ${target.privateKeyFile ?? 'none'}, jump host ${target.jump?.name.replace(/^jump host /, '') ?? 'none'},` +
-      ` connect timeout ${(config.readyTimeout ?? 0) / 1000}s)`,
+      ` connect timeout ${connectTimeoutMs / 1000}s)`,
   );
   details?.(`auth methods in order: ${methods.map((m) => m.label).join(', ') || 'none configured'}`);
   if (target.jump) {
@@ -168,7 +171,15 @@ export async function connectClient(target: SshTarget, options: SshOptions): Pro
 
   await new Promise<void>((resolve, reject) => {
     let settled = false;
+    // From the TCP connect to a logged-in session, as ssh2's readyTimeout covered it.
+    const deadline = new ResponsiveDeadline(connectTimeoutMs, () => {
+      if (settled) return;
+      settled = true;
+      client.destroy();
+      reject(fail(`no answer within ${connectTimeoutMs / 1000}s (connect timeout)`));
+    });
     client.once('ready', () => {
+      deadline.stop();
       settled = true;
       details?.(`authenticated as ${target.user} with ${auth.succeeded}`);
       resolve();
@@ -178,18 +189,18 @@ export async function connectClient(target: SshTarget, options: SshOptions): Pro
     client.on('error', (err: Error & { level?: string }) => {
       if (settled) return;
       settled = true;
+      deadline.stop();
       client.end();
       if (keyProblem) reject(fail(keyProblem));
       else if (err.level === 'client-authentication')
         reject(fail(auth.failure(target.user, target.address, target.port)));
-      else if (err.level === 'client-timeout')
-        reject(fail(`no answer within ${(config.readyTimeout ?? 0) / 1000}s (connect timeout)`, err));
       else reject(fail(err.message, err));
     });
     try {
       client.connect(config);
     } catch (e) {
       settled = true;
+      deadline.stop();
       const message = (e as Error).message;
       if (target.privateKeyFile && /decrypt|passphrase|encrypted/i.test(message))
         reject(
