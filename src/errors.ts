@@ -38,12 +38,16 @@ export class UsageError extends SshplayError {}
 
 /** The transport to a host broke or never opened: the host counts as unreachable (exit 3). */
 export class ConnectionError extends SshplayError {
+  /** The host did not answer within the connect timeout (as opposed to refusing, or a key or login failing). */
+  readonly timedOut: boolean;
+
   constructor(
     readonly host: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; timedOut?: boolean },
   ) {
     super(`${host}: ${message}`, options);
+    this.timedOut = options?.timedOut ?? false;
   }
 }
 

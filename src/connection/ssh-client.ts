@@ -176,7 +176,11 @@ export async function connectClient(target: SshTarget, options: SshOptions): Pro
       if (settled) return;
       settled = true;
       client.destroy();
-      reject(fail(`no answer within ${connectTimeoutMs / 1000}s (connect timeout)`));
+      reject(
+        new ConnectionError(target.name, `no answer within ${connectTimeoutMs / 1000}s (connect timeout)`, {
+          timedOut: true,
+        }),
+      );
     });
     client.once('ready', () => {
       deadline.stop();

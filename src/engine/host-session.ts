@@ -59,6 +59,11 @@ export class HostSession {
     return conn;
   }
 
+  /** The host was connected before in this run (a connection opened now is a reconnect). */
+  get wasConnected(): boolean {
+    return this.connected;
+  }
+
   /** What this host's connections did over the run (undefined: never connected). */
   get connectionStats(): ConnectionStats | undefined {
     if (!this.connected) return undefined;

@@ -68,7 +68,19 @@ export class HostSessions {
     // Only connection variables matter here; play vars may depend on facts not gathered yet.
     const vars = run.variables.connectionVars(session.name);
     try {
-      const conn = await session.connection(() => run.input.connect(session.name, vars));
+      const reconnect = session.wasConnected;
+      const open = async () => {
+        try {
+          return await run.input.connect(session.name, vars);
+        } catch (e) {
+          // A host let go between plays (sshplay's choice, not the user's) answered a play ago: a reconnect that
+          // times out, at a play's start when many hosts reconnect at once, is tried once more. A first connect
+          // is not: a host that does not answer is unreachable within the timeout the user set.
+          if (reconnect && e instanceof ConnectionError && e.timedOut) return run.input.connect(session.name, vars);
+          throw e;
+        }
+      };
+      const conn = await session.connection(open);
       const facts = session.facts as NonNullable<HostSession['facts']>;
       if (!session.hasGathered) {
         // Paths and packages depend on the OS, so the play's reads are known only after gathering:

@@ -6,6 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { Connection } from '../../../src/connection/types.js';
+import { ConnectionError } from '../../../src/errors.js';
 import { runLocal } from './local-run.js';
 
 const PLAYBOOK = `
@@ -117,5 +118,26 @@ describe('connections released between plays', () => {
       expect(second?.diff).toContain('-one');
       expect(second?.diff).toContain('+two');
     }
+  });
+
+  test('a reconnect that times out is tried once more; a first connect that times out is not', async () => {
+    const attempts: Record<string, number> = {};
+    const run = await runLocal(PLAYBOOK, {
+      hosts: ['h1', 'h2', 'h3', 'h4'],
+      forks: 1,
+      check: true,
+      opened: (host: string, conn: Connection) => {
+        const n = (attempts[host] = (attempts[host] ?? 0) + 1);
+        // h3's reconnect (its second connect) times out once; h4 never answers at all
+        if ((host === 'h3' && n === 2) || host === 'h4') {
+          void conn.close();
+          throw new ConnectionError(host, 'no answer within 10s (connect timeout)', { timedOut: true });
+        }
+        return conn;
+      },
+    });
+    expect(run.summary.unreachable).toEqual(['h4']);
+    expect(attempts).toEqual({ h1: 1, h2: 2, h3: 3, h4: 1 });
+    expect(run.resultsOf('h3', 'debug')[0]?.msg).toBe('h3-marked');
   });
 });
