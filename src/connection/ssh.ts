@@ -6,6 +6,7 @@ import { runThenReadOn } from './run-then-read.js';
 import { type FileTransport, SftpFiles } from './sftp-files.js';
 import { ShellFiles } from './shell-files.js';
 import { ShellSession } from './shell-session.js';
+import { type SilenceListener, SilenceWatch } from './silence-watch.js';
 import {
   connectClient,
   KEEPALIVE_COUNT_MAX,
@@ -51,6 +52,10 @@ export class SshConnection implements Connection {
   private readonly onLost = new Set<(why: Error) => void>();
   /** -vvv lines about this host's session (how its shell and file transfers run). */
   private details?: (text: string) => void;
+  /** Whether the host has gone quiet (a keepalive unanswered): the engine lets the other hosts go on without it. */
+  private silence?: SilenceWatch;
+  /** close() was called: the transport going away is no loss. */
+  private ending = false;
 
   private constructor(
     private readonly client: Client,
@@ -81,8 +86,13 @@ export class SshConnection implements Connection {
       } else conn.lostWhy = err.message;
       conn.shell?.fail(conn.lostWhy);
     });
+    // ssh2 keeps its transport (the TCP socket, or the jump host's channel) as _sock and offers no hook on
+    // keepalive answers: the bytes coming in on it are what says the host still answers.
+    const transport = (client as unknown as { _sock?: ConstructorParameters<typeof SilenceWatch>[0] })._sock;
+    if (transport) conn.silence = new SilenceWatch(transport, options.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS);
     client.on('close', () => {
       conn.closed = true;
+      conn.silence?.stop(conn.ending ? undefined : conn.lostWhy);
       conn.shell?.fail(conn.lostWhy);
       conn.lostError ??= new Error(conn.lostWhy);
       for (const tell of conn.onLost) tell(conn.lostError);
@@ -276,7 +286,13 @@ export class SshConnection implements Connection {
     }
   }
 
+  watchSilence(listener: SilenceListener): void {
+    this.silence?.listen(listener);
+  }
+
   async close(): Promise<void> {
+    this.ending = true;
+    this.silence?.stop();
     this.shell?.close();
     this.client.end();
   }

@@ -1,4 +1,5 @@
 import type { Cmd } from '../remote-command.js';
+import type { SilenceListener } from './silence-watch.js';
 
 /** What a command did on a host. A non-zero exit is data here, not an exception. */
 export interface RunResult {
@@ -66,6 +67,11 @@ export interface Connection extends ReadOnlyConnection {
   cancel?(why: string): string | undefined;
   /** The next task may send again (a new shell is opened for it). */
   resume?(): void;
+  /**
+   * Hosts reached over ssh: tells `listener` when the host goes quiet (a keepalive left unanswered past its
+   * interval) and when it is heard again, before ssh2 gives it up as unreachable.
+   */
+  watchSilence?(listener: SilenceListener): void;
   /** Only on a REST API target (an E-Series array): a request that changes it. The engine's apply is the caller. */
   apiChange?(request: ApiChangeRequest): Promise<unknown>;
 }

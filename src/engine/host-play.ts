@@ -50,7 +50,8 @@ export async function runHostPlay(
     });
     let next = tasks.next({ failed: false });
     while (!next.done) {
-      if (run.interrupted()) return;
+      // left behind by the other hosts (it went quiet): no further task, it ends failed or unreachable
+      if (run.interrupted() || session.behind) return;
       if (pacing.gate && !(await pacing.gate())) return;
       const { node, later } = next.value;
       let reply: TaskReply = { failed: false };
@@ -74,7 +75,7 @@ export async function runHostPlay(
       return;
     }
     for (const handler of play.handlers) {
-      if (run.interrupted()) return;
+      if (run.interrupted() || session.behind) return;
       // hosts in lockstep pass a gate at every handler, notified or not, so they stay together
       if (pacing.gate && !(await pacing.gate())) return;
       if (!handlerNotified(handler, notified)) continue;

@@ -26,12 +26,41 @@ export class HostSession {
   private opening?: Promise<Connection>;
   /** What the last connection's cache had read, kept for the next one (see release). */
   private keptReads?: KeptReads;
+  /** While the host is suspect: when it was last heard. */
+  private silentSince?: number;
+  /** The last time the host was heard again after a silence, and since when it had been silent. */
+  lastSilence?: { from: number; to: number };
+  /** Its connection went away on its own (the host was given up): why. */
+  lostWhy?: string;
+  /**
+   * The other hosts went on to the next play while this one was suspect (see Scheduler): it starts no
+   * further task, and ends failed or unreachable.
+   */
+  behind?: { play: string; since: number };
 
-  /** `onStateChange`: told when the host fails or becomes unreachable (magic variables list the hosts still going). */
+  /**
+   * `onStateChange`: told when the host fails or becomes unreachable (magic variables list the hosts still
+   * going). `onSuspectChange`: told when it goes quiet, is heard again, or its connection is lost.
+   */
   constructor(
     readonly name: string,
     private readonly onStateChange?: () => void,
+    private readonly onSuspectChange?: (session: HostSession) => void,
   ) {}
+
+  /**
+   * A keepalive went unanswered for an interval and nothing has come from the host since: it may be frozen
+   * (hung kernel, stuck NFS mount). Not a failure: ssh2 gives it up only after KEEPALIVE_COUNT_MAX probes, and
+   * any byte from it clears this. The scheduler does not make the other hosts wait for a suspect host.
+   */
+  get suspect(): boolean {
+    return this.silentSince !== undefined;
+  }
+
+  /** While suspect: when the host was last heard. */
+  get quietSince(): number | undefined {
+    return this.silentSince;
+  }
 
   get state(): 'ok' | 'failed' | 'unreachable' {
     return this.status;
@@ -54,8 +83,27 @@ export class HostSession {
     if (this.conn) return this.conn;
     this.conn = conn;
     this.connected = true;
+    this.lostWhy = undefined;
     this.facts = new HostFacts(conn, this.wouldBeFiles, this.keptReads);
     this.keptReads = undefined;
+    conn.watchSilence?.({
+      silent: (since) => {
+        if (this.conn !== conn) return;
+        this.silentSince = since;
+        this.onSuspectChange?.(this);
+      },
+      heard: (at) => {
+        if (this.conn !== conn || this.silentSince === undefined) return;
+        this.lastSilence = { from: this.silentSince, to: at };
+        this.silentSince = undefined;
+        this.onSuspectChange?.(this);
+      },
+      lost: (why) => {
+        if (this.conn !== conn) return;
+        this.lostWhy = why;
+        this.onSuspectChange?.(this);
+      },
+    });
     return conn;
   }
 
@@ -88,6 +136,11 @@ export class HostSession {
     this.conn = undefined;
     this.facts = undefined;
     this.opening = undefined;
+    // a closed connection says nothing about the host: it is no longer suspect
+    if (this.silentSince !== undefined) {
+      this.silentSince = undefined;
+      this.onSuspectChange?.(this);
+    }
     await conn.close().catch(() => undefined);
   }
 

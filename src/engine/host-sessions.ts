@@ -19,6 +19,8 @@ export class HostSessions {
   stateChanges = 0;
   /** Recap counters of the hosts plays ran on (a host only delegated to has none). */
   readonly stats: Record<string, HostStats> = {};
+  /** Told when a host goes quiet, is heard again or loses its connection (whoever waits for hosts re-checks). */
+  private readonly suspectWatchers = new Set<(session: HostSession) => void>();
 
   constructor(private readonly run: () => RunContext) {}
 
@@ -38,10 +40,22 @@ export class HostSessions {
   delegate(host: string): HostSession {
     let session = this.byName.get(host);
     if (!session) {
-      session = new HostSession(host, () => this.stateChanges++);
+      session = new HostSession(
+        host,
+        () => this.stateChanges++,
+        (changed) => {
+          for (const watcher of [...this.suspectWatchers]) watcher(changed);
+        },
+      );
       this.byName.set(host, session);
     }
     return session;
+  }
+
+  /** `watcher` is told of every change of a host's suspect flag or connection loss, until the returned stop is called. */
+  watchSuspects(watcher: (session: HostSession) => void): () => void {
+    this.suspectWatchers.add(watcher);
+    return () => this.suspectWatchers.delete(watcher);
   }
 
   find(host: string): HostSession | undefined {

@@ -1,8 +1,8 @@
 /**
  * `run_once` as Ansible runs it: the task runs for the first host of the batch (in inventory order) and
  * its result is every host's: each registers it, gets its facts and notifies its handlers. The batch's
- * hosts meet at the task first (a host that finished the play is not waited for); a failure fails every
- * host of the batch, as in Ansible's strategy.
+ * hosts meet at the task first (a host that finished the play is not waited for, nor a suspect one: gone
+ * quiet, maybe frozen); a failure fails every host of the batch, as in Ansible's strategy.
  */
 import type { Play, Task } from '../playbook/types.js';
 import type { RunContext, Vars } from './run-context.js';
@@ -29,11 +29,25 @@ export class RunOnce {
   private readonly meetings = new Map<Task, Meeting[]>();
   private readonly arrivals = new Map<string, Map<Task, number>>();
 
+  /** Stops watching hosts go quiet. */
+  private readonly unwatch: () => void;
+
   constructor(
     private readonly run: RunContext,
     private readonly play: Play,
     private readonly batch: readonly string[],
-  ) {}
+  ) {
+    // A meeting does not wait for a suspect host (gone quiet, maybe frozen): it wakes when one goes quiet.
+    // A suspect host that arrives later takes the result, as a host waiting for a fork slot does.
+    this.unwatch = run.sessions.watchSuspects((session) => {
+      if (session.suspect && this.running.has(session.name)) this.checkAll();
+    });
+  }
+
+  /** The batch is over (every host done, left-behind ones included). */
+  close(): void {
+    this.unwatch();
+  }
 
   /** The host started the play. */
   start(host: string): void {
@@ -44,6 +58,10 @@ export class RunOnce {
   done(host: string): void {
     this.running.delete(host);
     this.finished.add(host);
+    this.checkAll();
+  }
+
+  private checkAll(): void {
     for (const meetings of this.meetings.values()) for (const meeting of meetings) this.check(meeting);
   }
 
@@ -87,7 +105,9 @@ export class RunOnce {
 
   private check(meeting: Meeting): void {
     if (meeting.released) return;
-    if (!meeting.expected.every((h) => meeting.arrived.includes(h) || !this.running.has(h))) return;
+    const sessions = this.run.sessions;
+    const awaited = (h: string) => this.running.has(h) && !sessions.session(h).suspect;
+    if (!meeting.expected.every((h) => meeting.arrived.includes(h) || !awaited(h))) return;
     meeting.released = true;
     meeting.leader = this.batch.find((h) => meeting.arrived.includes(h));
     meeting.release();

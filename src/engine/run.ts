@@ -61,16 +61,19 @@ export class Engine {
     const scheduler = new Scheduler(this.context, this.notStarted);
     try {
       let startAt = this.context.options.startAtTask;
-      for (const play of this.context.input.playbook.plays) {
+      const plays = this.context.input.playbook.plays;
+      for (const [index, play] of plays.entries()) {
         if (this.interrupted) break;
         // --start-at-task: plays before the one holding the task are skipped, and in that play every
         // host starts at the task (decided once per play, not by whichever host gets there first).
         if (startAt !== undefined && !holdsTask(play, startAt)) continue;
-        const outcome = await scheduler.runPlay(play, startAt);
+        const outcome = await scheduler.runPlay(play, startAt, index < plays.length - 1);
         startAt = undefined;
         for (const host of outcome.stoppedByFatal) this.stoppedByFatal.add(host);
         if (outcome.stop) break;
       }
+      // hosts the others went on without end unreachable or failed: the recap and retry file must say which
+      await scheduler.laggards.settled();
     } finally {
       await sessions.closeAll();
     }

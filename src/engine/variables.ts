@@ -153,7 +153,12 @@ export class Variables {
     // stopped or the batch moved on, not per call.
     if (cached && cached.stateChanges === run.sessions.stateChanges && cached.batch === batchHosts) return cached.vars;
     const all = run.input.hostsFor(play.hosts);
-    const active = (hosts: string[]) => hosts.filter((h) => (run.sessions.find(h)?.state ?? 'ok') === 'ok');
+    // a host left behind (it went quiet, the others went on) is no longer going either
+    const going = (h: string) => {
+      const session = run.sessions.find(h);
+      return !session || (session.state === 'ok' && !session.behind);
+    };
+    const active = (hosts: string[]) => hosts.filter(going);
     const batch = active(batchHosts ?? all);
     const vars = {
       hostvars: this.hostvars(),

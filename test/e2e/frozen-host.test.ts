@@ -104,6 +104,14 @@ describeNeeding(missing)('a frozen host among four (namespace fleet)', () => {
       const detectedAfter = (Date.parse(lost?.time ?? '') - frozenAt) / 1000;
       expect(detectedAfter).toBeLessThan(20);
       expect(detectedAt - frozenAt).toBeLessThan(20_500);
+      // The others did not wait for the detection: bravo went quiet (suspect) before their first play ended,
+      // so they went on and finished everything before ssh gave bravo up.
+      expect(all.some((e) => e.type === 'warning' && e.msg?.startsWith('bravo stopped answering'))).toBe(true);
+      const othersLast = Math.max(
+        ...all.filter((e) => e.type === 'task_result' && e.host !== 'bravo').map((e) => Date.parse(e.time)),
+      );
+      expect(othersLast).toBeLessThan(Date.parse(lost?.time ?? ''));
+      expect(all.some((e) => e.type === 'task_result' && e.task === 'second play' && e.host === 'bravo')).toBe(false);
       const recap = all.find((e) => e.type === 'recap')?.stats ?? {};
       expect(recap.bravo).toMatchObject({ unreachable: 1 });
       for (const h of ['alpha', 'charlie', 'delta']) {
@@ -117,6 +125,78 @@ describeNeeding(missing)('a frozen host among four (namespace fleet)', () => {
       expect(r.code).toBe(3);
     } finally {
       thawHost(fleet, 'bravo');
+      run.child.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  it('frozen, then thawed after the others went on: it finishes its command, then fails as fallen behind', async () => {
+    const pb = await writeTemp(
+      dir,
+      'thawed.yml',
+      `
+- name: first
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: long step
+      command: sleep 4
+    - name: after the long step
+      copy: { dest: /etc/thawed-after.conf, content: "done\\n" }
+- name: second
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: second play
+      copy: { dest: /etc/thawed-second.conf, content: "done\\n" }
+`,
+    );
+    const run = startSshplay([
+      'run',
+      pb,
+      '-i',
+      inventory,
+      '--known-hosts',
+      fleet.knownHostsFile,
+      '--json',
+      '--no-retry-file',
+    ]);
+    try {
+      const deadline = Date.now() + 60_000;
+      const seen = (p: (e: JsonEvent) => boolean) => events(run.output()).some(p);
+      while (!seen((e) => e.type === 'task_start' && e.task === 'long step' && e.host === 'charlie')) {
+        if (Date.now() > deadline) throw new Error(`the run never reached the long step:\n${run.output()}`);
+        await sleep(50);
+      }
+      await sleep(1000);
+      freezeHost(fleet, 'charlie');
+      const frozenAt = Date.now();
+      // the others finish the second play while charlie is frozen; thaw it well before ssh would give it up
+      const others = ['alpha', 'bravo', 'delta'];
+      while (!others.every((h) => seen((e) => e.type === 'task_result' && e.task === 'second play' && e.host === h))) {
+        // ssh gives a frozen host up 12-16 s after it froze: thawed later, it would end unreachable instead
+        if (Date.now() - frozenAt > 10_000) throw new Error(`the others waited for charlie:\n${run.output()}`);
+        await sleep(50);
+      }
+      thawHost(fleet, 'charlie');
+      const r = await run.done;
+      const all = events(r.stdout);
+      const behind = all.find((e) => e.host === 'charlie' && e.task === 'fell behind');
+      expect(behind?.status).toBe('failed');
+      expect(behind?.msg).toMatch(
+        /^charlie fell behind: it stopped answering for \d+ s during play 'first' and the other hosts went on; rerun with --limit charlie$/,
+      );
+      // its command finished once it could; it started nothing after it
+      expect(all.find((e) => e.host === 'charlie' && e.task === 'long step' && e.type === 'task_result')?.status).toBe(
+        'changed',
+      );
+      expect(await fleet.readFile('charlie', '/etc/thawed-after.conf')).toBeNull();
+      expect(await fleet.readFile('charlie', '/etc/thawed-second.conf')).toBeNull();
+      for (const h of others) expect(await fleet.readFile(h, '/etc/thawed-second.conf')).toBe('done\n');
+      const recap = all.find((e) => e.type === 'recap')?.stats ?? {};
+      expect(recap.charlie).toMatchObject({ failed: 1, unreachable: 0 });
+      expect(r.code).toBe(2);
+    } finally {
+      thawHost(fleet, 'charlie');
       run.child.kill('SIGKILL');
     }
   }, 120_000);
