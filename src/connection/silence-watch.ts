@@ -16,11 +16,11 @@ export interface SilenceListener {
 }
 
 /**
- * Room over the keepalive interval before a host counts as quiet: a round trip, and the controller's event
- * loop running late under load (a healthy host must not be taken for a frozen one, as it would then be left
- * behind by the other hosts and fail).
+ * Room over the keepalive interval before a host counts as quiet: a round trip, and a loaded host's sshd
+ * answering late (a healthy host taken for a frozen one is left behind by the others and fails, so the margin
+ * is generous: 3 s, measured to cost the others little since they wait for a suspect host only at a play's end).
  */
-export const SILENCE_GRACE_MS = 1_000;
+export const SILENCE_GRACE_MS = 3_000;
 
 interface Incoming {
   on(event: 'data', listener: (chunk: unknown) => void): unknown;

@@ -129,11 +129,16 @@ describeNeeding(missing)('a frozen host among four (namespace fleet)', () => {
     }
   }, 120_000);
 
-  it('frozen, then thawed after the others went on: it finishes its command, then fails as fallen behind', async () => {
-    const pb = await writeTemp(
-      dir,
-      'thawed.yml',
-      `
+  it(
+    'frozen, then thawed after the others went on: it finishes its command, then fails as fallen behind',
+    // Timing-bound on a shared machine: the thaw must land after the others went on (charlie suspect ~7 s after it
+    // froze) and before ssh gives charlie up (12-16 s); a run that misses that window says nothing either way.
+    { timeout: 120_000, retry: 2 },
+    async () => {
+      const pb = await writeTemp(
+        dir,
+        'thawed.yml',
+        `
 - name: first
   hosts: all
   gather_facts: false
@@ -149,57 +154,60 @@ describeNeeding(missing)('a frozen host among four (namespace fleet)', () => {
     - name: second play
       copy: { dest: /etc/thawed-second.conf, content: "done\\n" }
 `,
-    );
-    const run = startSshplay([
-      'run',
-      pb,
-      '-i',
-      inventory,
-      '--known-hosts',
-      fleet.knownHostsFile,
-      '--json',
-      '--no-retry-file',
-    ]);
-    try {
-      const deadline = Date.now() + 60_000;
-      const seen = (p: (e: JsonEvent) => boolean) => events(run.output()).some(p);
-      while (!seen((e) => e.type === 'task_start' && e.task === 'long step' && e.host === 'charlie')) {
-        if (Date.now() > deadline) throw new Error(`the run never reached the long step:\n${run.output()}`);
-        await sleep(50);
-      }
-      await sleep(1000);
-      freezeHost(fleet, 'charlie');
-      const frozenAt = Date.now();
-      // the others finish the second play while charlie is frozen; thaw it well before ssh would give it up
-      const others = ['alpha', 'bravo', 'delta'];
-      while (!others.every((h) => seen((e) => e.type === 'task_result' && e.task === 'second play' && e.host === h))) {
-        // ssh gives a frozen host up 12-16 s after it froze: thawed later, it would end unreachable instead
-        if (Date.now() - frozenAt > 10_000) throw new Error(`the others waited for charlie:\n${run.output()}`);
-        await sleep(50);
-      }
-      thawHost(fleet, 'charlie');
-      const r = await run.done;
-      const all = events(r.stdout);
-      const behind = all.find((e) => e.host === 'charlie' && e.task === 'fell behind');
-      expect(behind?.status).toBe('failed');
-      expect(behind?.msg).toMatch(
-        /^charlie fell behind: it stopped answering for \d+ s during play 'first' and the other hosts went on; rerun with --limit charlie$/,
       );
-      // its command finished once it could; it started nothing after it
-      expect(all.find((e) => e.host === 'charlie' && e.task === 'long step' && e.type === 'task_result')?.status).toBe(
-        'changed',
-      );
-      expect(await fleet.readFile('charlie', '/etc/thawed-after.conf')).toBeNull();
-      expect(await fleet.readFile('charlie', '/etc/thawed-second.conf')).toBeNull();
-      for (const h of others) expect(await fleet.readFile(h, '/etc/thawed-second.conf')).toBe('done\n');
-      const recap = all.find((e) => e.type === 'recap')?.stats ?? {};
-      expect(recap.charlie).toMatchObject({ failed: 1, unreachable: 0 });
-      expect(r.code).toBe(2);
-    } finally {
-      thawHost(fleet, 'charlie');
-      run.child.kill('SIGKILL');
-    }
-  }, 120_000);
+      const run = startSshplay([
+        'run',
+        pb,
+        '-i',
+        inventory,
+        '--known-hosts',
+        fleet.knownHostsFile,
+        '--json',
+        '--no-retry-file',
+      ]);
+      try {
+        const deadline = Date.now() + 60_000;
+        const seen = (p: (e: JsonEvent) => boolean) => events(run.output()).some(p);
+        while (!seen((e) => e.type === 'task_start' && e.task === 'long step' && e.host === 'charlie')) {
+          if (Date.now() > deadline) throw new Error(`the run never reached the long step:\n${run.output()}`);
+          await sleep(50);
+        }
+        await sleep(1000);
+        freezeHost(fleet, 'charlie');
+        const frozenAt = Date.now();
+        // the others finish the second play while charlie is frozen; thaw it well before ssh would give it up
+        const others = ['alpha', 'bravo', 'delta'];
+        while (
+          !others.every((h) => seen((e) => e.type === 'task_result' && e.task === 'second play' && e.host === h))
+        ) {
+          // ssh gives a frozen host up 12-16 s after it froze: thawed later, it would end unreachable instead
+          if (Date.now() - frozenAt > 11_000) throw new Error(`the others waited for charlie:\n${run.output()}`);
+          await sleep(50);
+        }
+        thawHost(fleet, 'charlie');
+        const r = await run.done;
+        const all = events(r.stdout);
+        const behind = all.find((e) => e.host === 'charlie' && e.task === 'fell behind');
+        expect(behind?.status).toBe('failed');
+        expect(behind?.msg).toMatch(
+          /^charlie fell behind: it stopped answering for \d+ s during play 'first' and the other hosts went on; rerun with --limit charlie$/,
+        );
+        // its command finished once it could; it started nothing after it
+        expect(
+          all.find((e) => e.host === 'charlie' && e.task === 'long step' && e.type === 'task_result')?.status,
+        ).toBe('changed');
+        expect(await fleet.readFile('charlie', '/etc/thawed-after.conf')).toBeNull();
+        expect(await fleet.readFile('charlie', '/etc/thawed-second.conf')).toBeNull();
+        for (const h of others) expect(await fleet.readFile(h, '/etc/thawed-second.conf')).toBe('done\n');
+        const recap = all.find((e) => e.type === 'recap')?.stats ?? {};
+        expect(recap.charlie).toMatchObject({ failed: 1, unreachable: 0 });
+        expect(r.code).toBe(2);
+      } finally {
+        thawHost(fleet, 'charlie');
+        run.child.kill('SIGKILL');
+      }
+    },
+  );
 
   it("a task's timeout fails that task naming its command; the host runs its rescue over ssh in a new shell", async () => {
     const pb = await writeTemp(
