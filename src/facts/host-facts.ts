@@ -1,4 +1,3 @@
-import { shellReader } from '../connection/shell-reads.js';
 import type { RanThenRead, ReadOnlyConnection, ReadsAfter, RemoteFile, RunResult } from '../connection/types.js';
 import { TaskError } from '../errors.js';
 import { type Cmd, shellText } from '../remote-command.js';
@@ -29,8 +28,8 @@ interface ReadBatch {
 
 /**
  * A host's state as read during one run, cached: every module reads through here, and the engine
- * prefetches what a whole play wants in one round trip (read-only commands and files in one shell batch where
- * the host has a shell). A change the engine applies invalidates what it touched.
+ * prefetches what a whole play wants in one round trip (files over SFTP and read-only commands in one
+ * shell batch, side by side). A change the engine applies invalidates what it touched.
  */
 export class HostFacts {
   private readonly files = new Map<string, Promise<RemoteFile | null>>();
@@ -135,30 +134,16 @@ export class HostFacts {
     );
   }
 
-  /**
-   * Reads everything not yet cached in one round trip: commands and files in one shell batch where the host
-   * has a shell (files as fileReadCmd reads them after a task's commands: base64, so any bytes survive, and
-   * each file's error its own), else files and commands each in one trip, at once. A file check mode would
-   * have written is not read: every read of it is answered by the would-be file.
-   */
+  /** Reads everything not yet cached in one round trip of each kind, both at once. */
   async prefetch(requests: readonly FactRequest[]): Promise<void> {
     const batch = this.batchOf(requests, (r) => {
-      if (r.kind === 'file') return !this.files.has(r.path) && !this.simulated.has(r.path);
+      if (r.kind === 'file') return !this.files.has(r.path);
       if (r.kind === 'service') return !this.services.has(r.unit);
       return r.kind === 'command' && !this.commands.has(shellText(r.cmd));
     });
+    const fileBatch = batch.paths.length ? this.conn.readFiles(batch.paths) : Promise.resolve([]);
     const cmds = [...batch.cmds.values()];
-    const both = batch.paths.length && cmds.length ? shellReader(this.conn) : undefined;
-    let fileBatch: Promise<readonly (RemoteFile | null | Error)[]>;
-    let cmdBatch: Promise<readonly RunResult[]>;
-    if (both) {
-      const read = both({ cmds, paths: batch.paths });
-      fileBatch = read.then((r) => r.files);
-      cmdBatch = read.then((r) => r.reads);
-    } else {
-      fileBatch = batch.paths.length ? this.conn.readFiles(batch.paths) : Promise.resolve([]);
-      cmdBatch = cmds.length ? this.conn.read(cmds) : Promise.resolve([]);
-    }
+    const cmdBatch = cmds.length ? this.conn.read(cmds) : Promise.resolve([]);
     this.keep(batch, fileBatch, cmdBatch);
     const apiReads = requests.flatMap((r) => (r.kind === 'api' ? [this.api(r.path, r.query)] : []));
     await Promise.all([fileBatch, cmdBatch, ...batch.units.map((u) => this.services.get(u)), ...apiReads]);

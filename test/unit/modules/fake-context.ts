@@ -1,11 +1,4 @@
-import type {
-  Connection,
-  RanThenRead,
-  ReadsAfter,
-  RemoteFile,
-  RemoteStat,
-  RunResult,
-} from '../../../src/connection/types.js';
+import type { Connection, RemoteFile, RemoteStat, RunResult } from '../../../src/connection/types.js';
 import { type FactUse, requestKey } from '../../../src/facts/fact.js';
 import { HostFacts } from '../../../src/facts/host-facts.js';
 import { validateArgs } from '../../../src/modules/args.js';
@@ -89,17 +82,10 @@ export class ReadOnlyFakeConnection implements Connection {
     throw new Error(`write during planning: run(${cmds.map(shellText).join('; ')})`);
   }
 
-  /** With no chains it runs only the reads, as a real shell does: one round trip, the files' errors their own. */
-  async runThenRead(chains: readonly { cmds: readonly Cmd[] }[], reads: ReadsAfter): Promise<RanThenRead> {
+  runThenRead(chains: readonly { cmds: readonly Cmd[] }[]): Promise<never> {
+    this.writeAttempts++;
     const cmds = chains.flatMap((c) => c.cmds);
-    if (cmds.length) {
-      this.writeAttempts++;
-      throw new Error(`write during planning: runThenRead(${cmds.map(shellText).join('; ')})`);
-    }
-    const results = await this.read(reads.cmds);
-    const files = await this.readFiles(reads.paths);
-    this.stats.roundTrips -= 1;
-    return { runs: [], reads: results, files };
+    throw new Error(`write during planning: runThenRead(${cmds.map(shellText).join('; ')})`);
   }
 
   writeFile(path: string): Promise<never> {
