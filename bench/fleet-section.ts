@@ -13,7 +13,7 @@
  *   end state of test/e2e/iser-assertions.ts on every host.
  */
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { iserAssertions } from '../test/e2e/iser-assertions.js';
 import { startNamespaceFleet } from '../test/target/namespace.js';
 import type { Fleet, SimFlavor, SimHost, SimHostSpec } from '../test/target/types.js';
@@ -86,6 +86,10 @@ export interface FleetPlan {
   mitogen: string | null;
   /** How many hosts the end-state and same-calls checks look at. */
   verifyHosts: number;
+  /** Only sshplay's --check and its read floor, each repetition. */
+  checkOnly?: boolean;
+  /** The build (dist directory) whose CLI and trace hook run instead of this tree's. */
+  dist?: string | null;
 }
 
 /** One size of fleet: sshplay and its floors `reps` times, then Ansible and Mitogen `ansibleReps` times each. */
@@ -174,11 +178,11 @@ export async function measureFleet(plan: FleetPlan): Promise<FleetSection> {
       timed(
         process.execPath,
         sshplayArgs({
-          cli: CLI,
+          cli: plan.dist ? resolve(plan.dist, 'src/cli/main.js') : CLI,
           inventory,
           knownHosts: fleet.knownHostsFile,
           forks: n,
-          node: ['--import', HOOK],
+          node: ['--import', plan.dist ? resolve(plan.dist, 'bench/trace-hook.js') : HOOK],
           extra,
         }),
         { SSHPLAY_STATS_FILE: statsFile, SSHPLAY_BENCH_TRACE: traceFile },
@@ -230,6 +234,11 @@ export async function measureFleet(plan: FleetPlan): Promise<FleetSection> {
       add(RUNS.checkFloor, await floorRun(mapHosts(fleet, (h) => readFloorScript(checkTrace.get(h) ?? []))));
       sameCalls(RUNS.checkFloor, checkCalls, await argvLogs(fleet, verify));
       await clearCallLogs(fleet);
+      const c = section.stats.check;
+      log(
+        `  --check: round trips per host ${c.roundTrips.at(-1)}, commands per host ${c.commands.at(-1)}, controller CPU ${c.cpuMs.at(-1)} ms`,
+      );
+      if (plan.checkOnly) continue;
 
       add(RUNS.first, await sshplay());
       await recordStats(section.stats.first);

@@ -57,11 +57,29 @@ async function runSection(id: SectionId, o: Options, mitogen: string | null, sta
   const took = () => (Date.now() - started) / 1000;
   if (id === 'hosts') {
     const ansibleReps = o.skipAnsible || !existsSync('/usr/bin/ansible-playbook') ? 0 : o.ansibleReps;
-    const s = await measureFleet({ id, hosts: o.hosts, reps: o.reps, ansibleReps, mitogen, verifyHosts: o.hosts });
+    const s = await measureFleet({
+      id,
+      hosts: o.hosts,
+      reps: o.reps,
+      ansibleReps: o.checkOnly ? 0 : ansibleReps,
+      mitogen,
+      verifyHosts: o.hosts,
+      checkOnly: o.checkOnly,
+      dist: o.dist,
+    });
     return fleetReport(s, took());
   }
   if (id === 'big') {
-    const s = await measureFleet({ id, hosts: o.big, reps: o.bigReps, ansibleReps: 0, mitogen: null, verifyHosts: 20 });
+    const s = await measureFleet({
+      id,
+      hosts: o.big,
+      reps: o.bigReps,
+      ansibleReps: 0,
+      mitogen: null,
+      verifyHosts: 20,
+      checkOnly: o.checkOnly,
+      dist: o.dist,
+    });
     return fleetReport(s, took());
   }
   if (id === 'scale') {

@@ -19,6 +19,13 @@ export interface Options {
   frozenReps: number;
   /** The sections to run. */
   only: SectionId[];
+  /** The fleet sections run only sshplay's --check and its read floor (a quick A/B of the --check rows). */
+  checkOnly: boolean;
+  /**
+   * The build (a dist directory) whose CLI and trace hook the fleet sections run (default: this tree's), e.g.
+   * another branch's for an A/B.
+   */
+  dist: string | null;
   out: string;
   readme: string | null;
 }
@@ -35,6 +42,8 @@ export const DEFAULTS = {
   frozenHosts: 20,
   frozenReps: 1,
   only: [...SECTIONS],
+  checkOnly: false,
+  dist: null,
 } as const;
 
 export function parseOptions(argv: readonly string[], paths: { out: string; readme: string }): Options {
@@ -69,7 +78,9 @@ export function parseOptions(argv: readonly string[], paths: { out: string; read
       if (unknown.length)
         throw new Error(`--only: no section ${unknown.join(', ')} (sections: ${SECTIONS.join(', ')})`);
       o.only = SECTIONS.filter((s) => names.includes(s));
-    } else if (a === '--out') o.out = value();
+    } else if (a === '--check-only') o.checkOnly = true;
+    else if (a === '--dist') o.dist = value();
+    else if (a === '--out') o.out = value();
     else if (a === '--no-readme') o.readme = null;
     else throw new Error(`unknown option ${a}`);
   }
@@ -97,5 +108,7 @@ export function effectiveOptions(o: Options): string {
     `--scale ${o.scale}`,
     `--startup-runs ${o.startupRuns}`,
     `--frozen-hosts ${o.frozenHosts} --frozen-reps ${o.frozenReps}`,
+    ...(o.checkOnly ? ['--check-only'] : []),
+    ...(o.dist ? [`--dist ${o.dist}`] : []),
   ].join(' ');
 }
