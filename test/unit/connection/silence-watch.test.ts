@@ -1,7 +1,7 @@
 /** SilenceWatch: a host is suspect once nothing came from it for the keepalive interval plus a grace. */
 import { EventEmitter } from 'node:events';
 import { describe, expect, test } from 'vitest';
-import { SilenceWatch } from '../../../src/connection/silence-watch.js';
+import { SILENCE_GRACE_MS, SilenceWatch } from '../../../src/connection/silence-watch.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -54,9 +54,10 @@ describe('SilenceWatch', () => {
 
   test('the default threshold is the interval plus a grace: a live host answers within interval + round trip', async () => {
     const { seen, watch } = watched(50);
-    await sleep(80);
+    // interval 50 ms: quiet only past 50 ms + SILENCE_GRACE_MS
+    await sleep(SILENCE_GRACE_MS - 200);
     expect(seen).toEqual([]);
-    await sleep(1_100);
+    await sleep(800);
     expect(seen).toEqual(['silent']);
     watch.stop();
   });
