@@ -101,7 +101,7 @@ describe('connections released between plays', () => {
         opens[host] = (opens[host] ?? 0) + 1;
         const readFiles = conn.readFiles.bind(conn);
         conn.readFiles = (paths) => {
-          (reads[host] ??= []).push(...paths.map((p) => p.replace(/.*\//, '')));
+          reads[host] = [...(reads[host] ?? []), ...paths.map((p) => p.replace(/.*\//, ''))];
           return readFiles(paths);
         };
         return conn;
@@ -111,7 +111,10 @@ describe('connections released between plays', () => {
     for (const host of ['h2', 'h3', 'h4']) {
       expect(opens[host], host).toBe(2);
       // `same` was read once for both plays; `f`, written by the first play, is read again by the second
-      expect(reads[host]?.filter((p) => p === 'same'), host).toEqual(['same']);
+      expect(
+        reads[host]?.filter((p) => p === 'same'),
+        host,
+      ).toEqual(['same']);
       expect(reads[host]?.filter((p) => p === 'f').length, host).toBeGreaterThanOrEqual(2);
       const [first, second] = run.resultsOf(host, 'copy').filter((r) => r.diff?.includes('f'));
       expect(first?.status).toBe('changed');
@@ -127,7 +130,8 @@ describe('connections released between plays', () => {
       forks: 1,
       check: true,
       opened: (host: string, conn: Connection) => {
-        const n = (attempts[host] = (attempts[host] ?? 0) + 1);
+        const n = (attempts[host] ?? 0) + 1;
+        attempts[host] = n;
         // h3's reconnect (its second connect) times out once; h4 never answers at all
         if ((host === 'h3' && n === 2) || host === 'h4') {
           void conn.close();
