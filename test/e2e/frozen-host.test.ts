@@ -48,6 +48,19 @@ describeNeeding(missing)('a frozen host among four (namespace fleet)', () => {
     if (fleet) for (const h of HOSTS) thawHost(fleet, h);
     await fleet?.stop();
   });
+  /** `sshplay run` of a playbook on this fleet, one JSON event per line, no retry file left behind. */
+  const runJson = (pb: string, ...extra: string[]) =>
+    startSshplay([
+      'run',
+      pb,
+      '-i',
+      inventory,
+      '--known-hosts',
+      fleet.knownHostsFile,
+      '--json',
+      '--no-retry-file',
+      ...extra,
+    ]);
 
   it('frozen mid-command: unreachable within 20 s naming the command; the other three finish', async () => {
     const pb = await writeTemp(
@@ -66,16 +79,7 @@ describeNeeding(missing)('a frozen host among four (namespace fleet)', () => {
       copy: { dest: /etc/second-play.conf, content: "done\\n" }
 `,
     );
-    const run = startSshplay([
-      'run',
-      pb,
-      '-i',
-      inventory,
-      '--known-hosts',
-      fleet.knownHostsFile,
-      '--json',
-      '--no-retry-file',
-    ]);
+    const run = runJson(pb);
     let frozenAt = 0;
     let detectedAt = 0;
     try {
@@ -155,16 +159,7 @@ describeNeeding(missing)('a frozen host among four (namespace fleet)', () => {
       copy: { dest: /etc/thawed-second.conf, content: "done\\n" }
 `,
       );
-      const run = startSshplay([
-        'run',
-        pb,
-        '-i',
-        inventory,
-        '--known-hosts',
-        fleet.knownHostsFile,
-        '--json',
-        '--no-retry-file',
-      ]);
+      const run = runJson(pb);
       try {
         const deadline = Date.now() + 60_000;
         const seen = (p: (e: JsonEvent) => boolean) => events(run.output()).some(p);
@@ -229,35 +224,9 @@ describeNeeding(missing)('a frozen host among four (namespace fleet)', () => {
 `,
     );
     const started = Date.now();
-    const r = await startSshplay([
-      'run',
-      pb,
-      '-i',
-      inventory,
-      '--known-hosts',
-      fleet.knownHostsFile,
-      '--json',
-      '--no-retry-file',
-      '-e',
-      '{"nap": 0}',
-      '--limit',
-      'alpha:charlie',
-    ]).done;
+    const r = await runJson(pb, '-e', '{"nap": 0}', '--limit', 'alpha:charlie').done;
     expect(r.code).toBe(0);
-    const slow = await startSshplay([
-      'run',
-      pb,
-      '-i',
-      inventory,
-      '--known-hosts',
-      fleet.knownHostsFile,
-      '--json',
-      '--no-retry-file',
-      '--limit',
-      'delta',
-      '-e',
-      'nap=300',
-    ]).done;
+    const slow = await runJson(pb, '--limit', 'delta', '-e', 'nap=300').done;
     const all = events(slow.stdout);
     expect(all.find((e) => e.type === 'task_result' && e.task === 'maybe slow' && e.host === 'delta')).toMatchObject({
       status: 'failed',
