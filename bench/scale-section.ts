@@ -23,6 +23,9 @@ export interface ScaleRun {
   seconds: number;
   cpuMs: number;
   rssKb: number;
+  /** Highest V8 heap in use and highest memory outside it (Buffers, native state), sampled by the run. */
+  heapKb: number;
+  externalKb: number;
 }
 
 export interface Scale {
@@ -85,8 +88,12 @@ export async function measureScale(real: number, sizes: number[], forks: number)
         seconds: t.seconds,
         cpuMs: s.cpuUserMs + s.cpuSystemMs,
         rssKb: s.maxRssKb,
+        heapKb: s.memory.heapUsedKb,
+        externalKb: s.memory.externalKb,
       });
-      log(`  --check over ${size} hosts: ${t.seconds.toFixed(1)}s, peak ${(s.maxRssKb / 1024).toFixed(0)} MB`);
+      log(
+        `  --check over ${size} hosts: ${t.seconds.toFixed(1)}s, peak ${mb(s.maxRssKb)} (V8 heap ${mb(s.memory.heapUsedKb)}, outside it ${mb(s.memory.externalKb)})`,
+      );
     }
   } finally {
     scale.loadAfter = load();
@@ -117,16 +124,20 @@ export function scaleTargets(large: number, s: Scale | null): Target[] {
   ];
 }
 
+const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+
 export function scaleReport(large: number, s: Scale, seconds: number): SectionReport {
   const rows = s.runs.map(
     (r) =>
-      `| ${r.hosts} | ${r.forks} | ${r.seconds.toFixed(1)} s | ${(r.cpuMs / 1000).toFixed(1)} s | ${(r.cpuMs / r.hosts).toFixed(1)} ms | ${(r.rssKb / 1024).toFixed(0)} MB |`,
+      `| ${r.hosts} | ${r.forks} | ${r.seconds.toFixed(1)} s | ${(r.cpuMs / 1000).toFixed(1)} s | ${(r.cpuMs / r.hosts).toFixed(1)} ms | ${mb(r.rssKb)} | ${mb(r.heapKb)} | ${mb(r.externalKb)} |`,
   );
   const body = `Inventory hosts are aliases spread over ${s.realHosts} real simulated hosts (started in ${s.startSeconds.toFixed(1)} s;
 check mode changes nothing, so sharing is safe); one run each. Load average before ${s.loadBefore}, after ${s.loadAfter}.
+Peak memory is the kernel's peak resident size of the process; the V8 heap (sshplay's own data) and the memory
+outside it (Buffers, native crypto state) are the highest of samples taken every 200 ms.
 
-| inventory hosts | forks | wall | controller CPU | CPU per host | peak memory |
-|---|---|---|---|---|---|
+| inventory hosts | forks | wall | controller CPU | CPU per host | peak memory | peak V8 heap | peak outside the heap |
+|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 `;
   return {

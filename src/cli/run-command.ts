@@ -15,6 +15,7 @@ import { configVars, inventorySources, loadAnsibleConfig } from './ansible-confi
 import { checkArrayTasks } from './array-task-check.js';
 import { parseExtraVars } from './extra-vars.js';
 import { checkLimit } from './limit-check.js';
+import { sampleMemoryPeaks } from './memory-peaks.js';
 import { positiveInt } from './positive-int.js';
 import { type CliSession, cliSession } from './session.js';
 import { useVaultPasswords, type VaultCliOptions } from './vault-passwords.js';
@@ -230,6 +231,7 @@ export async function runPlaybookCommand(
       type: 'warning',
       msg: `--accept-new-host-keys: recorded the new host key of ${lookup} (${keyType} ${fingerprint}) in ${file}`,
     });
+  const memory = process.env.SSHPLAY_STATS_FILE ? sampleMemoryPeaks() : null;
   let summary: RunSummary;
   try {
     summary = await new Engine(
@@ -268,6 +270,7 @@ export async function runPlaybookCommand(
         cpuUserMs: usage.userCPUTime / 1000,
         cpuSystemMs: usage.systemCPUTime / 1000,
         maxRssKb: usage.maxRSS,
+        memory: memory?.stop(),
         connections: summary.connectionStats,
       }),
     );

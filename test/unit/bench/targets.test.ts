@@ -59,7 +59,15 @@ describe('bench targets', () => {
   });
 
   it('scale: peak memory of the large run against the small one, and CPU per host', () => {
-    const run = (hosts: number, cpuMs: number, rssKb: number) => ({ hosts, forks: 100, seconds: 1, cpuMs, rssKb });
+    const run = (hosts: number, cpuMs: number, rssKb: number) => ({
+      hosts,
+      forks: 100,
+      seconds: 1,
+      cpuMs,
+      rssKb,
+      heapKb: rssKb / 4,
+      externalKb: rssKb / 8,
+    });
     const s = { realHosts: 100, startSeconds: 1, loadBefore: '', loadAfter: '' };
     const [mem, cpu] = scaleTargets(2000, { ...s, runs: [run(200, 12_800, 150_000), run(2000, 96_000, 585_000)] });
     expect([mem?.what, mem?.measured, mem?.met]).toEqual([
