@@ -12,7 +12,9 @@
  *   script per host with `set -e` and each call's exit status checked. Checked: the same calls, and the
  *   end state of test/e2e/iser-assertions.ts on every host.
  */
+
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { iserAssertions } from '../test/e2e/iser-assertions.js';
 import { startNamespaceFleet } from '../test/target/namespace.js';
@@ -122,7 +124,11 @@ export async function measureFleet(plan: FleetPlan): Promise<FleetSection> {
   const add = (k: string, t: Timing) => {
     if (t.code !== 0) throw new Error(`${k} failed (exit ${t.code}):\n${t.output.slice(-4000)}`);
     section.times[k] = [...(section.times[k] ?? []), t.seconds];
-    log(`  ${k.padEnd(34)} ${t.seconds.toFixed(2)}s`);
+    // The machine's busy CPU beside its capacity (cores x wall): near it, the run was bound by CPU.
+    const capacity = cpus().length * t.seconds;
+    log(
+      `  ${k.padEnd(34)} ${t.seconds.toFixed(2)}s (machine busy ${t.machineBusySeconds.toFixed(1)} of ${capacity.toFixed(1)} CPU-s)`,
+    );
   };
   /** Another tool's run that failed is a problem of its row, not the end of the section. */
   const addOther = (k: string, t: Timing): boolean => {

@@ -1,5 +1,6 @@
 /** One command, timed from spawn to exit, its output kept (stdout and stderr together) for failures. */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '../..');
@@ -8,9 +9,22 @@ export interface Timing {
   seconds: number;
   code: number;
   output: string;
+  /**
+   * CPU time the whole machine was busy during the run (every process: the tool and the simulated hosts),
+   * in seconds: near cores x seconds, the run was bound by CPU; well under it, by waiting.
+   */
+  machineBusySeconds: number;
+}
+
+/** The machine's busy CPU time so far, in seconds (/proc/stat: every state but idle and iowait, at USER_HZ 100). */
+export function machineBusySeconds(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = cpu;
+  return (user + nice + system + irq + softirq + steal) / 100;
 }
 
 export function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Timing> {
+  const busyBefore = machineBusySeconds();
   const started = process.hrtime.bigint();
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env } });
@@ -22,6 +36,7 @@ export function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}):
         seconds: Number(process.hrtime.bigint() - started) / 1e9,
         code: code ?? 1,
         output: Buffer.concat(chunks).toString(),
+        machineBusySeconds: machineBusySeconds() - busyBefore,
       }),
     );
   });
