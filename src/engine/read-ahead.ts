@@ -105,7 +105,7 @@ export class ReadAhead {
     for (const next of plays.slice(plays.indexOf(play) + 1)) {
       if (window.reachedChange) break;
       if (!run.input.hostsFor(next.hosts).includes(session.name)) continue;
-      requests.push(...(await this.wantsOf(next, session, next.tasks, { window })));
+      requests.push(...(await this.wantsOf(next, session, next.tasks, { window, laterPlay: true })));
     }
     return requests;
   }
@@ -135,7 +135,7 @@ export class ReadAhead {
     const plays = run.input.playbook.plays;
     for (const later of plays.slice(plays.indexOf(play) + 1)) {
       if (!run.input.hostsFor(later.hosts).includes(session.name)) continue;
-      requests.push(...(await this.wantsOf(later, session, later.tasks)));
+      requests.push(...(await this.wantsOf(later, session, later.tasks, { laterPlay: true })));
     }
     return requests;
   }
@@ -146,19 +146,20 @@ export class ReadAhead {
    * has changed): facts only up to the next task that may change the host, since its change would make
    * anything read for the tasks after it stale (the first task of the window is read for even when it may
    * change the host: its reads are for its own plan, before its change). A window may span plays.
+   * `laterPlay`: a play the host has not reached yet, whose variables are merged for this look only.
    */
   private async wantsOf(
     play: Play,
     session: HostSession,
     tasks: readonly Task[],
-    options: { window?: Window } = {},
+    options: { window?: Window; laterPlay?: boolean } = {},
   ): Promise<FactRequest[]> {
     const { window } = options;
     const run = this.run();
     const requests: FactRequest[] = [];
     let vars: Vars;
     try {
-      vars = await run.variables.forHost(play, session);
+      vars = await run.variables.forHost(play, session, { keep: !options.laterPlay });
     } catch {
       return requests;
     }

@@ -63,8 +63,9 @@ export class Variables {
    * A host's variables for a play, without any task's own. Merged again only when what they are merged
    * from changed (facts gathered, a host left the play, set_fact or register): between those, every task
    * of the host gets the same object, which nothing may change (task and item variables are copies on top).
+   * `keep: false` is for a look ahead into a play the host has not reached: merged alike, kept nowhere.
    */
-  async forHost(play: Play, session: HostSession): Promise<Vars> {
+  async forHost(play: Play, session: HostSession, options: { keep?: boolean } = {}): Promise<Vars> {
     let perHost = this.playVars.get(play);
     if (!perHost) {
       perHost = new Map();
@@ -75,6 +76,9 @@ export class Variables {
       const vars = this.renderPlayVars(play, session);
       vars.catch(() => undefined);
       cached = { gathered: session.gathered, vars };
+      // A look ahead into a play the host has not reached (`keep: false`) keeps nothing: with thousands of
+      // hosts waiting for their turn, every later play's variables of every host would be held at once.
+      if (options.keep === false) return this.merge(await vars, this.playMagic(play), session);
       perHost.set(session.name, cached);
     }
     const playVars = await cached.vars;
@@ -87,10 +91,14 @@ export class Variables {
       sameEntries(session.setVars, merged.setVars)
     )
       return merged.result;
-    const extra = this.run().options.extraVars;
-    const result = { ...playVars, ...magic, ...session.setVars, ...extra };
+    const result = this.merge(playVars, magic, session);
     cached.merged = { playVars, magic, setVars: entriesOf(session.setVars), result };
     return result;
+  }
+
+  /** Play variables, then magic, set_fact and register results, then extra vars (which win). */
+  private merge(playVars: Vars, magic: Vars, session: HostSession): Vars {
+    return { ...playVars, ...magic, ...session.setVars, ...this.run().options.extraVars };
   }
 
   /** The host is done with the play: its variables for it are not needed again. */

@@ -65,6 +65,20 @@ describe('Variables.forHost cache', () => {
     expect(first.from_cli).toBe(1);
   });
 
+  test('a look ahead into a play the host has not reached merges alike and keeps nothing', async () => {
+    const { variables, play, session, fresh } = fixture();
+    const ahead = await variables.forHost(play, session, { keep: false });
+    expect(ahead).toEqual(await fresh());
+    expect(Object.keys(ahead)).toEqual(Object.keys(await fresh()));
+    // nothing was kept: the play's own first call merges anew, and that one is kept
+    const atItsTurn = await variables.forHost(play, session);
+    expect(atItsTurn).not.toBe(ahead);
+    expect(atItsTurn).toEqual(ahead);
+    expect(await variables.forHost(play, session)).toBe(atItsTurn);
+    // once kept (the host is in the play), a look ahead uses what is kept
+    expect(await variables.forHost(play, session, { keep: false })).toBe(atItsTurn);
+  });
+
   test('register and set_fact after the cache was filled: a new key, a replaced value, facts merged in', async () => {
     const { variables, play, session, fresh } = fixture();
     const before = await variables.forHost(play, session);
