@@ -14,6 +14,7 @@ import type { VaultKeyring } from '../vault/keyring.js';
 import { configVars, inventorySources, loadAnsibleConfig } from './ansible-config.js';
 import { checkArrayTasks } from './array-task-check.js';
 import { parseExtraVars } from './extra-vars.js';
+import { boundHeapGrowth } from './heap-growth.js';
 import { checkLimit } from './limit-check.js';
 import { sampleMemoryPeaks } from './memory-peaks.js';
 import { positiveInt } from './positive-int.js';
@@ -152,6 +153,7 @@ export async function runPlaybookCommand(
     return EXIT.ok;
   }
 
+  boundHeapGrowth();
   // Loaded past --list-*/--syntax-check: those run nothing, so their start-up skips the engine and reporters.
   const [{ KnownHosts }, { Engine }, { ConsoleReporter }, { JsonReporter }, retryFiles, verbose] = await Promise.all([
     import('../connection/known-hosts.js'),
