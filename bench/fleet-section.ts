@@ -377,6 +377,8 @@ export function fleetReport(s: FleetSection, seconds: number): SectionReport {
     s.ansibleReps > 0
       ? `Ansible${t[other('mitogen', 'first run')] ? ' and Mitogen' : ''} ${s.ansibleReps} times each (a --check on fresh hosts, then a first and a second run)`
       : 'Ansible and Mitogen not run at this size';
+  // a kind of run not made (--check-only) has no figures: n/a, not NaN
+  const perHost = (xs: number[]) => (xs.length > 0 ? String(median(xs)) : 'n/a');
   const body = `${s.hosts} simulated hosts (${FLAVORS.join(', ')} in turn), forks ${s.forks}, started in ${s.startSeconds.toFixed(1)} s;
 sshplay and its floors ${s.reps} times; ${others}. Load average (1, 5, 15 min) before ${s.loadBefore}, after ${s.loadAfter}.
 Times are medians [min-max] of wall time, command start to exit.
@@ -390,7 +392,7 @@ ${rows.join('\n')}
 ${comparisons.map((c) => `| ${c.run} | ${c.ansible} | ${c.mitogen} |`).join('\n')}
 
 sshplay controller, median [min-max] CPU: --check ${medianRange(st.check.cpuMs, 'ms', 0)}, first run ${medianRange(st.first.cpuMs, 'ms', 0)}, second run ${medianRange(st.second.cpuMs, 'ms', 0)}; peak memory (highest): --check ${mb(st.check.rssKb)}, first ${mb(st.first.rssKb)}, second ${mb(st.second.rssKb)}.
-Per host (median): remote commands ${median(st.first.commands)} first run, ${median(st.second.commands)} second run, ${median(st.check.commands)} --check; round trips ${median(st.first.roundTrips)} first run, ${median(st.second.roundTrips)} second run, ${median(st.check.roundTrips)} --check.
+Per host (median): remote commands ${perHost(st.first.commands)} first run, ${perHost(st.second.commands)} second run, ${perHost(st.check.commands)} --check; round trips ${perHost(st.first.roundTrips)} first run, ${perHost(st.second.roundTrips)} second run, ${perHost(st.check.roundTrips)} --check.
 
 Checks made by this run:
 ${s.checked.map((c) => `- ${c}`).join('\n')}

@@ -96,6 +96,14 @@ describe('a fleet section as markdown', () => {
     expect(sectionMarkdown(r)).toContain('- **failed**: host3 differs');
     expect(sectionMarkdown(r)).toContain('Ansible and Mitogen not run at this size');
   });
+
+  it('a kind of run not made (--check-only) has n/a for its per-host figures, not NaN', () => {
+    const none = { cpuMs: [], rssKb: [], commands: [], roundTrips: [] };
+    const s = fleet({ [RUNS.check]: [1] });
+    const md = sectionMarkdown(fleetReport({ ...s, stats: { ...s.stats, first: none, second: none } }, 1));
+    expect(md).toContain('remote commands n/a first run, n/a second run, 40 --check; round trips n/a first run');
+    expect(md).not.toContain('NaN');
+  });
 });
 
 describe('RESULTS.md and the README block', () => {
