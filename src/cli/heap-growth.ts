@@ -10,6 +10,17 @@ import { setFlagsFromString } from 'node:v8';
 
 export const HEAP_GROWING_PERCENT = 50;
 
-export function boundHeapGrowth(): void {
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+type SetFlags = (flags: string) => void;
+
+/**
+ * A tuning, never a requirement: a Node whose V8 no longer knows the flag (or refuses to change flags once
+ * running) keeps its default growth, and the run goes on. Returns whether the bound was set.
+ */
+export function boundHeapGrowth(setFlags: SetFlags = setFlagsFromString): boolean {
+  try {
+    setFlags(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+    return true;
+  } catch {
+    return false;
+  }
 }
