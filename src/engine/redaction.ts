@@ -44,15 +44,21 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/** What a value without secrets holds: one array for them all (most of a host's values hold none). */
+const NONE: readonly string[] = Object.freeze([]);
+
 /**
- * Finds the secrets among a host's variables. The objects inside them (inventory values, registered
- * results) are shared and never changed once made, and so is a host's merged variables object (the same
- * one for each of its tasks until something it is merged from changes: see Variables.forHost), so what an
- * object holds is worked out once per run (the cache lives in this object, not in the process).
+ * Finds the secrets among a host's variables. The values in them (inventory values, registered results) are
+ * shared and never changed once made, and so is a host's merged variables object (the same one for each of
+ * its tasks until something it is merged from changes: see Variables.forHost), so what a value holds is
+ * worked out once per run (the cache lives in this object, not in the process). Only the variables' own
+ * values are remembered, not every object inside them: a registered result holds dozens (its lines, its
+ * commands), each walked once with its value anyway, and remembering each of them, for every host of a large
+ * fleet, was most of what this cache held.
  */
 export class SecretFinder {
-  private readonly nested = new WeakMap<object, string[]>();
-  private readonly topLevel = new WeakMap<object, string[]>();
+  private readonly perValue = new WeakMap<object, readonly string[]>();
+  private readonly topLevel = new WeakMap<object, readonly string[]>();
 
   /** `keyring`: the run's vaults; whatever they opened is a secret. */
   constructor(private readonly keyring: VaultKeyring) {}
@@ -62,7 +68,7 @@ export class SecretFinder {
     const found = SECRET_VARS.map((k) => vars[k]).filter((v): v is string => typeof v === 'string');
     let inside = this.topLevel.get(vars);
     if (!inside) {
-      inside = this.under(vars, 0);
+      inside = this.inVariables(vars);
       this.topLevel.set(vars, inside);
     }
     // The vaults' secrets are asked each time: a vars file read later may open another vault.
@@ -70,20 +76,34 @@ export class SecretFinder {
     return found;
   }
 
-  private under(value: object, depth: number): string[] {
-    const cached = depth > 0 ? this.nested.get(value) : undefined;
-    if (cached) return cached;
+  private inVariables(vars: Record<string, unknown>): readonly string[] {
     const found: string[] = [];
-    for (const [k, v] of Object.entries(value)) {
+    for (const [k, v] of Object.entries(vars)) {
       // Other hosts' variables: their secrets are found once per run (Variables.otherHostsSecrets).
-      if (depth === 0 && k === 'hostvars') continue;
+      if (k === 'hostvars') continue;
+      if (typeof v === 'string' || typeof v === 'number') {
+        if (SECRET_KEY.test(k)) found.push(String(v));
+      } else if (v && typeof v === 'object') {
+        let inValue = this.perValue.get(v);
+        if (!inValue) {
+          const walked: string[] = [];
+          SecretFinder.under(v, 1, walked);
+          inValue = walked.length > 0 ? walked : NONE;
+          this.perValue.set(v, inValue);
+        }
+        found.push(...inValue);
+      }
+    }
+    return found.length > 0 ? found : NONE;
+  }
+
+  private static under(value: object, depth: number, found: string[]): void {
+    for (const [k, v] of Object.entries(value)) {
       if (typeof v === 'string' || typeof v === 'number') {
         if (SECRET_KEY.test(k)) found.push(String(v));
       } else if (v && typeof v === 'object' && depth < 6) {
-        found.push(...this.under(v, depth + 1));
+        SecretFinder.under(v, depth + 1, found);
       }
     }
-    if (depth > 0) this.nested.set(value, found);
-    return found;
   }
 }
