@@ -183,10 +183,88 @@ const compiled = new BoundedCache<string, Handlebars.TemplateDelegate>(4096);
 function compile(source: string, rewrite: (source: string) => string = valueTemplate): Handlebars.TemplateDelegate {
   let fn = compiled.get(source);
   if (!fn) {
-    fn = hbs().compile(rewrite(source), { noEscape: true, strict: true });
+    const text = rewrite(source);
+    fn = interpolation(text) ?? hbs().compile(text, { noEscape: true, strict: true });
     compiled.set(source, fn);
   }
   return fn;
+}
+
+/**
+ * What Jinja-only text holds between its literal parts: a rewritten Jinja mustache (`{{__j 12   }}`, its
+ * blanks keeping the source's columns and lines), or a plain reference (`{{ item.name }}`).
+ */
+const INTERPOLATED = new RegExp(
+  `\\{\\{${JINJA_HELPER} (\\d+)\\s*\\}\\}|\\{\\{\\s*([A-Za-z_]\\w*(?:\\.\\w+)*)\\s*\\}\\}`,
+  'g',
+);
+
+type Interpolated = { text: string } | { jinja: string } | { path: string[] };
+
+/** A reference's value as Handlebars' strict lookup finds it, when every step is an own property; else NOT_PLAIN. */
+const NOT_PLAIN: unique symbol = Symbol('not plain');
+function plainLookup(path: readonly string[], vars: Record<string, unknown>): unknown {
+  let value: unknown = vars;
+  for (const name of path) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, name)) return NOT_PLAIN;
+    value = (value as Record<string, unknown>)[name];
+  }
+  return value;
+}
+
+/**
+ * Text whose mustaches are only Jinja expressions and plain references (`ip link show {{ item.name }}`: most
+ * task arguments) is rendered without Handlebars, its parts in turn: a Jinja expression printed as the `__j`
+ * helper prints it, a reference as Handlebars appends it ("" + value, nothing for null). Handlebars prints the
+ * same, but sets up its helpers afresh on every call (a wrapper per helper per render), which cost more than
+ * rendering such text. A reference that is not an own property all the way down (or names a function, which Handlebars
+ * would call) is left to Handlebars, which reports it as it always has (undefined variable, line and column). Anything else Handlebars reads (helpers,
+ * blocks, comments, `\\{{` escapes, `this`) keeps Handlebars for the whole text.
+ */
+function interpolation(text: string): Handlebars.TemplateDelegate | undefined {
+  const parts: Interpolated[] = [];
+  let at = 0;
+  for (const m of text.matchAll(INTERPOLATED)) {
+    const literal = text.slice(at, m.index);
+    if (literal.includes('{{') || literal.endsWith('\\') || literal.endsWith('{')) return undefined;
+    if (literal) parts.push({ text: literal });
+    if (m[1] !== undefined) parts.push({ jinja: m[1] });
+    else {
+      const path = (m[2] as string).split('.');
+      const head = path[0] as string;
+      if (head === 'this' || head === 'else' || isHandlebarsHelper(head)) return undefined;
+      if (path.some((name) => name === '__proto__' || name === 'constructor')) return undefined;
+      parts.push({ path });
+    }
+    at = m.index + m[0].length;
+  }
+  const rest = text.slice(at);
+  if (rest.includes('{{')) return undefined;
+  if (rest) parts.push({ text: rest });
+  let byHandlebars: Handlebars.TemplateDelegate | undefined;
+  return (vars: Record<string, unknown>, options?: Handlebars.RuntimeOptions) => {
+    let out = '';
+    for (const part of parts) {
+      if ('text' in part) out += part.text;
+      else if ('jinja' in part) {
+        const value = evaluateRegistered(part.jinja, vars, { data: { root: vars } });
+        out += value === null ? '' : pyStr(value);
+      } else {
+        const value = plainLookup(part.path, vars);
+        if (value === NOT_PLAIN || typeof value === 'function') {
+          byHandlebars ??= hbs().compile(text, { noEscape: true, strict: true });
+          return byHandlebars(vars, options);
+        }
+        out += value === null || value === undefined ? '' : `${value}`;
+      }
+    }
+    return out;
+  };
+}
+
+/** Whether text renders without Handlebars (see interpolation): what the tests pin down. */
+export function rendersWithoutHandlebars(source: string): boolean {
+  return source.includes('{{') && interpolation(valueTemplate(source)) !== undefined;
 }
 
 /** Parses template text into Handlebars' syntax tree (whitespace control applied). */
