@@ -60,8 +60,51 @@ function hbs(): typeof Handlebars {
   (StringAppendingCompiler.prototype as unknown as { compiler: unknown }).compiler = StringAppendingCompiler;
   compilerHost.JavaScriptCompiler = StringAppendingCompiler;
   for (const [name, fn] of registered) made.registerHelper(name, fn);
+  setUpOnce(made);
   instance = made;
   return made;
+}
+
+/** Bumped when a helper is registered: a template set up before must merge the helpers again. */
+let helpersVersion = 0;
+
+type SetupOptions = Handlebars.RuntimeOptions & { partial?: boolean; allowCallsToHelperMissing?: boolean };
+type SetUpTemplate = Handlebars.TemplateDelegate & { _setup?: (options: SetupOptions) => void };
+
+/**
+ * Handlebars sets a template up on every call: it merges the instance's helpers into a new object, wrapping
+ * each (about 30 here) in two new closures, and makes its prototype-access rules anew, though nothing of it
+ * changes between calls with the same options. A --check renders thousands of times per host, so each
+ * template is set up once and again only when a helper was registered or the options that shape the setup
+ * change. Calls that bring their own helpers, partials or decorators (and partial calls) are set up as
+ * Handlebars always does. `_setup` is Handlebars 4's own (runtime.js); a Handlebars without it is left as is.
+ */
+function setUpOnce(made: typeof Handlebars): void {
+  const template = made.template.bind(made);
+  made.template = ((spec: Parameters<typeof made.template>[0]) => {
+    const fn = template(spec) as SetUpTemplate;
+    const setup = fn._setup;
+    if (typeof setup !== 'function') return fn;
+    let readyFor: string | undefined;
+    fn._setup = function (this: unknown, options: SetupOptions) {
+      if (options.partial || options.helpers || options.partials || options.decorators) {
+        readyFor = undefined;
+        return setup.call(this, options);
+      }
+      const key = JSON.stringify([
+        helpersVersion,
+        options.allowProtoPropertiesByDefault,
+        options.allowProtoMethodsByDefault,
+        options.allowedProtoProperties,
+        options.allowedProtoMethods,
+        options.allowCallsToHelperMissing,
+      ]);
+      if (key === readyFor) return;
+      setup.call(this, options);
+      readyFor = key;
+    };
+    return fn;
+  }) as typeof made.template;
 }
 
 function cidrParts(cidr: unknown): { address: string; prefix: number } {
@@ -278,6 +321,7 @@ export function parseTemplate(source: string): hbs.AST.Program {
 
 export function registerTemplateHelper(name: string, fn: Helper): void {
   registered.set(name, fn);
+  helpersVersion++;
   instance?.registerHelper(name, fn);
 }
 

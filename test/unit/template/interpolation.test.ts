@@ -5,7 +5,12 @@
  * line) is rendered by Handlebars, so each case is checked against Handlebars itself.
  */
 import { describe, expect, test } from 'vitest';
-import { rendersWithoutHandlebars, renderText, TemplateError } from '../../../src/template/render.js';
+import {
+  registerTemplateHelper,
+  rendersWithoutHandlebars,
+  renderText,
+  TemplateError,
+} from '../../../src/template/render.js';
 
 const VARS = {
   iface: 'ib0',
@@ -97,5 +102,23 @@ describe('Jinja-only text rendered without Handlebars', () => {
 
   test('a value of the variables that is a function is called, as Handlebars calls it', () => {
     expect(renderText('v={{ f }}', { f: () => 'called' })).toBe('v=called');
+  });
+});
+
+describe('Handlebars templates set up once', () => {
+  test('a template rendered again sees a helper registered after its first render', () => {
+    // `{{name}}` inside a block is Handlebars' own: a helper of that name if there is one, else the variable
+    const source = '{{#if flag}}[{{shout_for_test}}]{{/if}}';
+    const vars = { flag: true, shout_for_test: 'the variable' };
+    expect(renderText(source, vars)).toBe('[the variable]');
+    registerTemplateHelper('shout_for_test', () => 'THE HELPER');
+    expect(renderText(source, vars)).toBe('[THE HELPER]');
+  });
+
+  test('the same template renders each call its own variables, with helpers and blocks', () => {
+    const source = '{{#each ports}}{{default ../nothing "-"}}{{this}}{{/each}} {{lookup nested "name"}}';
+    expect(renderText(source, VARS)).toBe('-1-2 iface-ib1');
+    expect(renderText(source, { ...VARS, ports: [9], nothing: 'x', nested: { name: 'n' } })).toBe('x9 n');
+    expect(renderText(source, VARS)).toBe('-1-2 iface-ib1');
   });
 });
