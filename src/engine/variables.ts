@@ -45,6 +45,7 @@ function isEmpty(vars: Vars): boolean {
 
 export class Variables {
   private readonly playVars = new WeakMap<Play, Map<string, MergedHostVars>>();
+  private readonly lookAhead = new Map<string, Map<Play, { gathered: unknown; magic: Vars; vars: Promise<Vars> }>>();
   private readonly varsFiles: VarsFileCache = new Map();
   private readonly batches = new WeakMap<Play, string[]>();
   private readonly magic = new WeakMap<Play, { stateChanges: number; batch?: string[]; vars: Vars }>();
@@ -73,12 +74,13 @@ export class Variables {
     }
     let cached = perHost.get(session.name);
     if (!cached || cached.gathered !== session.gathered) {
+      // A look ahead into a play the host has not reached (`keep: false`) keeps its variables only while the
+      // host is in its current play (see lookAheadVars).
+      if (options.keep === false)
+        return this.merge(await this.lookAheadVars(play, session), this.playMagic(play), session);
       const vars = this.renderPlayVars(play, session);
       vars.catch(() => undefined);
       cached = { gathered: session.gathered, vars };
-      // A look ahead into a play the host has not reached (`keep: false`) keeps nothing: with thousands of
-      // hosts waiting for their turn, every later play's variables of every host would be held at once.
-      if (options.keep === false) return this.merge(await vars, this.playMagic(play), session);
       perHost.set(session.name, cached);
     }
     const playVars = await cached.vars;
@@ -101,9 +103,35 @@ export class Variables {
     return { ...playVars, ...magic, ...session.setVars, ...this.run().options.extraVars };
   }
 
-  /** The host is done with the play: its variables for it are not needed again. */
+  /**
+   * A later play's variables of a host, as its look ahead renders them: kept only while the host is in its
+   * current play, where the read-ahead looks into the later plays after every command (a --check looks far:
+   * nothing in it changes the host), so they are rendered once per play the host is in, not at every look.
+   * Dropped when the host leaves its play: with thousands of hosts waiting for their turn, every later
+   * play's variables of every host would otherwise be held at once. Rendered again if the host's facts or
+   * the later play's magic (its hosts, its batch) changed meanwhile.
+   */
+  private lookAheadVars(play: Play, session: HostSession): Promise<Vars> {
+    let byPlay = this.lookAhead.get(session.name);
+    if (!byPlay) {
+      byPlay = new Map();
+      this.lookAhead.set(session.name, byPlay);
+    }
+    const magic = this.playMagic(play);
+    let ahead = byPlay.get(play);
+    if (!ahead || ahead.gathered !== session.gathered || ahead.magic !== magic) {
+      const vars = this.renderPlayVars(play, session);
+      vars.catch(() => undefined);
+      ahead = { gathered: session.gathered, magic, vars };
+      byPlay.set(play, ahead);
+    }
+    return ahead.vars;
+  }
+
+  /** The host is done with the play: its variables for it, and what it looked ahead at, are not needed again. */
   forgetPlay(play: Play, host: string): void {
     this.playVars.get(play)?.delete(host);
+    this.lookAhead.delete(host);
   }
 
   /**

@@ -4,7 +4,7 @@
  * it was made from changes (set_fact and register after the cache was filled, facts gathered, a host
  * failing, a new batch).
  */
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { HostSession } from '../../../src/engine/host-session.js';
 import { SecretFinder } from '../../../src/engine/redaction.js';
 import type { RunContext } from '../../../src/engine/run-context.js';
@@ -65,7 +65,7 @@ describe('Variables.forHost cache', () => {
     expect(first.from_cli).toBe(1);
   });
 
-  test('a look ahead into a play the host has not reached merges alike and keeps nothing', async () => {
+  test('a look ahead into a play the host has not reached merges alike and keeps nothing for the play itself', async () => {
     const { variables, play, session, fresh } = fixture();
     const ahead = await variables.forHost(play, session, { keep: false });
     expect(ahead).toEqual(await fresh());
@@ -77,6 +77,28 @@ describe('Variables.forHost cache', () => {
     expect(await variables.forHost(play, session)).toBe(atItsTurn);
     // once kept (the host is in the play), a look ahead uses what is kept
     expect(await variables.forHost(play, session, { keep: false })).toBe(atItsTurn);
+  });
+
+  test('a look ahead renders a later play once while the host is in its play, and lets go when it leaves', async () => {
+    const { variables, play, session, fresh } = fixture();
+    const renders = vi.spyOn(variables as unknown as { renderPlayVars: () => unknown }, 'renderPlayVars');
+    const first = await variables.forHost(play, session, { keep: false });
+    const again = await variables.forHost(play, session, { keep: false });
+    expect(again).toEqual(await fresh());
+    expect(first).toEqual(again);
+    expect(renders).toHaveBeenCalledTimes(1);
+    // what the host registers meanwhile is merged in, without rendering the play's variables again
+    session.setVars.reg = { rc: 0 };
+    expect((await variables.forHost(play, session, { keep: false })).reg).toEqual({ rc: 0 });
+    expect(renders).toHaveBeenCalledTimes(1);
+    // facts gathered: rendered again
+    session.gathered = { ansible_hostname: 'a1' };
+    expect((await variables.forHost(play, session, { keep: false })).ansible_hostname).toBe('a1');
+    expect(renders).toHaveBeenCalledTimes(2);
+    // the host left its play (any play): what it looked ahead at is let go, the next look renders anew
+    variables.forgetPlay({} as Play, session.name);
+    await variables.forHost(play, session, { keep: false });
+    expect(renders).toHaveBeenCalledTimes(3);
   });
 
   test('register and set_fact after the cache was filled: a new key, a replaced value, facts merged in', async () => {
