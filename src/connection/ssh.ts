@@ -26,6 +26,7 @@ import type {
   WriteOptions,
   WriteResult,
 } from './types.js';
+import { batchWritesPerTurn, isCorkable } from './write-batching.js';
 
 const BECOME_PROMPT = '__SSHPLAY_BECOME_PROMPT__';
 const BECOME_READY = '__SSHPLAY_BECOME_READY__';
@@ -90,6 +91,7 @@ export class SshConnection implements Connection {
     // keepalive answers: the bytes coming in on it are what says the host still answers.
     const transport = (client as unknown as { _sock?: ConstructorParameters<typeof SilenceWatch>[0] })._sock;
     if (transport) conn.silence = new SilenceWatch(transport, options.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS);
+    if (isCorkable(transport)) batchWritesPerTurn(transport);
     client.on('close', () => {
       conn.closed = true;
       conn.silence?.stop(conn.ending ? undefined : conn.lostWhy);
