@@ -11,8 +11,12 @@ const missing = e2eUnavailable();
 describeNeeding(missing)('iSER storage: the LUN appears after login; partitions named by the distribution', () => {
   let fleet: Fleet;
   let inventory: string;
-  /** How long after login and multipathd the simulated multipath device appears. */
-  const delayMs = 3000;
+  /**
+   * How long after login and multipathd the simulated multipath device appears: longer than the run takes
+   * from its login to its first look for the device even on a loaded machine (3 s was not: a CI run on a
+   * busy machine asked 0.4 s after the device was there), well under the playbook's 60 s bound.
+   */
+  const delayMs = 10_000;
   const sh = async (host: string, cmd: string) => (await fleet.exec(host, cmd)).stdout;
   const run = (...extra: string[]) => runIserPlaybook(fleet.knownHostsFile, inventory, 'iser.yml', ...extra);
   /** Partition 1's map as the distribution's udev rules name it (kpartx: "p" after a trailing digit on RHEL). */
