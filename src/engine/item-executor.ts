@@ -18,19 +18,25 @@ import { HostStopped, type RunContext, type Vars } from './run-context.js';
 import { describeTaskError } from './task-errors.js';
 import type { TaskOutcome } from './task-outcome.js';
 
+/**
+ * A task's result from the commands it ran: the last one's, as Ansible's command module registers it, and
+ * `commands` (each one's cmd and rc) when it ran more than one. With one command that list only repeats cmd
+ * and rc, and every host keeps its registered results for the whole run.
+ */
 function resultFromRuns(applied: Applied | undefined): Vars {
-  const last = applied?.runs[applied.runs.length - 1];
-  if (!last) return {};
+  const last = applied?.runs.at(-1);
+  if (!applied || !last) return {};
   const lines = (s: string) => (s === '' ? [] : s.replace(/\n$/, '').split('\n'));
-  return {
+  const result: Vars = {
     rc: last.rc,
     stdout: last.stdout.replace(/\n$/, ''),
     stderr: last.stderr.replace(/\n$/, ''),
     stdout_lines: lines(last.stdout),
     stderr_lines: lines(last.stderr),
     cmd: last.cmd,
-    commands: applied?.runs.map((r) => ({ cmd: r.cmd, rc: r.rc })),
   };
+  if (applied.runs.length > 1) result.commands = applied.runs.map((r) => ({ cmd: r.cmd, rc: r.rc }));
+  return result;
 }
 
 /** Where a task runs: its host, or (delegate_to) another inventory host, or the controller as `localhost`. */
@@ -68,9 +74,14 @@ export interface PlannedItem {
   apply: boolean;
 }
 
+/** An item that ended while it was planned (skipped, failed, unreachable): an outcome, not a plan to apply. */
+export function isOutcome(planned: PlannedItem | TaskOutcome): planned is TaskOutcome {
+  return 'status' in planned;
+}
+
 export async function runItem(run: RunContext, item: ItemRun): Promise<TaskOutcome> {
   const planned = await planItem(run, item);
-  if (!('plan' in planned)) return planned;
+  if (isOutcome(planned)) return planned;
   return itemStep(run, item, async () => {
     let applied: Applied | undefined;
     const { conn, target, plan } = planned;
@@ -120,8 +131,8 @@ export async function planItem(run: RunContext, item: ItemRun): Promise<PlannedI
       const result: Vars = { ...baseResult(plan, delegate), failed: true, changed: false, msg: plan.failed };
       const evalVars = task.register ? { ...vars, [task.register]: result, ...result } : { ...vars, ...result };
       if (task.failedWhen && !task.failedWhen.some((c) => evaluateCondition(c, evalVars)))
-        return { status: 'ok', result: { ...result, failed: false }, msg: plan.failed, secrets };
-      return { status: 'failed', result, msg: plan.failed, secrets };
+        return { status: 'ok', result: { ...result, failed: false }, msg: plan.failed, secrets, plan };
+      return { status: 'failed', result, msg: plan.failed, secrets, plan };
     }
     const wouldChange = plan.changes.length > 0;
     const apply = wouldChange && (!run.options.check || task.checkMode === false) && task.checkMode !== true;
@@ -132,7 +143,7 @@ export async function planItem(run: RunContext, item: ItemRun): Promise<PlannedI
 }
 
 function baseResult(plan: Plan, delegate: string | undefined): Vars {
-  const base: Vars = { ...(plan.result ?? {}), __plan: plan };
+  const base: Vars = { ...(plan.result ?? {}) };
   if (delegate !== undefined) base.delegated_to = delegate;
   return base;
 }
@@ -169,8 +180,8 @@ export function finishItem(
       run.readAhead.afterApply(target, { ranCommands: applied.runs.length > 0, readAfter: !!applied.readAfter });
     // a module's msg may be any value (debug's msg: "{{ 2 + 3 }}" is the number 5); the event's msg is text
     const msg = messageText(result.msg) ?? (wouldChange ? plan.preview : plan.noop);
-    if (result.failed) return { status: 'failed', result, msg, secrets };
-    return { status: result.changed ? 'changed' : 'ok', result, msg, secrets };
+    if (result.failed) return { status: 'failed', result, msg, secrets, plan };
+    return { status: result.changed ? 'changed' : 'ok', result, msg, secrets, plan };
   });
 }
 

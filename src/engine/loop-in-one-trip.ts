@@ -12,7 +12,7 @@ import { validateArgs } from '../modules/args.js';
 import type { Change, Module } from '../modules/types.js';
 import { evaluateCondition } from '../template/expression.js';
 import { applyItemsInOneTrip } from './apply.js';
-import { finishItem, type ItemRun, itemStep, type PlannedItem, planItem } from './item-executor.js';
+import { finishItem, type ItemRun, isOutcome, itemStep, type PlannedItem, planItem } from './item-executor.js';
 import { renderArgs } from './render-args.js';
 import type { RunContext, Vars } from './run-context.js';
 import type { TaskOutcome } from './task-outcome.js';
@@ -32,10 +32,10 @@ export async function runLoopInOneTrip(
   const planned: (PlannedItem | TaskOutcome)[] = [];
   for (const vars of itemVars) {
     const item = await planItem(run, { ...loop, vars });
-    if (!('plan' in item) && item.status === 'unreachable') return [...outcomesOf(planned), item];
+    if (isOutcome(item) && item.status === 'unreachable') return [...outcomesOf(planned), item];
     planned.push(item);
   }
-  const applying = planned.filter((p): p is PlannedItem => 'plan' in p && p.apply);
+  const applying = planned.filter((p): p is PlannedItem => !isOutcome(p) && p.apply);
   const conn = applying[0]?.conn;
   const runThenRead = conn?.runThenRead?.bind(conn);
   if (applying.length > 0 && !runThenRead) return undefined;
@@ -54,7 +54,7 @@ export async function runLoopInOneTrip(
   }
   const outcomes: TaskOutcome[] = [];
   for (const [i, p] of planned.entries()) {
-    if (!('plan' in p)) outcomes.push(p);
+    if (isOutcome(p)) outcomes.push(p);
     else {
       const item = { ...loop, vars: itemVars[i] as Vars };
       outcomes.push(await finishItem(run, item, p, p.apply ? applied[applying.indexOf(p)] : undefined));
@@ -64,7 +64,7 @@ export async function runLoopInOneTrip(
 }
 
 function outcomesOf(planned: readonly (PlannedItem | TaskOutcome)[]): TaskOutcome[] {
-  return planned.filter((p): p is TaskOutcome => !('plan' in p));
+  return planned.filter(isOutcome);
 }
 
 /**

@@ -64,7 +64,7 @@ export interface ItemEventInput {
 /** The event of one item (or of a task without a loop). */
 export function itemResultEvent(input: ItemEventInput): TaskResultEvent {
   const { task, outcome, secrets, item } = input;
-  const plan = outcome.result.__plan as Plan | undefined;
+  const plan = outcome.plan;
   const hidden = task.noLog;
   const text = (value: unknown) => (hidden || typeof value !== 'string' ? undefined : redact(value, secrets));
   return {

@@ -139,12 +139,11 @@ export async function runTask(run: RunContext, { play, session, task, handler, l
   stats[status as Exclude<TaskStatus, 'unreachable'>]++;
   // As in Ansible's recap, ok counts every task that succeeded: changed ones too (changed <= ok).
   if (status === 'changed') stats.ok++;
-  const cleaned = itemResults.map(({ __plan, ...rest }) => rest);
   const result: Vars =
     task.loop === undefined
-      ? (cleaned[0] ?? {})
-      : { results: cleaned, changed: anyChanged, failed: anyFailed, skipped: allSkipped, msg: failMsg };
-  keepResult(session, task, { result, items: cleaned, failed: status === 'failed' });
+      ? (itemResults[0] ?? {})
+      : { results: itemResults, changed: anyChanged, failed: anyFailed, skipped: allSkipped, msg: failMsg };
+  keepResult(session, task, { result, items: itemResults, failed: status === 'failed' });
   return { status, result, msg: failMsg };
 }
 

@@ -189,6 +189,34 @@ describe('Engine through LocalConnection', () => {
     expect(resultOf(o, 'h1', 'judged')[0]?.status).toBe('ok');
   });
 
+  test("a registered result holds the command's fields, and each command's cmd and rc only when it ran several", async () => {
+    const o = await play(
+      `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: one command
+      shell: echo one; echo two; echo err >&2
+      register: one
+    - name: two commands (mkdir, then chmod)
+      file: { path: "{{ dir }}/made", state: directory, mode: "0750" }
+      register: made
+    - name: keep them
+      copy: { dest: "{{ dir }}/registered.json", content: "{{ [one, made] | to_json }}" }
+`,
+      { hosts: ['h1'] },
+    );
+    expect(o.summary.failed).toEqual([]);
+    const [one, made] = JSON.parse(readFileSync(join(o.dir('h1'), 'registered.json'), 'utf8'));
+    expect(Object.keys(one).sort()).toEqual(
+      ['changed', 'cmd', 'failed', 'rc', 'stderr', 'stderr_lines', 'stdout', 'stdout_lines'].sort(),
+    );
+    expect(one).toMatchObject({ rc: 0, stdout: 'one\ntwo', stdout_lines: ['one', 'two'], stderr_lines: ['err'] });
+    expect(made.commands.map((c: { rc: number }) => c.rc)).toEqual([0, 0]);
+    expect(JSON.stringify(made.commands)).toMatch(/mkdir.*chmod/);
+    expect(made.rc).toBe(0);
+  });
+
   test('an unreachable host is reported with its reason; the others run', async () => {
     const o = await play(
       `
