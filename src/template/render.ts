@@ -85,23 +85,25 @@ function setUpOnce(made: typeof Handlebars): void {
     const fn = template(spec) as SetUpTemplate;
     const setup = fn._setup;
     if (typeof setup !== 'function') return fn;
-    let readyFor: string | undefined;
+    // what the last set-up was made for: the helpers' version and the options that shape it (compared by
+    // identity: other objects with the same rules only set it up again)
+    let readyFor: unknown[] | undefined;
     fn._setup = function (this: unknown, options: SetupOptions) {
       if (options.partial || options.helpers || options.partials || options.decorators) {
         readyFor = undefined;
         return setup.call(this, options);
       }
-      const key = JSON.stringify([
+      const shape = [
         helpersVersion,
         options.allowProtoPropertiesByDefault,
         options.allowProtoMethodsByDefault,
         options.allowedProtoProperties,
         options.allowedProtoMethods,
         options.allowCallsToHelperMissing,
-      ]);
-      if (key === readyFor) return;
+      ];
+      if (readyFor?.every((value, i) => Object.is(value, shape[i]))) return;
       setup.call(this, options);
-      readyFor = key;
+      readyFor = shape;
     };
     return fn;
   }) as typeof made.template;
@@ -244,8 +246,12 @@ const INTERPOLATED = new RegExp(
 
 type Interpolated = { text: string } | { jinja: string } | { path: string[] };
 
-/** A reference's value as Handlebars' strict lookup finds it, when every step is an own property; else NOT_PLAIN. */
+/** What plainLookup returns where a step of the path is not an own property. */
 const NOT_PLAIN: unique symbol = Symbol('not plain');
+/**
+ * A reference's value as Handlebars' strict lookup finds it, when every step is an own property; else
+ * NOT_PLAIN. Also the lookup of renderValue's `{{ name }}` (lookupPath), which throws on NOT_PLAIN.
+ */
 function plainLookup(path: readonly string[], vars: Record<string, unknown>): unknown {
   let value: unknown = vars;
   for (const name of path) {
@@ -397,13 +403,8 @@ export function checkTemplate(source: string): void {
 const SINGLE_REFERENCE = /^\{\{\s*([A-Za-z_][\w]*(?:\.[\w]+)*)\s*\}\}$/;
 
 function lookupPath(path: string, vars: Record<string, unknown>): unknown {
-  let value: unknown = vars;
-  for (const part of path.split('.')) {
-    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, part)) {
-      throw new TemplateError(`undefined variable "${path}"`);
-    }
-    value = (value as Record<string, unknown>)[part];
-  }
+  const value = plainLookup(path.split('.'), vars);
+  if (value === NOT_PLAIN) throw new TemplateError(`undefined variable "${path}"`);
   return value;
 }
 
