@@ -86,28 +86,51 @@ function setUpOnce(made: typeof Handlebars): void {
     const setup = fn._setup;
     if (typeof setup !== 'function') return fn;
     // what the last set-up was made for: the helpers' version and the options that shape it (compared by
-    // identity: other objects with the same rules only set it up again)
-    let readyFor: unknown[] | undefined;
+    // identity: other objects with the same rules only set it up again); a render that changes none of
+    // them allocates nothing here
+    let readyFor: SetupShape | undefined;
     fn._setup = function (this: unknown, options: SetupOptions) {
       if (options.partial || options.helpers || options.partials || options.decorators) {
         readyFor = undefined;
         return setup.call(this, options);
       }
-      const shape = [
-        helpersVersion,
-        options.allowProtoPropertiesByDefault,
-        options.allowProtoMethodsByDefault,
-        options.allowedProtoProperties,
-        options.allowedProtoMethods,
-        options.allowCallsToHelperMissing,
-      ];
-      if (readyFor?.every((value, i) => Object.is(value, shape[i]))) return;
+      if (readyFor !== undefined && readyFor.helpersVersion === helpersVersion && sameRules(readyFor.options, options))
+        return;
       setup.call(this, options);
-      readyFor = shape;
+      readyFor = { helpersVersion, options: rulesOf(options) };
     };
     return fn;
   }) as typeof made.template;
 }
+
+/** The options that shape a template's set-up (see setUpOnce). */
+type SetupRules = Pick<
+  SetupOptions,
+  | 'allowProtoPropertiesByDefault'
+  | 'allowProtoMethodsByDefault'
+  | 'allowedProtoProperties'
+  | 'allowedProtoMethods'
+  | 'allowCallsToHelperMissing'
+>;
+interface SetupShape {
+  helpersVersion: number;
+  options: SetupRules;
+}
+
+const rulesOf = (o: SetupOptions): SetupRules => ({
+  allowProtoPropertiesByDefault: o.allowProtoPropertiesByDefault,
+  allowProtoMethodsByDefault: o.allowProtoMethodsByDefault,
+  allowedProtoProperties: o.allowedProtoProperties,
+  allowedProtoMethods: o.allowedProtoMethods,
+  allowCallsToHelperMissing: o.allowCallsToHelperMissing,
+});
+
+const sameRules = (a: SetupRules, b: SetupOptions): boolean =>
+  Object.is(a.allowProtoPropertiesByDefault, b.allowProtoPropertiesByDefault) &&
+  Object.is(a.allowProtoMethodsByDefault, b.allowProtoMethodsByDefault) &&
+  Object.is(a.allowedProtoProperties, b.allowedProtoProperties) &&
+  Object.is(a.allowedProtoMethods, b.allowedProtoMethods) &&
+  Object.is(a.allowCallsToHelperMissing, b.allowCallsToHelperMissing);
 
 function cidrParts(cidr: unknown): { address: string; prefix: number } {
   const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(String(cidr));
