@@ -4,8 +4,9 @@
  * verdict in both comes from this run, and a section this invocation did not run says so.
  *
  * Sections (all by default; `--only hosts,scale` for some):
- * - hosts (`--hosts 20 --reps 5 --ansible-reps 3 [--skip-ansible]`): sshplay against its floors, then
- *   Ansible and Ansible with Mitogen, like against like (bench/fleet-section.ts)
+ * - hosts (`--hosts 20 --reps 5`): sshplay against its floors (bench/fleet-section.ts)
+ * - ansible (`--ansible-hosts 3 --ansible-reps 3 [--skip-ansible]`): the same on a fleet of its own, then
+ *   Ansible and Ansible with Mitogen, like against like
  * - big (`--big 200 --big-reps 1`): sshplay against its floors on a big fleet
  * - scale (`--scale 2000`): --check over 2,000 inventory hosts against 200, forks 100 (bench/scale-section.ts)
  * - startup (`--startup-runs 10`): the installed command against `node -e 0` (bench/startup.ts)
@@ -37,6 +38,8 @@ import type { Target } from './targets.js';
 import { ROOT } from './timed.js';
 
 const CLI = join(ROOT, 'dist/src/cli/main.js');
+const ANSIBLE_PLAYBOOK = '/usr/bin/ansible-playbook';
+const ansibleTitle = (hosts: number) => `Against Ansible and Mitogen: ${hosts} hosts`;
 
 /** A section's title and its targets before anything is measured (all "not measured"). */
 function unmeasured(id: SectionId, o: Options): { title: string; targets: Target[] } {
@@ -44,6 +47,7 @@ function unmeasured(id: SectionId, o: Options): { title: string; targets: Target
   const big = o.big || DEFAULTS.big;
   const scale = o.scale || DEFAULTS.scale;
   if (id === 'hosts') return { title: `${hosts} hosts`, targets: fleetTargets(hosts, {}) };
+  if (id === 'ansible') return { title: ansibleTitle(o.ansibleHosts || DEFAULTS.ansibleHosts), targets: [] };
   if (id === 'big') return { title: `${big} hosts`, targets: fleetTargets(big, {}) };
   if (id === 'scale') return { title: 'Scale: --check over many inventory hosts', targets: scaleTargets(scale, null) };
   if (id === 'startup') return { title: STARTUP_TITLE, targets: startupTargets(null) };
@@ -56,18 +60,33 @@ function unmeasured(id: SectionId, o: Options): { title: string; targets: Target
 async function runSection(id: SectionId, o: Options, mitogen: string | null, started: number): Promise<SectionReport> {
   const took = () => (Date.now() - started) / 1000;
   if (id === 'hosts') {
-    const ansibleReps = o.skipAnsible || !existsSync('/usr/bin/ansible-playbook') ? 0 : o.ansibleReps;
     const s = await measureFleet({
       id,
       hosts: o.hosts,
       reps: o.reps,
-      ansibleReps: o.checkOnly ? 0 : ansibleReps,
-      mitogen,
+      ansibleReps: 0,
+      mitogen: null,
       verifyHosts: o.hosts,
       checkOnly: o.checkOnly,
       dist: o.dist,
     });
     return fleetReport(s, took());
+  }
+  if (id === 'ansible') {
+    // a missing Ansible fails the section, naming itself: a comparison is never silently left out
+    if (!existsSync(ANSIBLE_PLAYBOOK))
+      throw new Error(`${ANSIBLE_PLAYBOOK} is not installed (apt-get install ansible-core)`);
+    if (mitogen === null) throw new Error('Mitogen is not installed (apt-get install ansible-mitogen)');
+    const s = await measureFleet({
+      id,
+      hosts: o.ansibleHosts,
+      reps: o.reps,
+      ansibleReps: o.ansibleReps,
+      mitogen,
+      verifyHosts: o.ansibleHosts,
+      dist: o.dist,
+    });
+    return { ...fleetReport(s, took()), title: ansibleTitle(o.ansibleHosts), targets: [] };
   }
   if (id === 'big') {
     const s = await measureFleet({
@@ -97,7 +116,7 @@ async function runSection(id: SectionId, o: Options, mitogen: string | null, sta
 /** Mitogen's strategy plugins: Debian's ansible-mitogen, installed with apt-get when missing (as for ansible-core). */
 function mitogenPlugins(): string | null {
   const dir = '/usr/lib/python3/dist-packages/ansible_mitogen/plugins/strategy';
-  if (!existsSync('/usr/bin/ansible-playbook') || !existsSync(dir)) {
+  if (!existsSync(ANSIBLE_PLAYBOOK) || !existsSync(dir)) {
     log('installing Debian ansible-core and ansible-mitogen for the comparison...');
     try {
       execFileSync('apt-get', ['install', '-y', '-qq', 'ansible-core', 'ansible-mitogen'], {
@@ -138,7 +157,7 @@ async function main(): Promise<void> {
   const o = parseOptions(argv, { out: join(ROOT, 'bench/RESULTS.md'), readme: join(ROOT, 'README.md') });
   const started = new Date();
   const loadStart = load();
-  const runsAnsible = notRunReason(o, 'hosts') === null && !o.skipAnsible && o.ansibleReps > 0;
+  const runsAnsible = notRunReason(o, 'ansible') === null;
   const mitogen = runsAnsible ? mitogenPlugins() : null;
   const sections: SectionReport[] = [];
   for (const id of SECTIONS) {

@@ -1,12 +1,17 @@
 /** bench/main.ts's command line: sizes, repetitions, and which sections run (all by default). */
 
-export const SECTIONS = ['hosts', 'big', 'scale', 'startup', 'frozen'] as const;
+export const SECTIONS = ['hosts', 'ansible', 'big', 'scale', 'startup', 'frozen'] as const;
 export type SectionId = (typeof SECTIONS)[number];
 
 export interface Options {
-  /** The fleet section: hosts, sshplay's repetitions, Ansible's and Mitogen's each. */
+  /** The fleet section: hosts and sshplay's repetitions (of each kind of run, and of its floors). */
   hosts: number;
   reps: number;
+  /**
+   * The Ansible section: sshplay, Ansible and Ansible with Mitogen on a fleet of its own, like against like,
+   * `ansibleReps` times each (Ansible is slow: at 20 hosts its runs take about 40 minutes of a 2-core machine).
+   */
+  ansibleHosts: number;
   ansibleReps: number;
   skipAnsible: boolean;
   /** The big fleet section (0: not run). */
@@ -33,6 +38,7 @@ export interface Options {
 export const DEFAULTS = {
   hosts: 20,
   reps: 5,
+  ansibleHosts: 3,
   ansibleReps: 3,
   skipAnsible: false,
   big: 200,
@@ -61,9 +67,11 @@ export function parseOptions(argv: readonly string[], paths: { out: string; read
       if (!Number.isInteger(n) || n < 0) throw new Error(`${a} takes a whole number, not ${v}`);
       return n;
     };
-    if (a === '--quick') Object.assign(o, { hosts: 4, reps: 2, ansibleReps: 1, big: 0, scale: 100, frozenHosts: 4 });
+    if (a === '--quick')
+      Object.assign(o, { hosts: 4, reps: 2, ansibleHosts: 2, ansibleReps: 1, big: 0, scale: 100, frozenHosts: 4 });
     else if (a === '--hosts') o.hosts = count();
     else if (a === '--reps') o.reps = count();
+    else if (a === '--ansible-hosts') o.ansibleHosts = count();
     else if (a === '--ansible-reps') o.ansibleReps = count();
     else if (a === '--skip-ansible') o.skipAnsible = true;
     else if (a === '--big') o.big = count();
@@ -91,6 +99,12 @@ export function parseOptions(argv: readonly string[], paths: { out: string; read
 export function notRunReason(o: Options, id: SectionId): string | null {
   if (!o.only.includes(id)) return `--only ${o.only.join(',')}`;
   if (id === 'hosts' && (o.hosts === 0 || o.reps === 0)) return o.hosts === 0 ? '--hosts 0' : '--reps 0';
+  if (id === 'ansible') {
+    if (o.skipAnsible) return '--skip-ansible';
+    if (o.checkOnly) return '--check-only';
+    if (o.ansibleHosts === 0 || o.ansibleReps === 0)
+      return o.ansibleHosts === 0 ? '--ansible-hosts 0' : '--ansible-reps 0';
+  }
   if (id === 'big' && (o.big === 0 || o.bigReps === 0)) return o.big === 0 ? '--big 0' : '--big-reps 0';
   if (id === 'scale' && o.scale === 0) return '--scale 0';
   if (id === 'startup' && o.startupRuns === 0) return '--startup-runs 0';
@@ -103,7 +117,8 @@ export function notRunReason(o: Options, id: SectionId): string | null {
 export function effectiveOptions(o: Options): string {
   return [
     `--only ${o.only.join(',')}`,
-    `--hosts ${o.hosts} --reps ${o.reps} --ansible-reps ${o.ansibleReps}${o.skipAnsible ? ' --skip-ansible' : ''}`,
+    `--hosts ${o.hosts} --reps ${o.reps}`,
+    `--ansible-hosts ${o.ansibleHosts} --ansible-reps ${o.ansibleReps}${o.skipAnsible ? ' --skip-ansible' : ''}`,
     `--big ${o.big} --big-reps ${o.bigReps}`,
     `--scale ${o.scale}`,
     `--startup-runs ${o.startupRuns}`,

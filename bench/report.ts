@@ -40,7 +40,9 @@ function shownTargets(s: SectionReport): Target[] {
 export function sectionMarkdown(s: SectionReport): string {
   if (s.body === null) return `## ${s.title}\n\n${capitalised(NOT_RUN)}${s.notRun ? ` (${s.notRun})` : ''}.\n`;
   const took = `The section took ${minutes(s.seconds)}.`;
-  return `## ${s.title}\n\n${s.body.trimEnd()}\n\n${targetsTable(s.targets)}\n\n${took}\n`;
+  // a section with no target of its own (Ansible's) has no empty table
+  const targets = s.targets.length > 0 ? `${targetsTable(s.targets)}\n\n` : '';
+  return `## ${s.title}\n\n${s.body.trimEnd()}\n\n${targets}${took}\n`;
 }
 
 export interface RunInfo {
