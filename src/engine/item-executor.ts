@@ -123,6 +123,7 @@ export async function planItem(run: RunContext, item: ItemRun): Promise<PlannedI
       facts: target.facts as HostFacts,
       check: run.options.check,
       role: task.role,
+      localFiles: run.localFiles,
     });
     const secrets = module.anyArgs ? [] : secretValues(module.schema, args);
     const plan = await module.plan(ctx, args);

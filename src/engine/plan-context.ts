@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { PlanContext } from '../modules/types.js';
 import type { Play, Role } from '../playbook/types.js';
 import { renderTemplateFile, TemplateError } from '../template/render.js';
+import { LocalFiles } from './local-files.js';
 import type { Vars } from './run-context.js';
 
 /**
@@ -18,8 +18,11 @@ export function planContext(options: {
   facts: HostFacts;
   check: boolean;
   role?: Role;
+  /** The run's reads of the controller's files (one of its own when not given). */
+  localFiles?: LocalFiles;
 }): PlanContext {
   const { play, role, vars } = options;
+  const localFiles = options.localFiles ?? new LocalFiles();
   const readLocal = async (path: string, kind: 'template' | 'file') => {
     const folder = kind === 'template' ? 'templates' : 'files';
     const candidates = [
@@ -30,11 +33,8 @@ export function planContext(options: {
       resolve(path),
     ];
     for (const candidate of candidates) {
-      try {
-        return { path: candidate, content: await readFile(candidate) };
-      } catch {
-        // try the next place
-      }
+      const content = await localFiles.read(candidate);
+      if (content !== null) return { path: candidate, content };
     }
     throw new ConfigError(`${kind} '${path}' not found (looked in ${candidates.join(', ')})`, { file: path });
   };

@@ -3,6 +3,7 @@ import type { Connection } from '../connection/types.js';
 import type { Playbook } from '../playbook/types.js';
 import type { EngineEvent, HostStats, Reporter } from './events.js';
 import type { HostSessions } from './host-sessions.js';
+import type { LocalFiles } from './local-files.js';
 import type { ReadAhead } from './read-ahead.js';
 import type { SecretFinder } from './redaction.js';
 import type { Variables } from './variables.js';
@@ -40,6 +41,8 @@ export interface RunContext {
   readonly sessions: HostSessions;
   readonly variables: Variables;
   readonly readAhead: ReadAhead;
+  /** The controller's files tasks read (templates, copy sources), read once while unchanged. */
+  readonly localFiles: LocalFiles;
   readonly secrets: SecretFinder;
   emit(event: EngineEvent): void;
   /** The recap counters of a play host. */

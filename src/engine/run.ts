@@ -8,6 +8,7 @@ import type { Connection, RunResult } from '../connection/types.js';
 import type { Play } from '../playbook/types.js';
 import type { EngineEvent, HostStats } from './events.js';
 import { HostSessions } from './host-sessions.js';
+import { LocalFiles } from './local-files.js';
 import { ReadAhead } from './read-ahead.js';
 import { SecretFinder } from './redaction.js';
 import type { EngineInput, EngineOptions, RunContext } from './run-context.js';
@@ -43,6 +44,7 @@ export class Engine {
       sessions,
       variables: new Variables(context),
       readAhead: new ReadAhead(context),
+      localFiles: new LocalFiles(),
       secrets: new SecretFinder(input.playbook.keyring),
       emit: (event: EngineEvent) => input.reporter.emit(event),
       stats: (host) => sessions.statsOf(host),
