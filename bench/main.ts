@@ -30,7 +30,14 @@ import {
   type SectionId,
 } from './options.js';
 import { load, log } from './progress.js';
-import { type RunInfo, readmeBlock, replaceReadmeBlock, resultsMarkdown, type SectionReport } from './report.js';
+import {
+  type RunInfo,
+  readmeBlock,
+  replaceReadmeBlock,
+  resultsMarkdown,
+  type SectionReport,
+  sourceLine,
+} from './report.js';
 import { measureScale, scalePlan, scaleReport, scaleTargets } from './scale-section.js';
 import { measureStartup, startupTargets } from './startup.js';
 import { STARTUP_TITLE, startupReport } from './startup-section.js';
@@ -130,6 +137,30 @@ function mitogenPlugins(): string | null {
   return existsSync(dir) ? dir : null;
 }
 
+/** What makes the build and the job measured: a change there means the figures are not of the commit alone. */
+const SOURCE_STATUS = [
+  'status',
+  '--porcelain',
+  '--',
+  'src',
+  'bench',
+  'playbooks',
+  'templates',
+  'test/target',
+  'test/e2e/iser-assertions.ts',
+  'package.json',
+  'package-lock.json',
+];
+
+/** git's output in this tree, or null where it is no checkout (or git is missing). */
+function git(args: string[]): string | null {
+  try {
+    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trimEnd();
+  } catch {
+    return null;
+  }
+}
+
 const version = (cmd: string, args: string[]) => {
   try {
     return execFileSync(cmd, args, { encoding: 'utf8' }).split('\n')[0]?.trim() ?? '';
@@ -157,6 +188,7 @@ async function main(): Promise<void> {
   const o = parseOptions(argv, { out: join(ROOT, 'bench/RESULTS.md'), readme: join(ROOT, 'README.md') });
   const started = new Date();
   const loadStart = load();
+  const source = sourceLine(git(['rev-parse', '--short', 'HEAD']), git(SOURCE_STATUS) ?? '');
   const runsAnsible = notRunReason(o, 'ansible') === null;
   const mitogen = runsAnsible ? mitogenPlugins() : null;
   const sections: SectionReport[] = [];
@@ -196,7 +228,7 @@ async function main(): Promise<void> {
     log(`section ${id}: done in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
   }
   const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${execFileSync('sh', ['-c', '. /etc/os-release; echo $PRETTY_NAME']).toString().trim()}`;
-  const versions = `Node ${process.version}, sshplay ${version(process.execPath, [CLI, '--version'])}, ${runsAnsible ? version('ansible-playbook', ['--version']) : 'Ansible not run'}, Mitogen ${mitogen ? version('dpkg-query', ['-W', '-f', '\x24{Version}', 'ansible-mitogen']) : 'not run'}`;
+  const versions = `Node ${process.version}, sshplay ${version(process.execPath, [CLI, '--version'])} (${source}), ${runsAnsible ? version('ansible-playbook', ['--version']) : 'Ansible not run'}, Mitogen ${mitogen ? version('dpkg-query', ['-W', '-f', '\x24{Version}', 'ansible-mitogen']) : 'not run'}`;
   const run: RunInfo = {
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
     options: effectiveOptions(o),

@@ -118,6 +118,22 @@ export function replaceReadmeBlock(readme: string, block: string): string | null
   return readme.slice(0, a) + block + readme.slice(b + README_END.length);
 }
 
+/**
+ * Which source the figures are of: the commit checked out when the run started, and the files that differed
+ * from it then (`git status --porcelain` of the paths that make the build and the job), so a figure is never
+ * taken for code it did not measure.
+ */
+export function sourceLine(commit: string | null, porcelain: string): string {
+  if (commit === null) return 'source: not a git checkout';
+  const changed = porcelain
+    .split('\n')
+    .map((l) => l.slice(3).trim())
+    .filter((l) => l !== '');
+  if (changed.length === 0) return `source: git ${commit}, no uncommitted change`;
+  const shown = changed.slice(0, 5).join(', ');
+  return `source: git ${commit} with uncommitted changes to ${changed.length} file${changed.length === 1 ? '' : 's'} (${shown}${changed.length > 5 ? ', ...' : ''})`;
+}
+
 export function minutes(seconds: number): string {
   const s = Math.round(seconds);
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;

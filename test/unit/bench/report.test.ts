@@ -10,6 +10,7 @@ import {
   resultsMarkdown,
   type SectionReport,
   sectionMarkdown,
+  sourceLine,
 } from '../../../bench/report.js';
 import { ratioTarget } from '../../../bench/targets.js';
 
@@ -137,6 +138,20 @@ describe('RESULTS.md and the README block', () => {
     const readme = `# x\n${README_BEGIN}\nold figures\n${README_END}\nafter\n`;
     expect(replaceReadmeBlock(readme, block)).toBe(`# x\n${block}\nafter\n`);
     expect(replaceReadmeBlock('# no block\n', block)).toBeNull();
+  });
+});
+
+describe('the source a run measured', () => {
+  it('names the commit, and every file that differed from it when the run started', () => {
+    expect(sourceLine('cf49a8c', '')).toBe('source: git cf49a8c, no uncommitted change');
+    expect(sourceLine('cf49a8c', ' M src/engine/run.ts\n?? bench/new.ts')).toBe(
+      'source: git cf49a8c with uncommitted changes to 2 files (src/engine/run.ts, bench/new.ts)',
+    );
+    const many = Array.from({ length: 7 }, (_, i) => ` M src/f${i}.ts`).join('\n');
+    expect(sourceLine('abc', many)).toBe(
+      'source: git abc with uncommitted changes to 7 files (src/f0.ts, src/f1.ts, src/f2.ts, src/f3.ts, src/f4.ts, ...)',
+    );
+    expect(sourceLine(null, '')).toBe('source: not a git checkout');
   });
 });
 
