@@ -22,6 +22,12 @@ export interface SilenceListener {
  */
 export const SILENCE_GRACE_MS = 3_000;
 
+/**
+ * The least time between two probes of one host (see SilenceWatch.probe): while others wait for it, a host is
+ * asked about once a second, so one that froze is asked within a second of it, and told within that and a grace.
+ */
+export const PROBE_INTERVAL_MS = 1_000;
+
 interface Incoming {
   on(event: 'data', listener: (chunk: unknown) => void): unknown;
   off(event: 'data', listener: (chunk: unknown) => void): unknown;
@@ -33,8 +39,14 @@ export class SilenceWatch {
   private timer?: NodeJS.Timeout;
   private listener?: SilenceListener;
   private stopped = false;
+  /** When the last probe was sent (see probe), and whether anything came from the host since. */
+  private probedAt?: number;
+  private probeAnswered = true;
+  /** A probe asked for within the grace of the last one, sent when that grace is over. */
+  private deferred?: NodeJS.Timeout;
   private readonly onData = () => {
     this.lastHeard = Date.now();
+    this.probeAnswered = true;
     if (!this.quiet) return;
     this.quiet = false;
     this.listener?.heard(this.lastHeard);
@@ -46,6 +58,9 @@ export class SilenceWatch {
     /** ssh2's keepaliveInterval: the longest a live host stays silent, give or take a round trip. */
     intervalMs: number,
     private readonly thresholdMs = intervalMs + SILENCE_GRACE_MS,
+    /** How long a probe may go unanswered (see probe). */
+    private readonly graceMs = SILENCE_GRACE_MS,
+    private readonly probeIntervalMs = PROBE_INTERVAL_MS,
   ) {
     incoming.on('data', this.onData);
     this.arm(this.thresholdMs);
@@ -61,11 +76,47 @@ export class SilenceWatch {
     if (this.quiet) listener.silent(this.lastHeard);
   }
 
+  /**
+   * Asks the host to answer now (`send` sends a keepalive that wants a reply): if nothing comes from it within
+   * the grace, it is quiet then, instead of only once the keepalive interval and the grace have passed since
+   * it was last heard. For a host the others are waiting for: a frozen one is told from a busy one (sshd
+   * answers a keepalive whatever its commands do) up to the keepalive interval sooner. At most one probe per
+   * probe interval (one asked for sooner is sent when it is over), and none while one waits for its answer.
+   */
+  probe(send: () => void): void {
+    const now = Date.now();
+    if (this.stopped || this.quiet || !this.probeAnswered) return;
+    if (this.probedAt !== undefined && now - this.probedAt < this.probeIntervalMs) {
+      // asked again too soon: sent once the probe interval since the last one is over (the host may freeze
+      // between the two, and whoever asked may not ask again)
+      if (this.deferred === undefined) {
+        this.deferred = setTimeout(
+          () => {
+            this.deferred = undefined;
+            this.probe(send);
+          },
+          this.probedAt + this.probeIntervalMs - now,
+        );
+        this.deferred.unref();
+      }
+      return;
+    }
+    try {
+      send();
+    } catch {
+      return; // the transport is going away: its close tells
+    }
+    this.probedAt = now;
+    this.probeAnswered = false;
+    this.arm(this.dueIn(now));
+  }
+
   /** The transport is gone; `why` when it went on its own (the listener is told). */
   stop(why?: string): void {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.deferred);
     this.incoming.off('data', this.onData);
     if (why !== undefined) this.listener?.lost?.(why);
   }
@@ -79,8 +130,15 @@ export class SilenceWatch {
     this.timer.unref();
   }
 
+  /** Milliseconds until the host counts as quiet if nothing comes: the silence threshold, or an unanswered probe's grace. */
+  private dueIn(now: number): number {
+    const bySilence = this.lastHeard + this.thresholdMs - now;
+    if (this.probeAnswered || this.probedAt === undefined) return bySilence;
+    return Math.min(bySilence, this.probedAt + this.graceMs - now);
+  }
+
   private check(): void {
-    const left = this.lastHeard + this.thresholdMs - Date.now();
+    const left = this.dueIn(Date.now());
     if (left > 0) {
       this.arm(left);
       return;
@@ -89,7 +147,7 @@ export class SilenceWatch {
     // unread. Look again once it has been read.
     setImmediate(() => {
       if (this.stopped || this.quiet) return;
-      const left = this.lastHeard + this.thresholdMs - Date.now();
+      const left = this.dueIn(Date.now());
       if (left > 0) {
         this.arm(left);
         return;

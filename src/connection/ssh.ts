@@ -292,6 +292,17 @@ export class SshConnection implements Connection {
     this.silence?.listen(listener);
   }
 
+  probeSilence(): void {
+    // ssh2's own keepalive (Protocol.ping: keepalive@openssh.com, a reply wanted) has no public call. ssh2 pairs
+    // global-request replies with callbacks in order, and this ping queues none: its reply is taken for a
+    // pending keepalive's (whose callback only records that the host answered, which it did) and the last
+    // reply finds no callback and is dropped. sshplay sends no global request of its own.
+    const protocol = (this.client as unknown as { _protocol?: { ping?: () => void } })._protocol;
+    const ping = protocol?.ping;
+    if (typeof ping !== 'function') return;
+    this.silence?.probe(() => ping.call(protocol));
+  }
+
   async close(): Promise<void> {
     this.ending = true;
     this.silence?.stop();

@@ -72,6 +72,11 @@ export interface Connection extends ReadOnlyConnection {
    * interval) and when it is heard again, before ssh2 gives it up as unreachable.
    */
   watchSilence?(listener: SilenceListener): void;
+  /**
+   * Asks the host for a keepalive answer now: unanswered within the grace, the host goes quiet (the listener of
+   * watchSilence is told) without waiting for the next keepalive. The engine asks for hosts the others wait for.
+   */
+  probeSilence?(): void;
   /** Only on a REST API target (an E-Series array): a request that changes it. The engine's apply is the caller. */
   apiChange?(request: ApiChangeRequest): Promise<unknown>;
 }

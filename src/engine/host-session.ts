@@ -107,6 +107,11 @@ export class HostSession {
     return conn;
   }
 
+  /** Others wait for this host: ask it to answer now, so that a frozen one goes quiet sooner (Connection.probeSilence). */
+  probe(): void {
+    if (this.silentSince === undefined) this.conn?.probeSilence?.();
+  }
+
   /** The host was connected before in this run (a connection opened now is a reconnect). */
   get wasConnected(): boolean {
     return this.connected;

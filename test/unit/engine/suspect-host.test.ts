@@ -23,18 +23,34 @@ interface Freeze {
 
 const MARKER = 'FREEZE-HERE';
 
+/**
+ * When a frozen host goes quiet: at once (as after a keepalive left unanswered), or only once the engine probes
+ * it (frozen between two keepalives, the others waiting for it).
+ */
+type QuietWhen = 'frozen' | 'probed';
+
 /** The host's connection, frozen (silent) at the first command holding MARKER until the test acts. */
-function freezable(host: string, conn: Connection, frozen: string, onFreeze: (freeze: Freeze) => void): Connection {
+function freezable(
+  host: string,
+  conn: Connection,
+  frozen: string,
+  onFreeze: (freeze: Freeze) => void,
+  quietWhen: QuietWhen = 'frozen',
+  probes: string[] = [],
+): Connection {
   let listener: SilenceListener | undefined;
   let froze = false;
+  let answering = true;
   const gate = async (cmds: readonly Cmd[]) => {
     if (host !== frozen || froze || !cmds.some((c) => shellText(c).includes(MARKER))) return;
     froze = true;
-    listener?.silent(Date.now());
+    answering = false;
+    if (quietWhen === 'frozen') listener?.silent(Date.now());
     await new Promise<void>((resolve, reject) =>
       onFreeze({
         host,
         recover: () => {
+          answering = true;
           listener?.heard(Date.now());
           resolve();
         },
@@ -69,6 +85,10 @@ function freezable(host: string, conn: Connection, frozen: string, onFreeze: (fr
     close: () => conn.close(),
     watchSilence: (l) => {
       listener = l;
+    },
+    probeSilence: () => {
+      probes.push(`${host}${answering ? '' : ' (frozen)'}`);
+      if (!answering && quietWhen === 'probed') listener?.silent(Date.now());
     },
   };
 }
@@ -116,7 +136,7 @@ async function runFreezing(
   yaml: string,
   frozen: string,
   onFreeze: (freeze: Freeze, dir: (h: string) => string) => Promise<void>,
-  options: { hosts?: string[]; forks?: number } = {},
+  options: { hosts?: string[]; forks?: number; quietWhen?: QuietWhen; probes?: string[] } = {},
 ): Promise<FrozenRun> {
   const hosts = options.hosts ?? ['h1', 'h2', 'h3'];
   const base = mkdtempSync(join(tmpdir(), 'sshplay-suspect-'));
@@ -128,7 +148,8 @@ async function runFreezing(
       {
         hosts,
         forks: options.forks ?? 5,
-        opened: (host, conn) => freezable(host, conn, frozen, (f) => acted.push(onFreeze(f, dir))),
+        opened: (host, conn) =>
+          freezable(host, conn, frozen, (f) => acted.push(onFreeze(f, dir)), options.quietWhen, options.probes),
       },
       base,
     );
@@ -173,6 +194,27 @@ describe('a suspect host (gone quiet) at the end of a play', () => {
     const types = run.events.map((e) => (e.type === 'task_result' ? `${e.host}:${e.task}` : e.type));
     expect(types.indexOf('h3:fell behind')).toBeLessThan(types.indexOf('recap'));
     expect(types.indexOf('h1:second play')).toBeLessThan(types.indexOf('h3:freezes'));
+  });
+
+  test('frozen between two keepalives: the others at the play end probe it, and it goes quiet unanswered', async () => {
+    const probes: string[] = [];
+    const { run, logs } = await runFreezing(
+      TWO_PLAYS,
+      'h3',
+      async (f, dir) => {
+        try {
+          // it never goes quiet by itself here: only the probe the waiting others send can tell
+          await until(() => ['h1', 'h2'].every((h) => read(join(dir(h), 'log')).includes('two')));
+        } finally {
+          f.recover();
+        }
+      },
+      { quietWhen: 'probed', probes },
+    );
+    for (const h of ['h1', 'h2']) expect(logs[h]).toBe('start\nfrozen-task\none-after\ntwo\n');
+    expect(logs.h3).toBe('start\nfrozen-task\n');
+    expect(run.summary.failed).toEqual(['h3']);
+    expect(probes).toContain('h3 (frozen)');
   });
 
   test('given up while the others went on: it ends unreachable, as before', async () => {
