@@ -42,7 +42,7 @@ export class SilenceWatch {
   /** When the last probe was sent (see probe), and whether anything came from the host since. */
   private probedAt?: number;
   private probeAnswered = true;
-  /** A probe asked for within the grace of the last one, sent when that grace is over. */
+  /** A probe asked for within the probe interval of the last one, sent when that interval is over. */
   private deferred?: NodeJS.Timeout;
   private readonly onData = () => {
     this.lastHeard = Date.now();

@@ -29,10 +29,11 @@ export class Laggards {
       const check = () => {
         if (settled) return;
         const left = [...working.keys()];
-        if (left.length > 0 && !(left.every((h) => sessions.session(h).suspect) && mayLeave())) {
+        const othersWait = left.length > 0 && mayLeave();
+        if (left.length > 0 && !(othersWait && left.every((h) => sessions.session(h).suspect))) {
           // others are waiting: ask the hosts still working to answer now, so a frozen one is told from a busy
           // one within a grace rather than at its next keepalive (a host is probed at most once a second)
-          if (mayLeave()) for (const h of left) sessions.session(h).probe();
+          if (othersWait) for (const h of left) sessions.session(h).probe();
           return;
         }
         settled = true;
