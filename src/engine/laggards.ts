@@ -7,6 +7,7 @@
  * again ("fell behind"), so the recap and retry file name it and a rerun with --limit finishes it. The run
  * waits for these hosts before its recap.
  */
+import { PROBE_INTERVAL_MS } from '../connection/silence-watch.js';
 import type { Play } from '../playbook/types.js';
 import type { HostSession } from './host-session.js';
 import type { RunContext } from './run-context.js';
@@ -26,28 +27,53 @@ export class Laggards {
     const sessions = this.run.sessions;
     return new Promise<string[]>((resolve, reject) => {
       let settled = false;
-      const check = () => {
-        if (settled) return;
-        const left = [...working.keys()];
-        const othersWait = left.length > 0 && mayLeave();
-        if (left.length > 0 && !(othersWait && left.every((h) => sessions.session(h).suspect))) {
-          // others are waiting: ask the hosts still working to answer now, so a frozen one is told from a busy
-          // one within a grace rather than at its next keepalive (a host is probed at most once a second)
-          if (othersWait) for (const h of left) sessions.session(h).probe();
+      // Checks come with every host finishing: a probe round over the hosts still working at each would cost
+      // O(hosts) per host, O(hosts²) per play. A round is made at most once a probe interval (a host is not
+      // probed sooner anyway, see SilenceWatch.probe); one asked for sooner is made when the interval is over.
+      let lastRound = Number.NEGATIVE_INFINITY;
+      let deferredRound: ReturnType<typeof setTimeout> | undefined;
+      const probeRound = () => {
+        const now = Date.now();
+        if (now - lastRound < PROBE_INTERVAL_MS) {
+          deferredRound ??= setTimeout(
+            () => {
+              deferredRound = undefined;
+              check();
+            },
+            lastRound + PROBE_INTERVAL_MS - now,
+          );
           return;
         }
-        settled = true;
-        stop();
-        resolve(left);
+        lastRound = now;
+        for (const h of working.keys()) sessions.session(h).probe();
       };
-      const stop = sessions.watchSuspects(check);
+      const onlySuspectsLeft = () => {
+        for (const h of working.keys()) if (!sessions.session(h).suspect) return false;
+        return true;
+      };
+      const settle = () => {
+        settled = true;
+        stopWatching();
+        if (deferredRound !== undefined) clearTimeout(deferredRound);
+      };
+      const check = () => {
+        if (settled) return;
+        if (working.size > 0) {
+          if (!mayLeave()) return;
+          // others are waiting: ask the hosts still working to answer now, so a frozen one is told from a busy
+          // one within a grace rather than at its next keepalive
+          if (!onlySuspectsLeft()) return probeRound();
+        }
+        settle();
+        resolve([...working.keys()]);
+      };
+      const stopWatching = sessions.watchSuspects(check);
       for (const work of working.values())
         work.then(
           () => queueMicrotask(check),
           (e) => {
             if (settled) return;
-            settled = true;
-            stop();
+            settle();
             reject(e);
           },
         );
