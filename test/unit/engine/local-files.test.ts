@@ -51,4 +51,23 @@ describe('local files', () => {
     expect(reads).toEqual([]);
     expect(await failing.read(join(base, 'secret'))).toBeNull();
   });
+
+  test('hosts asking for a file together share one read from disk', async () => {
+    const path = join(base, 'shared.conf');
+    writeFileSync(path, 'shared\n');
+    const { files, reads } = counted();
+    const contents = await Promise.all(Array.from({ length: 20 }, () => files.read(path)));
+    expect(contents.map((c) => c?.toString())).toEqual(Array(20).fill('shared\n'));
+    expect(reads).toEqual([path]);
+  });
+
+  test('a read that failed is not kept: the next one asks the disk again', async () => {
+    const path = join(base, 'flaky');
+    writeFileSync(path, 'x');
+    let calls = 0;
+    const flaky = new LocalFiles((p) => (++calls === 1 ? Promise.reject(new Error('EMFILE')) : readFile(p)));
+    expect(await flaky.read(path)).toBeNull();
+    expect((await flaky.read(path))?.toString()).toBe('x');
+    expect(calls).toBe(2);
+  });
 });

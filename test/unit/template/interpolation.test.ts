@@ -6,6 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import {
+  checkTemplate,
   registerTemplateHelper,
   rendersWithoutHandlebars,
   renderText,
@@ -92,6 +93,16 @@ describe('Jinja-only text rendered without Handlebars', () => {
       'plain',
     ])
       expect(rendersWithoutHandlebars(source)).toBe(false);
+  });
+
+  test("the load-time check agrees with rendering: what skips Handlebars passes it, Handlebars' own refusals stay", () => {
+    // `{{ nested.list.0 }}` (Jinja's index by attribute, as in Ansible's `item.0`) renders without Handlebars,
+    // whose parser refuses a number as a path step: checked with Handlebars, it failed at load but not at render
+    expect(renderText('{{ nested.list.0 }}', VARS)).toBe('a');
+    expect(() => checkTemplate('{{ nested.list.0 }}-{{ iface | upper }}')).not.toThrow();
+    expect(() => checkTemplate('X{{!-- --}}{{ nested.list.0 }}')).toThrow(/Expecting 'ID', got 'NUMBER'/);
+    expect(() => checkTemplate('{{#if flag}}x')).toThrow(TemplateError);
+    expect(() => checkTemplate('{{ iface | nosuchfilter( }}')).toThrow(TemplateError);
   });
 
   test('escaped and Handlebars mustaches keep Handlebars', () => {
