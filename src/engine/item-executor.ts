@@ -122,6 +122,7 @@ export async function planItem(run: RunContext, item: ItemRun): Promise<PlannedI
       vars,
       facts: target.facts as HostFacts,
       check: run.options.check,
+      diff: run.options.diff,
       role: task.role,
       localFiles: run.localFiles,
     });

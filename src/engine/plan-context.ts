@@ -17,6 +17,8 @@ export function planContext(options: {
   vars: Vars;
   facts: HostFacts;
   check: boolean;
+  /** Whether the run shows diffs (see PlanContext.diff). */
+  diff?: boolean;
   role?: Role;
   /** The run's reads of the controller's files (one of its own when not given). */
   localFiles?: LocalFiles;
@@ -43,6 +45,7 @@ export function planContext(options: {
     vars,
     facts: options.facts,
     check: options.check,
+    diff: options.diff,
     readLocal,
     async renderTemplate(path: string) {
       const { path: found, content } = await readLocal(path, 'template');

@@ -52,6 +52,11 @@ export interface PlanContext {
    */
   facts: HostFacts;
   check: boolean;
+  /**
+   * Whether the run shows diffs (--diff); false: nobody shows one and a module need not build it (as an Ansible
+   * module looks at its _diff). Not given: built.
+   */
+  diff?: boolean;
   /** Reads a file on the controller, relative to the playbook's folder (templates/ searched too). */
   readLocal(path: string, kind: 'template' | 'file'): Promise<{ path: string; content: Buffer }>;
   /** Renders a Handlebars template file with the host's variables. */

@@ -145,6 +145,7 @@ export function fakeContext(
   options: {
     vars?: Record<string, unknown>;
     check?: boolean;
+    diff?: boolean;
     templates?: Record<string, string>;
     localFiles?: Record<string, string | Buffer>;
   } = {},
@@ -156,6 +157,7 @@ export function fakeContext(
     vars: options.vars ?? {},
     facts,
     check: options.check ?? true,
+    diff: options.diff,
     async readLocal(path) {
       const content = options.localFiles?.[path];
       if (content === undefined) throw new Error(`no local file ${path}`);

@@ -44,6 +44,17 @@ describe('template.plan', () => {
     expect(plan.diff).toContain('+node.startup = automatic');
   });
 
+  test('without --diff no content diff is built; the change is planned the same', async () => {
+    const args = { src: 'iscsid.conf.hbs', dest: '/etc/iscsi/iscsid.conf' };
+    const host = { files: { '/etc/iscsi/iscsid.conf': 'node.startup = manual\n' } };
+    const shown = await planWith(template, args, host, { templates, diff: true });
+    const notShown = await planWith(template, args, host, { templates, diff: false });
+    expect(shown.diff).toContain('+node.startup = automatic');
+    expect(notShown.diff).toBeUndefined();
+    expect(describeChanges(notShown)).toEqual(describeChanges(shown));
+    expect(notShown.preview).toBe(shown.preview);
+  });
+
   test('a rendering error propagates', async () => {
     await expect(planWith(template, { src: 'missing.hbs', dest: '/etc/x' }, {}, { templates })).rejects.toThrow(
       'no template missing.hbs',
