@@ -26,6 +26,8 @@ export interface ScaleRun {
   /** Highest V8 heap in use and highest memory outside it (Buffers, native state), sampled by the run. */
   heapKb: number;
   externalKb: number;
+  /** Connections opened per inventory host: a host past the first forks is let go after a play and reconnects. */
+  connectionsPerHost: number;
 }
 
 export interface Scale {
@@ -82,6 +84,10 @@ export async function measureScale(real: number, sizes: number[], forks: number)
         );
       }
       const s = JSON.parse(await readFile(statsFile, 'utf8'));
+      const opened = Object.values(s.connections as Record<string, { opened: number }>).reduce(
+        (sum, c) => sum + c.opened,
+        0,
+      );
       scale.runs.push({
         hosts: size,
         forks,
@@ -90,6 +96,7 @@ export async function measureScale(real: number, sizes: number[], forks: number)
         rssKb: s.maxRssKb,
         heapKb: s.memory.heapUsedKb,
         externalKb: s.memory.externalKb,
+        connectionsPerHost: opened / size,
       });
       log(
         `  --check over ${size} hosts: ${t.seconds.toFixed(1)}s, peak ${mb(s.maxRssKb)} (V8 heap ${mb(s.memory.heapUsedKb)}, outside it ${mb(s.memory.externalKb)})`,
@@ -124,22 +131,41 @@ export function scaleTargets(large: number, s: Scale | null): Target[] {
   ];
 }
 
+/**
+ * What the connections column says about CPU per host: a host past the first forks is let go after each play
+ * (the controller holds connections in proportion to forks, not to the fleet) and opens a connection again at
+ * the next; the larger the fleet against its forks, the more of its hosts do.
+ */
+function reconnects(s: Scale): string {
+  const [a, b] = [s.runs[0], s.runs.at(-1)];
+  if (!a || !b || a === b) return '';
+  const more = b.connectionsPerHost - a.connectionsPerHost;
+  const cpu = b.cpuMs / b.hosts - a.cpuMs / a.hosts;
+  const each =
+    more > 0 ? `; were all of it the reconnects, each would cost ${(cpu / more).toFixed(1)} ms of controller CPU` : '';
+  return `
+Hosts past the first forks are let go after each play and reconnect at the next, so that the connections held grow
+with forks, not with the fleet: ${a.connectionsPerHost.toFixed(2)} connections per host at ${a.hosts} hosts,
+${b.connectionsPerHost.toFixed(2)} at ${b.hosts}. CPU per host differs by ${cpu.toFixed(1)} ms${each}.
+`;
+}
+
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
 
 export function scaleReport(large: number, s: Scale, seconds: number): SectionReport {
   const rows = s.runs.map(
     (r) =>
-      `| ${r.hosts} | ${r.forks} | ${r.seconds.toFixed(1)} s | ${(r.cpuMs / 1000).toFixed(1)} s | ${(r.cpuMs / r.hosts).toFixed(1)} ms | ${mb(r.rssKb)} | ${mb(r.heapKb)} | ${mb(r.externalKb)} |`,
+      `| ${r.hosts} | ${r.forks} | ${r.seconds.toFixed(1)} s | ${(r.cpuMs / 1000).toFixed(1)} s | ${(r.cpuMs / r.hosts).toFixed(1)} ms | ${r.connectionsPerHost.toFixed(2)} | ${mb(r.rssKb)} | ${mb(r.heapKb)} | ${mb(r.externalKb)} |`,
   );
   const body = `Inventory hosts are aliases spread over ${s.realHosts} real simulated hosts (started in ${s.startSeconds.toFixed(1)} s;
 check mode changes nothing, so sharing is safe); one run each. Load average before ${s.loadBefore}, after ${s.loadAfter}.
 Peak memory is the kernel's peak resident size of the process; the V8 heap (sshplay's own data) and the memory
 outside it (Buffers, native crypto state) are the highest of samples taken every 200 ms.
 
-| inventory hosts | forks | wall | controller CPU | CPU per host | peak memory | peak V8 heap | peak outside the heap |
-|---|---|---|---|---|---|---|---|
+| inventory hosts | forks | wall | controller CPU | CPU per host | connections opened per host | peak memory | peak V8 heap | peak outside the heap |
+|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
-`;
+${reconnects(s)}`;
   return {
     id: 'scale',
     title: 'Scale: --check over many inventory hosts',

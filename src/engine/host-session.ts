@@ -1,6 +1,11 @@
 import type { Connection, ConnectionStats, RemoteFile } from '../connection/types.js';
 import { HostFacts, type KeptReads } from '../facts/host-facts.js';
 
+/** What a host's connections did over the run, and how many were opened (a host let go between plays reconnects). */
+export interface SessionConnectionStats extends ConnectionStats {
+  opened: number;
+}
+
 /**
  * Everything sshplay holds for one host during a run: its connection, facts cache and variables set by tasks.
  * The connection and its cache may be let go between plays (release) and opened again when the host is needed:
@@ -23,6 +28,7 @@ export class HostSession {
   /** Counters of the connections already closed (a released host reconnects). */
   private readonly closedStats: ConnectionStats = { execChannels: 0, commands: 0, roundTrips: 0, sftpOps: 0 };
   private connected = false;
+  private opened = 0;
   private opening?: Promise<Connection>;
   /** What the last connection's cache had read, kept for the next one (see release). */
   private keptReads?: KeptReads;
@@ -83,6 +89,7 @@ export class HostSession {
     if (this.conn) return this.conn;
     this.conn = conn;
     this.connected = true;
+    this.opened++;
     this.lostWhy = undefined;
     this.facts = new HostFacts(conn, this.wouldBeFiles, this.keptReads);
     this.keptReads = undefined;
@@ -118,12 +125,12 @@ export class HostSession {
   }
 
   /** What this host's connections did over the run (undefined: never connected). */
-  get connectionStats(): ConnectionStats | undefined {
+  get connectionStats(): SessionConnectionStats | undefined {
     if (!this.connected) return undefined;
     const live = this.conn?.stats;
     const sum = { ...this.closedStats };
     if (live) for (const key of Object.keys(sum) as (keyof ConnectionStats)[]) sum[key] += live[key];
-    return sum;
+    return { ...sum, opened: this.opened };
   }
 
   /**

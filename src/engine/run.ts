@@ -4,9 +4,10 @@
  * tags, start-at-task), the task executor (vars, loop, when, plan, apply, register), the read-ahead (reads
  * fetched in one round trip), variables, sessions (connect and gather), redaction and event shaping.
  */
-import type { Connection, RunResult } from '../connection/types.js';
+import type { RunResult } from '../connection/types.js';
 import type { Play } from '../playbook/types.js';
 import type { EngineEvent, HostStats } from './events.js';
+import type { SessionConnectionStats } from './host-session.js';
 import { HostSessions } from './host-sessions.js';
 import { LocalFiles } from './local-files.js';
 import { ReadAhead } from './read-ahead.js';
@@ -26,7 +27,7 @@ export interface RunSummary {
   stoppedByFatal: string[];
   interrupted: boolean;
   /** Connection counters per host (for the benchmark). */
-  connectionStats: Record<string, Connection['stats']>;
+  connectionStats: Record<string, SessionConnectionStats>;
 }
 
 export class Engine {

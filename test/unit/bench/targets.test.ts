@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { frozenTargets } from '../../../bench/frozen-host.js';
-import { scaleTargets } from '../../../bench/scale-section.js';
+import { scaleReport, scaleTargets } from '../../../bench/scale-section.js';
 import { startupTargets } from '../../../bench/startup.js';
 import { boundTarget, ratioTarget, targetsTable, verdictWord } from '../../../bench/targets.js';
 
@@ -67,6 +67,7 @@ describe('bench targets', () => {
       rssKb,
       heapKb: rssKb / 4,
       externalKb: rssKb / 8,
+      connectionsPerHost: 1,
     });
     const s = { realHosts: 100, startSeconds: 1, loadBefore: '', loadAfter: '' };
     const [mem, cpu] = scaleTargets(2000, { ...s, runs: [run(200, 12_800, 150_000), run(2000, 96_000, 585_000)] });
@@ -77,6 +78,25 @@ describe('bench targets', () => {
     ]);
     expect([cpu?.measured, cpu?.met]).toEqual(['0.75x', true]);
     expect(scaleTargets(2000, { ...s, runs: [run(200, 1, 1)] }).map((t) => t.met)).toEqual([null, null]);
+  });
+
+  it('scale: the connections each host opened, and what a reconnect would cost were it all of the CPU growth', () => {
+    const run = (hosts: number, cpuMs: number, connectionsPerHost: number) => ({
+      hosts,
+      forks: 100,
+      seconds: 1,
+      cpuMs,
+      rssKb: 1024,
+      heapKb: 256,
+      externalKb: 128,
+      connectionsPerHost,
+    });
+    const s = { realHosts: 100, startSeconds: 1, loadBefore: '', loadAfter: '' };
+    const { body } = scaleReport(2000, { ...s, runs: [run(200, 16_000, 6.5), run(2000, 204_000, 11.45)] }, 1);
+    expect(body).toContain('| 200 | 100 | 1.0 s | 16.0 s | 80.0 ms | 6.50 |');
+    expect(body).toContain('6.50 connections per host at 200 hosts,\n11.45 at 2000. CPU per host differs by 22.0 ms');
+    expect(body).toContain('each would cost 4.4 ms of controller CPU');
+    expect(scaleReport(200, { ...s, runs: [run(200, 16_000, 6.5)] }, 1).body).not.toContain('reconnect at the next');
   });
 
   it('prints one table row per target with its verdict', () => {

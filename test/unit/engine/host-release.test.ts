@@ -60,6 +60,9 @@ describe('connections released between plays', () => {
     // counters add up over a host's connections (a local connection counts its shell as one channel)
     expect(run.summary.connectionStats.h3?.execChannels).toBe(2);
     expect(run.summary.connectionStats.h1?.execChannels).toBe(1);
+    // and say how many connections each host opened: a host let go after a play reconnects at the next
+    expect(run.summary.connectionStats.h1?.opened).toBe(1);
+    expect(run.summary.connectionStats.h3?.opened).toBe(2);
   });
 
   test('a fleet within its forks never reconnects', async () => {
