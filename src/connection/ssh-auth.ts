@@ -1,9 +1,11 @@
-import type { AuthenticationType, NextAuthHandler } from 'ssh2';
+import type { AnyAuthMethod, AuthenticationType, NextAuthHandler } from 'ssh2';
 
 /** One way to log in that a target offers, as messages name it: `publickey (/root/.ssh/id_ed25519)`, `agent`, `password`. */
 export interface AuthMethod {
   type: 'publickey' | 'agent' | 'password';
   label: string;
+  /** What is sent to ssh2 for it (a key parsed once for the run); by default its type, ssh2 taking the rest from its config. */
+  login?: AnyAuthMethod;
 }
 
 /**
@@ -64,7 +66,7 @@ export class AuthAttempts {
       this.current = method;
       this.tried.push(method.label);
       this.log?.(`trying ${method.label}`);
-      next(method.type);
+      next(method.login ?? method.type);
       return;
     }
   };

@@ -2,13 +2,13 @@
  * Opening an ssh2 client to a host: its target and options, host key checking against known_hosts,
  * authentication, keepalive (when a silent host is given up) and the jump host it may be reached through.
  */
-import { readFile } from 'node:fs/promises';
-import { Client, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2';
+import { Client, type ConnectConfig, type ParsedKey, type ServerHostKeyAlgorithm } from 'ssh2';
 import { ConnectionError } from '../errors.js';
 import { quoteArg } from '../remote-command.js';
 import { CONNECTION_DETAILS, type ConnectionLog, logFor, PROTOCOL_DEBUG } from './connection-log.js';
 import type { JumpPool } from './jump-pool.js';
 import { fingerprintOf, type HostKeyVerdict, hostLookupName, type KnownHosts, keyTypeOf } from './known-hosts.js';
+import { KeyFileUnreadable, privateKeys } from './private-keys.js';
 import { ResponsiveDeadline } from './responsive-deadline.js';
 import { AuthAttempts, authMethodsOf } from './ssh-auth.js';
 
@@ -138,18 +138,31 @@ export async function connectClient(target: SshTarget, options: SshOptions): Pro
     },
     ...(protocol ? { debug: (line: string) => protocol(`ssh2: ${line}`) } : {}),
   };
+  // The key is read and parsed once for the run (see private-keys.ts) and handed to ssh2 parsed, at its login.
+  let key: ParsedKey | undefined;
   if (target.privateKeyFile) {
+    const passphrase = target.passphrase || process.env.SSHPLAY_KEY_PASSPHRASE || undefined;
     try {
-      config.privateKey = await readFile(target.privateKeyFile);
+      key = await privateKeys.load(target.privateKeyFile, passphrase);
     } catch (e) {
-      throw fail(`cannot read private key ${target.privateKeyFile}: ${(e as Error).message}`, e);
+      const message = (e as Error).message;
+      if (e instanceof KeyFileUnreadable) throw fail(`cannot read private key ${target.privateKeyFile}: ${message}`, e);
+      if (/decrypt|passphrase|encrypted/i.test(message))
+        throw fail(
+          `cannot use private key ${target.privateKeyFile}: it is passphrase-protected and ` +
+            `${passphrase ? 'the passphrase given does not decrypt it' : 'no passphrase was given'} ` +
+            '(set SSHPLAY_KEY_PASSPHRASE)',
+          e,
+        );
+      throw fail(message, e);
     }
-    config.passphrase = target.passphrase || process.env.SSHPLAY_KEY_PASSPHRASE || undefined;
   }
   const agent = process.env.SSH_AUTH_SOCK || undefined;
   if (agent) config.agent = agent;
   if (target.password) config.password = target.password;
-  const methods = authMethodsOf({ ...target, password: config.password }, agent);
+  const methods = authMethodsOf({ ...target, password: config.password }, agent).map((m) =>
+    m.type === 'publickey' && key ? { ...m, login: { type: 'publickey' as const, username: target.user, key } } : m,
+  );
   const auth = new AuthAttempts(methods, details);
   config.authHandler = auth.handler;
   details?.(
@@ -205,17 +218,7 @@ export async function connectClient(target: SshTarget, options: SshOptions): Pro
     } catch (e) {
       settled = true;
       deadline.stop();
-      const message = (e as Error).message;
-      if (target.privateKeyFile && /decrypt|passphrase|encrypted/i.test(message))
-        reject(
-          fail(
-            `cannot use private key ${target.privateKeyFile}: it is passphrase-protected and ` +
-              `${config.passphrase ? 'the passphrase given does not decrypt it' : 'no passphrase was given'} ` +
-              '(set SSHPLAY_KEY_PASSPHRASE)',
-            e,
-          ),
-        );
-      else reject(fail(message, e));
+      reject(fail((e as Error).message, e));
     }
   });
   if (pendingKey) {
