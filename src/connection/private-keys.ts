@@ -11,9 +11,10 @@
  * would read it.
  */
 import { createPrivateKey, sign as cryptoSign } from 'node:crypto';
-import { type Stats, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import ssh2, { type ParsedKey } from 'ssh2';
+import { fileStamp } from '../file-stamp.js';
 
 /** The key file could not be read (the message says why, as the system said it). */
 export class KeyFileUnreadable extends Error {}
@@ -27,8 +28,6 @@ interface Kept {
   key: Promise<ParsedKey>;
 }
 
-const stampOf = (st: Stats) => `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
-
 export class PrivateKeys {
   private readonly kept = new Map<string, Kept>();
 
@@ -41,7 +40,7 @@ export class PrivateKeys {
   load(path: string, passphrase: string | undefined): Promise<ParsedKey> {
     let stamp: string;
     try {
-      stamp = stampOf(statSync(path));
+      stamp = fileStamp(statSync(path));
     } catch (e) {
       return Promise.reject(new KeyFileUnreadable((e as Error).message));
     }

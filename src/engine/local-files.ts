@@ -8,16 +8,15 @@
  * A file edited or replaced during the run (its inode, size, modification or change time differ) is read
  * again, as Ansible would read it; a read that failed is not kept (the next asks the disk again).
  */
-import { type Stats, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { fileStamp } from '../file-stamp.js';
 
 interface Kept {
   stamp: string;
   /** The read, kept while it is under way too: hosts reaching a template task together read it once. */
   content: Promise<Buffer | null>;
 }
-
-const stampOf = (st: Stats) => `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
 
 export class LocalFiles {
   private readonly kept = new Map<string, Kept>();
@@ -32,7 +31,7 @@ export class LocalFiles {
     // a stat that finds nothing returns undefined instead of building an error
     const st = statSync(path, { throwIfNoEntry: false });
     if (!st?.isFile()) return Promise.resolve(null);
-    const stamp = stampOf(st);
+    const stamp = fileStamp(st);
     const kept = this.kept.get(path);
     if (kept?.stamp === stamp) return kept.content;
     const content: Promise<Buffer | null> = this.readWhole(path).catch(() => {
