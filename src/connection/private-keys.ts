@@ -14,7 +14,7 @@ import { createPrivateKey, sign as cryptoSign } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import ssh2, { type ParsedKey } from 'ssh2';
-import { fileStamp } from '../file-stamp.js';
+import { fileStamp, StampedFiles } from '../stamped-files.js';
 
 /** The key file could not be read (the message says why, as the system said it). */
 export class KeyFileUnreadable extends Error {}
@@ -22,14 +22,8 @@ export class KeyFileUnreadable extends Error {}
 /** The key file was read but holds no private key ssh2 can use (a wrong passphrase, an unknown format). */
 export class KeyUnusable extends Error {}
 
-interface Kept {
-  stamp: string;
-  passphrase: string | undefined;
-  key: Promise<ParsedKey>;
-}
-
 export class PrivateKeys {
-  private readonly kept = new Map<string, Kept>();
+  private readonly kept = new StampedFiles<ParsedKey>();
 
   constructor(private readonly readWhole: (path: string) => Promise<Buffer> = readFile) {}
 
@@ -44,19 +38,16 @@ export class PrivateKeys {
     } catch (e) {
       return Promise.reject(new KeyFileUnreadable((e as Error).message));
     }
-    const kept = this.kept.get(path);
-    if (kept?.stamp === stamp && kept.passphrase === passphrase) return kept.key;
-    const key: Promise<ParsedKey> = this.readWhole(path).then(
-      (bytes) => parsed(bytes, passphrase),
-      (e: Error) => {
-        throw new KeyFileUnreadable(e.message);
-      },
+    // a key asked for with another passphrase is parsed again (the wrong one fails, the right one is kept)
+    const withPassphrase = passphrase === undefined ? `${stamp}/none` : `${stamp}/given:${passphrase}`;
+    return this.kept.get(path, withPassphrase, () =>
+      this.readWhole(path).then(
+        (bytes) => parsed(bytes, passphrase),
+        (e: Error) => {
+          throw new KeyFileUnreadable(e.message);
+        },
+      ),
     );
-    this.kept.set(path, { stamp, passphrase, key });
-    key.catch(() => {
-      if (this.kept.get(path)?.key === key) this.kept.delete(path);
-    });
-    return key;
   }
 }
 

@@ -10,16 +10,10 @@
  */
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fileStamp } from '../file-stamp.js';
-
-interface Kept {
-  stamp: string;
-  /** The read, kept while it is under way too: hosts reaching a template task together read it once. */
-  content: Promise<Buffer | null>;
-}
+import { fileStamp, StampedFiles } from '../stamped-files.js';
 
 export class LocalFiles {
-  private readonly kept = new Map<string, Kept>();
+  private readonly kept = new StampedFiles<Buffer>();
 
   constructor(private readonly readWhole: (path: string) => Promise<Buffer> = readFile) {}
 
@@ -31,14 +25,6 @@ export class LocalFiles {
     // a stat that finds nothing returns undefined instead of building an error
     const st = statSync(path, { throwIfNoEntry: false });
     if (!st?.isFile()) return Promise.resolve(null);
-    const stamp = fileStamp(st);
-    const kept = this.kept.get(path);
-    if (kept?.stamp === stamp) return kept.content;
-    const content: Promise<Buffer | null> = this.readWhole(path).catch(() => {
-      if (this.kept.get(path)?.content === content) this.kept.delete(path);
-      return null;
-    });
-    this.kept.set(path, { stamp, content });
-    return content;
+    return this.kept.get(path, fileStamp(st), () => this.readWhole(path)).catch(() => null);
   }
 }
