@@ -174,7 +174,9 @@ const PREAMBLE = `## What runs
 sshplay runs playbooks/iser.yml with the storage-tagged plays skipped; Ansible runs bench/ansible/iser.yml
 (ansible.builtin only) with bench/ansible/ansible.cfg (pipelining, ControlPersist, minimal facts), Mitogen the
 same with its mitogen_linear strategy. Every first run and every --check starts from fresh hosts (the fleet is
-reset; a --check is checked to have made no changing call), every second run follows its first run.
+reset; a --check is checked to have made no changing call), every second run follows its first run. After
+every reset an untimed sshplay --check warms the hosts' caches (a reset boots each host on a new overlay),
+so that each run and its floor find them alike: otherwise the run right after a reset pays for it alone.
 Ratios compare like with like: first run with first run, second with second, --check with --check.
 Floors (the least any tool could spend on the same work, built from the run they are compared with):
 the *read floor* sends the commands and file reads that sshplay's run sent to each host (recorded by
