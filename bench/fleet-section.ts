@@ -13,6 +13,7 @@
  *   end state of test/e2e/iser-assertions.ts on every host.
  */
 
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -36,8 +37,8 @@ import {
   workFloorScript,
 } from './trace.js';
 
-const CLI = join(ROOT, 'dist/src/cli/main.js');
-const HOOK = join(ROOT, 'dist/bench/trace-hook.js');
+/** The installed command's bundle with the trace hook in it (bench/traced-cli.ts), built by `npm run build`. */
+const TRACED_CLI = 'bench/bin/sshplay-traced.js';
 const RUNNER = join(ROOT, 'dist/bench/floor-runner.js');
 const ARGV_LOG = '/var/log/sim/calls.argv';
 export const FLAVORS: SimFlavor[] = ['rhel8', 'sles15', 'ubuntu22'];
@@ -177,6 +178,8 @@ export async function measureFleet(plan: FleetPlan): Promise<FleetSection> {
     checked.add(`${who}: same simulated-tool calls (argv and exit status) as sshplay's run on ${verify.length} hosts`);
   };
   try {
+    const tracedCli = resolve(plan.dist ?? join(ROOT, 'dist'), TRACED_CLI);
+    if (!existsSync(tracedCli)) throw new Error(`${tracedCli} is missing: \`npm run build\` bundles it`);
     const inventory = await fleet.writeInventory({ file: join(fleet.dir, 'bench-inventory.yml') });
     const statsFile = join(fleet.dir, 'sshplay-stats.json');
     const traceFile = join(fleet.dir, 'sshplay-trace.jsonl');
@@ -184,11 +187,10 @@ export async function measureFleet(plan: FleetPlan): Promise<FleetSection> {
       timed(
         process.execPath,
         sshplayArgs({
-          cli: plan.dist ? resolve(plan.dist, 'src/cli/main.js') : CLI,
+          cli: tracedCli,
           inventory,
           knownHosts: fleet.knownHostsFile,
           forks: n,
-          node: ['--import', plan.dist ? resolve(plan.dist, 'bench/trace-hook.js') : HOOK],
           extra,
         }),
         { SSHPLAY_STATS_FILE: statsFile, SSHPLAY_BENCH_TRACE: traceFile },

@@ -19,7 +19,8 @@ import { median, medianRange, ratio } from './stats.js';
 import { boundTarget, ratioTarget, type Target, verdictWord } from './targets.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const CLI = join(ROOT, 'dist/src/cli/main.js');
+/** The installed command (package.json "bin"), as users run it. */
+const CLI = join(ROOT, 'dist/bin/sshplay.js');
 
 interface JsonEvent {
   time: string;

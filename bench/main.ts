@@ -171,9 +171,10 @@ const version = (cmd: string, args: string[]) => {
 
 const PREAMBLE = `## What runs
 
-sshplay runs playbooks/iser.yml with the storage-tagged plays skipped; Ansible runs bench/ansible/iser.yml
-(ansible.builtin only) with bench/ansible/ansible.cfg (pipelining, ControlPersist, minimal facts), Mitogen the
-same with its mitogen_linear strategy. Every first run and every --check starts from fresh hosts (the fleet is
+sshplay runs playbooks/iser.yml with the storage-tagged plays skipped, as the installed command runs it (the
+bundle dist/bin/sshplay.js; in the fleet sections the same bundle with bench/trace-hook.ts in it,
+bench/traced-cli.ts); Ansible runs bench/ansible/iser.yml (ansible.builtin only) with bench/ansible/ansible.cfg
+(pipelining, ControlPersist, minimal facts), Mitogen the same with its mitogen_linear strategy. Every first run and every --check starts from fresh hosts (the fleet is
 reset; a --check is checked to have made no changing call), every second run follows its first run. After
 every reset an untimed sshplay --check warms the hosts' caches (a reset boots each host on a new overlay),
 so that each run and its floor find them alike: otherwise the run right after a reset pays for it alone.

@@ -15,7 +15,8 @@ import { sshplayArgs } from './sshplay-args.js';
 import { boundTarget, type Target } from './targets.js';
 import { failureLines, ROOT, timed } from './timed.js';
 
-const CLI = join(ROOT, 'dist/src/cli/main.js');
+/** The installed command (package.json "bin"), as users run it. */
+const CLI = join(ROOT, 'dist/bin/sshplay.js');
 
 export interface ScaleRun {
   hosts: number;
