@@ -5,6 +5,9 @@ import type { RunResult } from './types.js';
 
 interface Pending {
   seq: number;
+  /** The markers that end its stdout (then its exit code and a newline) and its stderr, made once. */
+  outTag: Buffer;
+  errTag: Buffer;
   /** The command's text, to say which one was running when the shell broke or a deadline passed. */
   cmd: string;
   stdout?: string;
@@ -38,12 +41,14 @@ export class ShellSession {
     stderr: Readable,
     private readonly onBroken: (why: string) => Error,
   ) {
+    // Most chunks arrive with nothing left over from the last (every marker before them answered): they
+    // are kept as they are, not copied into a new buffer.
     stdout.on('data', (chunk: Buffer) => {
-      this.outBuf = Buffer.concat([this.outBuf, chunk]);
+      this.outBuf = this.outBuf.length === 0 ? chunk : Buffer.concat([this.outBuf, chunk]);
       this.drain();
     });
     stderr.on('data', (chunk: Buffer) => {
-      this.errBuf = Buffer.concat([this.errBuf, chunk]);
+      this.errBuf = this.errBuf.length === 0 ? chunk : Buffer.concat([this.errBuf, chunk]);
       this.drain();
     });
     stdin.on('error', () => this.fail('the remote shell stopped reading'));
@@ -125,7 +130,9 @@ export class ShellSession {
         script += `printf '${this.marker}.${seq}:%d\\n' $__sshplay_rc; printf '${this.marker}.${seq}\\n' >&2\n`;
         part.push(
           new Promise<RunResult>((resolve, reject) => {
-            this.queue.push({ seq, cmd: text, resolve, reject });
+            const outTag = Buffer.from(`${this.marker}.${seq}:`);
+            const errTag = Buffer.from(`${this.marker}.${seq}\n`);
+            this.queue.push({ seq, outTag, errTag, cmd: text, resolve, reject });
           }),
         );
       }
@@ -150,7 +157,7 @@ export class ShellSession {
       const head = this.queue[0];
       if (!head) return;
       if (head.stdout === undefined) {
-        const tag = Buffer.from(`${this.marker}.${head.seq}:`);
+        const tag = head.outTag;
         const at = this.outBuf.indexOf(tag);
         if (at >= 0) {
           const eol = this.outBuf.indexOf(10, at + tag.length);
@@ -161,7 +168,7 @@ export class ShellSession {
         }
       }
       if (head.stderr === undefined) {
-        const tag = Buffer.from(`${this.marker}.${head.seq}\n`);
+        const tag = head.errTag;
         const at = this.errBuf.indexOf(tag);
         if (at >= 0) {
           head.stderr = this.errBuf.subarray(0, at).toString('utf8');
