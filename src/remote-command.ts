@@ -7,8 +7,15 @@ import { quote } from 'shell-quote';
  */
 export type Cmd = { argv: readonly string[] } | { script: string };
 
+/**
+ * A word made only of these characters means itself to sh, and shell-quote gives it back as it is: most
+ * argv words (tool names, options, paths) take this way, without shell-quote's five regular expressions.
+ */
+const PLAIN_WORD = /^[A-Za-z0-9_./+%-]+$/;
+
 /** Quotes one argument for a POSIX shell. */
 export function quoteArg(arg: string): string {
+  if (PLAIN_WORD.test(arg)) return arg;
   return quote([arg]) || "''";
 }
 

@@ -30,8 +30,8 @@ export class ShellSession {
   private readonly marker = `__SSHPLAY_${randomBytes(16).toString('hex')}__`;
   private seq = 0;
   private readonly queue: Pending[] = [];
-  private outBuf = Buffer.alloc(0);
-  private errBuf = Buffer.alloc(0);
+  private outBuf: Buffer = Buffer.alloc(0);
+  private errBuf: Buffer = Buffer.alloc(0);
   private closedError: Error | null = null;
   commands = 0;
 
