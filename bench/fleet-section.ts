@@ -25,7 +25,7 @@ import { load, log } from './progress.js';
 import type { Comparison, SectionReport } from './report.js';
 import { sshplayArgs } from './sshplay-args.js';
 import { formatRatio, median, medianRange, type Ratio, ratio } from './stats.js';
-import { ratioTarget } from './targets.js';
+import { floorTarget } from './targets.js';
 import { failureLines, ROOT, type Timing, timed } from './timed.js';
 import {
   firstDifference,
@@ -372,9 +372,9 @@ export function fleetRatios(t: Record<string, number[]>): Record<string, Ratio |
 export function fleetTargets(hosts: number, times: Record<string, number[]>) {
   const r = fleetRatios(times);
   return [
-    ratioTarget(`${hosts} hosts: --check / its read floor`, r.check ?? null, 1.2),
-    ratioTarget(`${hosts} hosts: second run / its read floor`, r.second ?? null, 1.2),
-    ratioTarget(`${hosts} hosts: first run / its work floor`, r.first ?? null, 1.3),
+    floorTarget(`${hosts} hosts: --check / its read floor`, r.check ?? null, 1.2),
+    floorTarget(`${hosts} hosts: second run / its read floor`, r.second ?? null, 1.2),
+    floorTarget(`${hosts} hosts: first run / its work floor`, r.first ?? null, 1.3),
   ];
 }
 

@@ -21,6 +21,17 @@ export function ratioTarget(what: string, r: Ratio | null, limit: number): Targe
   return { what, measured: formatRatio(r), bound: `<= ${limit}x`, met: r ? r.value <= limit : null };
 }
 
+/**
+ * A ratio to a floor, which must be at most `limit` and, the floor being the least any tool could spend,
+ * at least 1: a median under its floor is not met, whatever the bound. Either the floor is no lower bound
+ * (it must be fixed, issue 22) or the runs' noise is larger than the margin, and the figure says nothing.
+ */
+export function floorTarget(what: string, r: Ratio | null, limit: number): Target {
+  const t = ratioTarget(what, r, limit);
+  if (!r || r.value >= 1) return t;
+  return { ...t, measured: `${t.measured}, under its floor: not a lower bound, or noise above the margin`, met: false };
+}
+
 /** A figure that must be at most `limit`; `show` prints figure and bound in the same unit. */
 export function boundTarget(what: string, value: number | null, limit: number, show: (x: number) => string): Target {
   const measured = value === null || Number.isNaN(value) ? null : value;

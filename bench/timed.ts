@@ -31,12 +31,21 @@ export function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}):
     const chunks: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => chunks.push(d));
     child.stderr.on('data', (d: Buffer) => chunks.push(d));
-    child.on('exit', (code) =>
+    // the time is taken at exit; the result waits for the output's end ('close'): the last lines a failing
+    // run wrote (why it failed) may still be on their way when it exits, and a 200-host work floor's failure
+    // was once reported without them
+    let seconds = 0;
+    let busy = 0;
+    child.on('exit', () => {
+      seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      busy = machineBusySeconds() - busyBefore;
+    });
+    child.on('close', (code) =>
       resolve({
-        seconds: Number(process.hrtime.bigint() - started) / 1e9,
+        seconds,
         code: code ?? 1,
         output: Buffer.concat(chunks).toString(),
-        machineBusySeconds: machineBusySeconds() - busyBefore,
+        machineBusySeconds: busy,
       }),
     );
   });

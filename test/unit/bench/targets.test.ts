@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { frozenTargets } from '../../../bench/frozen-host.js';
 import { scaleReport, scaleTargets } from '../../../bench/scale-section.js';
 import { startupTargets } from '../../../bench/startup.js';
-import { boundTarget, ratioTarget, targetsTable, verdictWord } from '../../../bench/targets.js';
+import { boundTarget, floorTarget, ratioTarget, targetsTable, verdictWord } from '../../../bench/targets.js';
 
 describe('bench targets', () => {
   it('a ratio target is met on the median ratio, and says so when nothing was measured', () => {
@@ -16,6 +16,15 @@ describe('bench targets', () => {
     ]);
     const none = ratioTarget('x', null, 1.2);
     expect([none.met, none.measured, verdictWord(none)]).toEqual([null, 'n/a', 'not measured']);
+  });
+
+  it('a ratio to a floor under 1 is not met: the floor is no lower bound, or the noise is above the margin', () => {
+    const under = floorTarget('x', { value: 0.98, low: 0.98, high: 0.98 }, 1.2);
+    expect([under.met, verdictWord(under)]).toEqual([false, '**not met**']);
+    expect(under.measured).toBe('0.98x [0.98-0.98], under its floor: not a lower bound, or noise above the margin');
+    expect(floorTarget('x', { value: 1, low: 0.9, high: 1.1 }, 1.2).met).toBe(true);
+    expect(floorTarget('x', { value: 1.25, low: 1, high: 1.5 }, 1.2).met).toBe(false);
+    expect(floorTarget('x', null, 1.2).met).toBeNull();
   });
 
   it('a bound target prints figure and bound in one unit; NaN is not measured', () => {
