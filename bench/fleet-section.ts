@@ -128,7 +128,7 @@ export async function measureFleet(plan: FleetPlan): Promise<FleetSection> {
     // The machine's busy CPU beside its capacity (cores x wall): near it, the run was bound by CPU.
     const capacity = cpus().length * t.seconds;
     log(
-      `  ${k.padEnd(34)} ${t.seconds.toFixed(2)}s (machine busy ${t.machineBusySeconds.toFixed(1)} of ${capacity.toFixed(1)} CPU-s)`,
+      `  ${k.padEnd(34)} ${t.seconds.toFixed(2)}s (machine busy ${t.machineBusySeconds.toFixed(1)} of ${capacity.toFixed(1)} CPU-s, ${t.processesStarted} processes started)`,
     );
   };
   /** Another tool's run that failed is a problem of its row, not the end of the section. */

@@ -14,6 +14,8 @@ export interface Timing {
    * in seconds: near cores x seconds, the run was bound by CPU; well under it, by waiting.
    */
   machineBusySeconds: number;
+  /** Processes the whole machine started during the run (forks: the tool's, the hosts' commands and shells). */
+  processesStarted: number;
 }
 
 /** The machine's busy CPU time so far, in seconds (/proc/stat: every state but idle and iowait, at USER_HZ 100). */
@@ -23,8 +25,15 @@ export function machineBusySeconds(): number {
   return (user + nice + system + irq + softirq + steal) / 100;
 }
 
+/** Processes forked on the machine since boot (/proc/stat's `processes` line). */
+export function processesForked(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith('processes '));
+  return Number(line?.split(/\s+/)[1] ?? 0);
+}
+
 export function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Timing> {
   const busyBefore = machineBusySeconds();
+  const forkedBefore = processesForked();
   const started = process.hrtime.bigint();
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env } });
@@ -36,9 +45,11 @@ export function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}):
     // was once reported without them
     let seconds = 0;
     let busy = 0;
+    let forked = 0;
     child.on('exit', () => {
       seconds = Number(process.hrtime.bigint() - started) / 1e9;
       busy = machineBusySeconds() - busyBefore;
+      forked = processesForked() - forkedBefore;
     });
     child.on('close', (code) =>
       resolve({
@@ -46,6 +57,7 @@ export function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}):
         code: code ?? 1,
         output: Buffer.concat(chunks).toString(),
         machineBusySeconds: busy,
+        processesStarted: forked,
       }),
     );
   });

@@ -37,7 +37,7 @@ export class ShellFiles implements FileTransport {
   }
 
   async writeFile(path: string, content: Buffer, options: WriteOptions = {}): Promise<WriteResult> {
-    const [existing] = await this.readFiles([path]);
+    const existing = options.current !== undefined ? options.current : (await this.readFiles([path]))[0];
     const mode = (options.mode ?? existing?.stat.mode ?? 0o644).toString(8);
     // A new file keeps the shell user's ownership (root under sudo; the user himself on a local connection).
     const uid = options.uid ?? existing?.stat.uid;

@@ -69,7 +69,7 @@ export class SshConnection implements Connection {
     return {
       execChannels: this.execStats.channels,
       commands: this.shell?.commands ?? 0,
-      roundTrips: this.execStats.roundTrips,
+      roundTrips: this.execStats.roundTrips + (this.sftpFiles?.trips ?? 0),
       sftpOps: this.sftpFiles?.ops ?? 0,
     };
   }
@@ -243,6 +243,11 @@ export class SshConnection implements Connection {
     return p;
   }
 
+  /** File work: SFTP counts its own round trips (a write takes three); through the shell (become) it is one. */
+  private countFiles<T>(p: Promise<T>): Promise<T> {
+    return this.sftpFiles ? p : this.count(p);
+  }
+
   async read(cmds: readonly Cmd[], options?: RunOptions): Promise<RunResult[]> {
     const shell = await this.liveShell();
     return this.count(shell.run(cmds, options?.timeoutMs));
@@ -267,7 +272,7 @@ export class SshConnection implements Connection {
     if (this.cancelled) throw this.cancelled;
     if (!this.sftpFiles) await this.liveShell(); // file work through the shell (become) needs a live one
     try {
-      return await this.count(this.unlessLost(this.files.readFiles(paths)));
+      return await this.countFiles(this.unlessLost(this.files.readFiles(paths)));
     } catch (e) {
       await settle();
       if (!this.closed) throw new TaskError(`reading ${paths.join(', ')}: ${(e as Error).message}`, { cause: e });
@@ -279,7 +284,7 @@ export class SshConnection implements Connection {
     if (this.cancelled) throw this.cancelled;
     if (!this.sftpFiles) await this.liveShell();
     try {
-      return await this.count(this.unlessLost(this.files.writeFile(path, content, options)));
+      return await this.countFiles(this.unlessLost(this.files.writeFile(path, content, options)));
     } catch (e) {
       // An SFTP status (permission denied, no such directory) is the task's failure; anything else is the transport's.
       await settle();

@@ -26,10 +26,17 @@ export interface WriteOptions {
   gid?: number;
   /** Keep the previous content at `<path>.<timestamp>.bak` before replacing it. */
   backup?: boolean;
+  /**
+   * The file as the caller read it, still fresh (what the change was planned against; null: absent): the
+   * write takes the defaults (mode, owner) and the backup's content from it instead of reading the file again.
+   */
+  current?: RemoteFile | null;
 }
 
 export interface WriteResult {
   backupPath?: string;
+  /** The file as read back on the host after the write (its stat and bytes), when the transport read it back. */
+  written?: RemoteFile;
 }
 
 /** Counters the benchmark reports: how much remote work sshplay caused. */

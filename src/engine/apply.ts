@@ -70,16 +70,20 @@ export async function applyChanges(
 ): Promise<Applied> {
   const applied: Applied = { runs: [], backups: [] };
   let i = 0;
+  let ranCommands = false;
   while (i < changes.length) {
     const change = changes[i] as Change;
     if (change.kind === 'write') {
+      // what the write was planned against, still fresh unless this task's commands ran before it
+      const current = ranCommands ? undefined : await facts.heldFile(change.path);
       const r = await conn.writeFile(change.path, change.content, {
         mode: change.mode,
         uid: change.uid,
         gid: change.gid,
         backup: change.backup,
+        current,
       });
-      facts.invalidateFile(change.path);
+      facts.fileWritten(change.path, r.written);
       if (r.backupPath) applied.backups.push(r.backupPath);
       i++;
       continue;
@@ -101,6 +105,7 @@ export async function applyChanges(
     }
     const chain: Exec[] = [];
     while (i < changes.length && (changes[i] as Change).kind === 'exec') chain.push(changes[i++] as Exec);
+    ranCommands = true;
     const cmds = chain.map((c) => c.cmd);
     const okCodes = chain.map((c) => c.okCodes ?? [0]);
     const runThenRead = conn.runThenRead?.bind(conn);

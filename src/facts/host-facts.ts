@@ -272,6 +272,18 @@ export class HostFacts {
     this.files.delete(path);
   }
 
+  /** The file as read and still held, without reading it (undefined: not held, or its read failed). */
+  async heldFile(path: string): Promise<RemoteFile | null | undefined> {
+    const held = this.files.get(path);
+    return held ? held.catch(() => undefined) : undefined;
+  }
+
+  /** After a write: the file as the host gave it back (read after the write), or, not read back, to be read again. */
+  fileWritten(path: string, written: RemoteFile | undefined): void {
+    if (written) this.files.set(path, Promise.resolve(written));
+    else this.invalidateFile(path);
+  }
+
   /** After a command changed the host, any command output read before may be stale. */
   invalidateCommands(): void {
     this.commands.clear();

@@ -9,10 +9,22 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ArrayApiError } from '../../../src/connection/array-api-error.js';
 import { LocalConnection } from '../../../src/connection/local.js';
-import type { ApiChangeRequest } from '../../../src/connection/types.js';
+import type { ApiChangeRequest, Connection, RemoteFile, WriteOptions } from '../../../src/connection/types.js';
 import { applyChanges } from '../../../src/engine/apply.js';
 import { HostFacts } from '../../../src/facts/host-facts.js';
 import type { Change } from '../../../src/modules/types.js';
+
+const write = (path: string, text: string, more: Partial<Extract<Change, { kind: 'write' }>> = {}): Change => ({
+  kind: 'write',
+  path,
+  content: Buffer.from(text),
+  ...more,
+});
+const exec = (script: string, okCodes?: number[]): Change => ({
+  kind: 'exec',
+  cmd: { script },
+  ...(okCodes ? { okCodes } : {}),
+});
 
 describe('applyChanges', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sshplay-apply-'));
@@ -25,17 +37,6 @@ describe('applyChanges', () => {
     rmSync(dir, { recursive: true, force: true });
   });
   const at = (f: string) => join(dir, f);
-  const write = (path: string, text: string, more: Partial<Extract<Change, { kind: 'write' }>> = {}): Change => ({
-    kind: 'write',
-    path,
-    content: Buffer.from(text),
-    ...more,
-  });
-  const exec = (script: string, okCodes?: number[]): Change => ({
-    kind: 'exec',
-    cmd: { script },
-    ...(okCodes ? { okCodes } : {}),
-  });
 
   test('a write lands with its mode, and the facts cache forgets the old content', async () => {
     const facts = new HostFacts(conn);
@@ -154,5 +155,74 @@ describe('applyChanges on a REST API target (an E-Series array)', () => {
     const conn = LocalConnection.open('plain');
     await expect(applyChanges(conn, new HostFacts(conn), [api('hosts')])).rejects.toThrow(/has no REST API/);
     await conn.close();
+  });
+
+  describe('a write and the facts: what it was planned against goes with it, what the host gave back stays', () => {
+    /** A host that records what it is asked, and gives back every written file as SftpFiles does. */
+    const recording = (readBack: boolean) => {
+      const disk = new Map<string, RemoteFile>();
+      const calls: string[] = [];
+      const options: (WriteOptions | undefined)[] = [];
+      const conn: Connection = {
+        host: 'h',
+        stats: { execChannels: 0, commands: 0, roundTrips: 0, sftpOps: 0 },
+        read: async () => [],
+        run: async (cmds) => {
+          calls.push(`run ${cmds.length}`);
+          return cmds.map(() => ({ rc: 0, stdout: '', stderr: '' }));
+        },
+        readFiles: async (paths) => {
+          calls.push(`read ${paths.join(',')}`);
+          return paths.map((p) => disk.get(p) ?? null);
+        },
+        writeFile: async (path, content, o) => {
+          calls.push(`write ${path}`);
+          options.push(o);
+          const stat = {
+            mode: o?.mode ?? 0o644,
+            uid: 0,
+            gid: 0,
+            size: content.length,
+            isFile: true,
+            isDirectory: false,
+            isSymlink: false,
+          };
+          disk.set(path, { stat, content });
+          return readBack ? { written: { stat, content } } : {};
+        },
+        close: async () => undefined,
+      };
+      return { conn, calls, options, disk };
+    };
+
+    test('the held file is passed as current; the file given back is what the next read finds, without a read', async () => {
+      const { conn, calls, options } = recording(true);
+      const facts = new HostFacts(conn);
+      expect(await facts.file('/etc/a')).toBeNull();
+      await applyChanges(conn, facts, [write('/etc/a', 'one\n', { mode: 0o600 })]);
+      expect(options[0]?.current).toBeNull();
+      const after = await facts.file('/etc/a');
+      expect(after?.content?.toString()).toBe('one\n');
+      expect(after?.stat.mode).toBe(0o600);
+      expect(calls).toEqual(['read /etc/a', 'write /etc/a']);
+    });
+
+    test('a file not held is left for the write to read (current undefined); one not given back is read again', async () => {
+      const { conn, calls, options } = recording(false);
+      const facts = new HostFacts(conn);
+      await applyChanges(conn, facts, [write('/etc/b', 'two\n')]);
+      expect(options[0]).not.toHaveProperty('current', null);
+      expect(options[0]?.current).toBeUndefined();
+      expect((await facts.file('/etc/b'))?.content?.toString()).toBe('two\n');
+      expect(calls).toEqual(['write /etc/b', 'read /etc/b']);
+    });
+
+    test("after the task's own commands, the held file may be stale: the write is not given it", async () => {
+      const { conn, options } = recording(true);
+      const facts = new HostFacts(conn);
+      await facts.file('/etc/c');
+      await applyChanges(conn, facts, [exec('touch /etc/c'), write('/etc/c', 'three\n')]);
+      expect(options[0]?.current).toBeUndefined();
+    });
   });
 });
