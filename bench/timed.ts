@@ -27,7 +27,9 @@ export function machineBusySeconds(): number {
 
 /** Processes forked on the machine since boot (/proc/stat's `processes` line). */
 export function processesForked(): number {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith('processes '));
+  const line = readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('processes '));
   return Number(line?.split(/\s+/)[1] ?? 0);
 }
 
