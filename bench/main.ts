@@ -178,6 +178,9 @@ bench/traced-cli.ts); Ansible runs bench/ansible/iser.yml (ansible.builtin only)
 reset; a --check is checked to have made no changing call), every second run follows its first run. After
 every reset an untimed sshplay --check warms the hosts' caches (a reset boots each host on a new overlay),
 so that each run and its floor find them alike: otherwise the run right after a reset pays for it alone.
+Ansible's and Mitogen's sessions start after such a warm-up too (its time is in none of their figures).
+Round trips are counted per channel as waits for answers: a file read over SFTP is three (stat, open, read),
+a file write three (open; the write's requests at once; rename), a batch of shell commands one.
 Ratios compare like with like: first run with first run, second with second, --check with --check.
 Floors (the least any tool could spend on the same work, built from the run they are compared with):
 the *read floor* sends the commands and file reads that sshplay's run sent to each host (recorded by

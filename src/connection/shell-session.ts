@@ -127,11 +127,14 @@ export class ShellSession {
         } else {
           script += `${body}\n__sshplay_rc=$?\n`;
         }
-        script += `printf '${this.marker}.${seq}:%d\\n' $__sshplay_rc; printf '${this.marker}.${seq}\\n' >&2\n`;
+        // the end of this command's output: on stdout the tag and its exit status, on stderr the tag alone;
+        // one spelling of each, for the script that prints it and the reader that looks for it
+        const tag = `${this.marker}.${seq}`;
+        script += `printf '${tag}:%d\\n' $__sshplay_rc; printf '${tag}\\n' >&2\n`;
+        const outTag = Buffer.from(`${tag}:`);
+        const errTag = Buffer.from(`${tag}\n`);
         part.push(
           new Promise<RunResult>((resolve, reject) => {
-            const outTag = Buffer.from(`${this.marker}.${seq}:`);
-            const errTag = Buffer.from(`${this.marker}.${seq}\n`);
             this.queue.push({ seq, outTag, errTag, cmd: text, resolve, reject });
           }),
         );

@@ -278,10 +278,16 @@ export class HostFacts {
     return held ? held.catch(() => undefined) : undefined;
   }
 
-  /** After a write: the file as the host gave it back (read after the write), or, not read back, to be read again. */
+  /**
+   * After a write: the file as the host gave it back (read after the write), or, not read back, to be read
+   * again. What commands said before may no longer hold: their output can depend on the file (a unit's state
+   * on its unit file, `multipath -t` on multipath.conf), so it is read again when a later task wants it.
+   * Other files stay as read: a write replaces one file.
+   */
   fileWritten(path: string, written: RemoteFile | undefined): void {
     if (written) this.files.set(path, Promise.resolve(written));
     else this.invalidateFile(path);
+    this.invalidateCommands();
   }
 
   /** After a command changed the host, any command output read before may be stale. */

@@ -146,6 +146,33 @@ describeNeeding(missing)('core runner against real sshd hosts', () => {
     expect(s.connections.alpha?.roundTrips).toBe(10);
   });
 
+  it("what a command said before a write is read again after it: a unit's state after its unit file is written", async () => {
+    // The play's read-ahead takes `systemctl show` of the unit before the unit file exists (not-found); the
+    // write changes what it says. Planned on the read from before the write, the service task said "was
+    // not-found" of a unit that was there (and a plan may differ on it); read again, it sees it as it is.
+    const unit = `sshplay-e2e-${Date.now()}`;
+    const pb = await writeTemp(
+      dir,
+      'unit-after-write.yml',
+      `
+- hosts: alpha
+  gather_facts: false
+  tasks:
+    - name: the unit file
+      copy:
+        dest: /etc/systemd/system/${unit}.service
+        content: "[Unit]\\nDescription=e2e\\n[Service]\\nExecStart=/bin/true\\n[Install]\\nWantedBy=multi-user.target\\n"
+    - name: the unit started and enabled
+      service: { name: ${unit}, state: started, enabled: true }
+`,
+    );
+    const r = await sshplay(['run', pb, '-i', inventory, '--known-hosts', fleet.knownHostsFile]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`enable ${unit} (was disabled)`);
+    expect(r.stdout).not.toContain('not-found');
+    await fleet.exec('alpha', `rm -f /etc/systemd/system/${unit}.service`);
+  });
+
   it('import_tasks: a task file with a template beside the playbook runs where imported, when-gated', async () => {
     const project = await tempDir('import');
     await mkdir(join(project, 'tasks'));
