@@ -18,24 +18,28 @@ export interface Timing {
   processesStarted: number;
 }
 
-/** The machine's busy CPU time so far, in seconds (/proc/stat: every state but idle and iowait, at USER_HZ 100). */
-export function machineBusySeconds(): number {
-  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+/**
+ * The machine's counters so far, from one read of /proc/stat: busy CPU time in seconds (every state but idle
+ * and iowait, at USER_HZ 100) and processes forked since boot (its `processes` line).
+ */
+export function machineCounters(): { busySeconds: number; processes: number } {
+  const lines = readFileSync('/proc/stat', 'utf8').split('\n');
+  const cpu = lines[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
   const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = cpu;
-  return (user + nice + system + irq + softirq + steal) / 100;
+  const processes = lines.find((l) => l.startsWith('processes '));
+  return {
+    busySeconds: (user + nice + system + irq + softirq + steal) / 100,
+    processes: Number(processes?.split(/\s+/)[1] ?? 0),
+  };
 }
 
-/** Processes forked on the machine since boot (/proc/stat's `processes` line). */
-export function processesForked(): number {
-  const line = readFileSync('/proc/stat', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('processes '));
-  return Number(line?.split(/\s+/)[1] ?? 0);
+/** The machine's busy CPU time so far, in seconds. */
+export function machineBusySeconds(): number {
+  return machineCounters().busySeconds;
 }
 
 export function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Timing> {
-  const busyBefore = machineBusySeconds();
-  const forkedBefore = processesForked();
+  const before = machineCounters();
   const started = process.hrtime.bigint();
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env } });
@@ -50,8 +54,9 @@ export function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}):
     let forked = 0;
     child.on('exit', () => {
       seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      busy = machineBusySeconds() - busyBefore;
-      forked = processesForked() - forkedBefore;
+      const after = machineCounters();
+      busy = after.busySeconds - before.busySeconds;
+      forked = after.processes - before.processes;
     });
     child.on('close', (code) =>
       resolve({

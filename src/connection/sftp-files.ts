@@ -148,20 +148,16 @@ export class SftpFiles implements FileTransport {
     let written: RemoteFile;
     try {
       written = await this.fillAndReadBack(handle, content, mode, uid, gid);
+      if (!written.content?.equals(content))
+        throw new Error(`${path}: the file read back differs from what was written (verify after write)`);
+      this.ops++;
+      this.trips++;
+      await call<void>((cb) => this.sftp.ext_openssh_rename(tmp, path, cb));
     } catch (e) {
+      // nothing was renamed: the temporary file is all there is to remove
       await call<void>((cb) => this.sftp.unlink(tmp, cb)).catch(() => undefined);
       throw e;
     }
-    if (!written.content?.equals(content)) {
-      await call<void>((cb) => this.sftp.unlink(tmp, cb)).catch(() => undefined);
-      throw new Error(`${path}: the file read back differs from what was written (verify after write)`);
-    }
-    this.ops++;
-    this.trips++;
-    await call<void>((cb) => this.sftp.ext_openssh_rename(tmp, path, cb)).catch(async (e) => {
-      await call<void>((cb) => this.sftp.unlink(tmp, cb)).catch(() => undefined);
-      throw e;
-    });
     result.written = written;
     return result;
   }
